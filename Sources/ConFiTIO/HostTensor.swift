@@ -1,0 +1,67 @@
+/// The element types that tensor files store.
+public enum DType: String, Sendable, CaseIterable {
+    case float32 = "F32", float16 = "F16", bfloat16 = "BF16", float64 = "F64"
+    case int64 = "I64", int32 = "I32", uint8 = "U8", bool = "BOOL"
+
+    /// Bytes per element.
+    public var size: Int {
+        switch self {
+        case .float64, .int64: 8
+        case .float32, .int32: 4
+        case .float16, .bfloat16: 2
+        case .uint8, .bool: 1
+        }
+    }
+}
+
+/// A tensor as a file holds it: a shape, an element type and the raw little-endian
+/// bytes. A value type: files are read into these, converted to compute tensors by
+/// the layers above, and nothing here knows about oneDNN.
+public struct HostTensor: Sendable, Equatable {
+    public var shape: [Int]
+    public var dtype: DType
+    public var bytes: [UInt8]
+
+    public init(shape: [Int], dtype: DType, bytes: [UInt8]) {
+        self.shape = shape
+        self.dtype = dtype
+        self.bytes = bytes
+    }
+
+    /// A float32 tensor holding `values` in row-major order.
+    public init(shape: [Int], floats values: [Float]) {
+        self.shape = shape
+        self.dtype = .float32
+        self.bytes = values.withUnsafeBytes { Array($0) }
+    }
+
+    /// Number of elements (1 for a scalar of shape []).
+    public var count: Int { shape.reduce(1, *) }
+
+    /// The elements converted to Float (floats widened or narrowed, integers converted).
+    public func floats() -> [Float] {
+        bytes.withUnsafeBytes { raw in
+            switch dtype {
+            case .float32: Array(raw.bindMemory(to: Float.self))
+            case .float64: raw.bindMemory(to: Double.self).map { Float($0) }
+            case .float16: raw.bindMemory(to: UInt16.self).map { Float(Float16(bitPattern: $0)) }
+            case .bfloat16: raw.bindMemory(to: UInt16.self).map { Float(bitPattern: UInt32($0) << 16) }
+            case .int64: raw.bindMemory(to: Int64.self).map { Float($0) }
+            case .int32: raw.bindMemory(to: Int32.self).map { Float($0) }
+            case .uint8, .bool: raw.map { Float($0) }
+            }
+        }
+    }
+
+    /// The elements converted to Int (integers as they are, floats truncated).
+    public func ints() -> [Int] {
+        bytes.withUnsafeBytes { raw in
+            switch dtype {
+            case .int64: raw.bindMemory(to: Int64.self).map { Int($0) }
+            case .int32: raw.bindMemory(to: Int32.self).map { Int($0) }
+            case .uint8, .bool: raw.map { Int($0) }
+            default: floats().map { Int($0) }
+            }
+        }
+    }
+}

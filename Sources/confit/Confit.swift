@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// The `confit` command: continual fine-tuning of pre-trained CNNs.
+@main
+struct Confit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "confit",
+        abstract: "Continual fine-tuning of pre-trained CNNs (ConFiT, CVPR-W 2022) on oneDNN.",
+        subcommands: [Bench.self])
+}
