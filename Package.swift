@@ -21,15 +21,21 @@ let package = Package(
             name: "ConFiTIO",
             dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "ConFiTNN", dependencies: ["ConFiTEngine", "ConFiTIO"]),
+        .target(
+            name: "ConFiTData", dependencies: ["CImageIO", "ConFiTIO"],
+            resources: [.copy("Resources")]),
         .executableTarget(
             name: "confit",
             dependencies: [
                 "ConFiTNN",
+                "ConFiTData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "ConFiTEngineTests", dependencies: ["ConFiTEngine"]),
         .testTarget(name: "ConFiTIOTests", dependencies: ["ConFiTIO"], resources: [.copy("Resources")]),
         .testTarget(
             name: "ConFiTNNTests", dependencies: ["ConFiTNN"], resources: [.copy("Resources")]),
+        .testTarget(
+            name: "ConFiTDataTests", dependencies: ["ConFiTData"], resources: [.copy("Resources")]),
     ]
 )
