@@ -38,6 +38,19 @@ public struct HostTensor: Sendable, Equatable {
     /// Number of elements (1 for a scalar of shape []).
     public var count: Int { shape.reduce(1, *) }
 
+    /// Bytes that a tensor of this shape and dtype holds; nil for a negative dimension or
+    /// when the size overflows `Int` (a lying file header, not a real tensor).
+    public static func byteCount(shape: [Int], dtype: DType) -> Int? {
+        var total = dtype.size
+        for dimension in shape {
+            guard dimension >= 0 else { return nil }
+            let (product, overflow) = total.multipliedReportingOverflow(by: dimension)
+            guard !overflow else { return nil }
+            total = product
+        }
+        return total
+    }
+
     /// The elements converted to Float (floats widened or narrowed, integers converted).
     public func floats() -> [Float] {
         bytes.withUnsafeBytes { raw in
