@@ -65,7 +65,7 @@ public struct PickleMachine {
         case ascii("2"):
             stack.append(try top())
         case ascii("N"):
-            stack.append(.none)
+            stack.append(.null)
         case 0x88, 0x89:
             stack.append(.bool(code == 0x88))
         case ascii("J"):

@@ -2,7 +2,8 @@
 /// pickle mutates them after memoizing them (APPENDS, SETITEMS): every memo reference must
 /// see the filled container, as in Python.
 public enum PickleValue {
-    case none
+    /// Python's None (not `.none`, which reads as Optional.none wherever a value is optional).
+    case null
     case bool(Bool)
     case int(Int)
     /// An integer too wide for `Int`, as its little-endian two's-complement bytes (LONG1/LONG4).
@@ -45,7 +46,7 @@ public enum PickleValue {
     /// A short description of the kind of value, for error messages.
     public var kindName: String {
         switch self {
-        case .none: "None"
+        case .null: "None"
         case .bool: "bool"
         case .int, .bigInt: "int"
         case .float: "float"
