@@ -29,6 +29,7 @@ let package = Package(
             dependencies: [
                 "ConFiTNN",
                 "ConFiTData",
+                "ConFiTIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "ConFiTEngineTests", dependencies: ["ConFiTEngine"]),
