@@ -53,28 +53,30 @@ public struct HostTensor: Sendable, Equatable {
 
     /// The elements converted to Float (floats widened or narrowed, integers converted).
     public func floats() -> [Float] {
-        bytes.withUnsafeBytes { raw in
-            switch dtype {
-            case .float32: Array(raw.bindMemory(to: Float.self))
-            case .float64: raw.bindMemory(to: Double.self).map { Float($0) }
-            case .float16: raw.bindMemory(to: UInt16.self).map { Float(Float16(bitPattern: $0)) }
-            case .bfloat16: raw.bindMemory(to: UInt16.self).map { Float(bitPattern: UInt32($0) << 16) }
-            case .int64: raw.bindMemory(to: Int64.self).map { Float($0) }
-            case .int32: raw.bindMemory(to: Int32.self).map { Float($0) }
-            case .uint8, .bool: raw.map { Float($0) }
-            }
+        switch dtype {
+        case .float32: bytes.withUnsafeBytes { raw in raw.withMemoryRebound(to: Float.self) { Array($0) } }
+        case .float64: elements(Double.self) { Float($0) }
+        case .float16: elements(UInt16.self) { Float(Float16(bitPattern: $0)) }
+        case .bfloat16: elements(UInt16.self) { Float(bitPattern: UInt32($0) << 16) }
+        case .int64: elements(Int64.self) { Float($0) }
+        case .int32: elements(Int32.self) { Float($0) }
+        case .uint8, .bool: bytes.map { Float($0) }
         }
     }
 
     /// The elements converted to Int (integers as they are, floats truncated).
     public func ints() -> [Int] {
-        bytes.withUnsafeBytes { raw in
-            switch dtype {
-            case .int64: raw.bindMemory(to: Int64.self).map { Int($0) }
-            case .int32: raw.bindMemory(to: Int32.self).map { Int($0) }
-            case .uint8, .bool: raw.map { Int($0) }
-            default: floats().map { Int($0) }
-            }
+        switch dtype {
+        case .int64: elements(Int64.self) { Int($0) }
+        case .int32: elements(Int32.self) { Int($0) }
+        case .uint8, .bool: bytes.map { Int($0) }
+        default: floats().map { Int($0) }
         }
+    }
+
+    /// The bytes viewed as `Element`s (an Array's storage is aligned for any of them),
+    /// each converted by `convert`.
+    private func elements<Element, Result>(_: Element.Type, _ convert: (Element) -> Result) -> [Result] {
+        bytes.withUnsafeBytes { raw in raw.withMemoryRebound(to: Element.self) { $0.map(convert) } }
     }
 }
