@@ -111,6 +111,14 @@ import Testing
         }
     }
 
+    /// Pickles that call os.system inside torch.save's layouts: refused at the GLOBAL.
+    @Test(arguments: [("malicious_zip.pth", 2), ("malicious_legacy.pth", 139)])
+    func refusesToRunGlobals(_ name: String, _ offset: Int) throws {
+        let error = #expect(throws: TensorFileError.self) { try PyTorchCheckpoint(contentsOf: try Fixtures.url(name)) }
+        guard case .pickle(_, let pickleError) = error else { Issue.record("not a pickle error: \(String(describing: error))"); return }
+        #expect(pickleError == PickleError(.disallowedGlobal(module: "posix", name: "system"), opcode: "GLOBAL", offset: offset))
+    }
+
     @Test func sniffsEachFormat() throws {
         #expect(try TensorFileFormat.sniff(try Fixtures.url("state_zip.pth")) == .pytorchZip)
         #expect(try TensorFileFormat.sniff(try Fixtures.url("state_legacy.pth")) == .pytorchLegacy)

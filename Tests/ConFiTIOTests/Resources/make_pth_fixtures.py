@@ -7,6 +7,8 @@ own build (`apt-get install python3-torch`, PyTorch 1.13.1, run as /usr/bin/pyth
 
 Every value below is written out by hand; the Swift tests assert the same literals, so
 they check the reader against PyTorch's own `torch.save`, not against themselves.
+Legacy files name storages by memory address, so a rerun changes their bytes, not
+their content.
 
 Files:
   state_zip.pth       STATE (below) saved with torch.save (zip format, PyTorch >= 1.6)
@@ -16,9 +18,14 @@ Files:
   nested_legacy.pth   {"arch": "tiny", "state_dict": {"module.model.conv.weight",
                        "module.model.conv.bias"}}
   plain_p2.pkl ... plain_p5.pkl   PLAIN (below) pickled with protocols 2 to 5
+  malicious_zip.pth, malicious_legacy.pth   torch.save's layouts around a pickle that
+                      calls os.system("echo pwned") (GLOBAL 'posix system' at byte 2):
+                      readers must refuse the global, never run it
 """
 import collections
+import os
 import pickle
+import zipfile
 
 import torch
 
@@ -77,3 +84,20 @@ for protocol in (2, 3, 4, 5):
         PLAIN["bytes"] = b"\x00\xff"
     with open(f"plain_p{protocol}.pkl", "wb") as f:
         pickle.dump(PLAIN, f, protocol=protocol)
+
+
+class Exploit:
+    def __reduce__(self):
+        return (os.system, ("echo pwned",))
+
+
+exploit = pickle.dumps(Exploit(), protocol=2)
+with zipfile.ZipFile("malicious_zip.pth", "w") as archive:
+    archive.writestr("archive/data.pkl", exploit)
+    archive.writestr("archive/version", "3\n")
+with open("malicious_legacy.pth", "wb") as f:
+    pickle.dump(0x1950A86A20F9469CFC6C, f, protocol=2)
+    pickle.dump(1001, f, protocol=2)
+    pickle.dump({"protocol_version": 1001, "little_endian": True, "type_sizes": {"short": 2, "int": 4, "long": 4}}, f, protocol=2)
+    f.write(exploit)
+    pickle.dump([], f, protocol=2)
