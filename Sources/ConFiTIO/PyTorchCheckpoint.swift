@@ -6,7 +6,7 @@ import ZIPFoundation
 /// for the whitelist). Checkpoints often wrap the state dict (`{"state_dict": ...}`,
 /// `{"model": ..., "optimizer": ...}`) and prefix its keys (`module.` from
 /// DataParallel); both are undone so the names match the model's.
-public struct PyTorchCheckpoint {
+public struct PyTorchCheckpoint: Sendable {
     public let format: TensorFileFormat
     /// The state dict's tensors in its order, prefixes stripped.
     public let tensors: [(name: String, tensor: HostTensor)]

@@ -3,7 +3,7 @@ import Foundation
 /// Any named-tensor file the project reads, whatever its format: the one entry point for
 /// commands that take a user's weights (`confit inspect`, loading pre-trained models), so
 /// they needn't care whether the user brought safetensors or a `.pth`.
-public struct TensorFile {
+public struct TensorFile: Sendable {
     public let format: TensorFileFormat
     /// Tensors in file order (safetensors) or state-dict order (PyTorch).
     public let tensors: [(name: String, tensor: HostTensor)]

@@ -47,6 +47,13 @@ import Testing
         #expect(try checkpoint.tensor("fc.bias").floats() == [0.125, -0.125])
     }
 
+    @Test func checksTheByteOrderEntry() throws {
+        let little = try PyTorchCheckpoint(contentsOf: try Fixtures.url("byteorder_little.pth"))
+        #expect(try little.tensor("fc.bias").floats() == [0.125, -0.125])
+        let error = #expect(throws: TensorFileError.self) { try PyTorchCheckpoint(contentsOf: try Fixtures.url("byteorder_big.pth")) }
+        #expect(error?.description.contains("byte order 'big'") == true)
+    }
+
     @Test func stripsStackedPrefixesInLegacyFiles() throws {
         let checkpoint = try PyTorchCheckpoint(contentsOf: try Fixtures.url("nested_legacy.pth"))
         #expect(checkpoint.format == .pytorchLegacy)

@@ -18,6 +18,8 @@ Files:
   nested_legacy.pth   {"arch": "tiny", "state_dict": {"module.model.conv.weight",
                        "module.model.conv.bias"}}
   plain_p2.pkl ... plain_p5.pkl   PLAIN (below) pickled with protocols 2 to 5
+  byteorder_little.pth, byteorder_big.pth   nested_zip.pth plus the <name>/byteorder
+                      entry that PyTorch >= 2.1 writes, saying "little" or "big"
   malicious_zip.pth, malicious_legacy.pth   torch.save's layouts around a pickle that
                       calls os.system("echo pwned") (GLOBAL 'posix system' at byte 2):
                       readers must refuse the global, never run it
@@ -71,6 +73,12 @@ torch.save({
         "module.model.conv.bias": torch.tensor([-1.0]),
     },
 }, "nested_legacy.pth", _use_new_zipfile_serialization=False)
+
+for order in ("little", "big"):
+    with zipfile.ZipFile("nested_zip.pth") as source, zipfile.ZipFile(f"byteorder_{order}.pth", "w") as target:
+        for info in source.infolist():
+            target.writestr(info.filename, source.read(info.filename))
+        target.writestr("nested_zip/byteorder", order)
 
 shared = [7, 8]
 for protocol in (2, 3, 4, 5):
