@@ -3,8 +3,8 @@
 /// torchvision's `Resize` on PIL images calls this, so pretrained models and the
 /// official results assume its exact pixels: a separable triangle filter whose support
 /// widens by the downscale factor (antialiasing), coefficients normalised in double and
-/// rounded to 22-bit fixed point, a horizontal pass rounded to uint8, then a vertical
-/// pass (Pillow's `ImagingResampleInner`, `precompute_coeffs`, `normalize_coeffs_8bpc`).
+/// rounded to 22-bit fixed point, two passes each rounded to uint8 (Pillow 13's
+/// `ImagingResampleInner`, `precompute_coeffs`, `normalize_coeffs_8bpc`).
 /// Every output pixel depends only on its own coefficients, so computing just a window
 /// of the output (the centre crop) gives the same values as resizing then cropping.
 public struct BilinearResampler: Sendable {
@@ -61,67 +61,85 @@ public struct BilinearResampler: Sendable {
         vertical = Coefficients(inSize: inHeight, outSize: outHeight)
     }
 
+    /// Pillow (≥ 12) runs the vertical pass first when the height shrinks by more than
+    /// twice as many pixels as the width; the order changes rounding, so it is kept.
+    public var verticalFirst: Bool {
+        inHeight - outHeight > 0 && inHeight - outHeight > (inWidth - outWidth) * 2
+    }
+
     /// The output pixels in columns `x ..< x + width` and rows `y ..< y + height`.
     public func resample(_ image: RGBImage, x: Int, y: Int, width: Int, height: Int) -> RGBImage {
         precondition(image.width == inWidth && image.height == inHeight, "image does not match the resampler")
         precondition(x >= 0 && y >= 0 && x + width <= outWidth && y + height <= outHeight, "window outside the output")
-        let channels = image.channels
+        let c = image.channels
         guard width > 0, height > 0 else {
-            return RGBImage(width: max(width, 0), height: max(height, 0), channels: channels, pixels: [])
+            return RGBImage(width: max(width, 0), height: max(height, 0), channels: c, pixels: [])
         }
-        let rowFirst = vertical.first[y]
-        let rowEnd = vertical.first[y + height - 1] + vertical.count[y + height - 1]
-        let rows = rowEnd - rowFirst
-        var temp = [UInt8](repeating: 0, count: rows * width * channels)
-        var out = [UInt8](repeating: 0, count: width * height * channels)
-        let half = Int32(1 << (Self.precisionBits - 1))
-        let shift = Int32(Self.precisionBits)
-        image.pixels.withUnsafeBufferPointer { src in
-            horizontal.weights.withUnsafeBufferPointer { kk in
-                temp.withUnsafeMutableBufferPointer { dst in
-                    for row in 0..<rows {
-                        let srcRow = (row + rowFirst) * inWidth * channels
-                        let dstRow = row * width * channels
-                        for col in 0..<width {
-                            let o = col + x
-                            let first = horizontal.first[o], n = horizontal.count[o]
-                            let k = o * horizontal.taps
-                            for c in 0..<channels {
-                                var sum = half
-                                var p = srcRow + first * channels + c
-                                for t in 0..<n {
-                                    sum = sum &+ Int32(src[p]) &* kk[k + t]
-                                    p += channels
-                                }
-                                dst[dstRow + col * channels + c] = Self.clip8(sum, shift)
-                            }
-                        }
-                    }
-                }
-            }
+        let columns = x..<(x + width), rows = y..<(y + height)
+        let pixels: [UInt8]
+        if verticalFirst {
+            let used = Self.sourceRange(horizontal, columns)
+            let temp = Self.pass(
+                vertical, image.pixels, outputs: rows, firstSource: 0, sourceStep: inWidth * c,
+                lanes: used.count * c, laneOffset: used.lowerBound * c, laneStep: 1,
+                outLaneStep: 1, outPositionStep: used.count * c)
+            pixels = Self.pass(
+                horizontal, temp, outputs: columns, firstSource: used.lowerBound, sourceStep: c,
+                lanes: height, laneOffset: 0, laneStep: used.count * c,
+                outLaneStep: width * c, outPositionStep: c, channels: c)
+        } else {
+            let used = Self.sourceRange(vertical, rows)
+            let temp = Self.pass(
+                horizontal, image.pixels, outputs: columns, firstSource: 0, sourceStep: c,
+                lanes: used.count, laneOffset: used.lowerBound * inWidth * c, laneStep: inWidth * c,
+                outLaneStep: width * c, outPositionStep: c, channels: c)
+            pixels = Self.pass(
+                vertical, temp, outputs: rows, firstSource: used.lowerBound, sourceStep: width * c,
+                lanes: width * c, laneOffset: 0, laneStep: 1,
+                outLaneStep: 1, outPositionStep: width * c)
         }
-        temp.withUnsafeBufferPointer { src in
-            vertical.weights.withUnsafeBufferPointer { kk in
+        return RGBImage(width: width, height: height, channels: c, pixels: pixels)
+    }
+
+    /// The source indices that the given output positions read.
+    static func sourceRange(_ k: Coefficients, _ outputs: Range<Int>) -> Range<Int> {
+        k.first[outputs.lowerBound]..<(k.first[outputs.upperBound - 1] + k.count[outputs.upperBound - 1])
+    }
+
+    /// One separable pass over `lanes` independent lines (image rows for the horizontal
+    /// pass, byte columns for the vertical one). Output position o of lane l, channel ch
+    /// sums source bytes `laneOffset + l·laneStep + (first[o] − firstSource + t)·sourceStep + ch`
+    /// and lands at `l·outLaneStep + (o − outputs.lowerBound)·outPositionStep + ch`.
+    static func pass(
+        _ k: Coefficients, _ source: [UInt8], outputs: Range<Int>, firstSource: Int, sourceStep: Int,
+        lanes: Int, laneOffset: Int, laneStep: Int, outLaneStep: Int, outPositionStep: Int, channels: Int = 1
+    ) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: lanes * outputs.count * channels)
+        let half = Int32(1 << (precisionBits - 1))
+        let shift = Int32(precisionBits)
+        source.withUnsafeBufferPointer { src in
+            k.weights.withUnsafeBufferPointer { kk in
                 out.withUnsafeMutableBufferPointer { dst in
-                    let stride = width * channels
-                    for row in 0..<height {
-                        let o = row + y
-                        let first = vertical.first[o] - rowFirst, n = vertical.count[o]
-                        let k = o * vertical.taps
-                        for i in 0..<stride {
-                            var sum = half
-                            var p = first * stride + i
-                            for t in 0..<n {
-                                sum = sum &+ Int32(src[p]) &* kk[k + t]
-                                p += stride
+                    for lane in 0..<lanes {
+                        for (i, o) in outputs.enumerated() {
+                            let n = k.count[o], w = o * k.taps
+                            let start = laneOffset + lane * laneStep + (k.first[o] - firstSource) * sourceStep
+                            let at = lane * outLaneStep + i * outPositionStep
+                            for ch in 0..<channels {
+                                var sum = half
+                                var p = start + ch
+                                for t in 0..<n {
+                                    sum = sum &+ Int32(src[p]) &* kk[w + t]
+                                    p += sourceStep
+                                }
+                                dst[at + ch] = clip8(sum, shift)
                             }
-                            dst[row * stride + i] = Self.clip8(sum, shift)
                         }
                     }
                 }
             }
         }
-        return RGBImage(width: width, height: height, channels: channels, pixels: out)
+        return out
     }
 
     @inline(__always)

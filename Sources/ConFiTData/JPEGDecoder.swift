@@ -28,6 +28,9 @@ public final class JPEGDecoder {
             {
                 throw DataError.corruptImage(path: path, reason: errorMessage())
             }
+            guard width > 0, height > 0 else {
+                throw DataError.corruptImage(path: path, reason: "no image dimensions in the header")
+            }
             let cmyk = colorspace == Int32(TJCS_CMYK.rawValue) || colorspace == Int32(TJCS_YCCK.rawValue)
             let format = cmyk ? TJPF_CMYK : TJPF_RGB
             let channels = cmyk ? 4 : 3
