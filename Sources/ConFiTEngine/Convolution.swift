@@ -1,0 +1,140 @@
+import CDNNL
+
+/// The oneDNN primitives of one convolution shape: forward, backward-data and
+/// backward-weights, built on first use and reused for every later batch.
+///
+/// Activations use the layouts the caller gives; weights use whatever layout oneDNN
+/// prefers, reordered from (and, for gradients, accumulated back into) PyTorch's OIHW.
+public final class Convolution {
+    public let shape: ConvolutionShape
+    private let sourceFormat: TensorFormat
+    private let destinationFormat: TensorFormat
+    private let training: Bool
+    private let forwardPrimitive: Primitive
+    private let plainWeights: dnnl_memory_desc_t
+    private let weightsToNative: Reorder
+    /// The weights in the forward primitive's layout.
+    private let nativeWeights: Tensor
+    private var backwardData: (primitive: Primitive, weights: Tensor, reorder: Reorder)? = nil
+    private var backwardWeights: (primitive: Primitive, gradient: Tensor, accumulate: Reorder)?
+
+    /// Builds the forward primitive; `training` selects oneDNN's forward-training kind,
+    /// which backward primitives need as their hint.
+    public init(_ shape: ConvolutionShape, source: TensorFormat, destination: TensorFormat, training: Bool) throws {
+        self.shape = shape
+        sourceFormat = source
+        destinationFormat = destination
+        self.training = training
+        guard shape.inChannels % shape.groups == 0, shape.outChannels % shape.groups == 0 else {
+            throw EngineError.invalidArgument(operation: shape.description, reason: "channels are not divisible by groups")
+        }
+        guard shape.outHeight > 0, shape.outWidth > 0 else {
+            throw EngineError.invalidArgument(operation: shape.description, reason: "kernel larger than the padded input")
+        }
+        var desc = dnnl_convolution_desc_t()
+        var src = memoryDescriptor(shape.inputShape, format: source)
+        var dst = memoryDescriptor(shape.outputShape, format: destination)
+        var weights = memoryDescriptor(shape.engineWeightShape, format: .native)
+        try withGeometry(shape) { strides, padL, padR in
+            try check(dnnl_convolution_forward_desc_init(
+                &desc, training ? dnnl_forward_training : dnnl_forward_inference, dnnl_convolution_direct,
+                &src, &weights, nil, &dst, strides, padL, padR), "\(shape) forward")
+        }
+        forwardPrimitive = try Primitive("\(shape) forward", desc)
+        plainWeights = memoryDescriptor(shape.engineWeightShape, format: .plain)
+        let native = forwardPrimitive.memoryDescriptor(dnnl_query_weights_md)
+        nativeWeights = Tensor(descriptor: native)
+        weightsToNative = try Reorder(from: plainWeights, to: native)
+    }
+
+    /// Copies OIHW `weights` into the primitive's layout. Call after every change of the
+    /// weights and before `forward` or `backwardData`.
+    public func loadWeights(_ weights: Tensor) throws {
+        try expect(weights, shape.weightShape, "\(shape) weights")
+        try weightsToNative.run(try weights.viewed(as: shape.engineWeightShape), nativeWeights)
+    }
+
+    /// `output = conv(input, weights)` with the weights last given to `loadWeights`.
+    public func forward(_ input: Tensor, into output: Tensor) throws {
+        try expect(input, shape.inputShape, "\(shape) input")
+        try expect(output, shape.outputShape, "\(shape) output")
+        try forwardPrimitive.execute([(DNNL_ARG_SRC, input), (DNNL_ARG_WEIGHTS, nativeWeights), (DNNL_ARG_DST, output)])
+    }
+
+    /// `inputGradient = convᵀ(outputGradient, weights)`.
+    public func backwardData(outputGradient: Tensor, into inputGradient: Tensor) throws {
+        try expect(outputGradient, shape.outputShape, "\(shape) output gradient")
+        try expect(inputGradient, shape.inputShape, "\(shape) input gradient")
+        let (primitive, weights, reorder) = try backwardDataPrimitive()
+        try reorder.run(nativeWeights, weights)
+        try primitive.execute([(DNNL_ARG_DIFF_DST, outputGradient), (DNNL_ARG_WEIGHTS, weights), (DNNL_ARG_DIFF_SRC, inputGradient)])
+    }
+
+    /// Adds ∂loss/∂weights for this batch into the OIHW tensor `weightGradient`.
+    public func accumulateWeightGradient(input: Tensor, outputGradient: Tensor, into weightGradient: Tensor) throws {
+        try expect(input, shape.inputShape, "\(shape) input")
+        try expect(outputGradient, shape.outputShape, "\(shape) output gradient")
+        try expect(weightGradient, shape.weightShape, "\(shape) weight gradient")
+        let (primitive, gradient, accumulate) = try backwardWeightsPrimitive()
+        try primitive.execute([(DNNL_ARG_SRC, input), (DNNL_ARG_DIFF_DST, outputGradient), (DNNL_ARG_DIFF_WEIGHTS, gradient)])
+        try accumulate.run(gradient, try weightGradient.viewed(as: shape.engineWeightShape))
+    }
+
+    private func backwardDataPrimitive() throws -> (Primitive, Tensor, Reorder) {
+        if let built = backwardData { return built }
+        try requireTraining("backward data")
+        var desc = dnnl_convolution_desc_t()
+        var diffSrc = memoryDescriptor(shape.inputShape, format: sourceFormat)
+        var diffDst = memoryDescriptor(shape.outputShape, format: destinationFormat)
+        var weights = memoryDescriptor(shape.engineWeightShape, format: .native)
+        try withGeometry(shape) { strides, padL, padR in
+            try check(dnnl_convolution_backward_data_desc_init(
+                &desc, dnnl_convolution_direct, &diffSrc, &weights, &diffDst, strides, padL, padR), "\(shape) backward data")
+        }
+        let primitive = try Primitive("\(shape) backward data", desc, hint: forwardPrimitive)
+        let md = primitive.memoryDescriptor(dnnl_query_weights_md)
+        let built = (primitive, Tensor(descriptor: md), try Reorder(from: nativeWeights.descriptor, to: md))
+        backwardData = built
+        return built
+    }
+
+    private func backwardWeightsPrimitive() throws -> (Primitive, Tensor, Reorder) {
+        if let built = backwardWeights { return built }
+        try requireTraining("backward weights")
+        var desc = dnnl_convolution_desc_t()
+        var src = memoryDescriptor(shape.inputShape, format: sourceFormat)
+        var diffDst = memoryDescriptor(shape.outputShape, format: destinationFormat)
+        var diffWeights = memoryDescriptor(shape.engineWeightShape, format: .native)
+        try withGeometry(shape) { strides, padL, padR in
+            try check(dnnl_convolution_backward_weights_desc_init(
+                &desc, dnnl_convolution_direct, &src, &diffWeights, nil, &diffDst, strides, padL, padR), "\(shape) backward weights")
+        }
+        let primitive = try Primitive("\(shape) backward weights", desc, hint: forwardPrimitive)
+        let md = primitive.memoryDescriptor(dnnl_query_diff_weights_md)
+        let built = (primitive, Tensor(descriptor: md), try Reorder(from: md, to: plainWeights, accumulate: true))
+        backwardWeights = built
+        return built
+    }
+
+    private func requireTraining(_ what: String) throws {
+        guard training else {
+            throw EngineError.invalidArgument(operation: "\(shape) \(what)", reason: "the convolution was built for inference")
+        }
+    }
+}
+
+/// Calls `body` with oneDNN's stride and left/right padding arrays for `shape`.
+private func withGeometry(_ shape: ConvolutionShape,
+                          _ body: (UnsafePointer<Int64>, UnsafePointer<Int64>, UnsafePointer<Int64>) throws -> Void) throws {
+    let strides: [Int64] = [Int64(shape.stride), Int64(shape.stride)]
+    let padL: [Int64] = [Int64(shape.padTop), Int64(shape.padLeft)]
+    let padR: [Int64] = [Int64(shape.padBottom), Int64(shape.padRight)]
+    try body(strides, padL, padR)
+}
+
+/// Throws a shape mismatch naming `what` unless `tensor` has `shape`.
+func expect(_ tensor: Tensor, _ shape: [Int], _ what: String) throws {
+    guard tensor.shape == shape else {
+        throw EngineError.shapeMismatch(operation: what, expected: shape, found: tensor.shape)
+    }
+}

@@ -1,0 +1,38 @@
+import CDNNL
+
+/// Errors raised by the compute engine. Each says which operation failed and why.
+public enum EngineError: Error, CustomStringConvertible, Equatable {
+    /// oneDNN refused or failed an operation (`status` is its `dnnl_status_t` name).
+    case dnnl(operation: String, status: String)
+    /// A tensor did not have the shape an operation needs.
+    case shapeMismatch(operation: String, expected: [Int], found: [Int])
+    /// A value the operation cannot accept (e.g. a label outside the task's classes).
+    case invalidArgument(operation: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .dnnl(let op, let status): "oneDNN failed in \(op): \(status)"
+        case .shapeMismatch(let op, let expected, let found):
+            "\(op): expected shape \(expected), found \(found)"
+        case .invalidArgument(let op, let reason): "\(op): \(reason)"
+        }
+    }
+}
+
+/// Throws `EngineError.dnnl` unless `status` is success.
+@inline(__always)
+func check(_ status: dnnl_status_t, _ operation: @autoclosure () -> String) throws {
+    guard status == dnnl_success else {
+        throw EngineError.dnnl(operation: operation(), status: statusName(status))
+    }
+}
+
+private func statusName(_ status: dnnl_status_t) -> String {
+    switch status {
+    case dnnl_out_of_memory: "out of memory"
+    case dnnl_invalid_arguments: "invalid arguments"
+    case dnnl_unimplemented: "unimplemented (no kernel for these shapes/formats)"
+    case dnnl_runtime_error: "runtime error"
+    default: "status \(status.rawValue)"
+    }
+}

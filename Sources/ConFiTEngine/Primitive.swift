@@ -1,0 +1,50 @@
+import CDNNL
+
+/// A oneDNN primitive together with its descriptor, created once for one set of shapes
+/// and executed many times.
+final class Primitive {
+    let descriptor: dnnl_primitive_desc_t
+    let handle: dnnl_primitive_t
+    let name: String
+
+    /// Creates the primitive from an operation descriptor (`dnnl_*_desc_t`), an optional
+    /// attribute and, for backward passes, the forward primitive's descriptor as a hint.
+    convenience init<OpDesc>(_ name: String, _ opDesc: OpDesc, attr: dnnl_primitive_attr_t? = nil, hint: Primitive? = nil) throws {
+        var opDesc = opDesc
+        var pd: dnnl_primitive_desc_t?
+        try withUnsafeMutablePointer(to: &opDesc) { op in
+            try check(dnnl_primitive_desc_create(&pd, UnsafeRawPointer(op), attr, Engine.shared.handle, hint?.descriptor),
+                      "\(name): primitive descriptor")
+        }
+        try self.init(name, descriptor: pd!)
+    }
+
+    /// Wraps an already created primitive descriptor (reorders, sums), taking ownership.
+    init(_ name: String, descriptor pd: dnnl_primitive_desc_t) throws {
+        var prim: dnnl_primitive_t?
+        do { try check(dnnl_primitive_create(&prim, pd), "\(name): primitive") } catch {
+            dnnl_primitive_desc_destroy(pd)
+            throw error
+        }
+        self.name = name
+        descriptor = pd
+        handle = prim!
+    }
+
+    deinit {
+        dnnl_primitive_destroy(handle)
+        dnnl_primitive_desc_destroy(descriptor)
+    }
+
+    /// The memory descriptor the primitive uses for `what` (e.g. `dnnl_query_weights_md`).
+    func memoryDescriptor(_ what: dnnl_query_t, index: Int32 = 0) -> dnnl_memory_desc_t {
+        dnnl_primitive_desc_query_md(descriptor, what, index).pointee
+    }
+
+    /// Runs the primitive on the engine's stream with `(DNNL_ARG_*, tensor)` arguments.
+    func execute(_ args: [(Int32, Tensor)]) throws {
+        let execArgs = args.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1.memory) }
+        try check(dnnl_primitive_execute(handle, Engine.shared.stream, Int32(execArgs.count), execArgs), name)
+        try Engine.shared.wait()
+    }
+}

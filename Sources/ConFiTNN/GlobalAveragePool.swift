@@ -1,0 +1,49 @@
+import ConFiTEngine
+
+/// PyTorch's `nn.AdaptiveAvgPool2d(1)` followed by `flatten(1)`: [N, C, H, W] in the
+/// activation layout → plain [N, C], ready for a `Linear`.
+public final class GlobalAveragePool: Layer {
+    public var isTraining = true
+
+    private final class Slot {
+        let pooling: Pooling
+        let pooled: Tensor, flat: Tensor, flatView: Tensor
+        let toPlain: Reorder, fromPlain: Reorder
+        let pooledGradient: Tensor, inputGradient: Tensor
+
+        init(_ pooling: Pooling, format: TensorFormat) throws {
+            self.pooling = pooling
+            pooled = Tensor(shape: pooling.outputShape, format: format)
+            pooledGradient = Tensor(shape: pooling.outputShape, format: format)
+            inputGradient = Tensor(shape: pooling.inputShape, format: format)
+            flat = Tensor(shape: pooling.outputShape)
+            flatView = try flat.viewed(as: Array(pooling.outputShape.prefix(2)))
+            toPlain = try Reorder(from: pooled, to: flat)
+            fromPlain = try Reorder(from: flat, to: pooledGradient)
+        }
+    }
+    private var slots = KernelCache<Slot>()
+    private var slot: Slot?
+
+    public init() {}
+
+    public func forward(_ input: Tensor) throws -> Tensor {
+        let slot = try slots.get(input.shape, training: isTraining) {
+            try Slot(try Pooling.globalAverage(inputShape: input.shape, format: input.format, training: isTraining), format: input.format)
+        }
+        try slot.pooling.forward(input, into: slot.pooled)
+        try slot.toPlain.run(slot.pooled, slot.flat)
+        self.slot = isTraining ? slot : nil
+        return slot.flatView
+    }
+
+    public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) throws -> Tensor? {
+        guard let slot else {
+            throw EngineError.invalidArgument(operation: "GlobalAveragePool backward", reason: "no training-mode forward to go back through")
+        }
+        guard needsInputGradient else { return nil }
+        try slot.fromPlain.run(try outputGradient.viewed(as: slot.pooling.outputShape), slot.pooledGradient)
+        try slot.pooling.backward(outputGradient: slot.pooledGradient, into: slot.inputGradient)
+        return slot.inputGradient
+    }
+}

@@ -1,0 +1,70 @@
+import ConFiTEngine
+
+/// A residual block: relu(main(x) + shortcut(x)), where the shortcut is the identity or a
+/// `downsample` (1×1 conv + BN). torchvision's `BasicBlock` and `Bottleneck` are both
+/// this with different main branches; the final ReLU runs in place on the sum.
+public final class ResidualBlock: Layer {
+    public var isTraining = true
+    /// The main branch in order, with PyTorch names (`conv1`, `bn1`, ...).
+    public let main: [(String, any Layer)]
+    public let downsample: Sequential?
+    private let relu = ActivationLayer.relu()
+    private var additions = KernelCache<Addition>()
+
+    public init(main: [(String, any Layer)], downsample: Sequential?) {
+        self.main = main
+        self.downsample = downsample
+    }
+
+    /// torchvision's `BasicBlock`: two 3×3 convolutions (the first strided).
+    public static func basic(_ inChannels: Int, _ channels: Int, stride: Int) -> ResidualBlock {
+        ResidualBlock(main: [
+            ("conv1", Conv2d(inChannels, channels, kernelSize: 3, stride: stride, padding: .symmetric(1))),
+            ("bn1", BatchNorm2d(channels)), ("relu", ActivationLayer.relu()),
+            ("conv2", Conv2d(channels, channels, kernelSize: 3, padding: .symmetric(1))), ("bn2", BatchNorm2d(channels)),
+        ], downsample: shortcut(inChannels, channels, stride: stride))
+    }
+
+    /// torchvision's `Bottleneck` (ResNet v1.5: the stride on the 3×3): 1×1 → 3×3 → 1×1
+    /// expanding to 4 × `channels`.
+    public static func bottleneck(_ inChannels: Int, _ channels: Int, stride: Int) -> ResidualBlock {
+        ResidualBlock(main: [
+            ("conv1", Conv2d(inChannels, channels, kernelSize: 1)), ("bn1", BatchNorm2d(channels)), ("relu1", ActivationLayer.relu()),
+            ("conv2", Conv2d(channels, channels, kernelSize: 3, stride: stride, padding: .symmetric(1))),
+            ("bn2", BatchNorm2d(channels)), ("relu2", ActivationLayer.relu()),
+            ("conv3", Conv2d(channels, 4 * channels, kernelSize: 1)), ("bn3", BatchNorm2d(4 * channels)),
+        ], downsample: shortcut(inChannels, 4 * channels, stride: stride))
+    }
+
+    private static func shortcut(_ inChannels: Int, _ outChannels: Int, stride: Int) -> Sequential? {
+        guard stride != 1 || inChannels != outChannels else { return nil }
+        return Sequential([Conv2d(inChannels, outChannels, kernelSize: 1, stride: stride), BatchNorm2d(outChannels)])
+    }
+
+    public var children: [(String, any Layer)] { main + (downsample.map { [("downsample", $0)] } ?? []) }
+
+    private var mainLayers: [any Layer] { main.map(\.1) }
+
+    public func forward(_ input: Tensor) throws -> Tensor {
+        let sum = try forwardChain(mainLayers, input)
+        let shortcut = try downsample?.forward(input) ?? input
+        let add = try additions.get(sum.shape, training: false) { try Addition(shape: sum.shape, format: sum.format) }
+        try add.run(sum, shortcut, into: sum)
+        return try relu.forward(sum)
+    }
+
+    /// The output gradient reaches both branches unchanged (no branch writes to it), and
+    /// the input gradient is their sum.
+    public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) throws -> Tensor? {
+        guard let gradient = try relu.backward(outputGradient, needsInputGradient: true) else { return nil }
+        let mainGradient = try backwardChain(mainLayers, gradient, needsInputGradient: needsInputGradient)
+        let shortcutGradient = try downsample.map { try $0.backward(gradient, needsInputGradient: needsInputGradient) }
+            ?? gradient
+        guard needsInputGradient, let mainGradient, let shortcutGradient else { return nil }
+        let add = try additions.get(mainGradient.shape, training: false) {
+            try Addition(shape: mainGradient.shape, format: mainGradient.format)
+        }
+        try add.run(mainGradient, shortcutGradient, into: mainGradient)
+        return mainGradient
+    }
+}

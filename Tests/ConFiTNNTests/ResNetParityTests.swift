@@ -1,0 +1,57 @@
+import ConFiTEngine
+import ConFiTIO
+import ConFiTNN
+import Foundation
+import XCTest
+
+/// The ResNet-18 code path (widths 16/32/64/128) against PyTorch's float64 reference in
+/// Resources/resnet18_w16.safetensors (see ../shared/fixtures/make_fixtures.py): train
+/// logits, loss, every gradient, the state after one SGD step, and eval logits.
+///
+/// Tolerance: max |ours − PyTorch| ≤ 1e-4 × max |PyTorch| per tensor (float32 against a
+/// float64 reference through ~20 layers).
+final class ResNetParityTests: XCTestCase {
+    func testOneTrainingStepMatchesPyTorch() throws {
+        let url = try XCTUnwrap(Bundle.module.url(forResource: "resnet18_w16", withExtension: "safetensors", subdirectory: "Resources"))
+        let fixture = try SafeTensorsFile(contentsOf: url)
+        let model = ResNet(.init(block: .basic, layers: [2, 2, 2, 2], widths: [16, 32, 64, 128], numClasses: 100))
+        let weights = fixture.tensors.filter { $0.name.hasPrefix("w/") }.map { (String($0.name.dropFirst(2)), $0.tensor) }
+        try model.loadStateDict(weights)
+
+        let xHost = try fixture.tensor("input/x")
+        let x = try Tensor(shape: xHost.shape, values: xHost.floats())
+        let classes = try fixture.tensor("input/classes").ints()
+        let labels = try fixture.tensor("input/labels").ints().map { try XCTUnwrap(classes.firstIndex(of: $0)) }
+
+        model.train()
+        let logits = try model.forward(x)
+        try assertClose(logits, try fixture.tensor("train/logits"), "train/logits")
+        let gradient = Tensor(shape: logits.shape)
+        let loss = try CrossEntropy.loss(logits: logits, classes: classes, labels: labels, gradient: gradient)
+        XCTAssertEqual(loss, try fixture.tensor("train/loss").floats()[0], accuracy: 1e-5)
+
+        let optimizer = SGD(parameters: model.namedParameters().map(\.1), learningRate: 0.01)
+        optimizer.zeroGradients()
+        _ = try model.backward(gradient)
+        for (name, p) in model.namedParameters() {
+            try assertClose(p.gradient, try fixture.tensor("grad/" + name), "grad/" + name)
+        }
+        optimizer.step()
+        for (name, tensor) in model.stateTensors() {
+            try assertClose(tensor, try fixture.tensor("step/" + name), "step/" + name)
+        }
+        model.eval()
+        try assertClose(try model.forward(x), try fixture.tensor("eval/logits"), "eval/logits")
+    }
+}
+
+/// Asserts max |actual − expected| ≤ 1e-4 · max |expected| (plus a 1e-7 floor).
+func assertClose(_ actual: Tensor, _ expected: HostTensor, _ name: String, relative: Float = 1e-4,
+                 file: StaticString = #filePath, line: UInt = #line) throws {
+    XCTAssertEqual(actual.shape, expected.shape, name, file: file, line: line)
+    let a = try actual.toArray(), e = expected.floats()
+    guard a.count == e.count else { return }
+    let scale = e.map(abs).max() ?? 0
+    let error = zip(a, e).map { abs($0 - $1) }.max() ?? 0
+    XCTAssertLessThanOrEqual(error, relative * scale + 1e-7, "\(name): max error \(error), max magnitude \(scale)", file: file, line: line)
+}
