@@ -43,7 +43,7 @@ public final class BatchStream: Sendable {
     /// The next batch, or nil after the last one.
     public func next() throws -> Batch? {
         if let box = inlineDecoder {
-            guard let (_, positions) = state.claim() else { return nil }
+            guard let positions = state.claimInline() else { return nil }
             return try box.withDecoder { try loader.makeBatch(positions, decoder: $0) }
         }
         return try state.take()?.get()
@@ -72,6 +72,16 @@ public final class BatchStream: Sendable {
             guard !cancelled, claimed < plan.count else { return nil }
             claimed += 1
             return (claimed - 1, plan[claimed - 1])
+        }
+
+        /// The next batch when the consumer produces it itself: nothing to wait for.
+        func claimInline() -> [Int]? {
+            condition.lock()
+            defer { condition.unlock() }
+            guard claimed < plan.count else { return nil }
+            claimed += 1
+            consumed += 1
+            return plan[claimed - 1]
         }
 
         func deliver(_ index: Int, _ result: Result<Batch, Error>) {

@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+
+@testable import ConFiTData
+
+/// Ordering, determinism, threading, caching and error handling of the batch loader.
+struct BatchLoaderTests {
+    /// 10 gray 4×4 images whose pixel value is 20·i, so each image is recognisable.
+    let samples: [Sample] = {
+        let store = RawImageStore(
+            width: 4, height: 4, channels: 1, pixels: (0..<10).flatMap { Array(repeating: UInt8($0 * 20), count: 16) })
+        return (0..<10).map { Sample(id: $0, label: $0 % 3, source: .memory(store, index: $0)) }
+    }()
+    let small = EvalTransform(resizeShortSide: 4, cropSize: 4)
+
+    func options(workers: Int, shuffle: Bool = true, dropLast: Bool = true, seed: UInt64 = 1) -> LoaderOptions {
+        LoaderOptions(
+            batchSize: 3, shuffle: shuffle, dropLast: dropLast, seed: seed, workers: workers, prefetch: 2,
+            transform: small, normalization: .efficientNetLite)
+    }
+
+    func drain(_ stream: BatchStream) throws -> [Batch] {
+        var batches: [Batch] = []
+        while let batch = try stream.next() { batches.append(batch) }
+        return batches
+    }
+
+    @Test func dropLastAndShapes() throws {
+        let loader = try BatchLoader(samples: samples, options: options(workers: 0))
+        let batches = try drain(loader.epoch(0))
+        #expect(batches.count == 3 && loader.batchesPerEpoch == 3)
+        #expect(batches.allSatisfy { $0.shape == [3, 3, 4, 4] && $0.images.count == 144 })
+        let all = try drain(BatchLoader(samples: samples, options: options(workers: 0, dropLast: false)).epoch(0))
+        #expect(all.map(\.count) == [3, 3, 3, 1])
+        #expect(Set(all.flatMap(\.sampleIDs)) == Set(0..<10))
+    }
+
+    /// Pixel values come through normalisation: (20·i − 127) / 128 in every channel.
+    @Test func batchesCarryTheirImagesAndLabels() throws {
+        let loader = try BatchLoader(samples: samples, options: options(workers: 0, shuffle: false, dropLast: false))
+        let batch = try #require(try loader.epoch(0).next())
+        #expect(batch.sampleIDs == [0, 1, 2] && batch.labels == [0, 1, 2])
+        for (i, id) in batch.sampleIDs.enumerated() {
+            let expected = (Float(id * 20) - 127) / 128
+            #expect(batch.images[(i * 48)..<((i + 1) * 48)].allSatisfy { $0 == expected })
+        }
+    }
+
+    @Test func ordersAreSeededPerEpoch() throws {
+        let a = try BatchLoader(samples: samples, options: options(workers: 0))
+        let b = try BatchLoader(samples: samples, options: options(workers: 2))
+        #expect(a.order(epoch: 3) == b.order(epoch: 3))
+        #expect(a.order(epoch: 0) != a.order(epoch: 1))
+        let other = try BatchLoader(samples: samples, options: options(workers: 0, seed: 2))
+        #expect(a.order(epoch: 0) != other.order(epoch: 0))
+        let inline = try drain(a.epoch(5)), threaded = try drain(b.epoch(5))
+        #expect(inline.map(\.sampleIDs) == threaded.map(\.sampleIDs))
+        #expect(inline.map(\.images) == threaded.map(\.images))
+    }
+
+    @Test func cacheFillsUpToItsBudget() throws {
+        let cache = ImageCache(budgetBytes: 48 * 4)
+        let loader = try BatchLoader(samples: samples, options: options(workers: 2), cache: cache)
+        _ = try drain(loader.epoch(0))
+        #expect(cache.count == 4 && cache.storedBytes == 192)
+        let roomy = ImageCache(budgetBytes: 1 << 20)
+        let second = try BatchLoader(samples: samples, options: options(workers: 1, dropLast: false), cache: roomy)
+        let first = try drain(second.epoch(0)).map(\.images)
+        #expect(roomy.count == 10)
+        #expect(try drain(second.epoch(0)).map(\.images) == first)
+    }
+
+    @Test func unreadableImagesFailOrAreSkippedWithACount() throws {
+        var broken = samples
+        let path = Fixtures.path("images/truncated.jpg")
+        broken[4] = Sample(id: 4, label: 1, source: .file(path))
+        let strict = try BatchLoader(samples: broken, options: options(workers: 2, shuffle: false))
+        let stream = strict.epoch(0)
+        _ = try stream.next()
+        #expect { try stream.next() } throws: { "\($0)".contains(path) }
+
+        let warnings = WarningLog()
+        var lenient = options(workers: 2, shuffle: false, dropLast: false)
+        lenient.skipUnreadable = true
+        let loader = try BatchLoader(samples: broken, options: lenient, warn: { warnings.append($0) })
+        let batches = try drain(loader.epoch(0))
+        #expect(batches.map(\.count) == [3, 2, 3, 1])
+        #expect(loader.skippedCount == 1)
+        #expect(warnings.lines.count == 1 && warnings.lines[0].contains("truncated.jpg"))
+    }
+
+    @Test func abandoningAStreamStopsItsWorkers() throws {
+        let loader = try BatchLoader(samples: samples, options: options(workers: 2))
+        for epoch in 0..<20 { _ = try loader.epoch(epoch).next() }
+    }
+}
+
+/// Collects loader warnings from worker threads.
+final class WarningLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [String] = []
+    func append(_ line: String) { lock.withLock { stored.append(line) } }
+    var lines: [String] { lock.withLock { stored } }
+}
