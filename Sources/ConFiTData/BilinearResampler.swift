@@ -79,24 +79,20 @@ public struct BilinearResampler: Sendable {
         let pixels: [UInt8]
         if verticalFirst {
             let used = Self.sourceRange(horizontal, columns)
-            let temp = Self.pass(
-                vertical, image.pixels, outputs: rows, firstSource: 0, sourceStep: inWidth * c,
-                lanes: used.count * c, laneOffset: used.lowerBound * c, laneStep: 1,
-                outLaneStep: 1, outPositionStep: used.count * c)
-            pixels = Self.pass(
-                horizontal, temp, outputs: columns, firstSource: used.lowerBound, sourceStep: c,
-                lanes: height, laneOffset: 0, laneStep: used.count * c,
-                outLaneStep: width * c, outPositionStep: c, channels: c)
+            let temp = Self.verticalPass(
+                vertical, image.pixels, outputs: rows, firstSource: 0, rowStride: inWidth * c,
+                laneOffset: used.lowerBound * c, lanes: used.count * c)
+            pixels = Self.horizontalPass(
+                horizontal, temp, outputs: columns, firstSource: used.lowerBound, rowStride: used.count * c,
+                rowOffset: 0, rows: height, channels: c)
         } else {
             let used = Self.sourceRange(vertical, rows)
-            let temp = Self.pass(
-                horizontal, image.pixels, outputs: columns, firstSource: 0, sourceStep: c,
-                lanes: used.count, laneOffset: used.lowerBound * inWidth * c, laneStep: inWidth * c,
-                outLaneStep: width * c, outPositionStep: c, channels: c)
-            pixels = Self.pass(
-                vertical, temp, outputs: rows, firstSource: used.lowerBound, sourceStep: width * c,
-                lanes: width * c, laneOffset: 0, laneStep: 1,
-                outLaneStep: 1, outPositionStep: width * c)
+            let temp = Self.horizontalPass(
+                horizontal, image.pixels, outputs: columns, firstSource: 0, rowStride: inWidth * c,
+                rowOffset: used.lowerBound * inWidth * c, rows: used.count, channels: c)
+            pixels = Self.verticalPass(
+                vertical, temp, outputs: rows, firstSource: used.lowerBound, rowStride: width * c,
+                laneOffset: 0, lanes: width * c)
         }
         return RGBImage(width: width, height: height, channels: c, pixels: pixels)
     }
@@ -106,34 +102,79 @@ public struct BilinearResampler: Sendable {
         k.first[outputs.lowerBound]..<(k.first[outputs.upperBound - 1] + k.count[outputs.upperBound - 1])
     }
 
-    /// One separable pass over `lanes` independent lines (image rows for the horizontal
-    /// pass, byte columns for the vertical one). Output position o of lane l, channel ch
-    /// sums source bytes `laneOffset + l·laneStep + (first[o] − firstSource + t)·sourceStep + ch`
-    /// and lands at `l·outLaneStep + (o − outputs.lowerBound)·outPositionStep + ch`.
-    static func pass(
-        _ k: Coefficients, _ source: [UInt8], outputs: Range<Int>, firstSource: Int, sourceStep: Int,
-        lanes: Int, laneOffset: Int, laneStep: Int, outLaneStep: Int, outPositionStep: Int, channels: Int = 1
+    /// Filters along x: for each of `rows` source rows (starting at byte `rowOffset`),
+    /// output column o reads source columns from `first[o]`, counted from `firstSource`.
+    /// The result is `rows` × `outputs.count` pixels.
+    static func horizontalPass(
+        _ k: Coefficients, _ source: [UInt8], outputs: Range<Int>, firstSource: Int, rowStride: Int,
+        rowOffset: Int, rows: Int, channels c: Int
     ) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: lanes * outputs.count * channels)
-        let half = Int32(1 << (precisionBits - 1))
-        let shift = Int32(precisionBits)
+        var out = [UInt8](repeating: 0, count: rows * outputs.count * c)
+        let half = Int32(1 << (precisionBits - 1)), shift = Int32(precisionBits)
+        source.withUnsafeBufferPointer { src in
+            k.weights.withUnsafeBufferPointer { kk in
+                k.first.withUnsafeBufferPointer { first in
+                    k.count.withUnsafeBufferPointer { count in
+                        out.withUnsafeMutableBufferPointer { dst in
+                            var at = 0
+                            for row in 0..<rows {
+                                let line = rowOffset + row * rowStride
+                                for o in outputs {
+                                    let n = count[o], w = o * k.taps
+                                    let base = line + (first[o] - firstSource) * c
+                                    if c == 3 {
+                                        var s0 = half, s1 = half, s2 = half
+                                        for t in 0..<n {
+                                            let weight = kk[w + t], p = base + 3 * t
+                                            s0 = s0 &+ Int32(src[p]) &* weight
+                                            s1 = s1 &+ Int32(src[p + 1]) &* weight
+                                            s2 = s2 &+ Int32(src[p + 2]) &* weight
+                                        }
+                                        dst[at] = clip8(s0, shift)
+                                        dst[at + 1] = clip8(s1, shift)
+                                        dst[at + 2] = clip8(s2, shift)
+                                        at += 3
+                                    } else {
+                                        for ch in 0..<c {
+                                            var sum = half
+                                            for t in 0..<n { sum = sum &+ Int32(src[base + c * t + ch]) &* kk[w + t] }
+                                            dst[at] = clip8(sum, shift)
+                                            at += 1
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Filters along y: output row o combines source rows from `first[o]` (counted from
+    /// `firstSource`), each contributing `lanes` bytes from byte `laneOffset` of the row.
+    /// Rows are accumulated whole, which the compiler vectorises.
+    static func verticalPass(
+        _ k: Coefficients, _ source: [UInt8], outputs: Range<Int>, firstSource: Int, rowStride: Int,
+        laneOffset: Int, lanes: Int
+    ) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: outputs.count * lanes)
+        var sums = [Int32](repeating: 0, count: lanes)
+        let half = Int32(1 << (precisionBits - 1)), shift = Int32(precisionBits)
         source.withUnsafeBufferPointer { src in
             k.weights.withUnsafeBufferPointer { kk in
                 out.withUnsafeMutableBufferPointer { dst in
-                    for lane in 0..<lanes {
+                    sums.withUnsafeMutableBufferPointer { acc in
                         for (i, o) in outputs.enumerated() {
-                            let n = k.count[o], w = o * k.taps
-                            let start = laneOffset + lane * laneStep + (k.first[o] - firstSource) * sourceStep
-                            let at = lane * outLaneStep + i * outPositionStep
-                            for ch in 0..<channels {
-                                var sum = half
-                                var p = start + ch
-                                for t in 0..<n {
-                                    sum = sum &+ Int32(src[p]) &* kk[w + t]
-                                    p += sourceStep
-                                }
-                                dst[at + ch] = clip8(sum, shift)
+                            for l in 0..<lanes { acc[l] = half }
+                            for t in 0..<k.count[o] {
+                                let weight = kk[o * k.taps + t]
+                                let row = laneOffset + (k.first[o] - firstSource + t) * rowStride
+                                for l in 0..<lanes { acc[l] = acc[l] &+ Int32(src[row + l]) &* weight }
                             }
+                            let line = i * lanes
+                            for l in 0..<lanes { dst[line + l] = clip8(acc[l], shift) }
                         }
                     }
                 }

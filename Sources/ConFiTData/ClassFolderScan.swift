@@ -13,7 +13,10 @@ struct ClassFolderScan {
     init(folder: String, excluding excluded: Set<String> = []) throws {
         for entry in try DatasetRoot.sortedEntries(folder) {
             let path = DatasetRoot.join(folder, entry)
-            if excluded.contains(entry) { continue }
+            if excluded.contains(entry) {
+                skipped.append(.init(path: path, reason: "excluded: not a class"))
+                continue
+            }
             guard DatasetRoot.isDirectory(path) else {
                 skipped.append(.init(path: path, reason: "not a class folder"))
                 continue
