@@ -2,7 +2,8 @@ import Foundation
 
 /// CIFAR-10 and CIFAR-100 in their binary versions (`cifar-10-batches-bin`,
 /// `cifar-100-binary`): records of label byte(s) then 3,072 bytes of R, G, B planes.
-/// CIFAR-100 uses the fine label (the second byte).
+/// CIFAR-100 uses the fine label (the second byte). Without a binary folder, the python
+/// version is read instead (`CIFARPython`).
 enum CIFARBinary {
     static let cifar10Names = [
         "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck",
@@ -10,10 +11,13 @@ enum CIFARBinary {
 
     static func load(root: String, classes: Int) throws -> ImageDataset {
         let ten = classes == 10
-        let folder = try DatasetRoot.locate(
+        guard let folder = try? DatasetRoot.locate(
             root, within: [ten ? "cifar-10-batches-bin" : "cifar-100-binary"],
-            expected: ten ? "cifar-10-batches-bin/ with data_batch_1.bin" : "cifar-100-binary/ with train.bin"
-        ) { DatasetRoot.exists($0, ten ? "data_batch_1.bin" : "train.bin") }
+            expected: ten ? "cifar-10-batches-bin/ with data_batch_1.bin" : "cifar-100-binary/ with train.bin",
+            isDataset: { DatasetRoot.exists($0, ten ? "data_batch_1.bin" : "train.bin") })
+        else {
+            return try CIFARPython.load(root: root, classes: classes)
+        }
         let trainFiles = ten ? (1...5).map { "data_batch_\($0).bin" } : ["train.bin"]
         let testFiles = [ten ? "test_batch.bin" : "test.bin"]
         let namesFile = DatasetRoot.join(folder, ten ? "batches.meta.txt" : "fine_label_names.txt")
@@ -52,14 +56,24 @@ enum CIFARBinary {
                 let label = Int(bytes[start + labelBytes - 1])
                 guard label < classes else { throw DataError.labelOutOfRange(path: path, label: label, classes: classes) }
                 labels.append(label)
-                let base = start + labelBytes
-                for i in 0..<1024 {
-                    pixels.append(bytes[base + i])
-                    pixels.append(bytes[base + 1024 + i])
-                    pixels.append(bytes[base + 2048 + i])
-                }
+                pixels += interleave(planes: bytes[(start + labelBytes)..<(start + recordSize)], count: 1)
             }
         }
         return (RawImageStore(width: 32, height: 32, channels: 3, pixels: pixels), labels)
+    }
+
+    /// `count` 32 × 32 images stored as R, G, B planes, reordered to HWC.
+    static func interleave(planes: some Collection<UInt8>, count: Int) -> [UInt8] {
+        let source = Array(planes)
+        var out = [UInt8](repeating: 0, count: count * 3072)
+        for image in 0..<count {
+            let base = image * 3072
+            for i in 0..<1024 {
+                out[base + 3 * i] = source[base + i]
+                out[base + 3 * i + 1] = source[base + 1024 + i]
+                out[base + 3 * i + 2] = source[base + 2048 + i]
+            }
+        }
+        return out
     }
 }

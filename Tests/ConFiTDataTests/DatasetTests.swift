@@ -148,6 +148,33 @@ struct DatasetTests {
         #expect { try DatasetKind.cifar10.load(root: root) } throws: { "\($0)".contains("test_batch.bin") }
     }
 
+    /// The python version: pickled dicts with numpy arrays (fixtures from make_fixtures.py).
+    @Test func cifarPythonPickles() throws {
+        let ten = try DatasetKind.cifar10.load(root: Fixtures.root)
+        #expect(ten.root.hasSuffix("cifar-10-batches-py"))
+        #expect(ten.train.map(\.label) == [1, 2, 3, 4, 5] && ten.test.map(\.label) == [9])
+        #expect(ten.classNames.first == "airplane")
+        guard case let .memory(store, index) = ten.train[2].source else { Issue.record("expected memory"); return }
+        #expect(store.image(at: index).pixels.prefix(6) == [30, 103, 200, 30, 103, 200])
+        let hundred = try DatasetKind.cifar100.load(root: Fixtures.root)
+        #expect(hundred.classNames.count == 100 && hundred.classNames[42] == "class42")
+        #expect(hundred.train.map(\.label) == [99, 0, 42] && hundred.test.map(\.label) == [7])
+        guard case let .memory(store100, index100) = hundred.train[1].source else { Issue.record("expected memory"); return }
+        #expect(store100.image(at: index100).pixels.prefix(3) == [11, 101, 200])
+    }
+
+    @Test func cifarPickleWithForeignGlobalIsRefused() throws {
+        let root = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var files: [String: [UInt8]] = [:]
+        for name in ["train", "test", "meta"] { files["cifar-100-python/\(name)"] = try Fixtures.bytes("cifar-100-python/\(name)") }
+        files["cifar-100-python/meta"] = [0x80, 0x02] + Array("cos\nsystem\n)R.".utf8)
+        try Fixtures.write(files, under: root)
+        #expect { try DatasetKind.cifar100.load(root: root) } throws: { error in
+            "\(error)".contains("os.system") && "\(error)".contains("meta")
+        }
+    }
+
     @Test func mnistFromGzippedIDX() throws {
         let root = try Fixtures.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: root) }

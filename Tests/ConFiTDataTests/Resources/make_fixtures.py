@@ -18,8 +18,12 @@ Files (all small):
                             dtypes, big matrix) for the MATLAB v5 reader; mat/types.json holds
                             the values.
   idx/*.gz                  a 6-image MNIST-format set (gzipped IDX).
+  cifar-10-batches-py/      the CIFAR-10 python layout, one image per batch, pickle protocol 2
+                            (bytes via _codecs.encode, as Python 3 writes them); image k of
+                            batch b has R, G, B planes filled with 10b + k, 100 + b, 200.
+  cifar-100-python/         the CIFAR-100 python layout (3 train, 1 test images), protocol 4.
 """
-import json, os, gzip, struct
+import json, os, gzip, pickle, struct
 import numpy as np
 from PIL import Image
 import scipy.io
@@ -119,3 +123,25 @@ for prefix, n in [('train', 4), ('t10k', 2)]:
         f.write(struct.pack('>IIII', 0x803, n, 28, 28) + part.tobytes())
     with gzip.open(f'idx/{prefix}-labels-idx1-ubyte.gz', 'wb') as f:
         f.write(struct.pack('>II', 0x801, n) + bytes([3, 1, 4, 1][:n] if prefix == 'train' else [5, 9]))
+
+os.makedirs('cifar-10-batches-py', exist_ok=True)
+def cifar_batch(batch, count, label_key, labels):
+    data = np.zeros((count, 3072), dtype=np.uint8)
+    for k in range(count):
+        data[k, :1024], data[k, 1024:2048], data[k, 2048:] = 10 * batch + k, 100 + batch, 200
+    return {b'batch_label': b'batch %d' % batch, label_key: labels, b'data': data,
+            b'filenames': [b'img_%d.png' % k for k in range(count)]}
+for b in range(1, 6):
+    pickle.dump(cifar_batch(b, 1, b'labels', [b]), open(f'cifar-10-batches-py/data_batch_{b}', 'wb'), protocol=2)
+pickle.dump(cifar_batch(6, 1, b'labels', [9]), open('cifar-10-batches-py/test_batch', 'wb'), protocol=2)
+names10 = [b'airplane', b'automobile', b'bird', b'cat', b'deer', b'dog', b'frog', b'horse', b'ship', b'truck']
+pickle.dump({b'label_names': names10, b'num_cases_per_batch': 1, b'num_vis': 3072},
+            open('cifar-10-batches-py/batches.meta', 'wb'), protocol=2)
+os.makedirs('cifar-100-python', exist_ok=True)
+train = cifar_batch(1, 3, b'fine_labels', [99, 0, 42])
+train[b'coarse_labels'] = [1, 2, 3]
+pickle.dump(train, open('cifar-100-python/train', 'wb'), protocol=4)
+pickle.dump(cifar_batch(2, 1, b'fine_labels', [7]), open('cifar-100-python/test', 'wb'), protocol=4)
+pickle.dump({b'fine_label_names': [b'class%d' % i for i in range(100)],
+             b'coarse_label_names': [b'super%d' % i for i in range(20)]},
+            open('cifar-100-python/meta', 'wb'), protocol=4)
