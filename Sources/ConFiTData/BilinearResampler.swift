@@ -61,8 +61,9 @@ public struct BilinearResampler: Sendable {
         vertical = Coefficients(inSize: inHeight, outSize: outHeight)
     }
 
-    /// Pillow (≥ 12) runs the vertical pass first when the height shrinks by more than
-    /// twice as many pixels as the width; the order changes rounding, so it is kept.
+    /// Pillow 13 (the fixtures' reference) runs the vertical pass first when the height
+    /// shrinks by more than twice as many pixels as the width (older releases always ran
+    /// horizontal first); the order changes rounding, so it is kept.
     public var verticalFirst: Bool {
         inHeight - outHeight > 0 && inHeight - outHeight > (inWidth - outWidth) * 2
     }

@@ -13,16 +13,14 @@ enum Flowers102 {
         guard let labelValues = labelFile["labels"]?.values else {
             throw DataError.malformedFile(path: labelsPath, reason: "no variable 'labels'")
         }
-        let classes = Int(labelValues.max() ?? 0)
-        let labels = try labelValues.map { value -> Int in
-            guard value >= 1, value <= Double(classes), value == value.rounded() else {
-                throw DataError.labelOutOfRange(path: labelsPath, label: Int(value) - 1, classes: classes)
-            }
-            return Int(value) - 1
+        if let bad = labelValues.first(where: { !($0 >= 1 && $0 <= 1e6 && $0 == $0.rounded()) }) {
+            throw DataError.malformedFile(path: labelsPath, reason: "label \(bad) is not a class number 1, 2, ...")
         }
+        let labels = labelValues.map { Int($0) - 1 }
+        let classes = (labels.max() ?? -1) + 1
         let classNames = (1...max(classes, 1)).map { String($0) }
         let paths = labels.indices.map { String(format: "jpg/image_%05d.jpg", $0 + 1) }
-        var isTest: [Bool]
+        let isTest: [Bool]
         if options.split == .official {
             isTest = try officialSplit(folder: folder, count: labels.count)
         } else {

@@ -17,10 +17,12 @@ struct IDXFile {
         dimensions = (0..<rank).map { d in
             (0..<4).reduce(0) { $0 << 8 | Int(bytes[4 + 4 * d + $1]) }
         }
-        let expected = dimensions.reduce(1, *)
+        let expected = dimensions.reduce(Int?.some(1)) { total, d in
+            total.flatMap { $0.multipliedReportingOverflow(by: d).overflow ? nil : $0 * d }
+        }
         guard bytes.count - 4 - 4 * rank == expected else {
             throw DataError.malformedFile(
-                path: path, reason: "dimensions \(dimensions) need \(expected) bytes, found \(bytes.count - 4 - 4 * rank)")
+                path: path, reason: "dimensions \(dimensions) do not match the \(bytes.count - 4 - 4 * rank) bytes of data")
         }
         data = Array(bytes[(4 + 4 * rank)...])
     }

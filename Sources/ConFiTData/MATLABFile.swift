@@ -61,7 +61,10 @@ public struct MATLABFile: Sendable {
         let name = String(decoding: try sub.element().data, as: UTF8.self)
         let real = try sub.element()
         let values = try sub.numbers(type: real.type, data: real.data)
-        guard values.count == dimensions.reduce(1, *) else {
+        let product = dimensions.reduce(Int?.some(1)) { total, d in
+            total.flatMap { d < 0 ? nil : $0.multipliedReportingOverflow(by: d).overflow ? nil : $0 * d }
+        }
+        guard values.count == product else {
             throw sub.malformed("variable \(name) holds \(values.count) values for dimensions \(dimensions)")
         }
         return Variable(name: name, dimensions: dimensions, values: values)

@@ -18,7 +18,9 @@ enum MNIST {
             let labelsPath = try file(folder, "\(prefix)-labels-idx1-ubyte")
             let images = try IDXFile(path: imagesPath)
             let labels = try IDXFile(path: labelsPath)
-            guard images.dimensions.count == 3, labels.dimensions == [images.dimensions[0]] else {
+            guard images.dimensions.count == 3, images.dimensions[1] > 0, images.dimensions[2] > 0,
+                labels.dimensions == [images.dimensions[0]]
+            else {
                 throw DataError.malformedFile(
                     path: labelsPath, reason: "labels \(labels.dimensions) do not match images \(images.dimensions)")
             }
