@@ -27,15 +27,15 @@ public final class Activation {
     }
 
     public func forward(_ input: Tensor, into output: Tensor) throws {
-        try expect(input, shape, "\(kind) input")
-        try expect(output, shape, "\(kind) output")
+        try expect(input, shape, "\(kind) input", format: format)
+        try expect(output, shape, "\(kind) output", format: format)
         try forwardPrimitive.execute([(DNNL_ARG_SRC, input), (DNNL_ARG_DST, output)])
     }
 
     /// `inputGradient = outputGradient ⊙ f′`, where f′ is read off the forward `output`.
     public func backward(output: Tensor, outputGradient: Tensor, into inputGradient: Tensor) throws {
-        try expect(outputGradient, shape, "\(kind) output gradient")
-        try expect(inputGradient, shape, "\(kind) input gradient")
+        try expect(outputGradient, shape, "\(kind) output gradient", format: format)
+        try expect(inputGradient, shape, "\(kind) input gradient", format: format)
         try backward().execute([(DNNL_ARG_DST, output), (DNNL_ARG_DIFF_DST, outputGradient), (DNNL_ARG_DIFF_SRC, inputGradient)])
     }
 

@@ -4,10 +4,11 @@ import CDNNL
 /// the merging of their gradients). `output` may be `a`.
 public final class Addition {
     public let shape: [Int]
+    private let format: TensorFormat
     private let primitive: Primitive
 
     public init(shape: [Int], format: TensorFormat) throws {
-        self.shape = shape
+        (self.shape, self.format) = (shape, format)
         var md = memoryDescriptor(shape, format: format)
         var other = md, dst = md
         var desc = dnnl_binary_desc_t()
@@ -16,7 +17,7 @@ public final class Addition {
     }
 
     public func run(_ a: Tensor, _ b: Tensor, into output: Tensor) throws {
-        for (t, what) in [(a, "first"), (b, "second"), (output, "output")] { try expect(t, shape, "add \(what) operand") }
+        for (t, what) in [(a, "first"), (b, "second"), (output, "output")] { try expect(t, shape, "add \(what) operand", format: format) }
         try primitive.execute([(DNNL_ARG_SRC_0, a), (DNNL_ARG_SRC_1, b), (DNNL_ARG_DST, output)])
     }
 }

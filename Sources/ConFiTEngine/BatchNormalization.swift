@@ -8,7 +8,7 @@ public final class BatchNormalization {
     public let epsilon: Float
     private let forwardPrimitive: Primitive
     private let training: Bool
-    private var backwardPrimitives: [Bool: Primitive] = [:]
+    private var backwardPrimitive: Primitive?
     private let format: TensorFormat
     /// Batch mean and biased batch variance of the last training forward.
     public let batchMean: Tensor, batchVariance: Tensor
@@ -36,8 +36,8 @@ public final class BatchNormalization {
     /// Training: normalises with the batch statistics and leaves them in `batchMean` and
     /// `batchVariance`. Inference: normalises with `mean` and `variance`.
     public func forward(_ input: Tensor, scale: Tensor, shift: Tensor, mean: Tensor, variance: Tensor, into output: Tensor) throws {
-        try expect(input, shape, "batch norm input")
-        try expect(output, shape, "batch norm output")
+        try expect(input, shape, "batch norm input", format: format)
+        try expect(output, shape, "batch norm output", format: format)
         let (m, v) = training ? (batchMean, batchVariance) : (mean, variance)
         try forwardPrimitive.execute([(DNNL_ARG_SRC, input), (DNNL_ARG_DST, output), (DNNL_ARG_SCALE, scale),
                                       (DNNL_ARG_SHIFT, shift), (DNNL_ARG_MEAN, m), (DNNL_ARG_VARIANCE, v)])
@@ -51,32 +51,30 @@ public final class BatchNormalization {
         guard training else {
             throw EngineError.invalidArgument(operation: "batch norm \(shape) backward", reason: "built for inference")
         }
-        try expect(inputGradient, shape, "batch norm input gradient")
-        let withAffine = accumulateScale != nil || accumulateShift != nil
-        let primitive = try backwardPrimitive(withAffine: withAffine)
-        var args: [(Int32, Tensor)] = [(DNNL_ARG_SRC, input), (DNNL_ARG_MEAN, batchMean), (DNNL_ARG_VARIANCE, batchVariance),
-                                       (DNNL_ARG_DIFF_DST, outputGradient), (DNNL_ARG_SCALE, scale), (DNNL_ARG_SHIFT, shift),
-                                       (DNNL_ARG_DIFF_SRC, inputGradient)]
-        if withAffine { args += [(DNNL_ARG_DIFF_SCALE, scaleGradient), (DNNL_ARG_DIFF_SHIFT, shiftGradient)] }
-        try primitive.execute(args)
+        try expect(inputGradient, shape, "batch norm input gradient", format: format)
+        try backward().execute([(DNNL_ARG_SRC, input), (DNNL_ARG_MEAN, batchMean), (DNNL_ARG_VARIANCE, batchVariance),
+                                (DNNL_ARG_DIFF_DST, outputGradient), (DNNL_ARG_SCALE, scale), (DNNL_ARG_SHIFT, shift),
+                                (DNNL_ARG_DIFF_SRC, inputGradient), (DNNL_ARG_DIFF_SCALE, scaleGradient),
+                                (DNNL_ARG_DIFF_SHIFT, shiftGradient)])
         if let accumulateScale { add(scaleGradient, into: accumulateScale) }
         if let accumulateShift { add(shiftGradient, into: accumulateShift) }
     }
 
-    private func backwardPrimitive(withAffine: Bool) throws -> Primitive {
-        if let built = backwardPrimitives[withAffine] { return built }
+    /// Always oneDNN's full backward: 2.x has no data-only backward with scale and shift,
+    /// and the γ/β gradients cost little next to the input gradient.
+    private func backward() throws -> Primitive {
+        if let backwardPrimitive { return backwardPrimitive }
         var data = memoryDescriptor(shape, format: format)
         var diff = data
         var desc = dnnl_batch_normalization_desc_t()
         try check(dnnl_batch_normalization_backward_desc_init(
-            &desc, withAffine ? dnnl_backward : dnnl_backward_data, &diff, &data, epsilon,
-            dnnl_use_scale.rawValue | dnnl_use_shift.rawValue), "batch norm \(shape) backward")
+            &desc, dnnl_backward, &diff, &data, epsilon, dnnl_use_scale.rawValue | dnnl_use_shift.rawValue),
+                  "batch norm \(shape) backward")
         let built = try Primitive("batch norm \(shape) backward", desc, hint: forwardPrimitive)
-        backwardPrimitives[withAffine] = built
+        backwardPrimitive = built
         return built
     }
 }
-
 /// `destination += source`, element by element, for small plain tensors.
 func add(_ source: Tensor, into destination: Tensor) {
     for i in 0..<destination.count { destination.pointer[i] += source.pointer[i] }

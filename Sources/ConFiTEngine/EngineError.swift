@@ -6,6 +6,8 @@ public enum EngineError: Error, CustomStringConvertible, Equatable {
     case dnnl(operation: String, status: String)
     /// A tensor did not have the shape an operation needs.
     case shapeMismatch(operation: String, expected: [Int], found: [Int])
+    /// A tensor was not in the memory layout the operation was built for.
+    case layoutMismatch(operation: String, expected: TensorFormat, found: TensorFormat)
     /// A value the operation cannot accept (e.g. a label outside the task's classes).
     case invalidArgument(operation: String, reason: String)
 
@@ -14,6 +16,8 @@ public enum EngineError: Error, CustomStringConvertible, Equatable {
         case .dnnl(let op, let status): "oneDNN failed in \(op): \(status)"
         case .shapeMismatch(let op, let expected, let found):
             "\(op): expected shape \(expected), found \(found)"
+        case .layoutMismatch(let op, let expected, let found):
+            "\(op): expected layout \(expected.rawValue), found \(found.rawValue)"
         case .invalidArgument(let op, let reason): "\(op): \(reason)"
         }
     }
@@ -34,5 +38,15 @@ private func statusName(_ status: dnnl_status_t) -> String {
     case dnnl_unimplemented: "unimplemented (no kernel for these shapes/formats)"
     case dnnl_runtime_error: "runtime error"
     default: "status \(status.rawValue)"
+    }
+}
+
+/// Throws unless `tensor` has `shape` (and `format`, when given), naming `what`.
+func expect(_ tensor: Tensor, _ shape: [Int], _ what: String, format: TensorFormat? = nil) throws {
+    guard tensor.shape == shape else {
+        throw EngineError.shapeMismatch(operation: what, expected: shape, found: tensor.shape)
+    }
+    if let format, tensor.format != format {
+        throw EngineError.layoutMismatch(operation: what, expected: format, found: tensor.format)
     }
 }

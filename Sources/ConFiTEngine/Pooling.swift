@@ -12,6 +12,7 @@ public final class Pooling {
     private let workspace: Tensor?
     private let format: TensorFormat
     private let kind: Kind, kernel: [Int64], stride: [Int64], padding: [Int64]
+    private let training: Bool
 
     /// Square `kernel` × `kernel` pooling with equal stride and padding on both axes.
     public convenience init(_ kind: Kind, inputShape: [Int], kernel: Int, stride: Int, padding: Int,
@@ -33,7 +34,7 @@ public final class Pooling {
         guard inputShape.count == 4 else {
             throw EngineError.invalidArgument(operation: "pooling", reason: "needs [N, C, H, W], got \(inputShape)")
         }
-        (self.kind, self.format) = (kind, format)
+        (self.kind, self.format, self.training) = (kind, format, training)
         (self.kernel, self.stride, self.padding) = (kernel.map(Int64.init), [Int64(stride), Int64(stride)], [Int64(padding), Int64(padding)])
         self.inputShape = inputShape
         let out = { (size: Int, k: Int) in (size + 2 * padding - k) / stride + 1 }
@@ -54,8 +55,8 @@ public final class Pooling {
     }
 
     public func forward(_ input: Tensor, into output: Tensor) throws {
-        try expect(input, inputShape, "pooling input")
-        try expect(output, outputShape, "pooling output")
+        try expect(input, inputShape, "pooling input", format: format)
+        try expect(output, outputShape, "pooling output", format: format)
         var args: [(Int32, Tensor)] = [(DNNL_ARG_SRC, input), (DNNL_ARG_DST, output)]
         if let workspace { args.append((DNNL_ARG_WORKSPACE, workspace)) }
         try forwardPrimitive.execute(args)
@@ -64,8 +65,8 @@ public final class Pooling {
     /// Input gradient from the output gradient (max pooling routes it through the
     /// workspace the last training forward recorded).
     public func backward(outputGradient: Tensor, into inputGradient: Tensor) throws {
-        try expect(outputGradient, outputShape, "pooling output gradient")
-        try expect(inputGradient, inputShape, "pooling input gradient")
+        try expect(outputGradient, outputShape, "pooling output gradient", format: format)
+        try expect(inputGradient, inputShape, "pooling input gradient", format: format)
         var args: [(Int32, Tensor)] = [(DNNL_ARG_DIFF_DST, outputGradient), (DNNL_ARG_DIFF_SRC, inputGradient)]
         if let workspace { args.append((DNNL_ARG_WORKSPACE, workspace)) }
         try backward().execute(args)
@@ -73,6 +74,9 @@ public final class Pooling {
 
     private func backward() throws -> Primitive {
         if let backwardPrimitive { return backwardPrimitive }
+        guard training else {
+            throw EngineError.invalidArgument(operation: "pooling \(inputShape) backward", reason: "built for inference")
+        }
         var desc = dnnl_pooling_desc_t()
         var diffSrc = memoryDescriptor(inputShape, format: format)
         var diffDst = memoryDescriptor(outputShape, format: format)

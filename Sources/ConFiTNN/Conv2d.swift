@@ -17,7 +17,8 @@ public final class Conv2d: Layer {
     /// The geometry of the last forward, for FLOP accounting.
     public private(set) var lastShape: ConvolutionShape?
     private var kernels = KernelCache<Slot>()
-    private var output = Buffer(), inputGradient = Buffer()
+    private var output = Buffer(), inputGradient = Buffer(), convertedInput = Buffer()
+    private var inputConversion = KernelCache<Reorder>()
     private var input: Tensor?
     private var slot: Slot?
 
@@ -41,6 +42,7 @@ public final class Conv2d: Layer {
 
     public func forward(_ input: Tensor) throws -> Tensor {
         try layerInput("Conv2d(\(inChannels), \(outChannels))", input, rank: 4, channels: inChannels)
+        let input = try inActivationLayout(input)
         let shape = geometry(for: input.shape)
         let slot = try kernels.get(input.shape, training: isTraining) {
             Slot(try Convolution(shape, source: input.format, destination: TensorFormat.activations, training: isTraining))
@@ -54,6 +56,16 @@ public final class Conv2d: Layer {
         lastShape = shape
         (self.input, self.slot) = isTraining ? (input, slot) : (nil, nil)
         return out
+    }
+
+    /// oneDNN's NHWC kernels need NHWC input even for the 3-channel stem, whereas its
+    /// blocked kernels read plain NCHW images directly (padding 3 channels to 16 would
+    /// waste work), so only the NHWC layout converts the network's plain input.
+    private func inActivationLayout(_ input: Tensor) throws -> Tensor {
+        guard TensorFormat.activations == .channelsLast, input.format != .channelsLast else { return input }
+        let converted = convertedInput.get(input.shape, .channelsLast)
+        try inputConversion.get(input.shape, training: false) { try Reorder(from: input, to: converted) }.run(input, converted)
+        return converted
     }
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) throws -> Tensor? {

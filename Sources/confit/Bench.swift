@@ -17,12 +17,15 @@ struct Bench: ParsableCommand {
     @Option(help: "Untimed warm-up steps per measurement.") var warmup = 2
     @Option(help: "Activation layout: nChw16c, nhwc or plain.") var layout = TensorFormat.blocked16.rawValue
     @Option(help: "Classes in the training task (logits restricted to them).") var taskClasses = 10
+    @Flag(inversion: .prefixedNo, help: "Use Winograd for 3x3 stride-1 convolutions where oneDNN has it.")
+    var winograd = true
 
     func run() throws {
         guard let format = TensorFormat(rawValue: layout), format != .native else {
             throw ValidationError("unknown layout '\(layout)': use nChw16c, nhwc or plain")
         }
         TensorFormat.activations = format
+        Convolution.useWinograd = winograd
         if let threads { Engine.shared.setThreads(threads) }
         let network = try ModelFactory.make(model, numClasses: 1000)
         let profile = try ThroughputProbe(network: network, batch: batch, imageSize: imageSize, taskClasses: taskClasses,
@@ -30,7 +33,7 @@ struct Bench: ParsableCommand {
         var result: [String: Any] = [
             "model": model, "image_size": imageSize, "batch": batch, "threads": Engine.shared.threads,
             "onednn_version": Engine.shared.version, "cpu_isa": Engine.shared.cpuISA, "layout": format.rawValue,
-            "forward_gflop_per_image": profile.forwardFLOPsPerImage / 1e9,
+            "forward_gflop_per_image": profile.forwardFLOPsPerImage / 1e9, "winograd": winograd,
         ]
         let eval = try profile.evalImagesPerSecond()
         result["eval_img_s"] = eval

