@@ -191,6 +191,22 @@ struct DatasetTests {
         #expect(image.channels == 3 && image.width == 224)
     }
 
+    /// Truncated gzip, a lying header and absurd dimensions are errors naming the file.
+    @Test func malformedIDXFilesAreErrors() throws {
+        let root = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let gz = try Fixtures.bytes("idx/train-images-idx3-ubyte.gz")
+        try Fixtures.write(
+            [
+                "cut.gz": Array(gz.prefix(gz.count / 2)),
+                "short": [0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 28, 0, 0, 0, 28, 1, 2, 3],
+                "huge": [0, 0, 8, 3] + Array(repeating: 0xFF, count: 12),
+            ], under: root)
+        for name in ["cut.gz", "short", "huge"] {
+            #expect { try IDXFile(path: root + "/" + name) } throws: { "\($0)".contains(name) }
+        }
+    }
+
     @Test func unknownDatasetNameListsKnownOnes() {
         #expect { try DatasetKind(name: "imagenet") } throws: { "\($0)".contains("caltech101") }
     }
