@@ -24,14 +24,17 @@ let package = Package(
         .target(
             name: "ConFiTData", dependencies: ["CImageIO", "ConFiTIO"],
             resources: [.copy("Resources")]),
+        .target(name: "ConFiT", dependencies: ["ConFiTNN", "ConFiTData"]),
         .executableTarget(
             name: "confit",
             dependencies: [
+                "ConFiT",
                 "ConFiTNN",
                 "ConFiTData",
                 "ConFiTIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        .testTarget(name: "ConFiTTests", dependencies: ["ConFiT"]),
         .testTarget(name: "ConFiTEngineTests", dependencies: ["ConFiTEngine"]),
         .testTarget(name: "ConFiTIOTests", dependencies: ["ConFiTIO"], resources: [.copy("Resources")]),
         .testTarget(

@@ -20,7 +20,7 @@ public final class ResidualBlock: Layer {
     public static func basic(_ inChannels: Int, _ channels: Int, stride: Int) -> ResidualBlock {
         ResidualBlock(main: [
             ("conv1", Conv2d(inChannels, channels, kernelSize: 3, stride: stride, padding: .symmetric(1))),
-            ("bn1", BatchNorm2d(channels)), ("relu", ActivationLayer.relu()),
+            ("bn1", BatchNorm2d(channels)), ("relu1", ActivationLayer.relu()),
             ("conv2", Conv2d(channels, channels, kernelSize: 3, padding: .symmetric(1))), ("bn2", BatchNorm2d(channels)),
         ], downsample: shortcut(inChannels, channels, stride: stride))
     }
@@ -41,7 +41,10 @@ public final class ResidualBlock: Layer {
         return Sequential([Conv2d(inChannels, outChannels, kernelSize: 1, stride: stride), BatchNorm2d(outChannels)])
     }
 
-    public var children: [(String, any Layer)] { main + (downsample.map { [("downsample", $0)] } ?? []) }
+    /// The main branch, the shortcut, and the final ReLU (which has no state-dict keys).
+    public var children: [(String, any Layer)] {
+        main + (downsample.map { [("downsample", $0)] } ?? []) + [("relu", relu)]
+    }
 
     private var mainLayers: [any Layer] { main.map(\.1) }
 
