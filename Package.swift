@@ -24,7 +24,7 @@ let package = Package(
         .target(
             name: "ConFiTData", dependencies: ["CImageIO", "ConFiTIO"],
             resources: [.copy("Resources")]),
-        .target(name: "ConFiT", dependencies: ["ConFiTNN", "ConFiTData"]),
+        .target(name: "ConFiT", dependencies: ["ConFiTNN", "ConFiTData", "ConFiTIO"]),
         .executableTarget(
             name: "confit",
             dependencies: [
@@ -38,7 +38,7 @@ let package = Package(
         .testTarget(name: "ConFiTEngineTests", dependencies: ["ConFiTEngine"]),
         .testTarget(name: "ConFiTIOTests", dependencies: ["ConFiTIO"], resources: [.copy("Resources")]),
         .testTarget(
-            name: "ConFiTNNTests", dependencies: ["ConFiTNN"], resources: [.copy("Resources")]),
+            name: "ConFiTNNTests", dependencies: ["ConFiTNN", "ConFiTData"], resources: [.copy("Resources")]),
         .testTarget(
             name: "ConFiTDataTests", dependencies: ["ConFiTData"], resources: [.copy("Resources")]),
     ]

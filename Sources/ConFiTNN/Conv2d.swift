@@ -14,6 +14,9 @@ public final class Conv2d: Layer {
         var weightsVersion = -1
         init(_ kernel: Convolution) { self.kernel = kernel }
     }
+    /// Called with the input of every training-mode forward (ConFiT's pre-convolution
+    /// trackers observe the convolution's input this way).
+    public var inputObserver: ((Tensor) throws -> Void)?
     /// The geometry of the last forward, for FLOP accounting.
     public private(set) var lastShape: ConvolutionShape?
     private var kernels = KernelCache<Slot>()
@@ -43,6 +46,7 @@ public final class Conv2d: Layer {
     public func forward(_ input: Tensor) throws -> Tensor {
         try layerInput("Conv2d(\(inChannels), \(outChannels))", input, rank: 4, channels: inChannels)
         let input = try inActivationLayout(input)
+        if isTraining { try inputObserver?(input) }
         let shape = geometry(for: input.shape)
         let slot = try kernels.get(input.shape, training: isTraining) {
             Slot(try Convolution(shape, source: input.format, destination: TensorFormat.activations, training: isTraining))

@@ -1,0 +1,160 @@
+import Foundation
+
+/// Everything measured in a run, as written to `metrics.json` and `metrics.csv`.
+///
+/// Per-task quantities are recorded together by `recordTask`, so the accuracy matrix,
+/// bank sizes and timings always describe the same tasks; the derived metrics are
+/// computed from the matrix on encoding and never stored separately, so they cannot drift
+/// from it. Decoding (for resume and reports) reads back the recorded quantities only.
+public struct RunMetrics: Sendable, Equatable, Codable {
+    public private(set) var accuracy = AccuracyMatrix()
+    /// Bytes of the task bank stored after each task.
+    public private(set) var bankBytesPerTask: [Int] = []
+    /// Wall time of each task: its training and the evaluation after it.
+    public private(set) var wallSecondsPerTask: [Double] = []
+    /// Training throughput of each task over all its epochs.
+    public private(set) var imagesPerSecondPerTask: [Double] = []
+    /// Every epoch trained so far, in order; may run ahead of the tasks when a checkpoint
+    /// is written mid-task.
+    public private(set) var epochs: [EpochRecord] = []
+    /// Wall time of the whole run so far, setup and data loading included; the trainer
+    /// sets it, since only it knows when the run began.
+    public var totalWallSeconds: Double = 0
+    public var config: JSONValue
+    public var versions: SoftwareVersions
+
+    public init(config: JSONValue, versions: SoftwareVersions) {
+        self.config = config
+        self.versions = versions
+    }
+
+    /// The metric definitions written into `metrics.json` (DESIGN §2), keyed like the
+    /// values they describe, so the file explains itself.
+    public static let definitions: [String: String] = [
+        "accuracy_matrix": "a(t, i) = accuracy (fraction in [0, 1]) on task i's test set after training task t; row t lists a(t, 0..t); tasks are 0-based",
+        "average_accuracy": "A_t = mean over i <= t of a(t, i), unweighted; one value per task t",
+        "final_average_accuracy": "A_T, the average accuracy after the last task T",
+        "average_incremental_accuracy": "mean over t of A_t",
+        "forgetting": "F = mean over i < T of (max over i <= t < T of a(t, i) - a(T, i)); null with one task",
+        "bwt": "backward transfer = mean over i < T of (a(T, i) - a(i, i)); null with one task",
+        "bank_bytes_per_task": "bytes stored per task: every BatchNorm's gamma, beta, running mean and variance and every pre-convolution tracker's means",
+        "wall_seconds": "seconds: total = whole run including setup; per_task[t] = training task t plus the evaluation after it; per_epoch[t][e] = epoch e of task t",
+        "images_per_second": "training images per second over all epochs of task t",
+        "epochs": "one record per trained epoch: task, epoch, stage (trainable parameters), mean training loss, images per second, seconds",
+    ]
+
+    /// Records a finished task t = `accuracy.taskCount`: its accuracy row a(t, 0...t),
+    /// bank size, wall time and training throughput.
+    public mutating func recordTask(
+        accuracies: [Double], bankBytes: Int, wallSeconds: Double, imagesPerSecond: Double
+    ) throws(AccuracyMatrixError) {
+        try accuracy.append(row: accuracies)
+        bankBytesPerTask.append(bankBytes)
+        wallSecondsPerTask.append(wallSeconds)
+        imagesPerSecondPerTask.append(imagesPerSecond)
+    }
+
+    public mutating func recordEpoch(_ record: EpochRecord) {
+        epochs.append(record)
+    }
+
+    /// Epoch wall times grouped by task: element t lists the epochs of task t.
+    public var wallSecondsPerEpoch: [[Double]] {
+        let tasks = (epochs.map(\.task).max() ?? -1) + 1
+        return (0..<tasks).map { t in epochs.filter { $0.task == t }.map(\.seconds) }
+    }
+
+    /// `metrics.json`: pretty-printed with sorted keys so runs diff cleanly. Non-finite
+    /// numbers (a diverged loss) are written as the strings "NaN"/"Infinity" rather than
+    /// failing the write and losing the run's record.
+    public func jsonData() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return try encoder.encode(self)
+    }
+
+    /// Reads `metrics.json` as written by `jsonData()`.
+    public static func decode(from data: Data) throws -> RunMetrics {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return try decoder.decode(RunMetrics.self, from: data)
+    }
+
+    /// `metrics.csv`, in long ("tidy") form so it loads straight into a data frame:
+    /// header `after_task,task,metric,value`, then for each task t in order
+    /// - one `accuracy` row per i ≤ t with `task` = i and value a(t, i);
+    /// - rows `average_accuracy` (A_t), `bank_bytes`, `wall_seconds` and
+    ///   `images_per_second` with `task` empty, since they belong to task t as a whole.
+    public var csv: String {
+        var lines = ["after_task,task,metric,value"]
+        for (t, row) in accuracy.rows.enumerated() {
+            lines += row.enumerated().map { i, a in "\(t),\(i),accuracy,\(a)" }
+            lines.append("\(t),,average_accuracy,\(accuracy.averageAccuracy[t])")
+            lines.append("\(t),,bank_bytes,\(bankBytesPerTask[t])")
+            lines.append("\(t),,wall_seconds,\(wallSecondsPerTask[t])")
+            lines.append("\(t),,images_per_second,\(imagesPerSecondPerTask[t])")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case accuracyMatrix = "accuracy_matrix"
+        case averageAccuracy = "average_accuracy"
+        case finalAverageAccuracy = "final_average_accuracy"
+        case averageIncrementalAccuracy = "average_incremental_accuracy"
+        case forgetting, bwt, definitions, config, versions, epochs
+        case bankBytesPerTask = "bank_bytes_per_task"
+        case wallSeconds = "wall_seconds"
+        case imagesPerSecond = "images_per_second"
+    }
+
+    enum WallSecondsKeys: String, CodingKey {
+        case total
+        case perTask = "per_task"
+        case perEpoch = "per_epoch"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        accuracy = try container.decode(AccuracyMatrix.self, forKey: .accuracyMatrix)
+        bankBytesPerTask = try container.decode([Int].self, forKey: .bankBytesPerTask)
+        imagesPerSecondPerTask = try container.decode([Double].self, forKey: .imagesPerSecond)
+        let wall = try container.nestedContainer(keyedBy: WallSecondsKeys.self, forKey: .wallSeconds)
+        totalWallSeconds = try wall.decode(Double.self, forKey: .total)
+        wallSecondsPerTask = try wall.decode([Double].self, forKey: .perTask)
+        epochs = try container.decode([EpochRecord].self, forKey: .epochs)
+        config = try container.decode(JSONValue.self, forKey: .config)
+        versions = try container.decode(SoftwareVersions.self, forKey: .versions)
+        let tasks = accuracy.taskCount
+        guard [bankBytesPerTask.count, imagesPerSecondPerTask.count, wallSecondsPerTask.count]
+            .allSatisfy({ $0 == tasks })
+        else {
+            throw DecodingError.dataCorrupted(.init(
+                codingPath: decoder.codingPath,
+                debugDescription: "per-task lists do not all have one entry per accuracy-matrix row (\(tasks))"))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(accuracy, forKey: .accuracyMatrix)
+        try container.encode(accuracy.averageAccuracy, forKey: .averageAccuracy)
+        try container.encode(accuracy.finalAverageAccuracy, forKey: .finalAverageAccuracy)
+        try container.encode(accuracy.averageIncrementalAccuracy, forKey: .averageIncrementalAccuracy)
+        try container.encode(accuracy.forgetting, forKey: .forgetting)
+        try container.encode(accuracy.backwardTransfer, forKey: .bwt)
+        try container.encode(bankBytesPerTask, forKey: .bankBytesPerTask)
+        var wall = container.nestedContainer(keyedBy: WallSecondsKeys.self, forKey: .wallSeconds)
+        try wall.encode(totalWallSeconds, forKey: .total)
+        try wall.encode(wallSecondsPerTask, forKey: .perTask)
+        try wall.encode(wallSecondsPerEpoch, forKey: .perEpoch)
+        try container.encode(imagesPerSecondPerTask, forKey: .imagesPerSecond)
+        try container.encode(epochs, forKey: .epochs)
+        try container.encode(Self.definitions, forKey: .definitions)
+        try container.encode(config, forKey: .config)
+        try container.encode(versions, forKey: .versions)
+    }
+}

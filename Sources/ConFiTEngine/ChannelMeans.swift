@@ -1,0 +1,58 @@
+extension Tensor {
+    /// Per-channel means of an [N, C, H, W] tensor over N, H and W, in any layout.
+    ///
+    /// With `byParity`, four means per channel instead, one per parity phase of the
+    /// spatial grid, ordered (even row, even col), (even, odd), (odd, even), (odd, odd):
+    /// what a stride-2 convolution sees of its input (ConFiT's pre-convolution tracker).
+    /// Each (n, h) row is summed in Float and rows are added in Double.
+    public func channelMeans(byParity: Bool) throws -> [[Double]] {
+        guard shape.count == 4 else {
+            throw EngineError.invalidArgument(operation: "channelMeans", reason: "needs [N, C, H, W], got \(shape)")
+        }
+        let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
+        let phases = byParity ? 4 : 1
+        var sums = [Double](repeating: 0, count: phases * c)
+        var row = [Float](repeating: 0, count: phases * c)
+        // Channels per contiguous group, and the distance between neighbouring channels.
+        let (channelStride, blockChannels): (Int, Int) = switch format {
+        case .channelsLast: (1, c)
+        case .blocked16: (1, 16)
+        default: (h * w, c)
+        }
+        let blocks = (c + blockChannels - 1) / blockChannels
+        for image in 0..<n {
+            for y in 0..<h {
+                row.withUnsafeMutableBufferPointer { acc in
+                    acc.update(repeating: 0)
+                    for block in 0..<blocks {
+                        let first = block * blockChannels, count = min(blockChannels, c - first)
+                        for x in 0..<w {
+                            let target = (byParity ? (y % 2) * 2 + x % 2 : 0) * c + first
+                            let base: Int = switch format {
+                            case .channelsLast: ((image * h + y) * w + x) * c
+                            case .blocked16: (((image * blocks + block) * h + y) * w + x) * 16
+                            default: ((image * c + first) * h + y) * w + x
+                            }
+                            for k in 0..<count { acc[target + k] += pointer[base + k * channelStride] }
+                        }
+                    }
+                }
+                for i in row.indices { sums[i] += Double(row[i]) }
+            }
+        }
+        return (0..<phases).map { phase in
+            let rows = byParity ? (phase / 2 == 0 ? (h + 1) / 2 : h / 2) : h
+            let cols = byParity ? (phase % 2 == 0 ? (w + 1) / 2 : w / 2) : w
+            let count = Double(n * rows * cols)
+            return (0..<c).map { sums[phase * c + $0] / count }
+        }
+    }
+
+    /// Overwrites a plain tensor with `values` in row-major order.
+    public func load(_ values: [Float]) throws {
+        guard format == .plain, values.count == count else {
+            throw EngineError.shapeMismatch(operation: "Tensor.load (plain)", expected: shape, found: [values.count])
+        }
+        values.withUnsafeBufferPointer { pointer.update(from: $0.baseAddress!, count: count) }
+    }
+}

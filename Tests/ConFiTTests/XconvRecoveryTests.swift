@@ -1,0 +1,58 @@
+import ConFiT
+import ConFiTEngine
+import ConFiTIO
+import ConFiTNN
+import Foundation
+import XCTest
+
+/// Pre-convolution trackers and Xconv recovery on the ResNet-18 code path (widths
+/// 16/32/64/128) against PyTorch's float64 reference (make_fixtures.py: `track/`,
+/// `shift/`, `shape/`): one training forward, one SGD step (lr 0.01), then recovery
+/// through the updated weights. Tolerance 1e-4 × max |reference| per tensor.
+final class XconvRecoveryTests: XCTestCase {
+    func testTrackedAndRecoveredMeansMatchPyTorch() throws {
+        let fixture = try SafeTensorsFile(contentsOf: sharedFixture("resnet18_w16.safetensors"))
+        let model = ResNet(.init(block: .basic, layers: [2, 2, 2, 2], widths: [16, 32, 64, 128], numClasses: 100))
+        try model.loadStateDict(fixture.tensors.filter { $0.name.hasPrefix("w/") }.map { (String($0.name.dropFirst(2)), $0.tensor) })
+        let pairs = try ConvolutionNormPair.pairs(in: model)
+        XCTAssertEqual(pairs.count, 20)
+
+        let xHost = try fixture.tensor("input/x")
+        let classes = try fixture.tensor("input/classes").ints()
+        let labels = try fixture.tensor("input/labels").ints().map { try XCTUnwrap(classes.firstIndex(of: $0)) }
+        model.train()
+        let logits = try model.forward(try Tensor(shape: xHost.shape, values: xHost.floats()))
+        let gradient = Tensor(shape: logits.shape)
+        _ = try CrossEntropy.loss(logits: logits, classes: classes, labels: labels, gradient: gradient)
+        let optimizer = SGD(parameters: model.namedParameters().map(\.1), learningRate: 0.01)
+        optimizer.zeroGradients()
+        _ = try model.backward(gradient)
+        optimizer.step()
+
+        for pair in pairs {
+            let name = pair.convolutionName
+            XCTAssertEqual(pair.tracker.inputShape, try fixture.tensor("shape/" + name).ints(), name)
+            assertClose(pair.tracker.means.flatMap { $0 }, try fixture.tensor("track/" + name), "track/" + name)
+            assertClose(try pair.tracker.recoveredMean(), try fixture.tensor("shift/" + pair.normalizationName),
+                        "shift/" + pair.normalizationName)
+        }
+        XCTAssertEqual(pairs.filter(\.tracker.isPhased).map(\.convolutionName),
+                       ["conv1", "layer2.0.conv1", "layer2.0.downsample.0", "layer3.0.conv1", "layer3.0.downsample.0",
+                        "layer4.0.conv1", "layer4.0.downsample.0"])
+    }
+}
+
+/// A fixture file committed in Tests/ConFiTNNTests/Resources (shared, not copied twice).
+func sharedFixture(_ name: String) -> URL {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("ConFiTNNTests/Resources/" + name)
+}
+
+/// Asserts max |actual − expected| ≤ 1e-4 · max |expected| (plus a 1e-7 floor).
+func assertClose(_ actual: [Float], _ expected: HostTensor, _ name: String, file: StaticString = #filePath, line: UInt = #line) {
+    let e = expected.floats()
+    XCTAssertEqual(actual.count, e.count, name, file: file, line: line)
+    let scale = e.map(abs).max() ?? 0
+    let error = zip(actual, e).map { abs($0 - $1) }.max() ?? 0
+    XCTAssertLessThanOrEqual(error, 1e-4 * scale + 1e-7, "\(name): max error \(error), max magnitude \(scale)", file: file, line: line)
+}
