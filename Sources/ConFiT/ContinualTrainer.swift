@@ -1,0 +1,149 @@
+import ConFiTData
+import ConFiTEngine
+import ConFiTNN
+import Foundation
+
+/// Trains a network task after task and evaluates every task seen so far after each,
+/// exactly as DESIGN §2 describes. What differs between ConFiT and the baselines is read
+/// off the `ContinualMethod`'s switches, never its name.
+public final class ContinualTrainer {
+    /// One finished epoch.
+    public struct EpochReport: Sendable {
+        public var task: Int, epoch: Int
+        public var stage: TrainableSelection
+        public var meanLoss: Double, imagesPerSecond: Double, seconds: Double
+    }
+
+    /// One finished task: a(t, 0…t), the bank size and the time taken.
+    public struct TaskReport: Sendable {
+        public var task: Int
+        public var accuracies: [Double]
+        public var bankBytes: Int
+        public var trainSeconds: Double, evaluationSeconds: Double
+    }
+
+    public let network: any Layer
+    public let method: ContinualMethod
+    public let scenario: Scenario
+    public let configuration: TrainingConfiguration
+    public let normalization: Normalization
+    public let pairs: [ConvolutionNormPair]
+    public private(set) var banks: [TaskBank] = []
+    private let classifier: Linear
+    private let cache: ImageCache
+    /// Input and logit-gradient buffers, allocated once per batch shape.
+    private var inputs: [[Int]: Tensor] = [:], gradients: [[Int]: Tensor] = [:]
+
+    public init(network: any Layer, method: ContinualMethod, scenario: Scenario, configuration: TrainingConfiguration,
+                normalization: Normalization) throws {
+        guard let classifier = network.namedLayers().map(\.1).last(where: { $0 is Linear }) as? Linear else {
+            throw ConFiTError.invalidConfiguration("the network has no Linear classifier")
+        }
+        guard let top = scenario.tasks.flatMap(\.classes).max(), top < classifier.outFeatures else {
+            throw ConFiTError.invalidConfiguration("the classifier has \(classifier.outFeatures) outputs; the scenario's classes need more")
+        }
+        guard configuration.epochs > 0, configuration.batchSize > 0 else {
+            throw ConFiTError.invalidConfiguration("epochs and batch size must be positive")
+        }
+        (self.network, self.method, self.scenario, self.configuration) = (network, method, scenario, configuration)
+        self.normalization = normalization
+        self.classifier = classifier
+        pairs = try ConvolutionNormPair.pairs(in: network)
+        cache = ImageCache(budgetBytes: configuration.cacheBytes)
+    }
+
+    /// Runs every task in order, reporting each epoch and task as it finishes.
+    public func run(epochFinished: (EpochReport) -> Void, taskFinished: (TaskReport) -> Void) throws {
+        for task in scenario.tasks {
+            let trainStart = Date()
+            try train(task, epochFinished: epochFinished)
+            if method.usesTaskBanks { banks.append(try TaskBank(capturing: pairs)) }
+            let evaluationStart = Date()
+            let accuracies = try (0...task.id).map { try evaluate(task: $0, after: task.id) }
+            taskFinished(TaskReport(task: task.id, accuracies: accuracies, bankBytes: banks.last?.byteCount ?? 0,
+                                    trainSeconds: evaluationStart.timeIntervalSince(trainStart),
+                                    evaluationSeconds: Date().timeIntervalSince(evaluationStart)))
+        }
+    }
+
+    /// Trains `task` for the configured epochs with a fresh SGD, the method's schedule,
+    /// and logits restricted to the task's classes.
+    func train(_ task: Scenario.Task, epochFinished: (EpochReport) -> Void) throws {
+        var options = LoaderOptions.training(batchSize: configuration.batchSize, seed: configuration.seed &+ UInt64(task.id))
+        options.transform = configuration.transform
+        options.normalization = normalization
+        options.workers = configuration.loaderWorkers
+        let loader = try BatchLoader(samples: task.train, options: options, cache: cache)
+        let optimizer = SGD(parameters: network.namedParameters().map(\.1), learningRate: configuration.learningRate,
+                            momentum: configuration.momentum, weightDecay: configuration.weightDecay)
+        for epoch in 0..<configuration.epochs {
+            let stage = method.schedule.selection(epoch: epoch, epochs: configuration.epochs)
+            network.setTrainable(stage)
+            if method.backboneInEvalMode { network.eval(); classifier.train() } else { network.train() }
+            let start = Date()
+            var (lossSum, images, batches) = (0.0, 0, 0)
+            let stream = loader.epoch(epoch)
+            while let batch = try stream.next() {
+                let input = try tensor(for: batch)
+                optimizer.zeroGradients()
+                let logits = try network.forward(input)
+                let gradient = try gradientBuffer(like: logits)
+                let loss = try CrossEntropy.loss(logits: logits, classes: task.classes, labels: batch.labels, gradient: gradient)
+                guard loss.isFinite else {
+                    throw ConFiTError.nonFiniteLoss(task: task.id, epoch: epoch, batch: batches, loss: loss)
+                }
+                _ = try network.backward(gradient, needsInputGradient: false)
+                optimizer.step()
+                (lossSum, images, batches) = (lossSum + Double(loss), images + batch.count, batches + 1)
+            }
+            let seconds = Date().timeIntervalSince(start)
+            epochFinished(EpochReport(task: task.id, epoch: epoch, stage: stage, meanLoss: batches > 0 ? lossSum / Double(batches) : .nan,
+                                      imagesPerSecond: Double(images) / max(seconds, 1e-9), seconds: seconds))
+        }
+    }
+
+    /// a(t, i): loads task i's bank (recovering its BN running means through the current
+    /// convolutions when i ≠ t and the method recovers), then measures accuracy on task i's
+    /// test set with restricted logits. Evaluating i = t last leaves bank t in place.
+    public func evaluate(task i: Int, after t: Int) throws -> Double {
+        if method.usesTaskBanks {
+            try banks[i].restore(into: pairs)
+            if method.recoversRunningMeans && i != t {
+                for pair in pairs { try pair.normalization.runningMean.load(try pair.tracker.recoveredMean()) }
+            }
+        }
+        network.eval()
+        let task = scenario.tasks[i]
+        var options = LoaderOptions.evaluation(batchSize: configuration.evaluationBatchSize)
+        options.transform = configuration.transform
+        options.normalization = normalization
+        options.workers = configuration.loaderWorkers
+        let stream = try BatchLoader(samples: task.test, options: options, cache: cache).epoch(0)
+        var (correct, total) = (0, 0)
+        while let batch = try stream.next() {
+            let logits = try network.forward(try tensor(for: batch))
+            let width = logits.shape[1]
+            for row in 0..<batch.count {
+                let scores = task.classes.map { logits.pointer[row * width + $0] }
+                let predicted = scores.indices.max { scores[$0] < scores[$1] } ?? -1
+                if predicted == batch.labels[row] { correct += 1 }
+            }
+            total += batch.count
+        }
+        return total > 0 ? Double(correct) / Double(total) : 0
+    }
+
+    /// The input tensor for a batch, allocated once per batch shape.
+    private func tensor(for batch: Batch) throws -> Tensor {
+        let input = inputs[batch.shape] ?? Tensor(shape: batch.shape)
+        inputs[batch.shape] = input
+        try input.load(batch.images)
+        return input
+    }
+
+    private func gradientBuffer(like logits: Tensor) throws -> Tensor {
+        let gradient = gradients[logits.shape] ?? Tensor(shape: logits.shape)
+        gradients[logits.shape] = gradient
+        return gradient
+    }
+}

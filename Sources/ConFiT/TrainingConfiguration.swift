@@ -1,0 +1,27 @@
+import ConFiTData
+
+/// The protocol values of a continual fine-tuning run (DESIGN §2 defaults: SGD lr 0.01, no
+/// momentum or weight decay, a fresh optimizer per task, last partial batch dropped).
+public struct TrainingConfiguration: Sendable, Codable, Hashable {
+    public var epochs: Int
+    public var batchSize: Int
+    public var learningRate: Float
+    public var momentum: Float = 0
+    public var weightDecay: Float = 0
+    /// Seeds the per-task shuffles (task t uses seed + t).
+    public var seed: UInt64
+    public var evaluationBatchSize: Int = 64
+    /// Resize of the short side and centre crop (the eval transform, used for training too).
+    public var resizeShortSide: Int = 256
+    public var imageSize: Int = 224
+    /// Decoded, resized images kept in memory across epochs, in bytes.
+    public var cacheBytes: Int = 4 << 30
+    /// Background decoding threads.
+    public var loaderWorkers: Int = 1
+
+    public init(epochs: Int, batchSize: Int, learningRate: Float = 0.01, seed: UInt64 = 0) {
+        (self.epochs, self.batchSize, self.learningRate, self.seed) = (epochs, batchSize, learningRate, seed)
+    }
+
+    var transform: EvalTransform { EvalTransform(resizeShortSide: resizeShortSide, cropSize: imageSize) }
+}
