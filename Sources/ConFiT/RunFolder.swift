@@ -30,12 +30,10 @@ public struct RunFolder: Sendable {
         let temporary = directory.appendingPathComponent(
             ".\(destination.lastPathComponent).\(UUID().uuidString).tmp")
         do {
-            guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
-                throw CocoaError(.fileWriteNoPermission)
-            }
+            try data.write(to: temporary)
+            // fsync applies to the file, whichever descriptor asks.
             let handle = try FileHandle(forWritingTo: temporary)
             defer { try? handle.close() }
-            try handle.write(contentsOf: data)
             try handle.synchronize()
         } catch {
             try? FileManager.default.removeItem(at: temporary)
@@ -70,12 +68,21 @@ public struct RunFolder: Sendable {
         }
     }
 
-    /// Foundation's errors describe themselves verbosely; the underlying POSIX message is
-    /// what a user needs next to the path.
+    /// Foundation's own descriptions are vague ("error 512", "not in the correct format");
+    /// the POSIX cause or the decoding context is what a user needs next to the path.
     private static func reason(_ error: any Error) -> String {
-        if let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError {
-            return underlying.localizedDescription
+        if let error = error as? DecodingError {
+            let context: DecodingError.Context? = switch error {
+            case let .dataCorrupted(c), let .keyNotFound(_, c), let .typeMismatch(_, c), let .valueNotFound(_, c): c
+            @unknown default: nil
+            }
+            guard let context else { return "\(error)" }
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return path.isEmpty ? context.debugDescription : "at \(path): \(context.debugDescription)"
         }
-        return (error as NSError).localizedDescription
+        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? any Error
+        let cause = (underlying ?? error) as NSError
+        return cause.domain == NSPOSIXErrorDomain
+            ? String(cString: strerror(Int32(cause.code))) : (error as NSError).localizedDescription
     }
 }
