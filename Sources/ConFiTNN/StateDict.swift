@@ -1,27 +1,44 @@
 import ConFiTEngine
 import ConFiTIO
 
-/// Why a state dict could not be loaded into a network.
+/// Why a state dict could not be loaded into a network. Lists every problem at once, so
+/// one failed load tells the user everything that differs between file and model.
 public enum StateDictError: Error, CustomStringConvertible, Equatable {
-    case shapeMismatch(key: String, expected: [Int], found: [Int])
-    case keysDiffer(missing: [String], unexpected: [String])
+    case incompatible(missing: [String], unexpected: [String], mismatched: [LoadReport.ShapeMismatch])
 
     public var description: String {
         switch self {
-        case .shapeMismatch(let key, let expected, let found):
-            "size mismatch for \(key): the model has shape \(expected), the checkpoint \(found)"
-        case .keysDiffer(let missing, let unexpected):
-            "state dict keys differ: missing \(missing.isEmpty ? "none" : missing.joined(separator: ", ")); "
-                + "unexpected \(unexpected.isEmpty ? "none" : unexpected.joined(separator: ", "))"
+        case .incompatible(let missing, let unexpected, let mismatched):
+            "state dict does not fit the model: missing \(Self.list(missing)); unexpected \(Self.list(unexpected)); "
+                + "shape mismatches \(Self.list(mismatched.map(\.description)))"
         }
+    }
+
+    /// Up to ten items, then a count: a wrong checkpoint can differ in hundreds of keys.
+    private static func list(_ items: [String]) -> String {
+        guard !items.isEmpty else { return "none" }
+        let shown = items.prefix(10).joined(separator: ", ")
+        return items.count > 10 ? "\(shown) and \(items.count - 10) more (\(items.count) in all)" : shown
     }
 }
 
-/// What `loadStateDict` did with the checkpoint's keys (PyTorch's `_IncompatibleKeys`).
+/// What `loadStateDict` did with the checkpoint's keys (PyTorch's `_IncompatibleKeys`,
+/// plus the shape mismatches PyTorch reports in its error).
 public struct LoadReport: Sendable, Equatable {
+    /// A key whose tensor exists in both but with different shapes.
+    public struct ShapeMismatch: Sendable, Equatable, CustomStringConvertible {
+        public var key: String
+        public var expected: [Int], found: [Int]
+        public init(key: String, expected: [Int], found: [Int]) { (self.key, self.expected, self.found) = (key, expected, found) }
+        public var description: String { "\(key) (model \(expected), checkpoint \(found))" }
+    }
+
     public var loaded: [String] = []
     public var missing: [String] = []
     public var unexpected: [String] = []
+    public var mismatched: [ShapeMismatch] = []
+    /// Checkpoint keys left out on purpose (`excluding`), e.g. a replaced classifier.
+    public var skipped: [String] = []
 }
 
 extension Layer {
@@ -36,26 +53,32 @@ extension Layer {
     }
 
     /// PyTorch's `load_state_dict`: copies tensors in by name. `num_batches_tracked` keys
-    /// are accepted and ignored. Shape mismatches always fail; missing or unexpected keys
-    /// fail when `strict`, and are reported otherwise. Nothing is written unless every
-    /// tensor that would be loaded has the right shape.
+    /// are accepted and ignored. Keys under any of `excludedPrefixes` (e.g. `"fc."`) are
+    /// neither loaded nor counted missing or unexpected. Shape mismatches always fail (as
+    /// in PyTorch); missing or unexpected keys fail when `strict`, and are reported
+    /// otherwise. Nothing is written unless the load succeeds.
     @discardableResult
-    public func loadStateDict(_ tensors: [(String, HostTensor)], strict: Bool = true) throws -> LoadReport {
+    public func loadStateDict(_ tensors: [(String, HostTensor)], strict: Bool = true,
+                              excluding excludedPrefixes: [String] = []) throws -> LoadReport {
+        func excluded(_ key: String) -> Bool { excludedPrefixes.contains { key.hasPrefix($0) } }
         let targets = Dictionary(stateTensors(), uniquingKeysWith: { first, _ in first })
         var report = LoadReport()
         var matched: [(Tensor, HostTensor)] = []
         for (key, tensor) in tensors where !key.hasSuffix("num_batches_tracked") {
+            if excluded(key) { report.skipped.append(key); continue }
             guard let target = targets[key] else { report.unexpected.append(key); continue }
             guard target.shape == tensor.shape else {
-                throw StateDictError.shapeMismatch(key: key, expected: target.shape, found: tensor.shape)
+                report.mismatched.append(.init(key: key, expected: target.shape, found: tensor.shape))
+                continue
             }
             matched.append((target, tensor))
             report.loaded.append(key)
         }
-        let loaded = Set(report.loaded)
-        report.missing = stateTensors().map(\.0).filter { !loaded.contains($0) }
-        if strict && !(report.missing.isEmpty && report.unexpected.isEmpty) {
-            throw StateDictError.keysDiffer(missing: report.missing, unexpected: report.unexpected)
+        let present = Set(report.loaded + report.mismatched.map(\.key))
+        report.missing = stateTensors().map(\.0).filter { !present.contains($0) && !excluded($0) }
+        if !report.mismatched.isEmpty || (strict && !(report.missing.isEmpty && report.unexpected.isEmpty)) {
+            throw StateDictError.incompatible(missing: report.missing, unexpected: report.unexpected,
+                                              mismatched: report.mismatched)
         }
         for (target, tensor) in matched {
             let values = tensor.floats()

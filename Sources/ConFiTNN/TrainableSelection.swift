@@ -12,9 +12,8 @@ extension Layer {
     /// Sets every parameter's `trainable` flag according to `selection`; the classifier
     /// is the last `Linear` in the network.
     public func setTrainable(_ selection: TrainableSelection) {
-        let layers = namedLayers().map(\.1)
-        let classifier = layers.last { $0 is Linear }
-        for layer in layers {
+        let classifier = self.classifier?.layer
+        for (_, layer) in namedLayers() {
             let on: Bool = switch selection {
             case .all: true
             case .classifierAndNormalization: layer === classifier || layer is BatchNorm2d

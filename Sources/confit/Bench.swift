@@ -9,7 +9,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure eval and training throughput (JSON on stdout).")
 
-    @Option(help: "Network: resnet18, resnet34 or resnet50.") var model = "resnet18"
+    @Option(help: "Network: resnet18, resnet34, resnet50 or efficientnet_lite0.") var model = "resnet18"
     @Option(help: "Square input size in pixels.") var imageSize = 224
     @Option(help: "Batch size.") var batch = 32
     @Option(help: "Threads for oneDNN (default: all cores).") var threads: Int?
@@ -27,7 +27,7 @@ struct Bench: ParsableCommand {
         TensorFormat.activations = format
         Convolution.useWinograd = winograd
         if let threads { Engine.shared.setThreads(threads) }
-        let network = try ModelFactory.make(model, numClasses: 1000)
+        let network = try ModelFactory(model).make(numClasses: 1000)
         let profile = try ThroughputProbe(network: network, batch: batch, imageSize: imageSize, taskClasses: taskClasses,
                                           steps: steps, warmup: warmup)
         var result: [String: Any] = [

@@ -1,16 +1,36 @@
 import ArgumentParser
+import ConFiTData
 import ConFiTNN
 
-/// Builds a network from its command-line name.
-enum ModelFactory {
-    static let names = ["resnet18", "resnet34", "resnet50"]
+/// A network chosen by its command-line name, with what commands need to know about it
+/// besides its layers: the input normalisation its pre-trained weights expect and the
+/// state-dict key of its classifier (whose shape tells a checkpoint's class count).
+struct ModelFactory {
+    static let names = ["resnet18", "resnet34", "resnet50", "efficientnet_lite0"]
 
-    static func make(_ name: String, numClasses: Int) throws -> ResNet {
+    let name: String
+
+    init(_ name: String) throws {
+        guard Self.names.contains(name) else {
+            throw ValidationError("unknown model '\(name)': choose one of \(Self.names.joined(separator: ", "))")
+        }
+        self.name = name
+    }
+
+    /// A freshly initialised network for `numClasses` classes.
+    func make(numClasses: Int) -> any Layer {
         switch name {
         case "resnet18": ResNet(.resnet18(numClasses: numClasses))
         case "resnet34": ResNet(.resnet34(numClasses: numClasses))
         case "resnet50": ResNet(.resnet50(numClasses: numClasses))
-        default: throw ValidationError("unknown model '\(name)': choose one of \(names.joined(separator: ", "))")
+        default: EfficientNetLite0(numClasses: numClasses)
         }
     }
+
+    /// torchvision's ImageNet mean/std for the ResNets; EfficientNet-Lite0's weights were
+    /// trained on (pixel − 127) / 128.
+    var normalization: Normalization { name == "efficientnet_lite0" ? .efficientNetLite : .imageNet }
+
+    /// The classifier's weight key ([classes, features]) in this network's checkpoints.
+    var classifierWeightKey: String { name == "efficientnet_lite0" ? "_fc.weight" : "fc.weight" }
 }
