@@ -69,9 +69,8 @@ struct Classify: ParsableCommand {
         let file = try TensorFile(contentsOf: URL(fileURLWithPath: weights))
         let head = file.tensors.first { $0.name == factory.classifierWeightKey }?.tensor
         guard let head, head.shape.count == 2 else {
-            let recognised = ArchitectureRecognizer.recognize(file.tensors.map(\.name))
-            throw ValidationError("\(weights) has no 2-D classifier weight '\(factory.classifierWeightKey)', so it is not a "
-                                  + "\(model) checkpoint (its key names look like: \(recognised))")
+            throw WeightsMismatch(path: weights, model: model, classifierKey: factory.classifierWeightKey,
+                                  recognised: ArchitectureRecognizer.recognize(file.tensors.map(\.name)))
         }
         let network = factory.make(numClasses: head.shape[0])
         try network.loadPretrained(file.tensors.map { ($0.name, $0.tensor) })
@@ -93,5 +92,16 @@ struct Classify: ParsableCommand {
 
     static func printError(_ message: String) {
         FileHandle.standardError.write(Data("confit classify: \(message)\n".utf8))
+    }
+}
+
+/// A weights file without the classifier the chosen model needs: most likely weights of
+/// another network, so the error says which one its key names suggest.
+struct WeightsMismatch: Error, CustomStringConvertible {
+    let path: String, model: String, classifierKey: String, recognised: String
+
+    var description: String {
+        "\(path) has no 2-D classifier weight '\(classifierKey)', so it does not hold \(model) weights "
+            + "(its key names look like: \(recognised))"
     }
 }
