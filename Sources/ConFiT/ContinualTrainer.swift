@@ -53,14 +53,14 @@ public final class ContinualTrainer {
     }
 
     /// Runs every task in order, reporting each epoch and task as it finishes.
-    public func run(epochFinished: (EpochReport) -> Void, taskFinished: (TaskReport) -> Void) throws {
-        for task in scenario.tasks {
+    public func run(epochFinished: (EpochReport) throws -> Void, taskFinished: (TaskReport) throws -> Void) throws {
+        for task in scenario.tasks.prefix(configuration.taskLimit ?? scenario.tasks.count) {
             let trainStart = Date()
             try train(task, epochFinished: epochFinished)
             if method.usesTaskBanks { banks.append(try TaskBank(capturing: pairs)) }
             let evaluationStart = Date()
             let accuracies = try (0...task.id).map { try evaluate(task: $0, after: task.id) }
-            taskFinished(TaskReport(task: task.id, accuracies: accuracies, bankBytes: banks.last?.byteCount ?? 0,
+            try taskFinished(TaskReport(task: task.id, accuracies: accuracies, bankBytes: banks.last?.byteCount ?? 0,
                                     trainSeconds: evaluationStart.timeIntervalSince(trainStart),
                                     evaluationSeconds: Date().timeIntervalSince(evaluationStart)))
         }
@@ -68,7 +68,7 @@ public final class ContinualTrainer {
 
     /// Trains `task` for the configured epochs with a fresh SGD, the method's schedule,
     /// and logits restricted to the task's classes.
-    func train(_ task: Scenario.Task, epochFinished: (EpochReport) -> Void) throws {
+    func train(_ task: Scenario.Task, epochFinished: (EpochReport) throws -> Void) throws {
         var options = LoaderOptions.training(batchSize: configuration.batchSize, seed: configuration.seed &+ UInt64(task.id))
         options.transform = configuration.transform
         options.normalization = normalization
@@ -97,7 +97,7 @@ public final class ContinualTrainer {
                 (lossSum, images, batches) = (lossSum + Double(loss), images + batch.count, batches + 1)
             }
             let seconds = Date().timeIntervalSince(start)
-            epochFinished(EpochReport(task: task.id, epoch: epoch, stage: stage, meanLoss: batches > 0 ? lossSum / Double(batches) : .nan,
+            try epochFinished(EpochReport(task: task.id, epoch: epoch, stage: stage, meanLoss: batches > 0 ? lossSum / Double(batches) : .nan,
                                       imagesPerSecond: Double(images) / max(seconds, 1e-9), seconds: seconds))
         }
     }

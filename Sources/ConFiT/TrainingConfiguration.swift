@@ -18,6 +18,8 @@ public struct TrainingConfiguration: Sendable, Codable, Hashable {
     public var cacheBytes: Int = 4 << 30
     /// Background decoding threads.
     public var loaderWorkers: Int = 1
+    /// Train only the first tasks of the scenario (nil: all).
+    public var taskLimit: Int?
 
     public init(epochs: Int, batchSize: Int, learningRate: Float = 0.01, seed: UInt64 = 0) {
         (self.epochs, self.batchSize, self.learningRate, self.seed) = (epochs, batchSize, learningRate, seed)

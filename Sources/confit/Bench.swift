@@ -15,24 +15,26 @@ struct Bench: ParsableCommand {
     @Option(help: "Threads for oneDNN (default: all cores).") var threads: Int?
     @Option(help: "Timed steps per measurement.") var steps = 5
     @Option(help: "Untimed warm-up steps per measurement.") var warmup = 2
-    @Option(help: "Activation layout: nChw16c, nhwc or plain.") var layout = TensorFormat.blocked16.rawValue
+    @Option(help: "Activation layout: nChw16c, nhwc or plain (default: the model's fastest).") var layout: String?
     @Option(help: "Classes in the training task (logits restricted to them).") var taskClasses = 10
     @Flag(inversion: .prefixedNo, help: "Use Winograd for 3x3 stride-1 convolutions where oneDNN has it.")
     var winograd = true
 
     func run() throws {
-        guard let format = TensorFormat(rawValue: layout), format != .native else {
-            throw ValidationError("unknown layout '\(layout)': use nChw16c, nhwc or plain")
+        let format = try layout.map { name in
+            guard let format = TensorFormat(rawValue: name), format != .native else {
+                throw ValidationError("unknown layout '\(name)': use nChw16c, nhwc or plain")
+            }
+            return format
         }
-        TensorFormat.activations = format
         Convolution.useWinograd = winograd
         if let threads { Engine.shared.setThreads(threads) }
-        let network = try ModelFactory(model).make(numClasses: 1000)
+        let network = try ModelFactory(model).make(numClasses: 1000, layout: format)
         let profile = try ThroughputProbe(network: network, batch: batch, imageSize: imageSize, taskClasses: taskClasses,
                                           steps: steps, warmup: warmup)
         var result: [String: Any] = [
             "model": model, "image_size": imageSize, "batch": batch, "threads": Engine.shared.threads,
-            "onednn_version": Engine.shared.version, "cpu_isa": Engine.shared.cpuISA, "layout": format.rawValue,
+            "onednn_version": Engine.shared.version, "cpu_isa": Engine.shared.cpuISA, "layout": TensorFormat.activations.rawValue,
             "forward_gflop_per_image": profile.forwardFLOPsPerImage / 1e9, "winograd": winograd,
         ]
         let eval = try profile.evalImagesPerSecond()

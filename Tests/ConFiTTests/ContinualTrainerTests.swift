@@ -1,0 +1,112 @@
+import ConFiT
+import ConFiTData
+import ConFiTEngine
+import ConFiTNN
+import Foundation
+import XCTest
+
+/// End to end on a tiny ResNet and a synthetic 4-class IDX dataset (2 tasks of 2 classes,
+/// 12×12 images): banks are restored per task, recovery touches old tasks only, and the
+/// accuracy matrix has the shape DESIGN §2 describes.
+final class ContinualTrainerTests: XCTestCase {
+    func testBanksAndRecoveryPerTask() throws {
+        let trainer = try makeTrainer(.confit)
+        var rows: [[Double]] = []
+        try trainer.run(epochFinished: { _ in }, taskFinished: { rows.append($0.accuracies) })
+        XCTAssertEqual(rows.map(\.count), [1, 2])
+        XCTAssertTrue(rows.joined().allSatisfy { (0...1).contains($0) })
+        XCTAssertEqual(trainer.banks.count, 2)
+
+        // Evaluating the current task restores its bank exactly.
+        _ = try trainer.evaluate(task: 1, after: 1)
+        try assertStatistics(trainer, equal: trainer.banks[1], means: true)
+        // An old task gets its bank's variance and γ/β, but means recovered through the
+        // current convolutions from its bank's tracker means.
+        _ = try trainer.evaluate(task: 0, after: 1)
+        try assertStatistics(trainer, equal: trainer.banks[0], means: false)
+        for pair in trainer.pairs {
+            XCTAssertEqual(try pair.normalization.runningMean.toArray(), try pair.tracker.recoveredMean(), pair.normalizationName)
+        }
+        let stored = try bankValues(trainer.banks[0], trainer.pairs[5].normalizationName + ".running_mean")
+        XCTAssertNotEqual(try trainer.pairs[5].normalization.runningMean.toArray(), stored,
+                          "the recovered mean differs from the stored one once later tasks changed the convolutions")
+    }
+
+    func testTaskBNRestoresStoredMeansForOldTasks() throws {
+        let trainer = try makeTrainer(.taskBN)
+        try trainer.run(epochFinished: { _ in }, taskFinished: { _ in })
+        _ = try trainer.evaluate(task: 0, after: 1)
+        try assertStatistics(trainer, equal: trainer.banks[0], means: true)
+    }
+
+    func testFinetuneKeepsNoBanks() throws {
+        let trainer = try makeTrainer(.finetune)
+        var epochs: [ContinualTrainer.EpochReport] = []
+        try trainer.run(epochFinished: { epochs.append($0) }, taskFinished: { XCTAssertEqual($0.bankBytes, 0) })
+        XCTAssertTrue(trainer.banks.isEmpty)
+        XCTAssertEqual(epochs.map(\.stage), Array(repeating: .all, count: 10))
+    }
+
+    /// Hierarchical stages for E = 5: epoch 0 classifier, 1 BN, 2–4 all.
+    func testHierarchicalStagesInTraining() throws {
+        let trainer = try makeTrainer(.confit)
+        var stages: [TrainableSelection] = []
+        try trainer.run(epochFinished: { if $0.task == 0 { stages.append($0.stage) } }, taskFinished: { _ in })
+        XCTAssertEqual(stages, [.classifier, .classifierAndNormalization, .all, .all, .all])
+    }
+
+    private func assertStatistics(_ trainer: ContinualTrainer, equal bank: TaskBank, means: Bool,
+                                  file: StaticString = #filePath, line: UInt = #line) throws {
+        for pair in trainer.pairs {
+            let bn = pair.normalization, name = pair.normalizationName
+            var checked = [("weight", bn.weight.value), ("bias", bn.bias.value), ("running_var", bn.runningVariance)]
+            if means { checked.append(("running_mean", bn.runningMean)) }
+            for (suffix, tensor) in checked {
+                XCTAssertEqual(try tensor.toArray(), try bankValues(bank, name + "." + suffix), name + "." + suffix, file: file, line: line)
+            }
+        }
+    }
+
+    private func bankValues(_ bank: TaskBank, _ key: String) throws -> [Float] {
+        try XCTUnwrap(bank.tensors.first { $0.name == key }).tensor.floats()
+    }
+
+    private func makeTrainer(_ method: ContinualMethod) throws -> ContinualTrainer {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("confit-trainer-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: root) }
+        try writeIDX(root, prefix: "train", perClass: 24, seed: 1)
+        try writeIDX(root, prefix: "t10k", perClass: 8, seed: 2)
+        let data = try DatasetKind(name: "mnist").load(root: root.path)
+        let scenario = try Scenario(dataset: data, order: .explicit([0, 1, 2, 3]), classesPerTask: 2)
+        var configuration = TrainingConfiguration(epochs: 5, batchSize: 8, learningRate: 0.05, seed: 3)
+        (configuration.resizeShortSide, configuration.imageSize, configuration.loaderWorkers) = (12, 12, 0)
+        (configuration.evaluationBatchSize, configuration.taskLimit) = (16, 2)
+        // MNIST's reader names all 10 digit classes; the data holds 4 of them.
+        let network = ResNet(.init(block: .basic, layers: [1, 1, 1, 1], widths: [8, 8, 16, 16], numClasses: data.classNames.count), seed: 4)
+        return try ContinualTrainer(network: network, method: method, scenario: scenario, configuration: configuration,
+                                    normalization: .imageNet)
+    }
+
+    /// 12×12 images whose class k (0…3) is a bright quadrant k over noise, as IDX files.
+    private func writeIDX(_ folder: URL, prefix: String, perClass: Int, seed: UInt64) throws {
+        var generator = SeededGenerator(seed: seed)
+        let count = 4 * perClass
+        var images: [UInt8] = [0, 0, 8, 3] + bigEndian(count) + bigEndian(12) + bigEndian(12)
+        var labels: [UInt8] = [0, 0, 8, 1] + bigEndian(count)
+        for i in 0..<count {
+            let label = i % 4
+            labels.append(UInt8(label))
+            for y in 0..<12 {
+                for x in 0..<12 {
+                    let bright = (y < 6 ? 0 : 2) + (x < 6 ? 0 : 1) == label
+                    images.append(UInt8(clamping: (bright ? 180 : 40) + Int.random(in: 0..<60, using: &generator)))
+                }
+            }
+        }
+        try Data(images).write(to: folder.appendingPathComponent("\(prefix)-images-idx3-ubyte"))
+        try Data(labels).write(to: folder.appendingPathComponent("\(prefix)-labels-idx1-ubyte"))
+    }
+
+    private func bigEndian(_ value: Int) -> [UInt8] { (0..<4).map { UInt8((value >> (8 * (3 - $0))) & 0xFF) } }
+}
