@@ -31,6 +31,7 @@ struct Train: ParsableCommand {
     @Option(help: "Decoding threads.") var workers = 1
 
     func run() throws {
+        setvbuf(stdout, nil, _IOLBF, 0)  // progress lines appear as they happen, also in a log file
         if let threads { Engine.shared.setThreads(threads) }
         let runStart = Date()
         let factory = try ModelFactory(model)
