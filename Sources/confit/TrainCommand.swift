@@ -31,7 +31,6 @@ struct Train: ParsableCommand {
     @Option(help: "Decoding threads.") var workers = 1
 
     func run() throws {
-        setvbuf(stdout, nil, _IOLBF, 0)  // progress lines appear as they happen, also in a log file
         if let threads { Engine.shared.setThreads(threads) }
         let runStart = Date()
         let factory = try ModelFactory(model)
@@ -59,10 +58,10 @@ struct Train: ParsableCommand {
                                       classOrder: scenario.classOrder, tasks: scenario.tasks.map { $0.classes }, threads: Engine.shared.threads)
         var metrics = RunMetrics(config: try JSONValue(encoding: config),
                                  versions: SoftwareVersions(confit: confitVersion, oneDNN: Engine.shared.version, swift: swiftVersion))
-        print("\(continualMethod.name) on \(preset): \(scenario.tasks.count) tasks, \(training.epochs) epochs each, batch \(training.batchSize), \(model) → \(out)")
+        say("\(continualMethod.name) on \(preset): \(scenario.tasks.count) tasks, \(training.epochs) epochs each, batch \(training.batchSize), \(model) → \(out)")
         var taskImages = 0.0, taskSeconds = 0.0
         try trainer.run(epochFinished: { report in
-            print(String(format: "task %d epoch %d [%@] loss %.4f  %.1f img/s  %.1f s", report.task, report.epoch,
+            say(String(format: "task %d epoch %d [%@] loss %.4f  %.1f img/s  %.1f s", report.task, report.epoch,
                          report.stage.rawValue, report.meanLoss, report.imagesPerSecond, report.seconds))
             metrics.recordEpoch(EpochRecord(task: report.task, epoch: report.epoch, stage: report.stage.rawValue,
                                             meanLoss: report.meanLoss, imagesPerSecond: report.imagesPerSecond, seconds: report.seconds))
@@ -71,7 +70,7 @@ struct Train: ParsableCommand {
         }, taskFinished: { report in
             let row = report.accuracies.map { String(format: "%.3f", $0) }.joined(separator: " ")
             let average = report.accuracies.reduce(0, +) / Double(report.accuracies.count)
-            print(String(format: "after task %d: accuracies [%@]  A_t %.4f  bank %d bytes", report.task, row, average, report.bankBytes))
+            say(String(format: "after task %d: accuracies [%@]  A_t %.4f  bank %d bytes", report.task, row, average, report.bankBytes))
             try metrics.recordTask(accuracies: report.accuracies, bankBytes: report.bankBytes,
                                     wallSeconds: report.trainSeconds + report.evaluationSeconds,
                                     imagesPerSecond: taskImages / max(taskSeconds, 1e-9))
@@ -82,7 +81,7 @@ struct Train: ParsableCommand {
         metrics.totalWallSeconds = Date().timeIntervalSince(runStart)
         try folder.write(metrics)
         if let final = metrics.accuracy.finalAverageAccuracy {
-            print(String(format: "final average accuracy %.4f, average incremental accuracy %.4f, forgetting %.4f, BWT %.4f, %.0f s",
+            say(String(format: "final average accuracy %.4f, average incremental accuracy %.4f, forgetting %.4f, BWT %.4f, %.0f s",
                          final, metrics.accuracy.averageIncrementalAccuracy ?? 0, metrics.accuracy.forgetting ?? 0,
                          metrics.accuracy.backwardTransfer ?? 0, metrics.totalWallSeconds))
         }
@@ -96,6 +95,12 @@ struct Train: ParsableCommand {
             return value
         }
     }
+}
+
+/// Writes a progress line straight to standard output, so it appears when it happens even
+/// when stdout is a file (`print` buffers it until exit there).
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
 
 /// What `metrics.json` records under `config`.
