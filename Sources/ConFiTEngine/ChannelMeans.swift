@@ -43,7 +43,9 @@ extension Tensor {
         return (0..<phases).map { phase in
             let rows = byParity ? (phase / 2 == 0 ? (h + 1) / 2 : h / 2) : h
             let cols = byParity ? (phase % 2 == 0 ? (w + 1) / 2 : w / 2) : w
-            let count = Double(n * rows * cols)
+            // A phase with no positions (a 1-pixel-wide input) has mean 0, not 0/0: it is
+            // never read back, but a NaN would poison every later running-mean update.
+            let count = Double(max(1, n * rows * cols))
             return (0..<c).map { sums[phase * c + $0] / count }
         }
     }

@@ -48,11 +48,12 @@ func sharedFixture(_ name: String) -> URL {
         .appendingPathComponent("ConFiTNNTests/Resources/" + name)
 }
 
-/// Asserts max |actual − expected| ≤ 1e-4 · max |expected| (plus a 1e-7 floor).
-func assertClose(_ actual: [Float], _ expected: HostTensor, _ name: String, file: StaticString = #filePath, line: UInt = #line) {
+/// Asserts max |actual − expected| ≤ 1e-4 · max |expected| + `absolute`.
+func assertClose(_ actual: [Float], _ expected: HostTensor, _ name: String, absolute: Float = 1e-7,
+                 file: StaticString = #filePath, line: UInt = #line) {
     let e = expected.floats()
     XCTAssertEqual(actual.count, e.count, name, file: file, line: line)
     let scale = e.map(abs).max() ?? 0
     let error = zip(actual, e).map { abs($0 - $1) }.max() ?? 0
-    XCTAssertLessThanOrEqual(error, 1e-4 * scale + 1e-7, "\(name): max error \(error), max magnitude \(scale)", file: file, line: line)
+    XCTAssertLessThanOrEqual(error, 1e-4 * scale + absolute, "\(name): max error \(error), max magnitude \(scale)", file: file, line: line)
 }

@@ -1,0 +1,39 @@
+import ConFiT
+import ConFiTEngine
+import ConFiTIO
+import ConFiTNN
+import Foundation
+import XCTest
+
+/// Trackers and Xconv recovery through TF 'SAME' padding (asymmetric at stride 2) and
+/// depthwise convolutions: the real EfficientNet-Lite0 against PyTorch's float64 reference
+/// (make_effnet_fixture.py: one train forward on two Caltech images, weights unchanged).
+/// Tolerance 1e-4 × max |reference| + 5e-6 per tensor: block outputs have means near zero
+/// (|0.1 × mean| ~ 1e-3) while the activations averaged are of order 1, so float32's
+/// ~1e-5 relative forward error shows up as ~1e-6 absolute in those means.
+final class EfficientNetRecoveryTests: XCTestCase {
+    func testTrackedAndRecoveredMeansMatchPyTorch() throws {
+        let path = ProcessInfo.processInfo.environment["CONFIT_EFFNET_PTH"]
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/confit/efficientnet-lite0-57934424.pth").path
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw XCTSkip("EfficientNet-Lite0 weights not found at \(path): run scripts/install-dependencies or set CONFIT_EFFNET_PTH")
+        }
+        let model = EfficientNetLite0(numClasses: 1000)
+        try model.loadPretrained(try TensorFile(contentsOf: URL(fileURLWithPath: path)).tensors.map { ($0.name, $0.tensor) })
+        let fixture = try SafeTensorsFile(contentsOf: sharedFixture("effnet_lite0.safetensors"))
+        let pairs = try ConvolutionNormPair.pairs(in: model)
+        XCTAssertEqual(pairs.count, fixture.tensors.filter { $0.name.hasPrefix("track/") }.count)
+
+        let x = try fixture.tensor("input/x")
+        model.train()
+        _ = try model.forward(try Tensor(shape: x.shape, values: x.floats()))
+        for pair in pairs {
+            let name = pair.convolutionName
+            XCTAssertEqual(pair.tracker.inputShape, try fixture.tensor("shape/" + name).ints(), name)
+            assertClose(pair.tracker.means.flatMap { $0 }, try fixture.tensor("track/" + name), "track/" + name, absolute: 5e-6)
+            assertClose(try pair.tracker.recoveredMean(), try fixture.tensor("shift/" + pair.normalizationName),
+                        "shift/" + pair.normalizationName, absolute: 5e-6)
+        }
+        XCTAssertEqual(pairs.filter(\.tracker.isPhased).count, 5, "the stem and four stride-2 depthwise convolutions")
+    }
+}
