@@ -29,6 +29,8 @@ public final class ContinualTrainer {
     public let normalization: Normalization
     public let pairs: [ConvolutionNormPair]
     public private(set) var banks: [TaskBank] = []
+    /// Images left out so far because they could not be decoded (`skipUnreadable`).
+    public private(set) var skippedImages = 0
     private let classifier: Linear
     private let cache: ImageCache
     /// Input and logit-gradient buffers, allocated once per batch shape.
@@ -73,6 +75,7 @@ public final class ContinualTrainer {
         options.transform = configuration.transform
         options.normalization = normalization
         options.workers = configuration.loaderWorkers
+        options.skipUnreadable = configuration.skipUnreadable
         let loader = try BatchLoader(samples: task.train, options: options, cache: cache)
         let optimizer = SGD(parameters: network.namedParameters().map(\.1), learningRate: configuration.learningRate,
                             momentum: configuration.momentum, weightDecay: configuration.weightDecay)
@@ -97,6 +100,7 @@ public final class ContinualTrainer {
                 (lossSum, images, batches) = (lossSum + Double(loss), images + batch.count, batches + 1)
             }
             let seconds = Date().timeIntervalSince(start)
+            skippedImages += loader.skippedCount
             try epochFinished(EpochReport(task: task.id, epoch: epoch, stage: stage, meanLoss: batches > 0 ? lossSum / Double(batches) : .nan,
                                       imagesPerSecond: Double(images) / max(seconds, 1e-9), seconds: seconds))
         }
@@ -118,7 +122,10 @@ public final class ContinualTrainer {
         options.transform = configuration.transform
         options.normalization = normalization
         options.workers = configuration.loaderWorkers
-        let stream = try BatchLoader(samples: task.test, options: options, cache: cache).epoch(0)
+        options.skipUnreadable = configuration.skipUnreadable
+        let loader = try BatchLoader(samples: task.test, options: options, cache: cache)
+        let stream = loader.epoch(0)
+        defer { skippedImages += loader.skippedCount }
         var (correct, total) = (0, 0)
         while let batch = try stream.next() {
             let logits = try network.forward(try tensor(for: batch))

@@ -18,6 +18,8 @@ public struct TrainingConfiguration: Sendable, Codable, Hashable {
     public var cacheBytes: Int = 4 << 30
     /// Background decoding threads.
     public var loaderWorkers: Int = 1
+    /// Leave out images that fail to decode (each reported, and counted) instead of stopping.
+    public var skipUnreadable = false
     /// Train only the first tasks of the scenario (nil: all).
     public var taskLimit: Int?
 

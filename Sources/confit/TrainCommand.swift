@@ -29,6 +29,7 @@ struct Train: ParsableCommand {
     @Option(help: "oneDNN threads (default: all cores).") var threads: Int?
     @Option(help: "Centre-crop size (the short side is resized to 256/224 of it).") var imageSize = 224
     @Option(help: "Decoding threads.") var workers = 1
+    @Flag(help: "Skip images that cannot be decoded (each reported on stderr) instead of stopping.") var skipUnreadable = false
 
     func run() throws {
         if let threads { Engine.shared.setThreads(threads) }
@@ -44,6 +45,7 @@ struct Train: ParsableCommand {
         training.resizeShortSide = imageSize * 256 / 224
         training.loaderWorkers = workers
         training.taskLimit = tasks
+        training.skipUnreadable = skipUnreadable
         let network = factory.make(numClasses: data.classNames.count)
         if let weights {
             let file = try TensorFile(contentsOf: URL(fileURLWithPath: weights))
@@ -80,6 +82,7 @@ struct Train: ParsableCommand {
         })
         metrics.totalWallSeconds = Date().timeIntervalSince(runStart)
         try folder.write(metrics)
+        if trainer.skippedImages > 0 { say("skipped \(trainer.skippedImages) unreadable images (counted once per pass)") }
         if let final = metrics.accuracy.finalAverageAccuracy {
             say(String(format: "final average accuracy %.4f, average incremental accuracy %.4f, forgetting %.4f, BWT %.4f, %.0f s",
                          final, metrics.accuracy.averageIncrementalAccuracy ?? 0, metrics.accuracy.forgetting ?? 0,
