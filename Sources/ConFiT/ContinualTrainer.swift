@@ -79,6 +79,7 @@ public final class ContinualTrainer {
         let loader = try BatchLoader(samples: task.train, options: options, cache: cache)
         let optimizer = SGD(parameters: network.namedParameters().map(\.1), learningRate: configuration.learningRate,
                             momentum: configuration.momentum, weightDecay: configuration.weightDecay)
+        defer { skippedImages += loader.skippedCount }
         for epoch in 0..<configuration.epochs {
             let stage = method.schedule.selection(epoch: epoch, epochs: configuration.epochs)
             network.setTrainable(stage)
@@ -100,7 +101,6 @@ public final class ContinualTrainer {
                 (lossSum, images, batches) = (lossSum + Double(loss), images + batch.count, batches + 1)
             }
             let seconds = Date().timeIntervalSince(start)
-            skippedImages += loader.skippedCount
             try epochFinished(EpochReport(task: task.id, epoch: epoch, stage: stage, meanLoss: batches > 0 ? lossSum / Double(batches) : .nan,
                                       imagesPerSecond: Double(images) / max(seconds, 1e-9), seconds: seconds))
         }

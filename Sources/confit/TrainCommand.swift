@@ -82,7 +82,7 @@ struct Train: ParsableCommand {
         })
         metrics.totalWallSeconds = Date().timeIntervalSince(runStart)
         try folder.write(metrics)
-        if trainer.skippedImages > 0 { say("skipped \(trainer.skippedImages) unreadable images (counted once per pass)") }
+        if trainer.skippedImages > 0 { say("skipped \(trainer.skippedImages) unreadable images") }
         if let final = metrics.accuracy.finalAverageAccuracy {
             say(String(format: "final average accuracy %.4f, average incremental accuracy %.4f, forgetting %.4f, BWT %.4f, %.0f s",
                          final, metrics.accuracy.averageIncrementalAccuracy ?? 0, metrics.accuracy.forgetting ?? 0,
