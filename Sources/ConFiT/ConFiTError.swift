@@ -6,6 +6,7 @@ public enum ConFiTError: Error, CustomStringConvertible, Equatable {
     case nonFiniteLoss(task: Int, epoch: Int, batch: Int, loss: Float)
     case unknownMethod(String)
     case invalidConfiguration(String)
+    case interrupted(TrainingPosition)
 
     public var description: String {
         switch self {
@@ -17,6 +18,7 @@ public enum ConFiTError: Error, CustomStringConvertible, Equatable {
         case .unknownMethod(let name):
             "unknown method '\(name)': choose one of \(ContinualMethod.all.map(\.name).joined(separator: ", "))"
         case .invalidConfiguration(let reason): reason
+        case .interrupted(let position): "stopped at \(position) on request; the checkpoint holds everything up to there"
         }
     }
 }

@@ -1,5 +1,6 @@
 import ConFiTData
 import ConFiTEngine
+import ConFiTIO
 import ConFiTNN
 import Foundation
 
@@ -33,6 +34,8 @@ public final class ContinualTrainer {
     public private(set) var skippedImages = 0
     private let classifier: Linear
     private let cache: ImageCache
+    /// Momentum buffers from a checkpoint, applied when the resumed task's optimizer exists.
+    private var pendingVelocity: [(String, HostTensor)]?
     /// Input and logit-gradient buffers, allocated once per batch shape.
     private var inputs: [[Int]: Tensor] = [:], gradients: [[Int]: Tensor] = [:]
 
@@ -54,23 +57,40 @@ public final class ContinualTrainer {
         cache = ImageCache(budgetBytes: configuration.cacheBytes)
     }
 
-    /// Runs every task in order, reporting each epoch and task as it finishes.
-    public func run(epochFinished: (EpochReport) throws -> Void, taskFinished: (TaskReport) throws -> Void) throws {
-        for task in scenario.tasks.prefix(configuration.taskLimit ?? scenario.tasks.count) {
+    /// Callbacks of a run: progress reports, and a checkpoint to store after every epoch,
+    /// every task, and when a stop was requested.
+    public struct Observer {
+        public var epochFinished: (EpochReport) throws -> Void = { _ in }
+        public var taskFinished: (TaskReport) throws -> Void = { _ in }
+        public var checkpoint: (TrainingCheckpoint) throws -> Void = { _ in }
+        public init() {}
+    }
+
+    /// Set from any thread (a SIGINT handler) to stop after the current batch.
+    public let stop = StopRequest()
+
+    /// Runs the tasks in order from `position` (a new run starts at `.start`; a resumed one
+    /// where its checkpoint says, after `restore(from:)`). Throws `ConFiTError.interrupted`
+    /// after checkpointing when `stop` was requested.
+    public func run(from position: TrainingPosition = .start, _ observer: Observer) throws {
+        for task in scenario.tasks.prefix(configuration.taskLimit ?? scenario.tasks.count) where task.id >= position.task {
             let trainStart = Date()
-            try train(task, epochFinished: epochFinished)
+            let resume = task.id == position.task ? position : TrainingPosition(task: task.id, epoch: 0)
+            try train(task, from: resume, observer)
             if method.usesTaskBanks { banks.append(try TaskBank(capturing: pairs)) }
             let evaluationStart = Date()
             let accuracies = try (0...task.id).map { try evaluate(task: $0, after: task.id) }
-            try taskFinished(TaskReport(task: task.id, accuracies: accuracies, bankBytes: banks.last?.byteCount ?? 0,
-                                    trainSeconds: evaluationStart.timeIntervalSince(trainStart),
-                                    evaluationSeconds: Date().timeIntervalSince(evaluationStart)))
+            try observer.taskFinished(TaskReport(task: task.id, accuracies: accuracies, bankBytes: banks.last?.byteCount ?? 0,
+                                                 trainSeconds: evaluationStart.timeIntervalSince(trainStart),
+                                                 evaluationSeconds: Date().timeIntervalSince(evaluationStart)))
+            try observer.checkpoint(try TrainingCheckpoint(self, position: TrainingPosition(task: task.id + 1, epoch: 0), optimizer: nil))
         }
     }
 
-    /// Trains `task` for the configured epochs with a fresh SGD, the method's schedule,
-    /// and logits restricted to the task's classes.
-    func train(_ task: Scenario.Task, epochFinished: (EpochReport) throws -> Void) throws {
+    /// Trains `task` from `position` to its last epoch with a fresh SGD (its momentum
+    /// restored when resuming mid-task), the method's schedule, and logits restricted to
+    /// the task's classes.
+    func train(_ task: Scenario.Task, from position: TrainingPosition, _ observer: Observer) throws {
         var options = LoaderOptions.training(batchSize: configuration.batchSize, seed: configuration.seed &+ UInt64(task.id))
         options.transform = configuration.transform
         options.normalization = normalization
@@ -79,31 +99,57 @@ public final class ContinualTrainer {
         let loader = try BatchLoader(samples: task.train, options: options, cache: cache)
         let optimizer = SGD(parameters: network.namedParameters().map(\.1), learningRate: configuration.learningRate,
                             momentum: configuration.momentum, weightDecay: configuration.weightDecay)
+        if let pending = pendingVelocity, position.epoch > 0 || position.batch > 0 {
+            let parameters = Dictionary(network.namedParameters(), uniquingKeysWith: { a, _ in a })
+            for (name, values) in pending { if let p = parameters[name] { try optimizer.setVelocity(values.floats(), of: p) } }
+        }
+        pendingVelocity = nil
         defer { skippedImages += loader.skippedCount }
-        for epoch in 0..<configuration.epochs {
+        for epoch in position.epoch..<max(position.epoch, configuration.epochs) {
             let stage = method.schedule.selection(epoch: epoch, epochs: configuration.epochs)
             network.setTrainable(stage)
             if method.backboneInEvalMode { network.eval(); classifier.train() } else { network.train() }
             let start = Date()
             var (lossSum, images, batches) = (0.0, 0, 0)
             let stream = loader.epoch(epoch)
+            var index = 0
             while let batch = try stream.next() {
+                defer { index += 1 }
+                if epoch == position.epoch && index < position.batch { continue }
                 let input = try tensor(for: batch)
                 optimizer.zeroGradients()
                 let logits = try network.forward(input)
                 let gradient = try gradientBuffer(like: logits)
                 let loss = try CrossEntropy.loss(logits: logits, classes: task.classes, labels: batch.labels, gradient: gradient)
                 guard loss.isFinite else {
-                    throw ConFiTError.nonFiniteLoss(task: task.id, epoch: epoch, batch: batches, loss: loss)
+                    throw ConFiTError.nonFiniteLoss(task: task.id, epoch: epoch, batch: index, loss: loss)
                 }
                 _ = try network.backward(gradient, needsInputGradient: false)
                 optimizer.step()
                 (lossSum, images, batches) = (lossSum + Double(loss), images + batch.count, batches + 1)
+                if stop.isRequested {
+                    let next = TrainingPosition(task: task.id, epoch: epoch, batch: index + 1)
+                    try observer.checkpoint(try TrainingCheckpoint(self, position: next, optimizer: optimizer))
+                    throw ConFiTError.interrupted(next)
+                }
             }
             let seconds = Date().timeIntervalSince(start)
-            try epochFinished(EpochReport(task: task.id, epoch: epoch, stage: stage, meanLoss: batches > 0 ? lossSum / Double(batches) : .nan,
-                                      imagesPerSecond: Double(images) / max(seconds, 1e-9), seconds: seconds))
+            try observer.epochFinished(EpochReport(task: task.id, epoch: epoch, stage: stage,
+                                                   meanLoss: batches > 0 ? lossSum / Double(batches) : .nan,
+                                                   imagesPerSecond: Double(images) / max(seconds, 1e-9), seconds: seconds))
+            try observer.checkpoint(try TrainingCheckpoint(self, position: TrainingPosition(task: task.id, epoch: epoch + 1),
+                                                           optimizer: optimizer))
         }
+    }
+
+    /// Puts the network, trackers, banks and momentum back as `checkpoint` holds them;
+    /// then `run(from: checkpoint.position, ...)` continues the run.
+    public func restore(from checkpoint: TrainingCheckpoint) throws {
+        try network.loadStateDict(checkpoint.tensors("model."))
+        try TaskBank(tensors: checkpoint.tensors("current.")).restore(into: pairs)
+        banks = (0..<checkpoint.bankCount).map { TaskBank(tensors: checkpoint.tensors("bank.\($0).")) }
+        let velocity = checkpoint.tensors("optimizer.")
+        pendingVelocity = velocity.isEmpty ? nil : velocity
     }
 
     /// a(t, i): loads task i's bank (recovering its BN running means through the current

@@ -11,6 +11,9 @@ import ConFiTNN
 public struct TaskBank: Sendable {
     public var tensors: [(name: String, tensor: HostTensor)]
 
+    /// A bank read back from a file or checkpoint.
+    public init(tensors: [(String, HostTensor)]) { self.tensors = tensors.map { (name: $0.0, tensor: $0.1) } }
+
     /// Snapshot of the current values of `pairs`' BatchNorms and trackers.
     public init(capturing pairs: [ConvolutionNormPair]) throws {
         tensors = []

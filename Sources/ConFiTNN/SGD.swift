@@ -37,6 +37,16 @@ public final class SGD {
         }
     }
 
+    /// The momentum buffer of `parameter`, if it has taken a step with momentum.
+    public func velocity(of parameter: Parameter) -> Tensor? { velocity[ObjectIdentifier(parameter)] }
+
+    /// Restores a momentum buffer (resuming a run).
+    public func setVelocity(_ values: [Float], of parameter: Parameter) throws {
+        let buffer = Tensor(shape: parameter.value.shape)
+        try buffer.load(values)
+        velocity[ObjectIdentifier(parameter)] = buffer
+    }
+
     /// Zeroes the gradients of all parameters (PyTorch's `zero_grad(set_to_none=False)`).
     public func zeroGradients() {
         for p in parameters { p.zeroGradient() }

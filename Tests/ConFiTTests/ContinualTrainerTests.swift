@@ -12,7 +12,9 @@ final class ContinualTrainerTests: XCTestCase {
     func testBanksAndRecoveryPerTask() throws {
         let trainer = try makeTrainer(.confit)
         var rows: [[Double]] = []
-        try trainer.run(epochFinished: { _ in }, taskFinished: { rows.append($0.accuracies) })
+        var observer = ContinualTrainer.Observer()
+        observer.taskFinished = { rows.append($0.accuracies) }
+        try trainer.run(observer)
         XCTAssertEqual(rows.map(\.count), [1, 2])
         XCTAssertTrue(rows.joined().allSatisfy { (0...1).contains($0) })
         XCTAssertEqual(trainer.banks.count, 2)
@@ -34,7 +36,7 @@ final class ContinualTrainerTests: XCTestCase {
 
     func testTaskBNRestoresStoredMeansForOldTasks() throws {
         let trainer = try makeTrainer(.taskBN)
-        try trainer.run(epochFinished: { _ in }, taskFinished: { _ in })
+        try trainer.run(.init())
         _ = try trainer.evaluate(task: 0, after: 1)
         try assertStatistics(trainer, equal: trainer.banks[0], means: true)
     }
@@ -42,7 +44,10 @@ final class ContinualTrainerTests: XCTestCase {
     func testFinetuneKeepsNoBanks() throws {
         let trainer = try makeTrainer(.finetune)
         var epochs: [ContinualTrainer.EpochReport] = []
-        try trainer.run(epochFinished: { epochs.append($0) }, taskFinished: { XCTAssertEqual($0.bankBytes, 0) })
+        var observer = ContinualTrainer.Observer()
+        observer.epochFinished = { epochs.append($0) }
+        observer.taskFinished = { XCTAssertEqual($0.bankBytes, 0) }
+        try trainer.run(observer)
         XCTAssertTrue(trainer.banks.isEmpty)
         XCTAssertEqual(epochs.map(\.stage), Array(repeating: .all, count: 10))
     }
@@ -51,8 +56,44 @@ final class ContinualTrainerTests: XCTestCase {
     func testHierarchicalStagesInTraining() throws {
         let trainer = try makeTrainer(.confit)
         var stages: [TrainableSelection] = []
-        try trainer.run(epochFinished: { if $0.task == 0 { stages.append($0.stage) } }, taskFinished: { _ in })
+        var observer = ContinualTrainer.Observer()
+        observer.epochFinished = { if $0.task == 0 { stages.append($0.stage) } }
+        try trainer.run(observer)
         XCTAssertEqual(stages, [.classifier, .classifierAndNormalization, .all, .all, .all])
+    }
+
+    /// A run stopped mid-epoch and resumed from its checkpoint file ends exactly as an
+    /// uninterrupted run (same seed, same threads): the same last accuracy row and, bit
+    /// for bit, the same weights, BN statistics and task banks.
+    func testStoppedAndResumedRunMatchesUninterruptedRun() throws {
+        let uninterrupted = try makeTrainer(.confit)
+        var expectedRows: [[Double]] = []
+        var observer = ContinualTrainer.Observer()
+        observer.taskFinished = { expectedRows.append($0.accuracies) }
+        try uninterrupted.run(observer)
+
+        let first = try makeTrainer(.confit)
+        var saved: TrainingCheckpoint?
+        observer = ContinualTrainer.Observer()
+        observer.checkpoint = { saved = $0 }
+        observer.epochFinished = { if $0.task == 1 && $0.epoch == 2 { first.stop.request() } }
+        XCTAssertThrowsError(try first.run(observer)) { error in
+            XCTAssertEqual(error as? ConFiTError, .interrupted(TrainingPosition(task: 1, epoch: 3, batch: 1)))
+        }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("confit-checkpoint-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try XCTUnwrap(saved).write(to: url)
+
+        let resumed = try makeTrainer(.confit)
+        let checkpoint = try TrainingCheckpoint(contentsOf: url)
+        try resumed.restore(from: checkpoint)
+        var resumedRows: [[Double]] = []
+        observer = ContinualTrainer.Observer()
+        observer.taskFinished = { resumedRows.append($0.accuracies) }
+        try resumed.run(from: checkpoint.position, observer)
+        XCTAssertEqual(resumedRows, Array(expectedRows.suffix(1)))
+        XCTAssertEqual(try resumed.network.stateDict().map(\.1), try uninterrupted.network.stateDict().map(\.1))
+        XCTAssertEqual(resumed.banks.map { $0.tensors.map(\.tensor) }, uninterrupted.banks.map { $0.tensors.map(\.tensor) })
     }
 
     private func assertStatistics(_ trainer: ContinualTrainer, equal bank: TaskBank, means: Bool,

@@ -1,0 +1,63 @@
+import ConFiTEngine
+import ConFiTIO
+import ConFiTNN
+import Foundation
+
+/// Everything a run needs to continue exactly where it stopped, as one safetensors file:
+/// the network's state dict (`model.`), the current trackers and BN values (`current.`),
+/// every finished task's bank (`bank.<t>.`), the optimizer's momentum buffers
+/// (`optimizer.`), and the position in `__metadata__`. Shuffling needs no saved RNG state:
+/// an epoch's batch order depends only on the seed, the task and the epoch.
+public struct TrainingCheckpoint {
+    public static let fileName = "checkpoint.safetensors"
+
+    public var position: TrainingPosition
+    public var file: SafeTensorsFile
+
+    /// Snapshot of `trainer` about to continue at `position`.
+    init(_ trainer: ContinualTrainer, position: TrainingPosition, optimizer: SGD?) throws {
+        self.position = position
+        var tensors = try trainer.network.stateDict().map { ("model." + $0.0, $0.1) }
+        tensors += try TaskBank(capturing: trainer.pairs).tensors.map { ("current." + $0.name, $0.tensor) }
+        for (t, bank) in trainer.banks.enumerated() { tensors += bank.tensors.map { ("bank.\(t)." + $0.name, $0.tensor) } }
+        if let optimizer {
+            for (name, p) in trainer.network.namedParameters() {
+                if let v = optimizer.velocity(of: p) { tensors.append(("optimizer." + name, HostTensor(shape: v.shape, floats: try v.toArray()))) }
+            }
+        }
+        let metadata = ["format": "confit-checkpoint-1", "task": "\(position.task)", "epoch": "\(position.epoch)",
+                        "batch": "\(position.batch)", "banks": "\(trainer.banks.count)"]
+        file = SafeTensorsFile(tensors: tensors, metadata: metadata)
+    }
+
+    /// Reads a checkpoint written by `write(to:)`.
+    public init(contentsOf url: URL) throws {
+        file = try SafeTensorsFile(contentsOf: url)
+        guard file.metadata["format"] == "confit-checkpoint-1",
+              let task = file.metadata["task"].flatMap(Int.init), let epoch = file.metadata["epoch"].flatMap(Int.init),
+              let batch = file.metadata["batch"].flatMap(Int.init) else {
+            throw ConFiTError.invalidConfiguration("\(url.path) is not a confit checkpoint (no position in its metadata)")
+        }
+        position = TrainingPosition(task: task, epoch: epoch, batch: batch)
+    }
+
+    /// Adds a string to the file's metadata (the CLI stores the metrics so far there, so
+    /// they always agree with the tensors).
+    public mutating func attach(_ key: String, _ value: String) {
+        var metadata = file.metadata
+        metadata[key] = value
+        file = SafeTensorsFile(tensors: file.tensors, metadata: metadata)
+    }
+
+    /// Writes atomically (temporary file, then rename), so a crash never leaves a
+    /// half-written checkpoint behind.
+    public func write(to url: URL) throws { try file.write(to: url) }
+
+    /// The tensors under `prefix`, with it removed.
+    func tensors(_ prefix: String) -> [(String, HostTensor)] {
+        file.tensors.filter { $0.name.hasPrefix(prefix) }.map { (String($0.name.dropFirst(prefix.count)), $0.tensor) }
+    }
+
+    /// The number of banks stored.
+    var bankCount: Int { file.metadata["banks"].flatMap(Int.init) ?? 0 }
+}
