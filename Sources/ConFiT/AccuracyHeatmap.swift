@@ -28,10 +28,11 @@ struct AccuracyHeatmap {
 
     var svg: String {
         let n = matrix.taskCount
-        let cell = min(48, max(26, (440 / Double(n)).rounded(.down)))
+        let cell = min(56, max(26, (440 / Double(n)).rounded(.down)))
         let font = cell >= 40 ? 12.0 : 10.0
         let (left, top) = (58.0, 34.0)
-        let size = (left + cell * Double(n) + 4, top + cell * Double(n) + 4)
+        // Tall enough for the rotated row title even with one or two tasks.
+        let size = (left + cell * Double(n) + 4, max(top + cell * Double(n) + 4, 150))
         var svg = "<svg class=\"heatmap\" viewBox=\"0 0 \(SVGChart.number(size.0)) \(SVGChart.number(size.1))\" width=\"\(SVGChart.number(size.0))\" height=\"\(SVGChart.number(size.1))\" role=\"img\" aria-label=\"accuracy matrix\">"
         svg += "<text class=\"title\" x=\"\(SVGChart.number(left))\" y=\"11\">task i →</text>"
         svg += "<text class=\"title\" transform=\"translate(11 \(SVGChart.number(top))) rotate(90)\">after task t →</text>"
@@ -56,7 +57,7 @@ struct AccuracyHeatmap {
         let stops = ramp.enumerated().map { k, rgb in
             "<stop offset=\"\(k * 100 / (ramp.count - 1))%\" stop-color=\"\(hex(rgb))\"/>"
         }
-        return "<svg class=\"scale\" viewBox=\"0 0 300 34\" width=\"300\" height=\"34\" role=\"img\" aria-label=\"colour scale\">"
+        return "<svg class=\"scale\" viewBox=\"0 0 320 34\" width=\"320\" height=\"34\" role=\"img\" aria-label=\"colour scale\">"
             + "<defs><linearGradient id=\"accuracy-ramp\">\(stops.joined())</linearGradient></defs>"
             + "<rect x=\"40\" y=\"4\" width=\"220\" height=\"12\" fill=\"url(#accuracy-ramp)\"/>"
             + "<text x=\"34\" y=\"14\" text-anchor=\"end\">\(String(format: "%.0f", scale.lowerBound * 100)) %</text>"

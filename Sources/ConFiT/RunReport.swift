@@ -85,7 +85,7 @@ public struct RunReport: Sendable {
         body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#222;max-width:820px;margin:24px auto;padding:0 16px}\
         h1{font-size:22px;margin-bottom:4px}h2{font-size:17px;margin:32px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}\
         table{border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:13px}\
-        th,td{padding:4px 8px;border-bottom:1px solid #e4e4e4;text-align:right}th{background:#f5f5f5}\
+        th,td{padding:4px 8px;border-bottom:1px solid #e4e4e4;text-align:right}td{white-space:nowrap}th{background:#f5f5f5}\
         th:nth-child(-n+2),td:nth-child(-n+2){text-align:left}\
         svg text{font-size:12px;fill:#333}svg text.title{font-size:13px;fill:#111}svg text.marker{font-size:11px;fill:#777}\
         .grid{stroke:#e6e6e6}.axis{stroke:#555}.boundary{stroke:#aaa;stroke-dasharray:4 3}\

@@ -63,10 +63,10 @@ struct SVGChart {
     }
 
     /// Every integer from 0 to `count` − 1 while they fit side by side, else nice ticks.
-    static func integerTicks(upTo count: Int, first: Int = 0) -> [Tick] {
-        let last = first + max(count, 1) - 1
-        guard last - first >= 25 else { return (first...last).map { (Double($0), "\($0)") } }
-        return niceTicks(Double(first), Double(last), minimumStep: 1).filter { $0.value <= Double(last) }
+    static func integerTicks(upTo count: Int) -> [Tick] {
+        let last = max(count, 1) - 1
+        guard last >= 25 else { return (0...last).map { (Double($0), "\($0)") } }
+        return niceTicks(0, Double(last), minimumStep: 1).filter { $0.value <= Double(last) }
     }
 
     func px(_ value: Double) -> Double {
@@ -103,7 +103,8 @@ struct SVGChart {
     /// Bars grouped by integer x (a task), one bar per series side by side; a zero value
     /// still shows as a hairline so "nothing stored" is visibly different from "no data".
     func bars(_ series: [Series], title: String) -> String {
-        let group = (px(1) - px(0)) * 0.8
+        // Capped so that one or two tasks do not make slabs of bars.
+        let group = min((px(1) - px(0)) * 0.8, 40 * Double(max(series.count, 1)))
         let barWidth = group / Double(max(series.count, 1))
         var body = ""
         for (index, bars) in series.enumerated() {

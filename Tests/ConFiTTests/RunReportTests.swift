@@ -1,0 +1,95 @@
+import ConFiT
+import Foundation
+import XCTest
+
+final class RunReportTests: XCTestCase {
+    private var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("RunReportTests-\(UUID().uuidString)")
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    private func metrics(
+        config: JSONValue, rows: [[Double]], bankBytes: [Int], totalSeconds: Double
+    ) throws -> RunMetrics {
+        var metrics = RunMetrics(config: config, versions: SoftwareVersions(confit: "0.1.0", oneDNN: "2.6.3", swift: "6.3"))
+        for (t, row) in rows.enumerated() {
+            for epoch in 0..<2 {
+                metrics.recordEpoch(EpochRecord(
+                    task: t, epoch: epoch, stage: "full", meanLoss: 2 - Double(epoch), imagesPerSecond: 50, seconds: 5))
+            }
+            try metrics.recordTask(accuracies: row, bankBytes: bankBytes[t], wallSeconds: 10 + Double(t), imagesPerSecond: 50)
+        }
+        metrics.totalWallSeconds = totalSeconds
+        return metrics
+    }
+
+    /// Run "A" (method confit): A_t = [0.9, 0.875, 0.85], so final 85.00 %, incremental
+    /// (0.9 + 0.875 + 0.85) / 3 = 87.50 %; F = ((0.9 − 0.7) + (0.95 − 0.85)) / 2 = 15.00;
+    /// BWT = ((0.7 − 0.9) + (0.85 − 0.95)) / 2 = −15.00; storage (1024 + 1024 + 2048) / 3
+    /// = 1365.3 B = 1.3 KiB; 3725 s = 1 h 02 min.
+    /// Run "a<b&c" (no method in its config): A_t = [0.5, 0.625, 2/3], final 66.67 %,
+    /// incremental 1.791667 / 3 = 59.72 %; F = (0 + 0.25) / 2 = 12.50; BWT = (0 − 0.25) / 2
+    /// = −12.50; no bytes stored; 95 s = 1 min 35 s.
+    private func sampleReport() throws -> RunReport {
+        let a = try metrics(
+            config: .object(["method": .object(["name": .string("confit")])]),
+            rows: [[0.9], [0.8, 0.95], [0.7, 0.85, 1.0]], bankBytes: [1024, 1024, 2048], totalSeconds: 3725)
+        let b = try metrics(
+            config: .object(["model": .string("resnet18")]),
+            rows: [[0.5], [0.5, 0.75], [0.5, 0.5, 1.0]], bankBytes: [0, 0, 0], totalSeconds: 95)
+        return RunReport(runs: [.init(name: "A", metrics: a), .init(name: "a<b&c", metrics: b)])
+    }
+
+    func testSummaryTableHoldsTheHandComputedMetrics() throws {
+        let html = try sampleReport().html
+        XCTAssertTrue(html.contains(
+            "<tr><td>A</td><td>confit</td><td>3</td><td>85.00</td><td>87.50</td><td>15.00</td><td>-15.00</td><td>1.3 KiB</td><td>1 h 02 min</td></tr>"))
+        XCTAssertTrue(html.contains(
+            "<tr><td>a&lt;b&amp;c</td><td>a&lt;b&amp;c</td><td>3</td><td>66.67</td><td>59.72</td><td>12.50</td><td>-12.50</td><td>0 B</td><td>1 min 35 s</td></tr>"))
+    }
+
+    func testPageHasEverySectionBalancedSVGAndNoExternalReference() throws {
+        let html = try sampleReport().html
+        for heading in ["Summary", "Average accuracy A<sub>t</sub>", "Accuracy matrices", "Training loss", "Storage per task", "Time per task"] {
+            XCTAssertTrue(html.contains("<h2>\(heading)"), heading)
+        }
+        // Open and close tags alternate (SVGs are never nested): A_t, colour scale, two
+        // heatmaps, loss, bytes, time.
+        let tags = html.matches(of: /<\/?svg[ >]/).map { $0.output.hasPrefix("</") }
+        XCTAssertEqual(tags, Array(repeating: [false, true], count: 7).flatMap { $0 })
+        XCTAssertFalse(html.lowercased().contains("http"))
+        XCTAssertFalse(html.contains("<script"))
+        XCTAssertFalse(html.contains("a<b&c"))
+        // Heatmap cells print a(1, 1) = 0.95 and a(1, 1) = 0.75 of the two runs.
+        XCTAssertTrue(html.contains(">95.0</text>") && html.contains(">75.0</text>"))
+        // Loss curves mark where tasks 1 and 2 begin.
+        XCTAssertTrue(html.contains(">task 1</text>") && html.contains(">task 2</text>"))
+    }
+
+    func testMissingOrMalformedRunFolderIsNamedInTheError() throws {
+        let good = directory.appendingPathComponent("good")
+        try RunFolder(url: good).write(try metrics(config: .null, rows: [[1]], bankBytes: [8], totalSeconds: 1))
+        let missing = directory.appendingPathComponent("missing-run")
+        XCTAssertThrowsError(try RunReport(folders: [good, missing])) { error in
+            XCTAssertTrue("\(error)".contains("cannot read \(missing.path)/metrics.json"), "\(error)")
+        }
+        let broken = directory.appendingPathComponent("broken-run")
+        try RunFolder(url: broken).writeAtomically(Data("{\"accuracy_matrix\": 3}".utf8), to: "metrics.json")
+        XCTAssertThrowsError(try RunReport(folders: [broken])) { error in
+            XCTAssertTrue("\(error)".contains("malformed \(broken.path)/metrics.json"), "\(error)")
+        }
+    }
+
+    func testRunFolderWritesItsOwnReportNamedAfterTheFolder() throws {
+        let folder = RunFolder(url: directory.appendingPathComponent("cifar-confit"))
+        try folder.writeReport(try metrics(config: .null, rows: [[0.5]], bankBytes: [8], totalSeconds: 1))
+        let html = try String(contentsOf: folder.url.appendingPathComponent("report.html"), encoding: .utf8)
+        XCTAssertTrue(html.contains("<tr><td>cifar-confit</td><td>cifar-confit</td><td>1</td><td>50.00</td><td>50.00</td><td>—</td><td>—</td><td>8 B</td><td>1.0 s</td></tr>"))
+    }
+}
