@@ -96,7 +96,8 @@ public final class ContinualTrainer {
         options.normalization = normalization
         options.workers = configuration.loaderWorkers
         options.skipUnreadable = configuration.skipUnreadable
-        let loader = try BatchLoader(samples: task.train, options: options, cache: cache)
+        let loader = try BatchLoader(samples: firstImages(task.train, perClass: configuration.trainImagesPerClass),
+                                     options: options, cache: cache)
         let optimizer = SGD(parameters: network.namedParameters().map(\.1), learningRate: configuration.learningRate,
                             momentum: configuration.momentum, weightDecay: configuration.weightDecay)
         if let pending = pendingVelocity, position.epoch > 0 || position.batch > 0 {
@@ -169,7 +170,8 @@ public final class ContinualTrainer {
         options.normalization = normalization
         options.workers = configuration.loaderWorkers
         options.skipUnreadable = configuration.skipUnreadable
-        let loader = try BatchLoader(samples: task.test, options: options, cache: cache)
+        let loader = try BatchLoader(samples: firstImages(task.test, perClass: configuration.testImagesPerClass),
+                                     options: options, cache: cache)
         let stream = loader.epoch(0)
         defer { skippedImages += loader.skippedCount }
         var (correct, total) = (0, 0)
@@ -184,6 +186,16 @@ public final class ContinualTrainer {
             total += batch.count
         }
         return total > 0 ? Double(correct) / Double(total) : 0
+    }
+
+    /// The first `perClass` samples of each label, in their order (all when nil).
+    private func firstImages(_ samples: [Sample], perClass: Int?) -> [Sample] {
+        guard let perClass else { return samples }
+        var taken: [Int: Int] = [:]
+        return samples.filter { sample in
+            taken[sample.label, default: 0] += 1
+            return taken[sample.label, default: 0] <= perClass
+        }
     }
 
     /// The input tensor for a batch, allocated once per batch shape.

@@ -53,6 +53,9 @@ public struct TrainingCheckpoint {
     /// half-written checkpoint behind.
     public func write(to url: URL) throws { try file.write(to: url) }
 
+    /// The file's bytes, for writers of their own (`RunFolder.writeAtomically`).
+    public func serialized() throws -> Data { Data(try file.serialized()) }
+
     /// The tensors under `prefix`, with it removed.
     func tensors(_ prefix: String) -> [(String, HostTensor)] {
         file.tensors.filter { $0.name.hasPrefix(prefix) }.map { (String($0.name.dropFirst(prefix.count)), $0.tensor) }

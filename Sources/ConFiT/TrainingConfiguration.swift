@@ -20,6 +20,8 @@ public struct TrainingConfiguration: Sendable, Codable, Hashable {
     public var loaderWorkers: Int = 1
     /// Leave out images that fail to decode (each reported, and counted) instead of stopping.
     public var skipUnreadable = false
+    /// Use only the first N training / test images of each class (nil: all), for quick runs.
+    public var trainImagesPerClass: Int?, testImagesPerClass: Int?
     /// Train only the first tasks of the scenario (nil: all).
     public var taskLimit: Int?
 

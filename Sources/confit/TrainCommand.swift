@@ -39,72 +39,8 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
-        let runStart = Date()
         let (config, folder, checkpoint) = try resume.map(resumedRun) ?? newRun()
-        Engine.shared.setThreads(config.threads)
-        let factory = try ModelFactory(config.model)
-        let data = try DatasetKind(name: config.dataset).load(root: config.root, options: DatasetOptions(split: .standard))
-        let scenario = try Scenario(dataset: data, order: .explicit(config.classOrder), classesPerTask: config.classesPerTask)
-        let network = factory.make(numClasses: data.classNames.count)
-        if let weights = config.weights, checkpoint == nil {
-            let file = try TensorFile(contentsOf: URL(fileURLWithPath: weights))
-            try network.loadPretrained(file.tensors.map { ($0.name, $0.tensor) }, classifier: .reinitialize(seed: config.training.seed))
-        }
-        let trainer = try ContinualTrainer(network: network, method: config.method, scenario: scenario,
-                                           configuration: config.training, normalization: factory.normalization)
-        var metrics = RunMetrics(config: try JSONValue(encoding: config),
-                                 versions: SoftwareVersions(confit: confitVersion, oneDNN: Engine.shared.version, swift: swiftVersion))
-        if let checkpoint {
-            try trainer.restore(from: checkpoint)
-            guard let saved = checkpoint.file.metadata["metrics"] else {
-                throw ValidationError("the checkpoint in \(folder.url.path) holds no metrics")
-            }
-            metrics = try RunMetrics.decode(from: Data(saved.utf8))
-            say("resuming \(config.method.name) at \(checkpoint.position)")
-        } else {
-            say("\(config.method.name) on \(config.preset): \(scenario.tasks.count) tasks, \(config.training.epochs) epochs each, "
-                + "batch \(config.training.batchSize), \(config.model) → \(folder.url.path)")
-        }
-        let interrupt = InterruptHandler(trainer.stop)
-        defer { interrupt.cancel() }
-        let elapsedBefore = metrics.totalWallSeconds
-        var observer = ContinualTrainer.Observer()
-        var (taskImages, taskSeconds) = (0.0, 0.0)
-        observer.epochFinished = { report in
-            say(String(format: "task %d epoch %d [%@] loss %.4f  %.1f img/s  %.1f s", report.task, report.epoch,
-                       report.stage.rawValue, report.meanLoss, report.imagesPerSecond, report.seconds))
-            metrics.recordEpoch(EpochRecord(task: report.task, epoch: report.epoch, stage: report.stage.rawValue,
-                                            meanLoss: report.meanLoss, imagesPerSecond: report.imagesPerSecond, seconds: report.seconds))
-            (taskImages, taskSeconds) = (taskImages + report.imagesPerSecond * report.seconds, taskSeconds + report.seconds)
-        }
-        observer.taskFinished = { report in
-            let row = report.accuracies.map { String(format: "%.3f", $0) }.joined(separator: " ")
-            let average = report.accuracies.reduce(0, +) / Double(report.accuracies.count)
-            say(String(format: "after task %d: accuracies [%@]  A_t %.4f  bank %d bytes", report.task, row, average, report.bankBytes))
-            try metrics.recordTask(accuracies: report.accuracies, bankBytes: report.bankBytes,
-                                   wallSeconds: report.trainSeconds + report.evaluationSeconds,
-                                   imagesPerSecond: taskImages / max(taskSeconds, 1e-9))
-            (taskImages, taskSeconds) = (0, 0)
-        }
-        observer.checkpoint = { checkpoint in
-            metrics.totalWallSeconds = elapsedBefore + Date().timeIntervalSince(runStart)
-            var checkpoint = checkpoint
-            checkpoint.attach("metrics", String(decoding: try metrics.jsonData(), as: UTF8.self))
-            try checkpoint.write(to: folder.url.appendingPathComponent(TrainingCheckpoint.fileName))
-            try folder.write(metrics)
-        }
-        do {
-            try trainer.run(from: checkpoint?.position ?? .start, observer)
-        } catch ConFiTError.interrupted(let position) {
-            say("stopped at \(position); continue with: confit train --resume \(folder.url.path)")
-            throw ExitCode(130)
-        }
-        if trainer.skippedImages > 0 { say("skipped \(trainer.skippedImages) unreadable images") }
-        if let final = metrics.accuracy.finalAverageAccuracy {
-            say(String(format: "final average accuracy %.4f, average incremental accuracy %.4f, forgetting %.4f, BWT %.4f, %.0f s",
-                       final, metrics.accuracy.averageIncrementalAccuracy ?? 0, metrics.accuracy.forgetting ?? 0,
-                       metrics.accuracy.backwardTransfer ?? 0, metrics.totalWallSeconds))
-        }
+        _ = try RunSession(config: config, folder: folder, checkpoint: checkpoint).execute()
     }
 
     /// The configuration of a new run, from the options and the preset.
@@ -151,27 +87,3 @@ struct Train: ParsableCommand {
     }
 }
 
-/// Writes a progress line straight to standard output, so it appears when it happens even
-/// when stdout is a file (`print` buffers it until exit there).
-func say(_ line: String) {
-    FileHandle.standardOutput.write(Data((line + "\n").utf8))
-}
-
-/// What `metrics.json` records under `config`.
-struct RunConfiguration: Codable {
-    var preset: String, dataset: String, root: String, model: String
-    var weights: String?
-    var method: ContinualMethod
-    var training: TrainingConfiguration
-    var classOrder: [Int]
-    var classesPerTask: Int
-    var tasks: [[Int]]
-    var threads: Int
-}
-
-let confitVersion = "0.1.0"
-#if swift(>=6.3)
-let swiftVersion = "6.3"
-#else
-let swiftVersion = "6.x"
-#endif
