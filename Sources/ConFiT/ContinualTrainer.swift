@@ -91,13 +91,8 @@ public final class ContinualTrainer {
     /// restored when resuming mid-task), the method's schedule, and logits restricted to
     /// the task's classes.
     func train(_ task: Scenario.Task, from position: TrainingPosition, _ observer: Observer) throws {
-        var options = LoaderOptions.training(batchSize: configuration.batchSize, seed: configuration.seed &+ UInt64(task.id))
-        options.transform = configuration.transform
-        options.normalization = normalization
-        options.workers = configuration.loaderWorkers
-        options.skipUnreadable = configuration.skipUnreadable
-        let loader = try BatchLoader(samples: firstImages(task.train, perClass: configuration.trainImagesPerClass),
-                                     options: options, cache: cache)
+        let loader = try makeLoader(task.train, perClass: configuration.trainImagesPerClass,
+                                    .training(batchSize: configuration.batchSize, seed: configuration.seed &+ UInt64(task.id)))
         let optimizer = SGD(parameters: network.namedParameters().map(\.1), learningRate: configuration.learningRate,
                             momentum: configuration.momentum, weightDecay: configuration.weightDecay)
         if let pending = pendingVelocity, position.epoch > 0 || position.batch > 0 {
@@ -165,13 +160,8 @@ public final class ContinualTrainer {
         }
         network.eval()
         let task = scenario.tasks[i]
-        var options = LoaderOptions.evaluation(batchSize: configuration.evaluationBatchSize)
-        options.transform = configuration.transform
-        options.normalization = normalization
-        options.workers = configuration.loaderWorkers
-        options.skipUnreadable = configuration.skipUnreadable
-        let loader = try BatchLoader(samples: firstImages(task.test, perClass: configuration.testImagesPerClass),
-                                     options: options, cache: cache)
+        let loader = try makeLoader(task.test, perClass: configuration.testImagesPerClass,
+                                    .evaluation(batchSize: configuration.evaluationBatchSize))
         let stream = loader.epoch(0)
         defer { skippedImages += loader.skippedCount }
         var (correct, total) = (0, 0)
@@ -188,14 +178,22 @@ public final class ContinualTrainer {
         return total > 0 ? Double(correct) / Double(total) : 0
     }
 
-    /// The first `perClass` samples of each label, in their order (all when nil).
-    private func firstImages(_ samples: [Sample], perClass: Int?) -> [Sample] {
-        guard let perClass else { return samples }
+    /// A loader over the first `perClass` samples of each label (all when nil), with the
+    /// run's transform, normalisation, workers and skipping, sharing the image cache.
+    private func makeLoader(_ samples: [Sample], perClass: Int?, _ base: LoaderOptions) throws -> BatchLoader {
+        var options = base
+        options.transform = configuration.transform
+        options.normalization = normalization
+        options.workers = configuration.loaderWorkers
+        options.skipUnreadable = configuration.skipUnreadable
         var taken: [Int: Int] = [:]
-        return samples.filter { sample in
-            taken[sample.label, default: 0] += 1
-            return taken[sample.label, default: 0] <= perClass
-        }
+        let chosen = perClass.map { limit in
+            samples.filter { sample in
+                taken[sample.label, default: 0] += 1
+                return taken[sample.label, default: 0] <= limit
+            }
+        } ?? samples
+        return try BatchLoader(samples: chosen, options: options, cache: cache)
     }
 
     /// The input tensor for a batch, allocated once per batch shape.
