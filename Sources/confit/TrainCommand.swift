@@ -30,6 +30,8 @@ struct Train: ParsableCommand {
     @Option(help: "oneDNN threads (default: all cores).") var threads: Int?
     @Option(help: "Centre-crop size (the short side is resized to 256/224 of it).") var imageSize = 224
     @Option(help: "Decoding threads.") var workers = 1
+    @Option(help: "Use only the first N training images of each class.") var trainImagesPerClass: Int?
+    @Option(help: "Use only the first N test images of each class.") var testImagesPerClass: Int?
     @Flag(help: "Skip images that cannot be decoded (each reported on stderr) instead of stopping.") var skipUnreadable = false
 
     func validate() throws {
@@ -58,6 +60,7 @@ struct Train: ParsableCommand {
         training.loaderWorkers = workers
         training.taskLimit = tasks
         training.skipUnreadable = skipUnreadable
+        (training.trainImagesPerClass, training.testImagesPerClass) = (trainImagesPerClass, testImagesPerClass)
         if let threads { Engine.shared.setThreads(threads) }
         let config = RunConfiguration(preset: preset, dataset: datasetName, root: root, model: model, weights: weights,
                                       method: try ContinualMethod.named(method), training: training,
