@@ -96,6 +96,24 @@ final class ContinualTrainerTests: XCTestCase {
         XCTAssertEqual(resumed.banks.map { $0.tensors.map(\.tensor) }, uninterrupted.banks.map { $0.tensors.map(\.tensor) })
     }
 
+    /// A task's export holds exactly its bank and the classifier rows of its classes.
+    func testExportedTaskHoldsItsBankAndClassifierRows() throws {
+        let trainer = try makeTrainer(.confit)
+        var last: TrainingCheckpoint?
+        var observer = ContinualTrainer.Observer()
+        observer.checkpoint = { last = $0 }
+        try trainer.run(observer)
+        let exported = try XCTUnwrap(last).exportTask(1, classes: [2, 3], classifier: "fc")
+        let names = exported.tensors.map(\.name)
+        XCTAssertEqual(names.filter { !$0.hasPrefix("classifier.") }, trainer.banks[1].tensors.map(\.name))
+        for (name, tensor) in trainer.banks[1].tensors { XCTAssertEqual(try exported.tensor(name), tensor, name) }
+        let weight = try XCTUnwrap(trainer.network.namedParameters().first { $0.0 == "fc.weight" }).1.value.toArray()
+        let features = weight.count / 10
+        XCTAssertEqual(try exported.tensor("classifier.weight").floats(), Array(weight[(2 * features)..<(4 * features)]))
+        XCTAssertEqual(try exported.tensor("classifier.weight").shape, [2, features])
+        XCTAssertThrowsError(try XCTUnwrap(last).exportTask(5, classes: [0], classifier: "fc"))
+    }
+
     private func assertStatistics(_ trainer: ContinualTrainer, equal bank: TaskBank, means: Bool,
                                   file: StaticString = #filePath, line: UInt = #line) throws {
         for pair in trainer.pairs {
