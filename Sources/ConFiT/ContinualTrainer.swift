@@ -148,17 +148,26 @@ public final class ContinualTrainer {
         pendingVelocity = velocity.isEmpty ? nil : velocity
     }
 
-    /// a(t, i): loads task i's bank (recovering its BN running means through the current
-    /// convolutions when i ≠ t and the method recovers), then measures accuracy on task i's
-    /// test set with restricted logits. Evaluating i = t last leaves bank t in place.
-    public func evaluate(task i: Int, after t: Int) throws -> Double {
+    /// Puts the network in its state for task i after training task t: task i's bank
+    /// (with BN running means recovered through the current convolutions when i ≠ t and
+    /// the method recovers), eval mode. Selecting i = t last leaves bank t in place.
+    public func select(task i: Int, after t: Int) throws {
         if method.usesTaskBanks {
+            guard banks.indices.contains(i) else {
+                throw ConFiTError.bankMismatch(key: "bank \(i)", reason: "only \(banks.count) tasks have banks")
+            }
             try banks[i].restore(into: pairs)
             if method.recoversRunningMeans && i != t {
                 for pair in pairs { try pair.normalization.runningMean.load(try pair.tracker.recoveredMean()) }
             }
         }
         network.eval()
+    }
+
+    /// a(t, i): accuracy on task i's test set with restricted logits, in the state
+    /// `select(task: i, after: t)` sets up.
+    public func evaluate(task i: Int, after t: Int) throws -> Double {
+        try select(task: i, after: t)
         let task = scenario.tasks[i]
         let loader = try makeLoader(task.test, perClass: configuration.testImagesPerClass,
                                     .evaluation(batchSize: configuration.evaluationBatchSize))
@@ -166,7 +175,7 @@ public final class ContinualTrainer {
         defer { skippedImages += loader.skippedCount }
         var (correct, total) = (0, 0)
         while let batch = try stream.next() {
-            let logits = try network.forward(try tensor(for: batch))
+            let logits = try logits(for: batch)
             let width = logits.shape[1]
             for row in 0..<batch.count {
                 let scores = task.classes.map { logits.pointer[row * width + $0] }
@@ -195,6 +204,9 @@ public final class ContinualTrainer {
         } ?? samples
         return try BatchLoader(samples: chosen, options: options, cache: cache)
     }
+
+    /// Logits [n, classes] for a batch, in whatever state the network is.
+    public func logits(for batch: Batch) throws -> Tensor { try network.forward(try tensor(for: batch)) }
 
     /// The input tensor for a batch, allocated once per batch shape.
     private func tensor(for batch: Batch) throws -> Tensor {

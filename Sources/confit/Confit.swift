@@ -6,5 +6,5 @@ struct Confit: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "confit",
         abstract: "Continual fine-tuning of pre-trained CNNs (ConFiT, CVPR-W 2022) on oneDNN.",
-        subcommands: [Demo.self, Train.self, Export.self, Bench.self, Inspect.self, Classify.self, DataCommand.self, BenchLoader.self, Report.self])
+        subcommands: [Demo.self, Train.self, Eval.self, Predict.self, Export.self, Bench.self, Inspect.self, Classify.self, DataCommand.self, BenchLoader.self, Report.self])
 }

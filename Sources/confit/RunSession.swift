@@ -14,9 +14,20 @@ struct RunSession {
     let folder: RunFolder
     let checkpoint: TrainingCheckpoint?
 
-    /// Runs to the end and returns the metrics; on Ctrl-C checkpoints and exits with 130.
-    func execute() throws -> RunMetrics {
-        let runStart = Date()
+    /// The run folder's configuration and last checkpoint.
+    static func resuming(_ path: String) throws -> RunSession {
+        let folder = RunFolder(url: URL(fileURLWithPath: path))
+        let checkpoint = try TrainingCheckpoint(contentsOf: folder.url.appendingPathComponent(TrainingCheckpoint.fileName))
+        guard let saved = checkpoint.file.metadata["metrics"] else {
+            throw ValidationError("the checkpoint in \(path) holds no metrics")
+        }
+        let config = try RunMetrics.decode(from: Data(saved.utf8)).config.decode(as: RunConfiguration.self)
+        return RunSession(config: config, folder: folder, checkpoint: checkpoint)
+    }
+
+    /// The data, network (pre-trained weights for a new run) and trainer of the run, with
+    /// the checkpoint, if any, restored into it.
+    func prepare() throws -> (trainer: ContinualTrainer, classNames: [String]) {
         Engine.shared.setThreads(config.threads)
         let factory = try ModelFactory(config.model)
         let data = try DatasetKind(name: config.dataset).load(root: config.root, options: DatasetOptions(split: .standard))
@@ -28,10 +39,18 @@ struct RunSession {
         }
         let trainer = try ContinualTrainer(network: network, method: config.method, scenario: scenario,
                                            configuration: config.training, normalization: factory.normalization)
+        if let checkpoint { try trainer.restore(from: checkpoint) }
+        return (trainer, data.classNames)
+    }
+
+    /// Runs to the end and returns the metrics; on Ctrl-C checkpoints and exits with 130.
+    func execute() throws -> RunMetrics {
+        let runStart = Date()
+        let (trainer, _) = try prepare()
+        let scenario = trainer.scenario
         var metrics = RunMetrics(config: try JSONValue(encoding: config),
                                  versions: SoftwareVersions(confit: confitVersion, oneDNN: Engine.shared.version, swift: swiftVersion))
         if let checkpoint {
-            try trainer.restore(from: checkpoint)
             guard let saved = checkpoint.file.metadata["metrics"] else {
                 throw ValidationError("the checkpoint in \(folder.url.path) holds no metrics")
             }

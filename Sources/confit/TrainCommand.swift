@@ -41,12 +41,11 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
-        let (config, folder, checkpoint) = try resume.map(resumedRun) ?? newRun()
-        _ = try RunSession(config: config, folder: folder, checkpoint: checkpoint).execute()
+        _ = try (resume.map(RunSession.resuming) ?? newRun()).execute()
     }
 
     /// The configuration of a new run, from the options and the preset.
-    private func newRun() throws -> (RunConfiguration, RunFolder, TrainingCheckpoint?) {
+    private func newRun() throws -> RunSession {
         guard let preset, let root, let out else { throw ValidationError("--preset, --root and --out are required") }
         _ = try ModelFactory(model)
         let protocolPreset = try TrainingPreset.named(preset)
@@ -66,18 +65,7 @@ struct Train: ParsableCommand {
                                       method: try ContinualMethod.named(method), training: training,
                                       classOrder: scenario.classOrder, classesPerTask: scenario.tasks.first?.classes.count ?? 1,
                                       tasks: scenario.tasks.map { $0.classes }, threads: Engine.shared.threads)
-        return (config, RunFolder(url: URL(fileURLWithPath: out)), nil)
-    }
-
-    /// The configuration and checkpoint of the run in `path`.
-    private func resumedRun(_ path: String) throws -> (RunConfiguration, RunFolder, TrainingCheckpoint?) {
-        let folder = RunFolder(url: URL(fileURLWithPath: path))
-        let checkpoint = try TrainingCheckpoint(contentsOf: folder.url.appendingPathComponent(TrainingCheckpoint.fileName))
-        guard let saved = checkpoint.file.metadata["metrics"] else {
-            throw ValidationError("the checkpoint in \(path) holds no metrics")
-        }
-        let config = try RunMetrics.decode(from: Data(saved.utf8)).config.decode(as: RunConfiguration.self)
-        return (config, folder, checkpoint)
+        return RunSession(config: config, folder: RunFolder(url: URL(fileURLWithPath: out)), checkpoint: nil)
     }
 
     private func parseOrder(_ text: String) throws -> [Int] {
