@@ -13,6 +13,7 @@ struct RunSession {
     let config: RunConfiguration
     let folder: RunFolder
     let checkpoint: TrainingCheckpoint?
+    var log = RunLog.text
 
     /// The run folder's configuration and last checkpoint.
     static func resuming(_ path: String) throws -> RunSession {
@@ -48,6 +49,7 @@ struct RunSession {
         let runStart = Date()
         let (trainer, _) = try prepare()
         let scenario = trainer.scenario
+        let taskCount = min(config.training.taskLimit ?? scenario.tasks.count, scenario.tasks.count)
         var metrics = RunMetrics(config: try JSONValue(encoding: config),
                                  versions: SoftwareVersions(confit: confitVersion, oneDNN: Engine.shared.version, swift: swiftVersion))
         if let checkpoint {
@@ -55,10 +57,14 @@ struct RunSession {
                 throw ValidationError("the checkpoint in \(folder.url.path) holds no metrics")
             }
             metrics = try RunMetrics.decode(from: Data(saved.utf8))
-            say("resuming \(config.method.name) at \(checkpoint.position)")
+            log.event("resume", ["task": checkpoint.position.task, "epoch": checkpoint.position.epoch, "batch": checkpoint.position.batch],
+                      text: "resuming \(config.method.name) at \(checkpoint.position)")
         } else {
-            say("\(config.method.name) on \(config.preset): \(scenario.tasks.count) tasks, \(config.training.epochs) epochs each, "
-                + "batch \(config.training.batchSize), \(config.model) → \(folder.url.path)")
+            log.event("start", ["method": config.method.name, "preset": config.preset, "tasks": taskCount,
+                                "epochs": config.training.epochs, "batch_size": config.training.batchSize, "model": config.model,
+                                "out": folder.url.path],
+                      text: "\(config.method.name) on \(config.preset): \(taskCount) tasks, \(config.training.epochs) epochs each, "
+                        + "batch \(config.training.batchSize), \(config.model) → \(folder.url.path)")
         }
         let interrupt = InterruptHandler(trainer.stop)
         defer { interrupt.cancel() }
@@ -66,8 +72,11 @@ struct RunSession {
         var observer = ContinualTrainer.Observer()
         var (taskImages, taskSeconds) = (0.0, 0.0)
         observer.epochFinished = { report in
-            say(String(format: "task %d epoch %d [%@] loss %.4f  %.1f img/s  %.1f s", report.task, report.epoch,
-                       report.stage.rawValue, report.meanLoss, report.imagesPerSecond, report.seconds))
+            log.event("epoch", ["task": report.task, "epoch": report.epoch, "stage": report.stage.rawValue,
+                                "mean_loss": report.meanLoss.isFinite ? report.meanLoss : NSNull(),
+                                "images_per_second": report.imagesPerSecond, "seconds": report.seconds],
+                      text: String(format: "task %d epoch %d [%@] loss %.4f  %.1f img/s  %.1f s", report.task, report.epoch,
+                                   report.stage.rawValue, report.meanLoss, report.imagesPerSecond, report.seconds))
             metrics.recordEpoch(EpochRecord(task: report.task, epoch: report.epoch, stage: report.stage.rawValue,
                                             meanLoss: report.meanLoss, imagesPerSecond: report.imagesPerSecond, seconds: report.seconds))
             (taskImages, taskSeconds) = (taskImages + report.imagesPerSecond * report.seconds, taskSeconds + report.seconds)
@@ -75,7 +84,9 @@ struct RunSession {
         observer.taskFinished = { report in
             let row = report.accuracies.map { String(format: "%.3f", $0) }.joined(separator: " ")
             let average = report.accuracies.reduce(0, +) / Double(report.accuracies.count)
-            say(String(format: "after task %d: accuracies [%@]  A_t %.4f  bank %d bytes", report.task, row, average, report.bankBytes))
+            log.event("task", ["task": report.task, "accuracies": report.accuracies, "average_accuracy": average,
+                               "bank_bytes": report.bankBytes],
+                      text: String(format: "after task %d: accuracies [%@]  A_t %.4f  bank %d bytes", report.task, row, average, report.bankBytes))
             try metrics.recordTask(accuracies: report.accuracies, bankBytes: report.bankBytes,
                                    wallSeconds: report.trainSeconds + report.evaluationSeconds,
                                    imagesPerSecond: taskImages / max(taskSeconds, 1e-9))
@@ -95,11 +106,16 @@ struct RunSession {
             say("stopped at \(position); continue with: confit train --resume \(folder.url.path)")
             throw ExitCode(130)
         }
-        if trainer.skippedImages > 0 { say("skipped \(trainer.skippedImages) unreadable images") }
+        if trainer.skippedImages > 0 {
+            log.event("skipped", ["images": trainer.skippedImages], text: "skipped \(trainer.skippedImages) unreadable images")
+        }
         if let final = metrics.accuracy.finalAverageAccuracy {
-            say(String(format: "final average accuracy %.4f, average incremental accuracy %.4f, forgetting %.4f, BWT %.4f, %.0f s",
-                       final, metrics.accuracy.averageIncrementalAccuracy ?? 0, metrics.accuracy.forgetting ?? 0,
-                       metrics.accuracy.backwardTransfer ?? 0, metrics.totalWallSeconds))
+            let (incremental, forgetting, bwt) = (metrics.accuracy.averageIncrementalAccuracy ?? 0, metrics.accuracy.forgetting ?? 0,
+                                                 metrics.accuracy.backwardTransfer ?? 0)
+            log.event("finished", ["final_average_accuracy": final, "average_incremental_accuracy": incremental, "forgetting": forgetting,
+                                   "bwt": bwt, "wall_seconds": metrics.totalWallSeconds],
+                      text: String(format: "final average accuracy %.4f, average incremental accuracy %.4f, forgetting %.4f, BWT %.4f, %.0f s",
+                                   final, incremental, forgetting, bwt, metrics.totalWallSeconds))
         }
         return metrics
     }

@@ -30,6 +30,8 @@ struct Train: ParsableCommand {
     @Option(help: "oneDNN threads (default: all cores).") var threads: Int?
     @Option(help: "Centre-crop size (the short side is resized to 256/224 of it).") var imageSize = 224
     @Option(help: "Decoding threads.") var workers = 1
+    @Option(help: "Progress on stdout: text, json (one object per line) or quiet.") var logFormat = RunLog.text
+    @Flag(help: "Print nothing but errors (same as --log-format quiet).") var quiet = false
     @Option(help: "Use only the first N training images of each class.") var trainImagesPerClass: Int?
     @Option(help: "Use only the first N test images of each class.") var testImagesPerClass: Int?
     @Flag(help: "Skip images that cannot be decoded (each reported on stderr) instead of stopping.") var skipUnreadable = false
@@ -41,7 +43,9 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
-        _ = try (resume.map(RunSession.resuming) ?? newRun()).execute()
+        var session = try resume.map(RunSession.resuming) ?? newRun()
+        session.log = quiet ? .quiet : logFormat
+        _ = try session.execute()
     }
 
     /// The configuration of a new run, from the options and the preset.
