@@ -60,6 +60,8 @@ public final class ContinualTrainer {
     /// Callbacks of a run: progress reports, and a checkpoint to store after every epoch,
     /// every task, and when a stop was requested.
     public struct Observer {
+        /// After every training batch: position, batches in the epoch, and that batch's loss.
+        public var batchFinished: (_ position: TrainingPosition, _ batches: Int, _ loss: Float) -> Void = { _, _, _ in }
         public var epochFinished: (EpochReport) throws -> Void = { _ in }
         public var taskFinished: (TaskReport) throws -> Void = { _ in }
         public var checkpoint: (TrainingCheckpoint) throws -> Void = { _ in }
@@ -123,6 +125,7 @@ public final class ContinualTrainer {
                 _ = try network.backward(gradient, needsInputGradient: false)
                 optimizer.step()
                 (lossSum, images, batches) = (lossSum + Double(loss), images + batch.count, batches + 1)
+                observer.batchFinished(TrainingPosition(task: task.id, epoch: epoch, batch: index), loader.batchesPerEpoch, loss)
                 if stop.isRequested {
                     let next = TrainingPosition(task: task.id, epoch: epoch, batch: index + 1)
                     try observer.checkpoint(try TrainingCheckpoint(self, position: next, optimizer: optimizer))

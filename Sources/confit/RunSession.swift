@@ -70,6 +70,10 @@ struct RunSession {
         defer { interrupt.cancel() }
         let elapsedBefore = metrics.totalWallSeconds
         var observer = ContinualTrainer.Observer()
+        if log == .text && ProgressBar.isUseful {
+            let bar = ProgressBar(batchSize: config.training.batchSize)
+            observer.batchFinished = { bar.update(task: $0.task, epoch: $0.epoch, batch: $0.batch, of: $1, loss: $2) }
+        }
         var (taskImages, taskSeconds) = (0.0, 0.0)
         observer.epochFinished = { report in
             log.event("epoch", ["task": report.task, "epoch": report.epoch, "stage": report.stage.rawValue,
