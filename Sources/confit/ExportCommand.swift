@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConFiT
+import ConFiTData
 import ConFiTIO
 import Foundation
 
@@ -14,10 +15,9 @@ struct Export: ParsableCommand {
     @Option(help: "Output file.") var out: String
 
     func run() throws {
-        let folder = URL(fileURLWithPath: runFolder)
-        let checkpoint = try TrainingCheckpoint(contentsOf: folder.appendingPathComponent(TrainingCheckpoint.fileName))
-        guard let saved = checkpoint.file.metadata["metrics"] else { throw ValidationError("the checkpoint in \(runFolder) holds no metrics") }
-        let config = try RunMetrics.decode(from: Data(saved.utf8)).config.decode(as: RunConfiguration.self)
+        let session = try RunSession.resuming(runFolder)
+        guard let checkpoint = session.checkpoint else { throw ValidationError("\(runFolder) has no checkpoint") }
+        let config = session.config
         guard config.tasks.indices.contains(task) else {
             throw ValidationError("task \(task) is not in the run (tasks 0..<\(config.tasks.count))")
         }
@@ -26,6 +26,12 @@ struct Export: ParsableCommand {
         let exported = try checkpoint.exportTask(task, classes: classes, classifier: classifier)
         var metadata = exported.metadata
         (metadata["model"], metadata["method"]) = (config.model, config.method.name)
+        (metadata["image_size"], metadata["resize"]) = ("\(config.training.imageSize)", "\(config.training.resizeShortSide)")
+        // Old tasks are used with later shared weights: their BN means must be recovered.
+        metadata["recover"] = String(config.method.recoversRunningMeans && task < checkpoint.position.task - 1)
+        if let names = try? DatasetKind(name: config.dataset).load(root: config.root).classNames {
+            metadata["class_names"] = classes.map { names[$0] }.joined(separator: "\n")
+        }
         try SafeTensorsFile(tensors: exported.tensors, metadata: metadata).write(to: URL(fileURLWithPath: out))
         let tensors = exported.tensors
         let bytes = tensors.reduce(0) { $0 + $1.tensor.bytes.count }
