@@ -22,6 +22,8 @@ public final class Convolution {
     private let nativeWeights: Tensor
     private var backwardData: (primitive: Primitive, weights: Tensor, reorder: Reorder)? = nil
     private var backwardWeights: (primitive: Primitive, gradient: Tensor, accumulate: Reorder)?
+    /// GOIHW views of the OIHW weights and weight gradient of a grouped convolution.
+    private var groupedViews: [(plain: Tensor, view: Tensor)] = []
 
     /// Builds the forward primitive; `training` selects oneDNN's forward-training kind,
     /// which backward primitives need as their hint.
@@ -68,7 +70,7 @@ public final class Convolution {
     /// weights and before `forward` or `backwardData`.
     public func loadWeights(_ weights: Tensor) throws {
         try expect(weights, shape.weightShape, "\(shape) weights", format: .plain)
-        try weightsToNative.run(try weights.viewed(as: shape.engineWeightShape), nativeWeights)
+        try weightsToNative.run(try engineView(of: weights), nativeWeights)
     }
 
     /// `output = conv(input, weights)` with the weights last given to `loadWeights`.
@@ -94,7 +96,17 @@ public final class Convolution {
         try expect(weightGradient, shape.weightShape, "\(shape) weight gradient", format: .plain)
         let (primitive, gradient, accumulate) = try backwardWeightsPrimitive()
         try primitive.execute([(DNNL_ARG_SRC, input), (DNNL_ARG_DIFF_DST, outputGradient), (DNNL_ARG_DIFF_WEIGHTS, gradient)])
-        try accumulate.run(gradient, try weightGradient.viewed(as: shape.engineWeightShape))
+        try accumulate.run(gradient, try engineView(of: weightGradient))
+    }
+
+    /// OIHW `tensor` as oneDNN's weight dims: itself when ungrouped, else a GOIHW view,
+    /// made once per tensor (weights and their gradient) rather than every step.
+    private func engineView(of tensor: Tensor) throws -> Tensor {
+        guard shape.groups > 1 else { return tensor }
+        if let cached = groupedViews.first(where: { $0.plain === tensor }) { return cached.view }
+        let view = try tensor.viewed(as: shape.engineWeightShape)
+        groupedViews.append((tensor, view))
+        return view
     }
 
     private func backwardDataPrimitive() throws -> (Primitive, Tensor, Reorder) {
