@@ -21,6 +21,9 @@ public final class Convolution {
     /// The weights in the forward primitive's layout.
     private let nativeWeights: Tensor
     private var backwardData: (primitive: Primitive, weights: Tensor, reorder: Reorder)? = nil
+    /// Counts `loadWeights` calls, so that backward-data reorders the weights into its own
+    /// layout once per change rather than every step (frozen convolutions: never again).
+    private var weightsGeneration = 0, backwardDataGeneration = -1
     private var backwardWeights: (primitive: Primitive, gradient: Tensor, accumulate: Reorder)?
     /// GOIHW views of the OIHW weights and weight gradient of a grouped convolution.
     private var groupedViews: [(plain: Tensor, view: Tensor)] = []
@@ -71,6 +74,7 @@ public final class Convolution {
     public func loadWeights(_ weights: Tensor) throws {
         try expect(weights, shape.weightShape, "\(shape) weights", format: .plain)
         try weightsToNative.run(try engineView(of: weights), nativeWeights)
+        weightsGeneration += 1
     }
 
     /// `output = conv(input, weights)` with the weights last given to `loadWeights`.
@@ -85,7 +89,10 @@ public final class Convolution {
         try expect(outputGradient, shape.outputShape, "\(shape) output gradient", format: destinationFormat)
         try expect(inputGradient, shape.inputShape, "\(shape) input gradient", format: sourceFormat)
         let (primitive, weights, reorder) = try backwardDataPrimitive()
-        try reorder.run(nativeWeights, weights)
+        if backwardDataGeneration != weightsGeneration {
+            try reorder.run(nativeWeights, weights)
+            backwardDataGeneration = weightsGeneration
+        }
         try primitive.execute([(DNNL_ARG_DIFF_DST, outputGradient), (DNNL_ARG_WEIGHTS, weights), (DNNL_ARG_DIFF_SRC, inputGradient)])
     }
 

@@ -7,7 +7,9 @@ public enum Gemm {
                                 a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                                 beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) throws {
         let ta: CChar = transposeA ? 0x54 : 0x4E, tb: CChar = transposeB ? 0x54 : 0x4E  // 'T' : 'N'
-        try check(dnnl_sgemm(ta, tb, Int64(m), Int64(n), Int64(k), alpha, a, Int64(lda), b, Int64(ldb), beta, c, Int64(ldc)),
-                  "sgemm \(m)x\(k) · \(k)x\(n)")
+        try Profiler.measure("sgemm") {
+            try check(dnnl_sgemm(ta, tb, Int64(m), Int64(n), Int64(k), alpha, a, Int64(lda), b, Int64(ldb), beta, c, Int64(ldc)),
+                      "sgemm \(m)x\(k) · \(k)x\(n)")
+        }
     }
 }

@@ -6,6 +6,8 @@ final class Primitive {
     let descriptor: dnnl_primitive_desc_t
     let handle: dnnl_primitive_t
     let name: String
+    /// What the profiler charges this primitive's time to.
+    let kind: String
 
     /// Creates the primitive from an operation descriptor (`dnnl_*_desc_t`), an optional
     /// attribute and, for backward passes, the forward primitive's descriptor as a hint.
@@ -27,6 +29,7 @@ final class Primitive {
             throw error
         }
         self.name = name
+        kind = Profiler.kind(of: pd)
         descriptor = pd
         handle = prim!
     }
@@ -44,7 +47,9 @@ final class Primitive {
     /// Runs the primitive on the engine's stream with `(DNNL_ARG_*, tensor)` arguments.
     func execute(_ args: [(Int32, Tensor)]) throws {
         let execArgs = args.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1.memory) }
-        try check(dnnl_primitive_execute(handle, Engine.shared.stream, Int32(execArgs.count), execArgs), name)
-        try Engine.shared.wait()
+        try Profiler.measure(kind) {
+            try check(dnnl_primitive_execute(handle, Engine.shared.stream, Int32(execArgs.count), execArgs), name)
+            try Engine.shared.wait()
+        }
     }
 }

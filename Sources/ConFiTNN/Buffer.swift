@@ -14,15 +14,26 @@ struct Buffer {
 }
 
 /// Kernels (oneDNN primitives) built once per input shape and mode, then reused.
+///
+/// Holds the `capacity` most recently used shapes: training, evaluation and a partial
+/// last batch stay built, while the partial batches of many different test sets (one per
+/// task in a long run) do not pile up weight copies and scratchpads without bound.
 struct KernelCache<Kernel> {
-    private struct Key: Hashable { var shape: [Int]; var training: Bool }
-    private var kernels: [Key: Kernel] = [:]
+    private struct Key: Equatable { var shape: [Int]; var training: Bool }
+    private static var capacity: Int { 4 }
+    /// Most recently used last.
+    private var kernels: [(key: Key, kernel: Kernel)] = []
 
     mutating func get(_ shape: [Int], training: Bool, build: () throws -> Kernel) rethrows -> Kernel {
         let key = Key(shape: shape, training: training)
-        if let kernel = kernels[key] { return kernel }
+        if let index = kernels.firstIndex(where: { $0.key == key }) {
+            let entry = kernels.remove(at: index)
+            kernels.append(entry)
+            return entry.kernel
+        }
         let kernel = try build()
-        kernels[key] = kernel
+        if kernels.count == Self.capacity { kernels.removeFirst() }
+        kernels.append((key, kernel))
         return kernel
     }
 }

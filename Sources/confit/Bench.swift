@@ -19,6 +19,8 @@ struct Bench: ParsableCommand {
     @Option(help: "Classes in the training task (logits restricted to them).") var taskClasses = 10
     @Flag(inversion: .prefixedNo, help: "Use Winograd for 3x3 stride-1 convolutions where oneDNN has it.")
     var winograd = true
+    @Option(help: "Comma-separated measurements to run: eval, fc, bn, full.") var stages = "eval,fc,bn,full"
+    @Flag(help: "Add milliseconds per step by kind of oneDNN call (\"profile\" key).") var profile = false
 
     func run() throws {
         let format = try layout.map { name in
@@ -30,20 +32,37 @@ struct Bench: ParsableCommand {
         Convolution.useWinograd = winograd
         if let threads { Engine.shared.setThreads(threads) }
         let network = try ModelFactory(model).make(numClasses: 1000, layout: format)
-        let profile = try ThroughputProbe(network: network, batch: batch, imageSize: imageSize, taskClasses: taskClasses,
-                                          steps: steps, warmup: warmup)
+        let probe = try ThroughputProbe(network: network, batch: batch, imageSize: imageSize, taskClasses: taskClasses,
+                                        steps: steps, warmup: warmup, profiling: profile)
         var result: [String: Any] = [
             "model": model, "image_size": imageSize, "batch": batch, "threads": Engine.shared.threads,
             "onednn_version": Engine.shared.version, "cpu_isa": Engine.shared.cpuISA, "layout": TensorFormat.activations.rawValue,
-            "forward_gflop_per_image": profile.forwardFLOPsPerImage / 1e9, "winograd": winograd,
+            "forward_gflop_per_image": probe.forwardFLOPsPerImage / 1e9, "winograd": winograd,
         ]
-        let eval = try profile.evalImagesPerSecond()
-        result["eval_img_s"] = eval
-        result["eval_gflop_s"] = eval * profile.forwardFLOPsPerImage / 1e9
-        for selection in TrainableSelection.allCases {
-            result["train_\(selection.rawValue)_img_s"] = try profile.trainImagesPerSecond(selection)
+        var breakdown: [String: Any] = [:]
+        func record(_ name: String, _ measurement: ThroughputProbe.Measurement, flopsPerImage: Double) {
+            result["\(name)_img_s"] = measurement.imagesPerSecond
+            result["\(name)_gflop_s"] = measurement.imagesPerSecond * flopsPerImage / 1e9
+            breakdown[name] = measurement.millisecondsPerStep.mapValues { ($0 * 10).rounded() / 10 }
         }
+        let chosen = Set(stages.split(separator: ",").map(String.init))
+        if let unknown = chosen.first(where: { $0 != "eval" && TrainableSelection(rawValue: $0) == nil }) {
+            throw ValidationError("unknown stage '\(unknown)': use eval, fc, bn or full")
+        }
+        if chosen.contains("eval") { record("eval", try probe.eval(), flopsPerImage: probe.forwardFLOPsPerImage) }
+        for selection in TrainableSelection.allCases where chosen.contains(selection.rawValue) {
+            record("train_\(selection.rawValue)", try probe.train(selection), flopsPerImage: probe.trainFLOPsPerImage(selection))
+        }
+        if profile { result["profile"] = breakdown }
+        result["peak_rss_mb"] = peakResidentMegabytes()
         let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
         print(String(decoding: json, as: UTF8.self))
     }
+}
+
+/// The process's peak resident set size so far (getrusage; Linux reports kilobytes).
+private func peakResidentMegabytes() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024
 }

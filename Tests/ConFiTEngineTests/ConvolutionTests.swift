@@ -156,13 +156,16 @@ final class ConvolutionTests: XCTestCase {
         let input = try makeTensor([1, 1, 1, 3], [1, 2, 3])
         let output = Tensor(shape: [1, 1, 1, 3])
         let inputGradient = Tensor(shape: [1, 1, 1, 3])
+        let outputGradient = try makeTensor([1, 1, 1, 3], [1, 0, 2])
+        try conv.backwardData(outputGradient: outputGradient, into: inputGradient)
+        try assertValues(inputGradient, [2, 0, 4], accuracy: 1e-5, "backward data before reloading")
         weights.pointer[0] = -3
         try conv.forward(input, into: output)
         try assertValues(output, [2, 4, 6], accuracy: 1e-5, "before reloading")
         try conv.loadWeights(weights)
         try conv.forward(input, into: output)
         try assertValues(output, [-3, -6, -9], accuracy: 1e-5, "after reloading")
-        try conv.backwardData(outputGradient: makeTensor([1, 1, 1, 3], [1, 0, 2]), into: inputGradient)
+        try conv.backwardData(outputGradient: outputGradient, into: inputGradient)
         try assertValues(inputGradient, [-3, 0, -6], accuracy: 1e-5, "backward data after reloading")
     }
 
