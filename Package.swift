@@ -41,5 +41,6 @@ let package = Package(
             name: "ConFiTNNTests", dependencies: ["ConFiTNN", "ConFiTData"], resources: [.copy("Resources")]),
         .testTarget(
             name: "ConFiTDataTests", dependencies: ["ConFiTData"], resources: [.copy("Resources")]),
+        .testTarget(name: "ConFiTCommandTests", dependencies: ["confit"]),
     ]
 )

@@ -1,0 +1,115 @@
+import Foundation
+import XCTest
+
+/// The `confit` executable, built next to this test bundle, running as a child process.
+///
+/// Standard output and error go to files, not pipes: a test polls them while the child
+/// runs (to time a signal), and a pipe nobody drains would stall a chatty child.
+final class ConfitProcess {
+    /// Why a wait gave up.
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    let arguments: [String]
+    private let process = Process()
+    private let outputURL: URL, errorURL: URL
+
+    /// Starts `confit arguments...`, logging into `logs` (which must exist).
+    init(_ arguments: [String], logs: URL) throws {
+        self.arguments = arguments
+        let name = UUID().uuidString
+        (outputURL, errorURL) = (logs.appendingPathComponent("\(name).stdout"), logs.appendingPathComponent("\(name).stderr"))
+        for url in [outputURL, errorURL] { _ = FileManager.default.createFile(atPath: url.path, contents: nil) }
+        process.executableURL = try Self.executable()
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        // OpenMP threads that spin at barriers starve each other on a busy 2-core machine
+        // (4× slower training); sleeping instead changes timing, never results.
+        environment["OMP_WAIT_POLICY"] = environment["OMP_WAIT_POLICY"] ?? "passive"
+        process.environment = environment
+        process.standardOutput = try FileHandle(forWritingTo: outputURL)
+        process.standardError = try FileHandle(forWritingTo: errorURL)
+        try process.run()
+    }
+
+    /// Runs `confit arguments...` to the end.
+    static func run(_ arguments: [String], logs: URL, timeout: TimeInterval = 120) throws -> ConfitProcess {
+        let child = try ConfitProcess(arguments, logs: logs)
+        try child.waitForExit(timeout: timeout)
+        return child
+    }
+
+    /// The binary SwiftPM put beside the test bundle: on Linux the xctest runner's own
+    /// folder (`Bundle.main`), on macOS the folder holding the `.xctest` bundle.
+    static func executable() throws -> URL {
+        let folders = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent(),
+                       URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
+        let candidates = folders.map { $0.appendingPathComponent("confit") }
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+            throw Failure(description: "no confit executable at \(candidates.map(\.path).joined(separator: " or ")); "
+                + "build it with `swift build --build-tests`")
+        }
+        return found
+    }
+
+    var standardOutput: String { (try? String(contentsOf: outputURL, encoding: .utf8)) ?? "" }
+    var standardError: String { (try? String(contentsOf: errorURL, encoding: .utf8)) ?? "" }
+
+    /// The JSON objects among the standard output's lines (`--log-format json`).
+    var events: [[String: Any]] {
+        standardOutput.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+    }
+
+    var terminationReason: Process.TerminationReason { process.terminationReason }
+    var terminationStatus: Int32 { process.terminationStatus }
+
+    /// What the child printed, for failure messages.
+    var transcript: String {
+        "confit \(arguments.joined(separator: " "))\n--- stdout\n\(standardOutput)--- stderr\n\(standardError)"
+    }
+
+    /// Polls until `condition` holds; throws if the child exits first or time runs out, so
+    /// a signal is never sent to a run that already finished.
+    func wait(timeout: TimeInterval = 120, until what: String, _ condition: () -> Bool) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while !condition() {
+            guard process.isRunning else { throw Failure(description: "confit exited before \(what)\n\(transcript)") }
+            guard Date() < deadline else { throw Failure(description: "no \(what) within \(timeout) s\n\(transcript)") }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+    }
+
+    /// Polls until the child emits an event (`--log-format json`) that `matches` accepts.
+    func waitForEvent(timeout: TimeInterval = 120, _ what: String, _ matches: @escaping ([String: Any]) -> Bool) throws {
+        try wait(timeout: timeout, until: what) { events.contains(where: matches) }
+    }
+
+    /// Waits for the child to exit; after `timeout` kills it and throws.
+    func waitForExit(timeout: TimeInterval = 120) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning {
+            guard Date() < deadline else {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                throw Failure(description: "confit still running after \(timeout) s\n\(transcript)")
+            }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        process.waitUntilExit()
+    }
+
+    /// Sends `signal` and waits for the child to exit.
+    func interrupt(with signal: Int32, timeout: TimeInterval = 120) throws {
+        XCTAssertEqual(kill(process.processIdentifier, signal), 0, "kill(\(process.processIdentifier), \(signal))")
+        try waitForExit(timeout: timeout)
+    }
+
+    /// Asserts the child exited by itself with `status` (not by a signal).
+    func assertExited(with status: Int32, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(terminationReason, .exit, "killed by signal \(terminationStatus)\n\(transcript)", file: file, line: line)
+        XCTAssertEqual(terminationStatus, status, transcript, file: file, line: line)
+    }
+}

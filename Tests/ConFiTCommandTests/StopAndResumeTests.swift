@@ -1,0 +1,101 @@
+import Foundation
+import XCTest
+
+/// `confit train` stopped the hard way (SIGKILL, at two different points) and the polite
+/// way (SIGINT), then resumed with `--resume`, ends exactly where the same command run
+/// without interruption does: the same accuracy matrix, the same loss per epoch and, bit
+/// for bit, the same final weights, trackers and task banks (README: runs are
+/// deterministic for a given seed and thread count).
+final class StopAndResumeTests: XCTestCase {
+    override class func tearDown() {
+        if case .success(let reference) = ReferenceRun.shared { try? FileManager.default.removeItem(at: reference.workspace) }
+        super.tearDown()
+    }
+
+    func testRunKilledTwiceResumesToTheUninterruptedResults() throws {
+        let reference = try ReferenceRun.shared.get()
+        let out = reference.workspace.appendingPathComponent("killed")
+        let checkpoint = out.appendingPathComponent("checkpoint.safetensors").path
+
+        // In task 0's second epoch, just after the first checkpoint landed.
+        let first = try ConfitProcess(reference.trainArguments(out: out), logs: reference.logs)
+        try first.wait(until: "a first checkpoint") { FileManager.default.fileExists(atPath: checkpoint) }
+        Thread.sleep(forTimeInterval: 0.1)
+        try first.interrupt(with: SIGKILL)
+        assertKilled(first)
+        let firstSaved = try checkpointPosition(out)
+        XCTAssertEqual(firstSaved.prefix(2), [0, 1], "the kill did not land in task 0's second epoch\n\(first.transcript)")
+
+        // The moment task 1's first epoch is reported, i.e. while its checkpoint is written.
+        let second = try ConfitProcess(ReferenceRun.resumeArguments(out), logs: reference.logs)
+        try second.waitForEvent("task 1's first epoch") {
+            $0["event"] as? String == "epoch" && $0["task"] as? Int == 1 && $0["epoch"] as? Int == 0
+        }
+        try second.interrupt(with: SIGKILL)
+        assertKilled(second)
+        XCTAssertEqual(try resumePosition(second), firstSaved, second.transcript)
+        let secondSaved = try checkpointPosition(out)
+        XCTAssertEqual(secondSaved.first, 1, "the second kill did not land in task 1\n\(second.transcript)")
+
+        let last = try ConfitProcess.run(ReferenceRun.resumeArguments(out), logs: reference.logs)
+        last.assertExited(with: 0)
+        XCTAssertEqual(try resumePosition(last), secondSaved, last.transcript)
+
+        let outputs = try RunOutputs(out)
+        XCTAssertEqual(outputs.epochLosses, reference.outputs.epochLosses, "mean loss per epoch ([task, epoch, loss])")
+        assertSameModel(outputs, reference.outputs)
+    }
+
+    func testInterruptFinishesTheBatchCheckpointsAndSaysHowToResume() throws {
+        let reference = try ReferenceRun.shared.get()
+        let out = reference.workspace.appendingPathComponent("interrupted")
+        let run = try ConfitProcess(reference.trainArguments(out: out), logs: reference.logs)
+        try run.waitForEvent("task 0's first epoch") { $0["event"] as? String == "epoch" }
+        try run.interrupt(with: SIGINT)
+        run.assertExited(with: 130)
+        XCTAssertTrue(run.standardOutput.contains("confit train --resume \(out.path)"), run.transcript)
+        XCTAssertTrue(run.standardError.contains("interrupted"), run.transcript)
+
+        // Stopped between batches of an epoch, not at the epoch's checkpoint.
+        let stoppedAt = try checkpointPosition(out)
+        XCTAssertGreaterThan(stoppedAt[2], 0, "the checkpoint is not mid-epoch: \(stoppedAt)\n\(run.transcript)")
+
+        let resumed = try ConfitProcess.run(ReferenceRun.resumeArguments(out), logs: reference.logs)
+        resumed.assertExited(with: 0)
+        XCTAssertEqual(try resumePosition(resumed), stoppedAt, resumed.transcript)
+
+        let outputs = try RunOutputs(out)
+        // The stopped epoch's mean loss covers only the batches after the resume; which
+        // epochs were trained must still match.
+        XCTAssertEqual(outputs.epochLosses.map { $0.prefix(2) }, reference.outputs.epochLosses.map { $0.prefix(2) })
+        assertSameModel(outputs, reference.outputs)
+    }
+
+    private func assertKilled(_ child: ConfitProcess, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(child.terminationReason, .uncaughtSignal, "the run ended before the kill\n\(child.transcript)", file: file, line: line)
+        XCTAssertEqual(child.terminationStatus, SIGKILL, file: file, line: line)
+    }
+
+    /// Where a resumed run said it continues (its `resume` event): [task, epoch, batch].
+    private func resumePosition(_ child: ConfitProcess) throws -> [Int] {
+        let event = try XCTUnwrap(child.events.first { $0["event"] as? String == "resume" }, "no resume event\n\(child.transcript)")
+        return try ["task", "epoch", "batch"].map { try XCTUnwrap(event[$0] as? Int, "resume event \(event)") }
+    }
+
+    /// Where the run folder's checkpoint continues: [task, epoch, batch]. Reading it also
+    /// proves a kill left a whole file behind.
+    private func checkpointPosition(_ out: URL) throws -> [Int] {
+        let metadata = try RunOutputs.checkpoint(in: out).metadata
+        return try ["task", "epoch", "batch"].map { try XCTUnwrap(metadata[$0].flatMap(Int.init), "checkpoint metadata \(metadata)") }
+    }
+
+    /// The same accuracy matrix and the same final checkpoint tensors, byte for byte.
+    private func assertSameModel(_ outputs: RunOutputs, _ expected: RunOutputs, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(outputs.accuracyMatrix, expected.accuracyMatrix, "accuracy_matrix", file: file, line: line)
+        XCTAssertEqual(outputs.accuracyMatrix.map(\.count), [1, 2], file: file, line: line)
+        XCTAssertEqual(outputs.checkpointTensors.keys.sorted(), expected.checkpointTensors.keys.sorted(), file: file, line: line)
+        let differing = expected.checkpointTensors.keys.sorted().filter { outputs.checkpointTensors[$0] != expected.checkpointTensors[$0] }
+        XCTAssertTrue(differing.isEmpty, "\(differing.count) of \(expected.checkpointTensors.count) checkpoint tensors differ "
+            + "from the uninterrupted run's: \(differing.prefix(5).joined(separator: ", "))...", file: file, line: line)
+    }
+}
