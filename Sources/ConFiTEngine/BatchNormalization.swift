@@ -3,10 +3,17 @@ import CDNNL
 /// oneDNN batch normalization over [N, C, H, W] activations with per-channel scale γ and
 /// shift β: training-mode forward (batch statistics), inference forward (given
 /// statistics) and backward. Updating running statistics is the layer's job.
+///
+/// With `fusedReLU` the output is relu(BN(x)) in the same pass (oneDNN's
+/// `fuse_norm_relu`; training keeps a bit mask of the positive outputs for backward),
+/// which saves an activation-sized read and write in each direction.
 public final class BatchNormalization {
     public let shape: [Int]
     public let epsilon: Float
+    public let fusedReLU: Bool
     private let forwardPrimitive: Primitive
+    /// Which outputs the fused ReLU let through (training only).
+    private let workspace: Tensor?
     private let training: Bool
     private var backwardPrimitive: Primitive?
     private let format: TensorFormat
@@ -14,7 +21,7 @@ public final class BatchNormalization {
     public let batchMean: Tensor, batchVariance: Tensor
     private let scaleGradient: Tensor, shiftGradient: Tensor
 
-    public init(shape: [Int], format: TensorFormat, epsilon: Float, training: Bool) throws {
+    public init(shape: [Int], format: TensorFormat, epsilon: Float, training: Bool, fusedReLU: Bool = false) throws {
         guard shape.count == 4 else {
             throw EngineError.invalidArgument(operation: "batch normalization", reason: "needs [N, C, H, W], got \(shape)")
         }
@@ -22,12 +29,14 @@ public final class BatchNormalization {
         self.epsilon = epsilon
         self.training = training
         self.format = format
+        self.fusedReLU = fusedReLU
         var data = memoryDescriptor(shape, format: format)
         var desc = dnnl_batch_normalization_desc_t()
-        let flags = dnnl_use_scale.rawValue | dnnl_use_shift.rawValue | (training ? 0 : dnnl_use_global_stats.rawValue)
+        let flags = Self.affineFlags(fusedReLU: fusedReLU) | (training ? 0 : dnnl_use_global_stats.rawValue)
         try check(dnnl_batch_normalization_forward_desc_init(
             &desc, training ? dnnl_forward_training : dnnl_forward_inference, &data, epsilon, flags), "batch norm \(shape) forward")
         forwardPrimitive = try Primitive("batch norm \(shape) forward", desc)
+        workspace = training && fusedReLU ? Tensor(descriptor: forwardPrimitive.memoryDescriptor(dnnl_query_workspace_md)) : nil
         let channels = [shape[1]]
         (batchMean, batchVariance) = (Tensor(shape: channels), Tensor(shape: channels))
         (scaleGradient, shiftGradient) = (Tensor(shape: channels), Tensor(shape: channels))
@@ -40,10 +49,12 @@ public final class BatchNormalization {
         try expect(output, shape, "batch norm output", format: format)
         let (m, v) = training ? (batchMean, batchVariance) : (mean, variance)
         try forwardPrimitive.execute([(DNNL_ARG_SRC, input), (DNNL_ARG_DST, output), (DNNL_ARG_SCALE, scale),
-                                      (DNNL_ARG_SHIFT, shift), (DNNL_ARG_MEAN, m), (DNNL_ARG_VARIANCE, v)])
+                                      (DNNL_ARG_SHIFT, shift), (DNNL_ARG_MEAN, m), (DNNL_ARG_VARIANCE, v)]
+                                     + (workspace.map { [(DNNL_ARG_WORKSPACE, $0)] } ?? []))
     }
 
-    /// Backward through a training-mode forward (batch statistics). Writes the input
+    /// Backward through a training-mode forward (batch statistics), and through the fused
+    /// ReLU if there is one (`outputGradient` is then the ReLU output's). Writes the input
     /// gradient when `inputGradient` is given and adds ∂loss/∂γ, ∂loss/∂β into
     /// `scaleGradient`/`shiftGradient` when those are given.
     public func backward(input: Tensor, outputGradient: Tensor, scale: Tensor, shift: Tensor, inputGradient: Tensor,
@@ -55,7 +66,7 @@ public final class BatchNormalization {
         try backward().execute([(DNNL_ARG_SRC, input), (DNNL_ARG_MEAN, batchMean), (DNNL_ARG_VARIANCE, batchVariance),
                                 (DNNL_ARG_DIFF_DST, outputGradient), (DNNL_ARG_SCALE, scale), (DNNL_ARG_SHIFT, shift),
                                 (DNNL_ARG_DIFF_SRC, inputGradient), (DNNL_ARG_DIFF_SCALE, scaleGradient),
-                                (DNNL_ARG_DIFF_SHIFT, shiftGradient)])
+                                (DNNL_ARG_DIFF_SHIFT, shiftGradient)] + (workspace.map { [(DNNL_ARG_WORKSPACE, $0)] } ?? []))
         if let accumulateScale { add(scaleGradient, into: accumulateScale) }
         if let accumulateShift { add(shiftGradient, into: accumulateShift) }
     }
@@ -68,11 +79,16 @@ public final class BatchNormalization {
         var diff = data
         var desc = dnnl_batch_normalization_desc_t()
         try check(dnnl_batch_normalization_backward_desc_init(
-            &desc, dnnl_backward, &diff, &data, epsilon, dnnl_use_scale.rawValue | dnnl_use_shift.rawValue),
+            &desc, dnnl_backward, &diff, &data, epsilon, Self.affineFlags(fusedReLU: fusedReLU)),
                   "batch norm \(shape) backward")
         let built = try Primitive("batch norm \(shape) backward", desc, hint: forwardPrimitive)
         backwardPrimitive = built
         return built
+    }
+
+    /// γ and β, and the fused ReLU when asked for.
+    private static func affineFlags(fusedReLU: Bool) -> UInt32 {
+        dnnl_use_scale.rawValue | dnnl_use_shift.rawValue | (fusedReLU ? dnnl_fuse_norm_relu.rawValue : 0)
     }
 }
 /// `destination += source`, element by element, for small plain tensors.

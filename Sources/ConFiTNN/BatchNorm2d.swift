@@ -3,11 +3,16 @@ import ConFiTEngine
 /// PyTorch's `nn.BatchNorm2d(channels, eps, momentum)`: batch statistics in training
 /// mode, updating the running mean and the running *unbiased* variance with `momentum`;
 /// running statistics in eval mode.
+///
+/// `fusingReLU` makes it `BatchNorm2d` followed by `ReLU(inplace=True)` in one oneDNN
+/// pass, for networks where a ReLU directly follows (it has no state-dict keys of its own).
 public final class BatchNorm2d: Layer {
     public var isTraining = true
     public let channels: Int
     public let epsilon: Float
     public let momentum: Float
+    /// Whether the output is relu(BN(x)).
+    public let fusesReLU: Bool
     /// γ and β.
     public let weight: Parameter, bias: Parameter
     public let runningMean: Tensor, runningVariance: Tensor
@@ -19,8 +24,8 @@ public final class BatchNorm2d: Layer {
     private var input: Tensor?
     private var kernel: BatchNormalization?
 
-    public init(_ channels: Int, epsilon: Float = 1e-5, momentum: Float = 0.1) {
-        (self.channels, self.epsilon, self.momentum) = (channels, epsilon, momentum)
+    public init(_ channels: Int, epsilon: Float = 1e-5, momentum: Float = 0.1, fusingReLU: Bool = false) {
+        (self.channels, self.epsilon, self.momentum, fusesReLU) = (channels, epsilon, momentum, fusingReLU)
         weight = Parameter(shape: [channels])
         bias = Parameter(shape: [channels])
         for i in 0..<channels { weight.value.pointer[i] = 1 }
@@ -35,7 +40,8 @@ public final class BatchNorm2d: Layer {
     public func forward(_ input: Tensor) throws -> Tensor {
         try layerInput("BatchNorm2d(\(channels))", input, rank: 4, channels: channels)
         let kernel = try kernels.get(input.shape, training: isTraining) {
-            try BatchNormalization(shape: input.shape, format: input.format, epsilon: epsilon, training: isTraining)
+            try BatchNormalization(shape: input.shape, format: input.format, epsilon: epsilon, training: isTraining,
+                                   fusedReLU: fusesReLU)
         }
         let out = output.get(input.shape, input.format)
         try kernel.forward(input, scale: weight.value, shift: bias.value, mean: runningMean, variance: runningVariance, into: out)

@@ -26,7 +26,8 @@ public final class ResNet: Layer {
 
     public var isTraining = true
     public let configuration: Configuration
-    public let conv1: Conv2d, bn1: BatchNorm2d, relu = ActivationLayer.relu()
+    /// `bn1` applies the stem's ReLU itself (fused).
+    public let conv1: Conv2d, bn1: BatchNorm2d
     public let maxpool = MaxPool2d(kernelSize: 3, stride: 2, padding: 1)
     public let stages: [Sequential]
     public let avgpool = GlobalAveragePool()
@@ -37,7 +38,7 @@ public final class ResNet: Layer {
         self.configuration = configuration
         let stem = configuration.widths[0]
         conv1 = Conv2d(3, stem, kernelSize: 7, stride: 2, padding: .symmetric(3))
-        bn1 = BatchNorm2d(stem)
+        bn1 = BatchNorm2d(stem, fusingReLU: true)
         var inChannels = stem
         var stages: [Sequential] = []
         for (stage, (count, width)) in zip(configuration.layers, configuration.widths).enumerated() {
@@ -62,7 +63,7 @@ public final class ResNet: Layer {
     }
 
     public var children: [(String, any Layer)] {
-        [("conv1", conv1), ("bn1", bn1), ("relu", relu), ("maxpool", maxpool)]
+        [("conv1", conv1), ("bn1", bn1), ("maxpool", maxpool)]
             + stages.enumerated().map { ("layer\($0.offset + 1)", $0.element) }
             + [("avgpool", avgpool), ("fc", fc)]
     }

@@ -2,7 +2,8 @@ import ConFiTEngine
 
 /// A residual block: relu(main(x) + shortcut(x)), where the shortcut is the identity or a
 /// `downsample` (1×1 conv + BN). torchvision's `BasicBlock` and `Bottleneck` are both
-/// this with different main branches; the final ReLU runs in place on the sum.
+/// this with different main branches; the ReLUs inside the main branch are fused into the
+/// BatchNorms before them, the final one runs in place on the sum.
 public final class ResidualBlock: Layer {
     public var isTraining = true
     /// The main branch in order, with PyTorch names (`conv1`, `bn1`, ...).
@@ -20,7 +21,7 @@ public final class ResidualBlock: Layer {
     public static func basic(_ inChannels: Int, _ channels: Int, stride: Int) -> ResidualBlock {
         ResidualBlock(main: [
             ("conv1", Conv2d(inChannels, channels, kernelSize: 3, stride: stride, padding: .symmetric(1))),
-            ("bn1", BatchNorm2d(channels)), ("relu1", ActivationLayer.relu()),
+            ("bn1", BatchNorm2d(channels, fusingReLU: true)),
             ("conv2", Conv2d(channels, channels, kernelSize: 3, padding: .symmetric(1))), ("bn2", BatchNorm2d(channels)),
         ], downsample: shortcut(inChannels, channels, stride: stride))
     }
@@ -29,9 +30,9 @@ public final class ResidualBlock: Layer {
     /// expanding to 4 × `channels`.
     public static func bottleneck(_ inChannels: Int, _ channels: Int, stride: Int) -> ResidualBlock {
         ResidualBlock(main: [
-            ("conv1", Conv2d(inChannels, channels, kernelSize: 1)), ("bn1", BatchNorm2d(channels)), ("relu1", ActivationLayer.relu()),
+            ("conv1", Conv2d(inChannels, channels, kernelSize: 1)), ("bn1", BatchNorm2d(channels, fusingReLU: true)),
             ("conv2", Conv2d(channels, channels, kernelSize: 3, stride: stride, padding: .symmetric(1))),
-            ("bn2", BatchNorm2d(channels)), ("relu2", ActivationLayer.relu()),
+            ("bn2", BatchNorm2d(channels, fusingReLU: true)),
             ("conv3", Conv2d(channels, 4 * channels, kernelSize: 1)), ("bn3", BatchNorm2d(4 * channels)),
         ], downsample: shortcut(inChannels, 4 * channels, stride: stride))
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ConFiT
 import ConFiTEngine
 import ConFiTNN
 import Foundation
@@ -20,6 +21,7 @@ struct Bench: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Use Winograd for 3x3 stride-1 convolutions where oneDNN has it.")
     var winograd = true
     @Option(help: "Comma-separated measurements to run: eval, fc, bn, full.") var stages = "eval,fc,bn,full"
+    @Flag(help: "Attach ConFiT's pre-convolution trackers, as `train --method confit` does.") var trackers = false
     @Flag(help: "Add milliseconds per step by kind of oneDNN call (\"profile\" key).") var profile = false
 
     func run() throws {
@@ -32,12 +34,14 @@ struct Bench: ParsableCommand {
         Convolution.useWinograd = winograd
         if let threads { Engine.shared.setThreads(threads) }
         let network = try ModelFactory(model).make(numClasses: 1000, layout: format)
+        let pairs = trackers ? try ConvolutionNormPair.pairs(in: network) : []
+        defer { withExtendedLifetime(pairs) {} }
         let probe = try ThroughputProbe(network: network, batch: batch, imageSize: imageSize, taskClasses: taskClasses,
                                         steps: steps, warmup: warmup, profiling: profile)
         var result: [String: Any] = [
             "model": model, "image_size": imageSize, "batch": batch, "threads": Engine.shared.threads,
             "onednn_version": Engine.shared.version, "cpu_isa": Engine.shared.cpuISA, "layout": TensorFormat.activations.rawValue,
-            "forward_gflop_per_image": probe.forwardFLOPsPerImage / 1e9, "winograd": winograd,
+            "forward_gflop_per_image": probe.forwardFLOPsPerImage / 1e9, "winograd": winograd, "trackers": pairs.count,
         ]
         var breakdown: [String: Any] = [:]
         func record(_ name: String, _ measurement: ThroughputProbe.Measurement, flopsPerImage: Double) {

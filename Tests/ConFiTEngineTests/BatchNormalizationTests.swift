@@ -66,6 +66,22 @@ final class BatchNormalizationTests: XCTestCase {
         }
     }
 
+    /// relu(BN(x)) in one pass: training output and gradients equal the formulas with the
+    /// ReLU applied (gradient zero where the output is not positive); inference likewise
+    /// (the hand-computed values above, negatives cut to zero).
+    func testFusedReLU() throws {
+        try checkTrainingAgainstFormulas(affineGradients: true, fusedReLU: true)
+        for format in activationFormats {
+            let shape = [1, 2, 1, 3]
+            let bn = try BatchNormalization(shape: shape, format: format, epsilon: 1, training: false, fusedReLU: true)
+            let output = Tensor(shape: shape, format: format)
+            try bn.forward(makeTensor(shape, [0, 1, 5, -2, 1, 4], format), scale: makeTensor([2], [4, 1]),
+                           shift: makeTensor([2], [-1, 0]), mean: makeTensor([2], [1, -2]),
+                           variance: makeTensor([2], [3, 0.5]), into: output)
+            try assertValues(output, [0, 0, 7, 0, 3 / sqrt(1.5), 6 / sqrt(1.5)], accuracy: 1e-5, "inference \(format)")
+        }
+    }
+
     func testBackwardOfInferenceNormalizationIsRefused() throws {
         let bn = try BatchNormalization(shape: [1, 1, 1, 2], format: .plain, epsilon: 1e-5, training: false)
         let t = { Tensor(shape: [1, 1, 1, 2]) }
@@ -86,7 +102,8 @@ final class BatchNormalizationTests: XCTestCase {
 
     /// [2, 5, 3, 4] in every layout (5 channels: nChw16c padding) against
     /// `BatchNormReference`; γ/β gradients start at 1 and −1 to show they accumulate.
-    private func checkTrainingAgainstFormulas(affineGradients: Bool, file: StaticString = #filePath, line: UInt = #line) throws {
+    private func checkTrainingAgainstFormulas(affineGradients: Bool, fusedReLU: Bool = false,
+                                              file: StaticString = #filePath, line: UInt = #line) throws {
         let shape = [2, 5, 3, 4]
         let x = sampleValues(120, seed: 4).enumerated().map { $1 + Float($0 / 12 % 5) }  // mean ≈ channel index
         let dy = sampleValues(120, seed: 5)
@@ -94,17 +111,24 @@ final class BatchNormalizationTests: XCTestCase {
         let epsilon = 1e-3
         let reference = BatchNormReference(shape: shape, x: x)
         let (mean, variance) = reference.statistics()
-        let expected = reference.backward(dy: dy, epsilon: epsilon, gamma: gamma)
+        var normalized = reference.normalize(mean: mean, variance: variance, epsilon: epsilon, gamma: gamma, beta: beta)
+        var passed = dy
+        if fusedReLU {
+            XCTAssertTrue(normalized.contains { $0 < 0 } && normalized.contains { $0 > 0 }, "the ReLU must cut something")
+            passed = zip(dy, normalized).map { $1 > 0 ? $0 : 0 }
+            normalized = normalized.map { max($0, 0) }
+        }
+        let expected = reference.backward(dy: passed, epsilon: epsilon, gamma: gamma)
         for format in activationFormats {
-            let bn = try BatchNormalization(shape: shape, format: format, epsilon: Float(epsilon), training: true)
+            let bn = try BatchNormalization(shape: shape, format: format, epsilon: Float(epsilon), training: true,
+                                            fusedReLU: fusedReLU)
             let input = try makeTensor(shape, x, format)
             let (scale, shift) = (try makeTensor([5], gamma), try makeTensor([5], beta))
             let output = Tensor(shape: shape, format: format)
             try bn.forward(input, scale: scale, shift: shift, mean: Tensor(shape: [5]), variance: Tensor(shape: [5]), into: output)
             try assertValues(bn.batchMean, mean, accuracy: 1e-4, "mean \(format)", file: file, line: line)
             try assertValues(bn.batchVariance, variance, accuracy: 1e-4, "variance \(format)", file: file, line: line)
-            try assertValues(output, reference.normalize(mean: mean, variance: variance, epsilon: epsilon, gamma: gamma, beta: beta),
-                             accuracy: 1e-4, "output \(format)", file: file, line: line)
+            try assertValues(output, normalized, accuracy: 1e-4, "output \(format)", file: file, line: line)
 
             let inputGradient = try filledTensor(shape, 9, format)
             let scaleGradient = try filledTensor([5], 1), shiftGradient = try filledTensor([5], -1)
