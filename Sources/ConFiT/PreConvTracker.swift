@@ -17,6 +17,7 @@ public final class PreConvTracker {
     public var inputShape: [Int]?
     public var isPhased: Bool { convolution.stride == 2 }
     private var recovery: (shape: ConvolutionShape, kernel: Convolution)?
+    private var reduction: ChannelMeanReduction?
 
     /// Attaches to `convolution`, replacing any previous observer.
     public init(_ convolution: Conv2d, momentum: Float = 0.1) {
@@ -27,10 +28,12 @@ public final class PreConvTracker {
     }
 
     func observe(_ input: Tensor) throws {
-        let batchMeans = try input.channelMeans(byParity: isPhased)
-        for (phase, values) in batchMeans.enumerated() {
+        if reduction?.shape != input.shape || reduction?.format != input.format {
+            reduction = try ChannelMeanReduction(shape: input.shape, format: input.format, byParity: isPhased)
+        }
+        for (phase, values) in try reduction!(input).enumerated() {
             for (c, value) in values.enumerated() {
-                means[phase][c] = (1 - momentum) * means[phase][c] + momentum * Float(value)
+                means[phase][c] = (1 - momentum) * means[phase][c] + momentum * value
             }
         }
         inputShape = input.shape

@@ -85,6 +85,17 @@ public final class Tensor {
     }
 
     /// Number of logical elements.
+    /// The same bytes read as `newShape` in `newFormat`; the caller vouches that this
+    /// means something (e.g. NHWC with even H and W as NDHWC with the row parity split
+    /// off). The view keeps this tensor alive.
+    func reinterpreted(as newShape: [Int], format newFormat: TensorFormat) throws -> Tensor {
+        let md = memoryDescriptor(newShape, format: newFormat)
+        guard dnnl_memory_desc_get_size([md]) == dnnl_memory_desc_get_size([descriptor]) else {
+            throw EngineError.shapeMismatch(operation: "Tensor.reinterpreted(as:format:)", expected: shape, found: newShape)
+        }
+        return Tensor(descriptor: md, shape: newShape, format: newFormat, viewing: self)
+    }
+
     public var count: Int { shape.reduce(1, *) }
 
     /// Sets every element (padding included) to zero.

@@ -20,6 +20,7 @@ public enum TensorFormat: String, Sendable, Hashable, CaseIterable {
         switch (self, rank) {
         case (.native, _): dnnl_format_tag_any
         case (.channelsLast, 4): dnnl_nhwc
+        case (.channelsLast, 5): dnnl_ndhwc
         case (.blocked16, 4): dnnl_nChw16c
         case (_, 1): dnnl_a
         case (_, 2): dnnl_ab

@@ -26,4 +26,37 @@ final class ChannelMeansTests: XCTestCase {
         let x = try Tensor(shape: [1, 2, 1, 1], values: [3, 5])
         XCTAssertEqual(try x.channelMeans(byParity: true), [[3, 5], [0, 0], [0, 0], [0, 0]])
     }
+
+    /// ChannelMeanReduction (oneDNN pooling, or the loop where pooling cannot express the
+    /// phases) in every layout, on an odd height (the loop for phases) and an even one
+    /// (pooling for NHWC phases). x = 100·c + 12·h² + w + n as above; with H = 4 the rows
+    /// average 12·mean(0, 1, 4, 9) = 42, even rows {0, 2} 24, odd rows {1, 3} 60.
+    func testReductionMatchesHandComputedMeans() throws {
+        let expected: [Int: (all: [Float], phases: [[Float]])] = [
+            3: ([21, 121, 221], [[24.5, 124.5, 224.5], [25.5, 125.5, 225.5], [12.5, 112.5, 212.5], [13.5, 113.5, 213.5]]),
+            4: ([43, 143, 243], [[24.5, 124.5, 224.5], [25.5, 125.5, 225.5], [60.5, 160.5, 260.5], [61.5, 161.5, 261.5]]),
+        ]
+        for (height, means) in expected {
+            let shape = [2, 3, height, 2]
+            var values: [Float] = []
+            for n in 0..<2 { for c in 0..<3 { for h in 0..<height { for w in 0..<2 { values.append(Float(100 * c + 12 * h * h + w + n)) } } } }
+            let plain = try Tensor(shape: shape, values: values)
+            for format in [TensorFormat.plain, .channelsLast, .blocked16] {
+                let x = Tensor(shape: shape, format: format)
+                try x.copy(from: plain)
+                for _ in 0..<2 {  // the second call reuses the kernel and the input's view
+                    XCTAssertEqual(try ChannelMeanReduction(shape: shape, format: format, byParity: false)(x), [means.all],
+                                   "H \(height) \(format)")
+                }
+                let phased = try ChannelMeanReduction(shape: shape, format: format, byParity: true)
+                for _ in 0..<2 { XCTAssertEqual(try phased(x), means.phases, "H \(height) \(format) phases") }
+            }
+        }
+    }
+
+    func testReductionRefusesAnotherShapeOrLayout() throws {
+        let reduction = try ChannelMeanReduction(shape: [1, 2, 2, 2], format: .channelsLast, byParity: true)
+        assertShapeMismatch { _ = try reduction(Tensor(shape: [1, 2, 2, 4], format: .channelsLast)) }
+        XCTAssertThrowsError(try reduction(Tensor(shape: [1, 2, 2, 2])))
+    }
 }

@@ -1,0 +1,77 @@
+import CDNNL
+
+/// Per-channel means of [N, C, H, W] activations over N, H and W, built once per shape:
+/// ConFiT's pre-convolution tracker takes them on every training step, so they must cost
+/// a fraction of the convolution they watch.
+///
+/// oneDNN 2.6 reduces over N, H, W (and pools with dilation) only in a scalar reference
+/// kernel, so the means are average pooling on oneDNN's threads, one mean per image and
+/// channel, then averaged over the N images (equal weights) in Double:
+/// - all positions: global average pooling, in any layout;
+/// - the four parity phases of an NHWC input with even H and W: the same memory read as a
+///   5-D NDHWC tensor [N, 2C, H/2, 2, W/2] — its channel index is (column parity, c), its
+///   H the row parity — pooled over D and W;
+/// - other parity cases (blocked or plain layouts, odd sizes) fall back to
+///   `Tensor.channelMeans(byParity:)`, a single-threaded loop.
+public final class ChannelMeanReduction {
+    public let shape: [Int]
+    public let format: TensorFormat
+    public let byParity: Bool
+    private let pooling: (primitive: Primitive, pooled: Tensor, viewShape: [Int])?
+    /// Floats between consecutive images in the pooled output (blocked layouts pad C).
+    private let pooledStride: Int
+    /// The 5-D view of the last input (the same buffer every step, as a rule).
+    private var inputView: (input: Tensor, view: Tensor)?
+
+    public init(shape: [Int], format: TensorFormat, byParity: Bool) throws {
+        guard shape.count == 4 else {
+            throw EngineError.invalidArgument(operation: "channel means", reason: "needs [N, C, H, W], got \(shape)")
+        }
+        (self.shape, self.format, self.byParity) = (shape, format, byParity)
+        let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
+        let pooledShape: [Int], kernel: [Int64], viewShape: [Int]
+        if !byParity {
+            (pooledShape, kernel, viewShape) = ([n, c, 1, 1], [Int64(h), Int64(w)], shape)
+        } else if format == .channelsLast, h % 2 == 0, w % 2 == 0 {
+            (pooledShape, kernel, viewShape) = ([n, 2 * c, 1, 2, 1], [Int64(h / 2), 1, Int64(w / 2)], [n, 2 * c, h / 2, 2, w / 2])
+        } else {
+            (pooling, pooledStride) = (nil, 0)
+            return
+        }
+        var src = memoryDescriptor(viewShape, format: format)
+        var dst = memoryDescriptor(pooledShape, format: format)
+        var desc = dnnl_pooling_desc_t()
+        let zeros = [Int64](repeating: 0, count: kernel.count), ones = [Int64](repeating: 1, count: kernel.count)
+        try check(dnnl_pooling_forward_desc_init(&desc, dnnl_forward_inference, dnnl_pooling_avg_exclude_padding, &src, &dst,
+                                                 ones, kernel, zeros, zeros), "channel means \(shape)")
+        pooledStride = dnnl_memory_desc_get_size(&dst) / 4 / n
+        pooling = (try Primitive("channel means \(shape)", desc), Tensor(shape: pooledShape, format: format), viewShape)
+    }
+
+    /// [1 or 4][C] means of `input`.
+    public func callAsFunction(_ input: Tensor) throws -> [[Float]] {
+        try expect(input, shape, "channel means input", format: format)
+        guard let pooling else { return try input.channelMeans(byParity: byParity).map { $0.map(Float.init) } }
+        let source: Tensor
+        if !byParity {
+            source = input
+        } else if let (last, view) = inputView, last === input {
+            source = view
+        } else {
+            source = try input.reinterpreted(as: pooling.viewShape, format: format)
+            inputView = (input, source)
+        }
+        try pooling.primitive.execute([(DNNL_ARG_SRC, source), (DNNL_ARG_DST, pooling.pooled)])
+        let (images, channels) = (shape[0], shape[1])
+        // Per image, the pooled values sit at n · pooledStride + offset(phase) + c: the
+        // parity view orders them (row parity, column parity, c).
+        return (0..<(byParity ? 4 : 1)).map { phase in
+            let offset = (phase / 2) * 2 * channels + (phase % 2) * channels
+            return (0..<channels).map { c in
+                var sum = 0.0
+                for image in 0..<images { sum += Double(pooling.pooled.pointer[image * pooledStride + offset + c]) }
+                return Float(sum / Double(images))
+            }
+        }
+    }
+}
