@@ -28,6 +28,8 @@ public final class ContinualTrainer {
     public let scenario: Scenario
     public let configuration: TrainingConfiguration
     public let normalization: Normalization
+    /// Every conv → BN pair with the tracker on the conv's input; none for methods that
+    /// keep no task banks (fine-tuning, linear probing), which then pay nothing for tracking.
     public let pairs: [ConvolutionNormPair]
     public private(set) var banks: [TaskBank] = []
     /// Images left out so far because they could not be decoded (`skipUnreadable`).
@@ -53,7 +55,7 @@ public final class ContinualTrainer {
         (self.network, self.method, self.scenario, self.configuration) = (network, method, scenario, configuration)
         self.normalization = normalization
         self.classifier = classifier
-        pairs = try ConvolutionNormPair.pairs(in: network)
+        pairs = method.usesTaskBanks ? try ConvolutionNormPair.pairs(in: network) : []
         cache = ImageCache(budgetBytes: configuration.cacheBytes)
     }
 
