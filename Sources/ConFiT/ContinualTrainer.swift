@@ -38,6 +38,8 @@ public final class ContinualTrainer {
     private let cache: ImageCache
     /// Momentum buffers from a checkpoint, applied when the resumed task's optimizer exists.
     private var pendingVelocity: [(String, HostTensor)]?
+    /// The stopped epoch's totals from the checkpoint `restore(from:)` read.
+    private var pendingProgress: EpochProgress?
     /// Input and logit-gradient buffers, allocated once per batch shape.
     private var inputs: [[Int]: Tensor] = [:], gradients: [[Int]: Tensor] = [:]
 
@@ -110,7 +112,8 @@ public final class ContinualTrainer {
             network.setTrainable(stage)
             if method.backboneInEvalMode { network.eval(); classifier.train() } else { network.train() }
             let start = Date()
-            var (lossSum, images, batches) = (0.0, 0, 0)
+            var progress = epoch == position.epoch && position.batch > 0 ? pendingProgress ?? EpochProgress() : EpochProgress()
+            pendingProgress = nil
             let stream = loader.epoch(epoch)
             var index = 0
             while let batch = try stream.next() {
@@ -126,18 +129,20 @@ public final class ContinualTrainer {
                 }
                 _ = try network.backward(gradient, needsInputGradient: false)
                 optimizer.step()
-                (lossSum, images, batches) = (lossSum + Double(loss), images + batch.count, batches + 1)
+                progress.lossSum += Double(loss)
+                (progress.images, progress.batches) = (progress.images + batch.count, progress.batches + 1)
                 observer.batchFinished(TrainingPosition(task: task.id, epoch: epoch, batch: index), loader.batchesPerEpoch, loss)
                 if stop.isRequested {
                     let next = TrainingPosition(task: task.id, epoch: epoch, batch: index + 1)
-                    try observer.checkpoint(try TrainingCheckpoint(self, position: next, optimizer: optimizer))
+                    progress.seconds += Date().timeIntervalSince(start)
+                    try observer.checkpoint(try TrainingCheckpoint(self, position: next, optimizer: optimizer, epochProgress: progress))
                     throw ConFiTError.interrupted(next)
                 }
             }
-            let seconds = Date().timeIntervalSince(start)
+            let seconds = progress.seconds + Date().timeIntervalSince(start)
             try observer.epochFinished(EpochReport(task: task.id, epoch: epoch, stage: stage,
-                                                   meanLoss: batches > 0 ? lossSum / Double(batches) : .nan,
-                                                   imagesPerSecond: Double(images) / max(seconds, 1e-9), seconds: seconds))
+                                                   meanLoss: progress.batches > 0 ? progress.lossSum / Double(progress.batches) : .nan,
+                                                   imagesPerSecond: Double(progress.images) / max(seconds, 1e-9), seconds: seconds))
             try observer.checkpoint(try TrainingCheckpoint(self, position: TrainingPosition(task: task.id, epoch: epoch + 1),
                                                            optimizer: optimizer))
         }
@@ -151,6 +156,7 @@ public final class ContinualTrainer {
         banks = (0..<checkpoint.bankCount).map { TaskBank(tensors: checkpoint.tensors("bank.\($0).")) }
         let velocity = checkpoint.tensors("optimizer.")
         pendingVelocity = velocity.isEmpty ? nil : velocity
+        pendingProgress = checkpoint.epochProgress
     }
 
     /// Puts the network in its state for task i after training task t: task i's bank

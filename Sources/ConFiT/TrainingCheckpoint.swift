@@ -14,8 +14,9 @@ public struct TrainingCheckpoint {
     public var position: TrainingPosition
     public var file: SafeTensorsFile
 
-    /// Snapshot of `trainer` about to continue at `position`.
-    init(_ trainer: ContinualTrainer, position: TrainingPosition, optimizer: SGD?) throws {
+    /// Snapshot of `trainer` about to continue at `position`, with the totals of the
+    /// epoch so far when that is part-way through one.
+    init(_ trainer: ContinualTrainer, position: TrainingPosition, optimizer: SGD?, epochProgress: EpochProgress? = nil) throws {
         self.position = position
         var tensors = try trainer.network.stateDict().map { ("model." + $0.0, $0.1) }
         tensors += try TaskBank(capturing: trainer.pairs).tensors.map { ("current." + $0.name, $0.tensor) }
@@ -25,8 +26,9 @@ public struct TrainingCheckpoint {
                 if let v = optimizer.velocity(of: p) { tensors.append(("optimizer." + name, HostTensor(shape: v.shape, floats: try v.toArray()))) }
             }
         }
-        let metadata = ["format": "confit-checkpoint-1", "task": "\(position.task)", "epoch": "\(position.epoch)",
+        var metadata = ["format": "confit-checkpoint-1", "task": "\(position.task)", "epoch": "\(position.epoch)",
                         "batch": "\(position.batch)", "banks": "\(trainer.banks.count)"]
+        if let epochProgress { metadata["epoch_progress"] = String(decoding: try JSONEncoder().encode(epochProgress), as: UTF8.self) }
         file = SafeTensorsFile(tensors: tensors, metadata: metadata)
     }
 
@@ -79,6 +81,11 @@ public struct TrainingCheckpoint {
     /// The tensors under `prefix`, with it removed.
     func tensors(_ prefix: String) -> [(String, HostTensor)] {
         file.tensors.filter { $0.name.hasPrefix(prefix) }.map { (String($0.name.dropFirst(prefix.count)), $0.tensor) }
+    }
+
+    /// The totals of the epoch the checkpoint stopped in, if it stopped part-way.
+    var epochProgress: EpochProgress? {
+        file.metadata["epoch_progress"].flatMap { try? JSONDecoder().decode(EpochProgress.self, from: Data($0.utf8)) }
     }
 
     /// The number of banks stored.

@@ -15,7 +15,7 @@ enum RunLog: String, ExpressibleByArgument, CaseIterable {
         case .json:
             var object = fields
             object["event"] = event
-            guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return }
+            guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
             say(String(decoding: data, as: UTF8.self))
         }
     }

@@ -18,7 +18,11 @@ struct RunSession {
     /// The run folder's configuration and last checkpoint.
     static func resuming(_ path: String) throws -> RunSession {
         let folder = RunFolder(url: URL(fileURLWithPath: path))
-        let checkpoint = try TrainingCheckpoint(contentsOf: folder.url.appendingPathComponent(TrainingCheckpoint.fileName))
+        let file = folder.url.appendingPathComponent(TrainingCheckpoint.fileName)
+        guard FileManager.default.fileExists(atPath: file.path) else {
+            throw ValidationError("\(path) holds no \(TrainingCheckpoint.fileName): not a run folder, or the run stopped before its first checkpoint")
+        }
+        let checkpoint = try TrainingCheckpoint(contentsOf: file)
         guard let saved = checkpoint.file.metadata["metrics"] else {
             throw ValidationError("the checkpoint in \(path) holds no metrics")
         }
@@ -107,7 +111,11 @@ struct RunSession {
         do {
             try trainer.run(from: checkpoint?.position ?? .start, observer)
         } catch ConFiTError.interrupted(let position) {
-            say("stopped at \(position); continue with: confit train --resume \(folder.url.path)")
+            let command = "confit train --resume \(folder.url.path)"
+            let message = "stopped at \(position); continue with: \(command)"
+            log.event("interrupted", ["task": position.task, "epoch": position.epoch, "batch": position.batch, "resume": command],
+                      text: message)
+            if log == .quiet { FileHandle.standardError.write(Data((message + "\n").utf8)) }
             throw ExitCode(130)
         }
         if trainer.skippedImages > 0 {
