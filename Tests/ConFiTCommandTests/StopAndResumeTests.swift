@@ -37,13 +37,7 @@ final class StopAndResumeTests: XCTestCase {
         let secondSaved = try checkpointPosition(out)
         XCTAssertEqual(secondSaved.first, 1, "the second kill did not land in task 1\n\(second.transcript)")
 
-        let last = try ConfitProcess.run(ReferenceRun.resumeArguments(out), logs: reference.logs)
-        last.assertExited(with: 0)
-        XCTAssertEqual(try resumePosition(last), secondSaved, last.transcript)
-
-        let outputs = try RunOutputs(out)
-        XCTAssertEqual(outputs.epochLosses, reference.outputs.epochLosses, "mean loss per epoch ([task, epoch, loss])")
-        assertSameModel(outputs, reference.outputs)
+        try resumeToTheEnd(out, from: secondSaved, reference)
     }
 
     func testInterruptFinishesTheBatchCheckpointsAndSaysHowToResume() throws {
@@ -63,14 +57,21 @@ final class StopAndResumeTests: XCTestCase {
         let interrupted = try XCTUnwrap(run.events.first { $0["event"] as? String == "interrupted" }, run.transcript)
         XCTAssertEqual(interrupted["resume"] as? String, "confit train --resume \(out.path)")
 
+        // The checkpoint carried the stopped epoch's totals, so its mean loss comes out whole.
+        try resumeToTheEnd(out, from: stoppedAt, reference)
+    }
+
+    /// Resumes the run in `out`, which must continue at `position` and end with the
+    /// uninterrupted run's losses per epoch, accuracy matrix and checkpoint.
+    private func resumeToTheEnd(_ out: URL, from position: [Int], _ reference: ReferenceRun,
+                                file: StaticString = #filePath, line: UInt = #line) throws {
         let resumed = try ConfitProcess.run(ReferenceRun.resumeArguments(out), logs: reference.logs)
         resumed.assertExited(with: 0)
-        XCTAssertEqual(try resumePosition(resumed), stoppedAt, resumed.transcript)
-
+        XCTAssertEqual(try resumePosition(resumed), position, resumed.transcript, file: file, line: line)
         let outputs = try RunOutputs(out)
-        // The checkpoint carried the stopped epoch's totals, so its mean loss is whole.
-        XCTAssertEqual(outputs.epochLosses, reference.outputs.epochLosses, "mean loss per epoch ([task, epoch, loss])")
-        assertSameModel(outputs, reference.outputs)
+        XCTAssertEqual(outputs.epochLosses, reference.outputs.epochLosses, "mean loss per epoch ([task, epoch, loss])",
+                       file: file, line: line)
+        assertSameModel(outputs, reference.outputs, file: file, line: line)
     }
 
     private func assertKilled(_ child: ConfitProcess, file: StaticString = #filePath, line: UInt = #line) {
