@@ -15,7 +15,9 @@ struct Demo: ParsableCommand {
     var weights = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/confit/efficientnet-lite0-57934424.pth").path
     @Option(help: "Folder for the two runs.") var out = "runs/demo"
     @Option(help: "Methods to compare, comma-separated.") var methods = "confit,finetune"
-    @Option(help: "Centre-crop size of the upscaled 28×28 images.") var imageSize = 64
+    /// 128 rather than less: at 64 px EfficientNet's last maps are 2 × 2 and the pretrained
+    /// features barely transfer (there fine-tuning beat ConFiT, 0.916 vs 0.872).
+    @Option(help: "Centre-crop size of the upscaled 28×28 images.") var imageSize = 128
     @Option(help: "Training images per class.") var imagesPerClass = 200
     @Option(help: "Test images per class.") var testImagesPerClass = 200
     @Option(help: "Epochs per task.") var epochs = 5
