@@ -16,12 +16,6 @@ public final class Profiler {
 
     public init() {}
 
-    /// Forgets everything recorded so far.
-    public func reset() {
-        seconds.removeAll()
-        calls.removeAll()
-    }
-
     /// Runs `body`, charging its wall time to `kind` when profiling is on.
     static func measure<T>(_ kind: @autoclosure () -> String, _ body: () throws -> T) rethrows -> T {
         guard let profiler = current else { return try body() }
