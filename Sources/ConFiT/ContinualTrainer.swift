@@ -114,11 +114,10 @@ public final class ContinualTrainer {
             let start = Date()
             var progress = epoch == position.epoch && position.batch > 0 ? pendingProgress ?? EpochProgress() : EpochProgress()
             pendingProgress = nil
-            let stream = loader.epoch(epoch)
-            var index = 0
+            var index = epoch == position.epoch ? position.batch : 0
+            let stream = loader.epoch(epoch, from: index)
             while let batch = try stream.next() {
                 defer { index += 1 }
-                if epoch == position.epoch && index < position.batch { continue }
                 let input = try tensor(for: batch)
                 optimizer.zeroGradients()
                 let logits = try network.forward(input)

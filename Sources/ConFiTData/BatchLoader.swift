@@ -51,9 +51,11 @@ public final class BatchLoader: Sendable {
         }
     }
 
-    /// The batches of one epoch; decoding starts immediately in the background.
-    public func epoch(_ epoch: Int) -> BatchStream {
-        BatchStream(loader: self, plan: order(epoch: epoch))
+    /// The batches of one epoch from batch `first` on (a run resumed part-way through an
+    /// epoch skips what it already trained on without decoding it); decoding starts
+    /// immediately in the background.
+    public func epoch(_ epoch: Int, from first: Int = 0) -> BatchStream {
+        BatchStream(loader: self, plan: Array(order(epoch: epoch).dropFirst(first)))
     }
 
     /// Decodes (or fetches from the cache), transforms and normalises one batch.

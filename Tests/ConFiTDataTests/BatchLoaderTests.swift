@@ -56,6 +56,9 @@ struct BatchLoaderTests {
         let inline = try drain(a.epoch(5)), threaded = try drain(b.epoch(5))
         #expect(inline.map(\.sampleIDs) == threaded.map(\.sampleIDs))
         #expect(inline.map(\.images) == threaded.map(\.images))
+        // A resumed epoch starts at a later batch of the same order.
+        #expect(inline.count > 1)
+        #expect(try drain(b.epoch(5, from: 1)).map(\.sampleIDs) == Array(inline.map(\.sampleIDs).dropFirst()))
     }
 
     @Test func cacheFillsUpToItsBudget() throws {
