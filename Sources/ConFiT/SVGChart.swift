@@ -83,9 +83,9 @@ struct SVGChart {
     func lines(_ series: [Series], markers: [(x: Double, label: String)] = [], title: String) -> String {
         var body = ""
         for marker in markers {
-            let x = Self.number(px(marker.x))
-            body += "<line class=\"boundary\" x1=\"\(x)\" y1=\"\(Self.number(Self.top))\" x2=\"\(x)\" y2=\"\(Self.number(py(y.lowerBound)))\"/>"
-            body += "<text class=\"marker\" x=\"\(Self.number(px(marker.x) + 3))\" y=\"\(Self.number(Self.top - 5))\">\(marker.label.htmlEscaped)</text>"
+            let x = px(marker.x)
+            body += Self.labelledLine("boundary", from: (x, Self.top), to: (x, py(y.lowerBound)),
+                                      label: marker.label.htmlEscaped, at: (x + 3, Self.top - 5), textAttributes: "class=\"marker\"")
         }
         for line in series {
             let segments = line.points.split { !$0.y.isFinite }
@@ -124,14 +124,15 @@ struct SVGChart {
         let (y0, y1) = (Self.number(Self.top), Self.number(Self.height - Self.bottom))
         var svg = "<svg class=\"chart\" viewBox=\"0 0 \(w) \(h)\" width=\"\(w)\" height=\"\(h)\" role=\"img\" aria-label=\"\(title.htmlEscaped)\">"
         for tick in yTicks {
-            let y = Self.number(py(tick.value))
-            svg += "<line class=\"grid\" x1=\"\(x0)\" y1=\"\(y)\" x2=\"\(x1)\" y2=\"\(y)\"/>"
-            svg += "<text x=\"\(Self.number(Self.left - 6))\" y=\"\(y)\" text-anchor=\"end\" dominant-baseline=\"middle\">\(tick.label)</text>"
+            let y = py(tick.value)
+            svg += Self.labelledLine("grid", from: (Self.left, y), to: (Self.width - Self.right, y), label: tick.label,
+                                     at: (Self.left - 6, y), textAttributes: "text-anchor=\"end\" dominant-baseline=\"middle\"")
         }
         for tick in xTicks {
-            let x = Self.number(px(tick.value))
-            svg += "<line class=\"axis\" x1=\"\(x)\" y1=\"\(y1)\" x2=\"\(x)\" y2=\"\(Self.number(Self.height - Self.bottom + 4))\"/>"
-            svg += "<text x=\"\(x)\" y=\"\(Self.number(Self.height - Self.bottom + 17))\" text-anchor=\"middle\">\(tick.label)</text>"
+            let x = px(tick.value)
+            let bottom = Self.height - Self.bottom
+            svg += Self.labelledLine("axis", from: (x, bottom), to: (x, bottom + 4), label: tick.label,
+                                     at: (x, bottom + 17), textAttributes: "text-anchor=\"middle\"")
         }
         svg += "<line class=\"axis\" x1=\"\(x0)\" y1=\"\(y0)\" x2=\"\(x0)\" y2=\"\(y1)\"/>"
         svg += "<line class=\"axis\" x1=\"\(x0)\" y1=\"\(y1)\" x2=\"\(x1)\" y2=\"\(y1)\"/>"
@@ -139,6 +140,13 @@ struct SVGChart {
         let middle = Self.number((Self.top + Self.height - Self.bottom) / 2)
         svg += "<text class=\"title\" transform=\"translate(16 \(middle)) rotate(-90)\" text-anchor=\"middle\">\(yTitle.htmlEscaped)</text>"
         return svg + content + "</svg>"
+    }
+
+    /// A line and its text label: what every tick and marker is. `label` is markup.
+    private static func labelledLine(_ lineClass: String, from start: (Double, Double), to end: (Double, Double), label: String,
+                                     at position: (Double, Double), textAttributes: String) -> String {
+        "<line class=\"\(lineClass)\" x1=\"\(number(start.0))\" y1=\"\(number(start.1))\" x2=\"\(number(end.0))\" y2=\"\(number(end.1))\"/>"
+            + "<text \(textAttributes) x=\"\(number(position.0))\" y=\"\(number(position.1))\">\(label)</text>"
     }
 
     /// SVG coordinates to 0.1 px: finer is invisible and only bloats the file.

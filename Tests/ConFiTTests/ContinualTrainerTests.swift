@@ -11,10 +11,7 @@ import XCTest
 final class ContinualTrainerTests: XCTestCase {
     func testBanksAndRecoveryPerTask() throws {
         let trainer = try makeTrainer(.confit)
-        var rows: [[Double]] = []
-        var observer = ContinualTrainer.Observer()
-        observer.taskFinished = { rows.append($0.accuracies) }
-        try trainer.run(observer)
+        let rows = try accuracyRows(trainer)
         XCTAssertEqual(rows.map(\.count), [1, 2])
         XCTAssertTrue(rows.joined().allSatisfy { (0...1).contains($0) })
         XCTAssertEqual(trainer.banks.count, 2)
@@ -67,14 +64,11 @@ final class ContinualTrainerTests: XCTestCase {
     /// for bit, the same weights, BN statistics and task banks.
     func testStoppedAndResumedRunMatchesUninterruptedRun() throws {
         let uninterrupted = try makeTrainer(.confit)
-        var expectedRows: [[Double]] = []
-        var observer = ContinualTrainer.Observer()
-        observer.taskFinished = { expectedRows.append($0.accuracies) }
-        try uninterrupted.run(observer)
+        let expectedRows = try accuracyRows(uninterrupted)
 
         let first = try makeTrainer(.confit)
         var saved: TrainingCheckpoint?
-        observer = ContinualTrainer.Observer()
+        var observer = ContinualTrainer.Observer()
         observer.checkpoint = { saved = $0 }
         observer.epochFinished = { if $0.task == 1 && $0.epoch == 2 { first.stop.request() } }
         XCTAssertThrowsError(try first.run(observer)) { error in
@@ -87,11 +81,7 @@ final class ContinualTrainerTests: XCTestCase {
         let resumed = try makeTrainer(.confit)
         let checkpoint = try TrainingCheckpoint(contentsOf: url)
         try resumed.restore(from: checkpoint)
-        var resumedRows: [[Double]] = []
-        observer = ContinualTrainer.Observer()
-        observer.taskFinished = { resumedRows.append($0.accuracies) }
-        try resumed.run(from: checkpoint.position, observer)
-        XCTAssertEqual(resumedRows, Array(expectedRows.suffix(1)))
+        XCTAssertEqual(try accuracyRows(resumed, from: checkpoint.position), Array(expectedRows.suffix(1)))
         XCTAssertEqual(try resumed.network.stateDict().map(\.1), try uninterrupted.network.stateDict().map(\.1))
         XCTAssertEqual(resumed.banks.map { $0.tensors.map(\.tensor) }, uninterrupted.banks.map { $0.tensors.map(\.tensor) })
     }
@@ -128,6 +118,15 @@ final class ContinualTrainerTests: XCTestCase {
 
     private func bankValues(_ bank: TaskBank, _ key: String) throws -> [Float] {
         try XCTUnwrap(bank.tensors.first { $0.name == key }).tensor.floats()
+    }
+
+    /// Runs `trainer` from `position` and returns the accuracy row of every task it finishes.
+    private func accuracyRows(_ trainer: ContinualTrainer, from position: TrainingPosition = .start) throws -> [[Double]] {
+        var rows: [[Double]] = []
+        var observer = ContinualTrainer.Observer()
+        observer.taskFinished = { rows.append($0.accuracies) }
+        try trainer.run(from: position, observer)
+        return rows
     }
 
     private func makeTrainer(_ method: ContinualMethod) throws -> ContinualTrainer {

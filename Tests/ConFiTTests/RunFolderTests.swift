@@ -2,18 +2,7 @@ import ConFiT
 import Foundation
 import XCTest
 
-final class RunFolderTests: XCTestCase {
-    private var directory: URL!
-
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("RunFolderTests-\(UUID().uuidString)")
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
-    }
-
+final class RunFolderTests: TemporaryDirectoryTestCase {
     /// Three tasks with dyadic accuracies, so every derived value below is exact:
     /// A = [1, (0.5 + 0.75)/2, (0.25 + 0.5 + 0.75)/3] = [1, 0.625, 0.5];
     /// average incremental = 2.125 / 3;

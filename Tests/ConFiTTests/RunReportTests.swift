@@ -2,18 +2,7 @@ import ConFiT
 import Foundation
 import XCTest
 
-final class RunReportTests: XCTestCase {
-    private var directory: URL!
-
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("RunReportTests-\(UUID().uuidString)")
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
-    }
-
+final class RunReportTests: TemporaryDirectoryTestCase {
     private func metrics(
         config: JSONValue, rows: [[Double]], bankBytes: [Int], totalSeconds: Double
     ) throws -> RunMetrics {
