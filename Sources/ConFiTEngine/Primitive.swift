@@ -39,6 +39,13 @@ final class Primitive {
         dnnl_primitive_desc_destroy(descriptor)
     }
 
+    /// oneDNN's name for the kernel it chose, such as "jit_dw:avx512_core" or "ref:any".
+    var implementation: String {
+        var name: UnsafePointer<CChar>?
+        guard dnnl_primitive_desc_query(descriptor, dnnl_query_impl_info_str, 0, &name) == dnnl_success, let name else { return "" }
+        return String(cString: name)
+    }
+
     /// The memory descriptor the primitive uses for `what` (e.g. `dnnl_query_weights_md`).
     func memoryDescriptor(_ what: dnnl_query_t, index: Int32 = 0) -> dnnl_memory_desc_t {
         dnnl_primitive_desc_query_md(descriptor, what, index).pointee

@@ -18,16 +18,17 @@ struct ModelFactory {
         self.name = name
     }
 
-    /// The activation layout measured fastest for this network on oneDNN 2.6: blocked
-    /// nChw16c (with Winograd 3×3 kernels) for ResNets; NHWC for EfficientNet-Lite0, whose
-    /// 5×5 depthwise weight gradients have only a reference kernel in the blocked layout
-    /// (0.6 vs 2.7 img/s for a full training step).
-    var preferredLayout: TensorFormat { name == "efficientnet_lite0" ? .channelsLast : .blocked16 }
+    /// The activation layout measured fastest on oneDNN 2.6 for every network here: blocked
+    /// nChw16c (Winograd 3×3 kernels for ResNets; for EfficientNet-Lite0 faster batch norm
+    /// and 1×1 convolutions than NHWC, 37 vs 24 img/s for a full training step, once its
+    /// 5×5 depthwise weight gradients run in `DepthwiseWeightGradient` rather than
+    /// oneDNN's reference kernel).
+    static let preferredLayout = TensorFormat.blocked16
 
     /// A freshly initialised network for `numClasses` classes, with `layout` (default: the
     /// preferred one) as the engine-wide activation layout.
     func make(numClasses: Int, layout: TensorFormat? = nil) -> any Layer {
-        TensorFormat.activations = layout ?? preferredLayout
+        TensorFormat.activations = layout ?? Self.preferredLayout
         return switch name {
         case "resnet18": ResNet(.resnet18(numClasses: numClasses))
         case "resnet34": ResNet(.resnet34(numClasses: numClasses))

@@ -119,6 +119,40 @@ final class ConvolutionTests: XCTestCase {
         try checkAllLayouts(inChannels: 3, outChannels: 6, height: 4, width: 4, kernel: 3, stride: 1, padding: (1, 1, 1, 1), groups: 3)
     }
 
+    /// EfficientNet's 5×5 depthwise shapes, whose weight gradients oneDNN 2.6 leaves to
+    /// slow kernels and `DepthwiseWeightGradient` computes instead: 24 channels (a padded
+    /// second block in nChw16c; oneDNN's kernel in NHWC) and 32 (the Swift kernel in both).
+    func testFiveByFiveDepthwiseStrideOne() throws {
+        for channels in [24, 32] {
+            try checkAllLayouts(inChannels: channels, outChannels: channels, height: 9, width: 7, kernel: 5, stride: 1,
+                                padding: (2, 2, 2, 2), groups: channels)
+        }
+    }
+
+    func testFiveByFiveDepthwiseStrideTwoSamePadding() throws {
+        try checkAllLayouts(inChannels: 32, outChannels: 32, height: 8, width: 11, kernel: 5, stride: 2,
+                            padding: (1, 2, 2, 2), groups: 32)
+    }
+
+    /// The Swift kernel takes exactly the depthwise shapes oneDNN has no depthwise kernel
+    /// for: 5×5 in nChw16c, and not 3×3, which oneDNN's jit_dw handles.
+    func testDepthwiseWeightGradientKernelChoice() throws {
+        for (kernel, expectSwift) in [(5, true), (3, false)] {
+            let shape = ConvolutionShape(batch: 2, inChannels: 16, height: 6, width: 6, outChannels: 16, kernel: kernel,
+                                         stride: 1, padTop: kernel / 2, padLeft: kernel / 2, padBottom: kernel / 2,
+                                         padRight: kernel / 2, groups: 16)
+            let conv = try Convolution(shape, source: .blocked16, destination: .blocked16, training: true)
+            let profiler = Profiler()
+            Profiler.current = profiler
+            defer { Profiler.current = nil }
+            try conv.accumulateWeightGradient(input: Tensor(shape: shape.inputShape, format: .blocked16),
+                                              outputGradient: Tensor(shape: shape.outputShape, format: .blocked16),
+                                              into: Tensor(shape: shape.weightShape))
+            XCTAssertEqual(profiler.calls["convolution backward_weights (depthwise, Swift)"] != nil, expectSwift,
+                           "\(kernel)×\(kernel): \(profiler.calls)")
+        }
+    }
+
     func testTwoGroups() throws {
         try checkAllLayouts(inChannels: 4, outChannels: 6, height: 4, width: 4, kernel: 3, stride: 1, padding: (1, 1, 1, 1), groups: 2)
     }
