@@ -53,29 +53,67 @@ struct DepthwiseWeightGradient {
         let s = shape, k = s.kernel
         taps.initialize(repeating: SIMD16<Float>(), count: k * k)
         let pixel = format == .blocked16 ? 16 : s.inChannels
+        // Output columns that see all K input columns of a filter row (no padding).
+        let inner = (s.padLeft + s.stride - 1) / s.stride
+        let interior = min(inner, s.outWidth)..<max(min(inner, s.outWidth), min(s.outWidth, (s.width - k + s.padLeft) / s.stride + 1))
         for image in images {
             for outRow in 0..<s.outHeight {
                 let gradientRow = outputGradient + rowOffset(image, group, outRow, height: s.outHeight, width: s.outWidth)
                 for i in 0..<k {
                     let inRow = outRow * s.stride + i - s.padTop
                     guard inRow >= 0, inRow < s.height else { continue }
-                    let inputRow = input + rowOffset(image, group, inRow, height: s.height, width: s.width)
+                    let rows = (input: input + rowOffset(image, group, inRow, height: s.height, width: s.width) - s.padLeft * pixel,
+                                gradient: gradientRow)
+                    let blocked = k == 5 && !interior.isEmpty
+                    if blocked {
+                        for half in stride(from: 0, to: 16, by: 8) { fiveTaps(taps + i * k, half: half, rows, columns: interior, pixel: pixel) }
+                    }
                     for j in 0..<k {
                         // Output columns whose input column col·stride + j − padLeft is inside the image.
                         let first = (max(0, s.padLeft - j) + s.stride - 1) / s.stride
                         let end = min(s.outWidth, (s.width - 1 + s.padLeft - j) / s.stride + 1)
-                        var tap = taps[i * k + j]
-                        var column = first
-                        while column < end {
-                            let x = load(inputRow + (column * s.stride + j - s.padLeft) * pixel)
-                            tap += x * load(gradientRow + column * pixel)
-                            column += 1
+                        let tap = taps + i * k + j
+                        if blocked {
+                            oneTap(tap, j, rows, columns: first..<max(first, interior.lowerBound), pixel: pixel)
+                            oneTap(tap, j, rows, columns: min(end, interior.upperBound)..<end, pixel: pixel)
+                        } else {
+                            oneTap(tap, j, rows, columns: first..<max(first, end), pixel: pixel)
                         }
-                        taps[i * k + j] = tap
                     }
                 }
             }
         }
+    }
+
+    /// Adds column j of a filter row over `columns`: two loads per multiply-add.
+    private func oneTap(_ tap: UnsafeMutablePointer<SIMD16<Float>>, _ j: Int,
+                        _ rows: (input: UnsafePointer<Float>, gradient: UnsafePointer<Float>), columns: Range<Int>, pixel: Int) {
+        var sum = tap.pointee
+        for column in columns {
+            sum += load(rows.input + (column * shape.stride + j) * pixel) * load(rows.gradient + column * pixel)
+        }
+        tap.pointee = sum
+    }
+
+    /// Adds all five columns of a 5-wide filter row over `columns`, which must see no
+    /// padding, for 8 of the 16 channels: the output gradient is loaded once for five
+    /// multiply-adds, and the five sums stay in registers.
+    private func fiveTaps(_ row: UnsafeMutablePointer<SIMD16<Float>>, half: Int,
+                          _ rows: (input: UnsafePointer<Float>, gradient: UnsafePointer<Float>), columns: Range<Int>, pixel: Int) {
+        let sums = UnsafeMutableRawPointer(row) + half * 4
+        func tap(_ j: Int) -> SIMD8<Float> { sums.loadUnaligned(fromByteOffset: j * 64, as: SIMD8<Float>.self) }
+        var (t0, t1, t2, t3, t4) = (tap(0), tap(1), tap(2), tap(3), tap(4))
+        for column in columns {
+            let d = load8(rows.gradient + column * pixel + half)
+            let x = rows.input + column * shape.stride * pixel + half
+            t0 += load8(x) * d
+            t1 += load8(x + pixel) * d
+            t2 += load8(x + 2 * pixel) * d
+            t3 += load8(x + 3 * pixel) * d
+            t4 += load8(x + 4 * pixel) * d
+        }
+        func store(_ j: Int, _ t: SIMD8<Float>) { sums.storeBytes(of: t, toByteOffset: j * 64, as: SIMD8<Float>.self) }
+        store(0, t0); store(1, t1); store(2, t2); store(3, t3); store(4, t4)
     }
 
     /// Where row `row` of channel group `group` of image `image` starts, in floats.
@@ -87,5 +125,9 @@ struct DepthwiseWeightGradient {
 
     private func load(_ pointer: UnsafePointer<Float>) -> SIMD16<Float> {
         UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<Float>.self)
+    }
+
+    private func load8(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
     }
 }
