@@ -1,12 +1,55 @@
 """PyTorch reference for `confit bench`: the same measurements (eval, and one training
 step at each hierarchical stage: fc, bn, full) on the same machine, printed as JSON.
 
-    python3 benchmarks/pytorch_reference.py --model resnet18 --batch 32 --image-size 224
+    python3 benchmarks/pytorch_reference.py --model resnet18 --batch 32 --image-size 224 [--channels-last]
 
-Needs torch and torchvision (never needed by the project itself).
+Needs torch, and torchvision for the ResNets (never needed by the project itself).
+torchvision has no EfficientNet-Lite0, so it is defined below as `confit` builds it (TF
+'SAME' padding, ReLU6, BN eps 1e-3); padding is done by F.pad, as timm does.
 """
-import argparse, json, statistics, time
-import torch, torch.nn as nn, torch.nn.functional as F, torchvision
+import argparse, json, math, statistics, time
+import torch, torch.nn as nn, torch.nn.functional as F
+
+
+class SameConv(nn.Conv2d):
+    def forward(self, x):
+        (h, w), k, s = x.shape[-2:], self.kernel_size[0], self.stride[0]
+        ph, pw = (max((math.ceil(n / s) - 1) * s + k - n, 0) for n in (h, w))
+        return F.conv2d(F.pad(x, [pw // 2, pw - pw // 2, ph // 2, ph - ph // 2]), self.weight, None, s, 0, 1, self.groups)
+
+
+def conv_bn(cin, cout, k=1, stride=1, groups=1, relu6=True):
+    layers = [SameConv(cin, cout, k, stride, groups=groups, bias=False), nn.BatchNorm2d(cout, eps=1e-3)]
+    return nn.Sequential(*layers, *([nn.ReLU6()] if relu6 else []))
+
+
+class MBConv(nn.Module):
+    def __init__(self, cin, cout, expand, k, stride):
+        super().__init__()
+        mid = cin * expand
+        self.body = nn.Sequential(*([conv_bn(cin, mid)] if expand != 1 else []), conv_bn(mid, mid, k, stride, mid),
+                                  conv_bn(mid, cout, relu6=False))
+        self.skip = stride == 1 and cin == cout
+
+    def forward(self, x):
+        return self.body(x) + x if self.skip else self.body(x)
+
+
+class EfficientNetLite0(nn.Module):
+    # (expand, kernel, stride, in, out, repeats)
+    STAGES = [(1, 3, 1, 32, 16, 1), (6, 3, 2, 16, 24, 2), (6, 5, 2, 24, 40, 2), (6, 3, 2, 40, 80, 3),
+              (6, 5, 1, 80, 112, 3), (6, 5, 2, 112, 192, 4), (6, 3, 1, 192, 320, 1)]
+
+    def __init__(self, num_classes=1000):
+        super().__init__()
+        blocks = [MBConv(cin if i == 0 else cout, cout, e, k, s if i == 0 else 1)
+                  for e, k, s, cin, cout, r in self.STAGES for i in range(r)]
+        self.features = nn.Sequential(conv_bn(3, 32, 3, 2), *blocks, conv_bn(320, 1280))
+        self.fc = nn.Linear(1280, num_classes)
+
+    def forward(self, x):
+        return self.fc(self.features(x).mean((2, 3)))
+
 
 p = argparse.ArgumentParser()
 p.add_argument("--model", default="resnet18")
@@ -16,11 +59,18 @@ p.add_argument("--steps", type=int, default=5)
 p.add_argument("--warmup", type=int, default=2)
 p.add_argument("--threads", type=int, default=None)
 p.add_argument("--task-classes", type=int, default=10)
+p.add_argument("--channels-last", action="store_true", help="NHWC tensors (PyTorch's faster CPU layout)")
 a = p.parse_args()
 if a.threads: torch.set_num_threads(a.threads)
 
-m = getattr(torchvision.models, a.model)(num_classes=1000)
+if a.model == "efficientnet_lite0":
+    m = EfficientNetLite0()
+else:
+    import torchvision
+    m = getattr(torchvision.models, a.model)(num_classes=1000)
 x = torch.randn(a.batch, 3, a.image_size, a.image_size)
+if a.channels_last:
+    m, x = m.to(memory_format=torch.channels_last), x.contiguous(memory_format=torch.channels_last)
 classes = torch.arange(a.task_classes)
 y = torch.arange(a.batch) % a.task_classes
 
@@ -44,7 +94,7 @@ def stage(name):
     return step
 
 out = {"model": a.model, "batch": a.batch, "image_size": a.image_size, "threads": torch.get_num_threads(),
-       "torch": torch.__version__}
+       "torch": torch.__version__, "channels_last": a.channels_last}
 m.eval()
 with torch.no_grad():
     out["eval_img_s"] = median_rate(lambda: m(x))

@@ -54,6 +54,25 @@ final class ChannelMeansTests: XCTestCase {
         }
     }
 
+    /// 20 channels span two nChw16c blocks, the second padded. x = c + 12·h² + w + n on
+    /// [2, 20, 4, 4]: rows as above, columns
+    /// average 1.5, even columns {0, 2} 1, odd {1, 3} 2; n adds 0.5.
+    func testReductionOverSeveralChannelBlocks() throws {
+        let shape = [2, 20, 4, 4]
+        var values: [Float] = []
+        for n in 0..<2 { for c in 0..<20 { for h in 0..<4 { for w in 0..<4 { values.append(Float(c + 12 * h * h + w + n)) } } } }
+        let plain = try Tensor(shape: shape, values: values)
+        let channels = (0..<20).map(Float.init)
+        let phases: [[Float]] = [25.5, 26.5, 61.5, 62.5].map { base in channels.map { $0 + base } }
+        for format in [TensorFormat.plain, .channelsLast, .blocked16] {
+            let x = Tensor(shape: shape, format: format)
+            try x.copy(from: plain)
+            XCTAssertEqual(try ChannelMeanReduction(shape: shape, format: format, byParity: false)(x), [channels.map { $0 + 44 }],
+                           "\(format)")
+            XCTAssertEqual(try ChannelMeanReduction(shape: shape, format: format, byParity: true)(x), phases, "\(format) phases")
+        }
+    }
+
     func testReductionRefusesAnotherShapeOrLayout() throws {
         let reduction = try ChannelMeanReduction(shape: [1, 2, 2, 2], format: .channelsLast, byParity: true)
         assertShapeMismatch { _ = try reduction(Tensor(shape: [1, 2, 2, 4], format: .channelsLast)) }
