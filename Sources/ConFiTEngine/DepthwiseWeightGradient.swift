@@ -7,9 +7,23 @@
 /// (0.1 GFLOP/s). Both layouts keep 16 channels contiguous at every pixel, so this kernel
 /// works on 16 channels at once: each filter tap is a lane-wise dot product of input rows
 /// with output-gradient rows, summed over the batch.
-struct DepthwiseWeightGradient {
+final class DepthwiseWeightGradient {
     let shape: ConvolutionShape
     let format: TensorFormat
+    /// Work items are (channel group, share of the batch), so that both threads have work
+    /// even with few groups; each item sums into its own K×K row of `partial`, allocated
+    /// once and reduced serially.
+    private let shares: Int, items: Int
+    private let partial: UnsafeMutablePointer<SIMD16<Float>>
+
+    init(shape: ConvolutionShape, format: TensorFormat) {
+        (self.shape, self.format) = (shape, format)
+        shares = min(shape.batch, 4)
+        items = (shape.inChannels + 15) / 16 * shares
+        partial = .allocate(capacity: items * shape.kernel * shape.kernel)
+    }
+
+    deinit { partial.deallocate() }
 
     /// Whether this kernel handles `shape` with activations in `format`: depthwise, and
     /// complete contiguous 16-channel groups (NHWC needs a multiple of 16 channels).
@@ -22,11 +36,6 @@ struct DepthwiseWeightGradient {
     func accumulate(input: Tensor, outputGradient: Tensor, into gradient: Tensor) {
         let channels = shape.inChannels, taps = shape.kernel * shape.kernel
         let groups = (channels + 15) / 16
-        // Work items are (channel group, share of the batch), so that both threads have
-        // work even with few groups; each item sums into its own row of `partial`.
-        let shares = min(shape.batch, 4), items = groups * shares
-        let partial = UnsafeMutablePointer<SIMD16<Float>>.allocate(capacity: items * taps)
-        defer { partial.deallocate() }
         ThreadTeam.run { thread, threads in
             for item in stride(from: thread, to: items, by: threads) {
                 let (group, share) = item.quotientAndRemainder(dividingBy: shares)
