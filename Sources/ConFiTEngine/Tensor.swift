@@ -84,7 +84,6 @@ public final class Tensor {
         return Tensor(descriptor: memoryDescriptor(newShape, format: .plain), shape: newShape, format: .plain, viewing: self)
     }
 
-    /// Number of logical elements.
     /// The same bytes read as `newShape` in `newFormat`; the caller vouches that this
     /// means something (e.g. NHWC with even H and W as NDHWC with the row parity split
     /// off). The view keeps this tensor alive.
@@ -96,6 +95,7 @@ public final class Tensor {
         return Tensor(descriptor: md, shape: newShape, format: newFormat, viewing: self)
     }
 
+    /// Number of logical elements.
     public var count: Int { shape.reduce(1, *) }
 
     /// Sets every element (padding included) to zero.
