@@ -4,15 +4,20 @@ extension Tensor {
     /// With `byParity`, four means per channel instead, one per parity phase of the
     /// spatial grid, ordered (even row, even col), (even, odd), (odd, even), (odd, odd):
     /// what a stride-2 convolution sees of its input (ConFiT's pre-convolution tracker).
-    /// Each (n, h) row is summed in Float and rows are added in Double.
+    /// Each (n, h) row is summed in Float and rows are added in Double; the images are
+    /// split over oneDNN's OpenMP threads, each with its own sums, added at the end.
     public func channelMeans(byParity: Bool) throws -> [[Double]] {
         guard shape.count == 4 else {
             throw EngineError.invalidArgument(operation: "channelMeans", reason: "needs [N, C, H, W], got \(shape)")
         }
         let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
-        let phases = byParity ? 4 : 1
-        var sums = [Double](repeating: 0, count: phases * c)
-        var row = [Float](repeating: 0, count: phases * c)
+        let phases = byParity ? 4 : 1, width = phases * c
+        let threads = Engine.shared.threads
+        // Per thread: `width` Double sums, then `width` Float row sums.
+        let sums = UnsafeMutableBufferPointer<Double>.allocate(capacity: threads * width)
+        let rows = UnsafeMutableBufferPointer<Float>.allocate(capacity: threads * width)
+        defer { sums.deallocate(); rows.deallocate() }
+        sums.initialize(repeating: 0)
         // Channels per contiguous group, and the distance between neighbouring channels.
         let (channelStride, blockChannels): (Int, Int) = switch format {
         case .channelsLast: (1, c)
@@ -20,10 +25,12 @@ extension Tensor {
         default: (h * w, c)
         }
         let blocks = (c + blockChannels - 1) / blockChannels
-        for image in 0..<n {
-            for y in 0..<h {
-                row.withUnsafeMutableBufferPointer { acc in
-                    acc.update(repeating: 0)
+        ThreadTeam.run { thread, team in
+            guard thread < threads else { return }
+            let (total, acc) = (sums.baseAddress! + thread * width, rows.baseAddress! + thread * width)
+            for image in stride(from: thread, to: n, by: min(team, threads)) {
+                for y in 0..<h {
+                    acc.update(repeating: 0, count: width)
                     for block in 0..<blocks {
                         let first = block * blockChannels, count = min(blockChannels, c - first)
                         for x in 0..<w {
@@ -34,12 +41,12 @@ extension Tensor {
                             default: ((image * c + first) * h + y) * w + x
                             }
                             // Raw pointers: no bounds checks, so the contiguous case vectorizes.
-                            let (sum, source) = (acc.baseAddress! + target, pointer + base)
+                            let (sum, source) = (acc + target, pointer + base)
                             for k in 0..<count { sum[k] += source[k * channelStride] }
                         }
                     }
+                    for i in 0..<width { total[i] += Double(acc[i]) }
                 }
-                for i in row.indices { sums[i] += Double(row[i]) }
             }
         }
         return (0..<phases).map { phase in
@@ -48,7 +55,9 @@ extension Tensor {
             // A phase with no positions (a 1-pixel-wide input) has mean 0, not 0/0: it is
             // never read back, but a NaN would poison every later running-mean update.
             let count = Double(max(1, n * rows * cols))
-            return (0..<c).map { sums[phase * c + $0] / count }
+            return (0..<c).map { channel in
+                (0..<threads).reduce(0.0) { $0 + sums[$1 * width + phase * c + channel] } / count
+            }
         }
     }
 
