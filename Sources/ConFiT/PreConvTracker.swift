@@ -49,8 +49,12 @@ public final class PreConvTracker {
         let (c, h, w) = (inputShape[1], inputShape[2], inputShape[3])
         var shape = convolution.geometry(for: inputShape)
         shape.batch = 1
+        // In the network's activation layout rather than plain NCHW: oneDNN 2.6's plain-layout
+        // kernels for these batch-1 (depthwise, asymmetrically padded) shapes are its
+        // im2col/reference paths, and a heap corruption showed up only when recovery ran.
+        let format = TensorFormat.activations
         if recovery?.shape != shape {
-            recovery = (shape, try Convolution(shape, source: .plain, destination: .plain, training: false))
+            recovery = (shape, try Convolution(shape, source: format, destination: format, training: false))
         }
         guard let kernel = recovery?.kernel else { return [] }
         try kernel.loadWeights(convolution.weight.value)
@@ -63,12 +67,15 @@ public final class PreConvTracker {
                 }
             }
         }
-        let output = Tensor(shape: shape.outputShape)
-        try kernel.forward(constant, into: output)
+        let input = Tensor(shape: constant.shape, format: format)
+        try input.copy(from: constant)
+        let output = Tensor(shape: shape.outputShape, format: format)
+        try kernel.forward(input, into: output)
+        let values = try output.toArray()
         let area = shape.outHeight * shape.outWidth
         return (0..<shape.outChannels).map { o in
             var sum = 0.0
-            for i in 0..<area { sum += Double(output.pointer[o * area + i]) }
+            for i in 0..<area { sum += Double(values[o * area + i]) }
             return Float(sum / Double(area))
         }
     }
