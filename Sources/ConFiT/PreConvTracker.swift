@@ -49,9 +49,9 @@ public final class PreConvTracker {
         let (c, h, w) = (inputShape[1], inputShape[2], inputShape[3])
         var shape = convolution.geometry(for: inputShape)
         shape.batch = 1
-        // In the network's activation layout rather than plain NCHW: oneDNN 2.6's plain-layout
-        // kernels for these batch-1 (depthwise, asymmetrically padded) shapes are its
-        // im2col/reference paths, and a heap corruption showed up only when recovery ran.
+        // In the network's activation layout, not plain NCHW: with plain tensors, oneDNN
+        // 2.6's kernels for these batch-1 shapes overwrote heap memory (glibc's checking
+        // allocator aborted a short EfficientNet-Lite0 confit run; none without recovery).
         let format = TensorFormat.activations
         if recovery?.shape != shape {
             recovery = (shape, try Convolution(shape, source: format, destination: format, training: false))
