@@ -49,12 +49,8 @@ public final class PreConvTracker {
         let (c, h, w) = (inputShape[1], inputShape[2], inputShape[3])
         var shape = convolution.geometry(for: inputShape)
         shape.batch = 1
-        // In the network's activation layout, not plain NCHW: with plain tensors, oneDNN
-        // 2.6's kernels for these batch-1 shapes overwrote heap memory (glibc's checking
-        // allocator aborted a short EfficientNet-Lite0 confit run; none without recovery).
-        let format = TensorFormat.activations
         if recovery?.shape != shape {
-            recovery = (shape, try Convolution(shape, source: format, destination: format, training: false))
+            recovery = (shape, try Convolution(shape, source: .plain, destination: .plain, training: false))
         }
         guard let kernel = recovery?.kernel else { return [] }
         try kernel.loadWeights(convolution.weight.value)
@@ -67,15 +63,12 @@ public final class PreConvTracker {
                 }
             }
         }
-        let input = Tensor(shape: constant.shape, format: format)
-        try input.copy(from: constant)
-        let output = Tensor(shape: shape.outputShape, format: format)
-        try kernel.forward(input, into: output)
-        let values = try output.toArray()
+        let output = Tensor(shape: shape.outputShape)
+        try kernel.forward(constant, into: output)
         let area = shape.outHeight * shape.outWidth
         return (0..<shape.outChannels).map { o in
             var sum = 0.0
-            for i in 0..<area { sum += Double(values[o * area + i]) }
+            for i in 0..<area { sum += Double(output.pointer[o * area + i]) }
             return Float(sum / Double(area))
         }
     }
