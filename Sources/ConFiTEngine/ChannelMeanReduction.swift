@@ -20,7 +20,7 @@ public final class ChannelMeanReduction {
     public let format: TensorFormat
     public let byParity: Bool
     private let pooling: (primitive: Primitive, pooled: Tensor, viewShape: [Int])?
-    /// Floats between consecutive images in the pooled output (blocked layouts pad C).
+    /// Floats between consecutive images in the globally pooled output (blocked layouts pad C).
     private let pooledStride: Int
     /// Channels per group of the parity view (see above).
     private let lanes: Int
@@ -38,13 +38,13 @@ public final class ChannelMeanReduction {
         case .blocked16: 16
         default: 1
         }
-        let groups = n * ((c + lanes - 1) / lanes)
+        let groups = (c + lanes - 1) / lanes
         let pooledShape: [Int], kernel: [Int64], viewShape: [Int], viewFormat: TensorFormat
         if !byParity {
             (pooledShape, kernel, viewShape, viewFormat) = ([n, c, 1, 1], [Int64(h), Int64(w)], shape, format)
         } else if h % 2 == 0, w % 2 == 0 {
-            (pooledShape, kernel, viewShape, viewFormat) = ([groups, 2 * lanes, 1, 2, 1], [Int64(h / 2), 1, Int64(w / 2)],
-                                                            [groups, 2 * lanes, h / 2, 2, w / 2], .channelsLast)
+            (pooledShape, kernel, viewShape, viewFormat) = ([n * groups, 2 * lanes, 1, 2, 1], [Int64(h / 2), 1, Int64(w / 2)],
+                                                            [n * groups, 2 * lanes, h / 2, 2, w / 2], .channelsLast)
         } else {
             (pooling, pooledStride) = (nil, 0)
             return
