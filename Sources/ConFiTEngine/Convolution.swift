@@ -24,10 +24,7 @@ public final class Convolution {
     /// Counts `loadWeights` calls, so that backward-data reorders the weights into its own
     /// layout once per change rather than every step (frozen convolutions: never again).
     private var weightsGeneration = 0, backwardDataGeneration = -1
-    private var backwardWeights: (primitive: Primitive, gradient: Tensor, accumulate: Reorder)?
-    /// Used instead of `backwardWeights` for depthwise shapes that oneDNN 2.6 has no
-    /// depthwise weight-gradient kernel for.
-    private var depthwiseWeightGradient: DepthwiseWeightGradient?
+    private var weightGradient: WeightGradientKernel?
     /// GOIHW views of the OIHW weights and weight gradient of a grouped convolution.
     private var groupedViews: [(plain: Tensor, view: Tensor)] = []
 
@@ -104,14 +101,14 @@ public final class Convolution {
         try expect(input, shape.inputShape, "\(shape) input", format: sourceFormat)
         try expect(outputGradient, shape.outputShape, "\(shape) output gradient", format: destinationFormat)
         try expect(weightGradient, shape.weightShape, "\(shape) weight gradient", format: .plain)
-        if backwardWeights == nil, depthwiseWeightGradient == nil { try buildWeightGradient() }
-        if let depthwise = depthwiseWeightGradient {
-            Profiler.measure("convolution backward_weights (depthwise, Swift)") {
-                depthwise.accumulate(input: input, outputGradient: outputGradient, into: weightGradient)
-            }
-        } else if let (primitive, gradient, accumulate) = backwardWeights {
+        switch try weightGradientKernel() {
+        case let .oneDNN(primitive, gradient, accumulate):
             try primitive.execute([(DNNL_ARG_SRC, input), (DNNL_ARG_DIFF_DST, outputGradient), (DNNL_ARG_DIFF_WEIGHTS, gradient)])
             try accumulate.run(gradient, try engineView(of: weightGradient))
+        case let .depthwise(kernel):
+            Profiler.measure("convolution backward_weights (depthwise, Swift)") {
+                kernel.accumulate(input: input, outputGradient: outputGradient, into: weightGradient)
+            }
         }
     }
 
@@ -143,10 +140,16 @@ public final class Convolution {
         return built
     }
 
-    /// Weight gradients come from oneDNN's primitive, written into its own layout and then
-    /// added into OIHW; or, for depthwise shapes where oneDNN 2.6 has no depthwise kernel,
-    /// from `DepthwiseWeightGradient`.
-    private func buildWeightGradient() throws {
+    /// How weight gradients are computed: by oneDNN's primitive, written into its own
+    /// layout and then added into OIHW; or, for depthwise shapes where oneDNN 2.6 has no
+    /// depthwise kernel, by `DepthwiseWeightGradient`.
+    private enum WeightGradientKernel {
+        case oneDNN(Primitive, gradient: Tensor, accumulate: Reorder)
+        case depthwise(DepthwiseWeightGradient)
+    }
+
+    private func weightGradientKernel() throws -> WeightGradientKernel {
+        if let built = weightGradient { return built }
         try requireTraining("backward weights")
         var desc = dnnl_convolution_desc_t()
         var src = memoryDescriptor(shape.inputShape, format: sourceFormat)
@@ -157,13 +160,16 @@ public final class Convolution {
                 &desc, algorithm, &src, &diffWeights, nil, &diffDst, strides, padL, padR), "\(shape) backward weights")
         }
         let primitive = try Primitive("\(shape) backward weights", desc, hint: forwardPrimitive)
+        let built: WeightGradientKernel
         if DepthwiseWeightGradient.handles(shape, format: sourceFormat), sourceFormat == destinationFormat,
            !primitive.implementation.hasPrefix("jit_dw") {
-            depthwiseWeightGradient = DepthwiseWeightGradient(shape: shape, format: sourceFormat)
+            built = .depthwise(DepthwiseWeightGradient(shape: shape, format: sourceFormat))
         } else {
             let md = primitive.memoryDescriptor(dnnl_query_diff_weights_md)
-            backwardWeights = (primitive, Tensor(descriptor: md), try Reorder(from: md, to: plainWeights, accumulate: true))
+            built = .oneDNN(primitive, gradient: Tensor(descriptor: md), accumulate: try Reorder(from: md, to: plainWeights, accumulate: true))
         }
+        weightGradient = built
+        return built
     }
 
     private func requireTraining(_ what: String) throws {

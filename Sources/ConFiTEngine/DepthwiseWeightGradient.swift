@@ -65,6 +65,7 @@ final class DepthwiseWeightGradient {
         // Output columns that see all K input columns of a filter row (no padding).
         let inner = (s.padLeft + s.stride - 1) / s.stride
         let interior = min(inner, s.outWidth)..<max(min(inner, s.outWidth), min(s.outWidth, (s.width - k + s.padLeft) / s.stride + 1))
+        let blocked = k == 5 && !interior.isEmpty
         for image in images {
             for outRow in 0..<s.outHeight {
                 let gradientRow = outputGradient + rowOffset(image, group, outRow, height: s.outHeight, width: s.outWidth)
@@ -73,7 +74,6 @@ final class DepthwiseWeightGradient {
                     guard inRow >= 0, inRow < s.height else { continue }
                     let rows = (input: input + rowOffset(image, group, inRow, height: s.height, width: s.width) - s.padLeft * pixel,
                                 gradient: gradientRow)
-                    let blocked = k == 5 && !interior.isEmpty
                     if blocked {
                         for half in stride(from: 0, to: 16, by: 8) { fiveTaps(taps + i * k, half: half, rows, columns: interior, pixel: pixel) }
                     }

@@ -85,8 +85,8 @@ public final class Tensor {
     }
 
     /// The same bytes read as `newShape` in `newFormat`; the caller vouches that this
-    /// means something (e.g. NHWC with even H and W as NDHWC with the row parity split
-    /// off). The view keeps this tensor alive.
+    /// means something (e.g. an even-sized image's channel groups as NDHWC with the row
+    /// parity split off, `ChannelMeanReduction`). The view keeps this tensor alive.
     func reinterpreted(as newShape: [Int], format newFormat: TensorFormat) throws -> Tensor {
         let md = memoryDescriptor(newShape, format: newFormat)
         guard dnnl_memory_desc_get_size([md]) == dnnl_memory_desc_get_size([descriptor]) else {

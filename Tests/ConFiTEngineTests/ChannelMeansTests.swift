@@ -29,7 +29,7 @@ final class ChannelMeansTests: XCTestCase {
 
     /// ChannelMeanReduction (oneDNN pooling, or the loop where pooling cannot express the
     /// phases) in every layout, on an odd height (the loop for phases) and an even one
-    /// (pooling for NHWC phases). x = 100·c + 12·h² + w + n as above; with H = 4 the rows
+    /// (pooling for phases, through each layout's 5-D view). x = 100·c + 12·h² + w + n as above; with H = 4 the rows
     /// average 12·mean(0, 1, 4, 9) = 42, even rows {0, 2} 24, odd rows {1, 3} 60.
     func testReductionMatchesHandComputedMeans() throws {
         let expected: [Int: (all: [Float], phases: [[Float]])] = [
@@ -70,6 +70,22 @@ final class ChannelMeansTests: XCTestCase {
             XCTAssertEqual(try ChannelMeanReduction(shape: shape, format: format, byParity: false)(x), [channels.map { $0 + 44 }],
                            "\(format)")
             XCTAssertEqual(try ChannelMeanReduction(shape: shape, format: format, byParity: true)(x), phases, "\(format) phases")
+        }
+    }
+
+    /// Even sizes take oneDNN's pooling in every layout (one call, no Swift loop); the
+    /// phases of an odd size cannot be pooled, so they take the loop.
+    func testParityMeansArePooledForEvenSizes() throws {
+        for (height, pooled) in [(4, true), (3, false)] {
+            for format in [TensorFormat.plain, .channelsLast, .blocked16] {
+                let shape = [2, 20, height, 4]
+                let reduction = try ChannelMeanReduction(shape: shape, format: format, byParity: true)
+                let profiler = Profiler()
+                Profiler.current = profiler
+                defer { Profiler.current = nil }
+                _ = try reduction(Tensor(shape: shape, format: format))
+                XCTAssertEqual(profiler.calls["pooling forward_inference"] == 1, pooled, "H \(height) \(format): \(profiler.calls)")
+            }
         }
     }
 
