@@ -1,12 +1,15 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// Layering (DESIGN.md §3): each module depends only on those listed before it.
+// Layering (DESIGN.md §3): each module depends only on those listed before it, and
+// declares every module it imports.
 let package = Package(
     name: "ConFiT",
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "confit", targets: ["confit"]),
+        .library(name: "ConFiT", targets: ["ConFiT"]),
+        .library(name: "ConFiTReport", targets: ["ConFiTReport"]),
         .library(name: "ConFiTNN", targets: ["ConFiTNN"]),
     ],
     dependencies: [
@@ -22,25 +25,33 @@ let package = Package(
             dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "ConFiTNN", dependencies: ["ConFiTEngine", "ConFiTIO"]),
         .target(
-            name: "ConFiTData", dependencies: ["CImageIO", "ConFiTIO"],
+            name: "ConFiTData", dependencies: ["CImageIO", "ConFiTIO", "ConFiTNN"],
             resources: [.copy("Resources")]),
-        .target(name: "ConFiT", dependencies: ["ConFiTNN", "ConFiTData", "ConFiTIO"]),
+        .target(name: "ConFiT", dependencies: ["ConFiTEngine", "ConFiTIO", "ConFiTNN", "ConFiTData"]),
+        .target(name: "ConFiTReport", dependencies: ["ConFiT"]),
         .executableTarget(
             name: "confit",
             dependencies: [
-                "ConFiT",
-                "ConFiTNN",
-                "ConFiTData",
-                "ConFiTIO",
+                "ConFiT", "ConFiTReport", "ConFiTNN", "ConFiTData", "ConFiTIO", "ConFiTEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .testTarget(name: "ConFiTTests", dependencies: ["ConFiT"]),
-        .testTarget(name: "ConFiTEngineTests", dependencies: ["ConFiTEngine"]),
-        .testTarget(name: "ConFiTIOTests", dependencies: ["ConFiTIO"], resources: [.copy("Resources")]),
+        .executableTarget(name: "TwoTaskExample", dependencies: ["ConFiT"], path: "Examples/TwoTaskExample"),
+        .target(
+            name: "ConFiTTestSupport", dependencies: ["ConFiTEngine", "ConFiTIO", "ConFiTNN"],
+            path: "Tests/ConFiTTestSupport"),
+        .testTarget(name: "ConFiTEngineTests", dependencies: ["ConFiTEngine", "ConFiTTestSupport"]),
+        .testTarget(name: "ConFiTIOTests", dependencies: ["ConFiTIO", "ConFiTTestSupport"], resources: [.copy("Resources")]),
         .testTarget(
-            name: "ConFiTNNTests", dependencies: ["ConFiTNN", "ConFiTData"], resources: [.copy("Resources")]),
+            name: "ConFiTNNTests", dependencies: ["ConFiTNN", "ConFiTEngine", "ConFiTIO", "ConFiTData", "ConFiTTestSupport"],
+            resources: [.copy("Resources")]),
         .testTarget(
-            name: "ConFiTDataTests", dependencies: ["ConFiTData"], resources: [.copy("Resources")]),
-        .testTarget(name: "ConFiTCommandTests", dependencies: ["confit"]),
+            name: "ConFiTDataTests", dependencies: ["ConFiTData", "ConFiTNN", "ConFiTIO", "ConFiTTestSupport"],
+            resources: [.copy("Resources")]),
+        .testTarget(
+            name: "ConFiTTests",
+            dependencies: ["ConFiT", "ConFiTData", "ConFiTNN", "ConFiTIO", "ConFiTEngine", "ConFiTTestSupport"],
+            resources: [.copy("Resources")]),
+        .testTarget(name: "ConFiTReportTests", dependencies: ["ConFiTReport", "ConFiT", "ConFiTTestSupport"]),
+        .testTarget(name: "ConFiTCommandTests", dependencies: ["confit", "TwoTaskExample", "ConFiTTestSupport"]),
     ]
 )

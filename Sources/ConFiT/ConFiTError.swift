@@ -6,6 +6,9 @@ public enum ConFiTError: Error, CustomStringConvertible, Equatable {
     case nonFiniteLoss(task: Int, epoch: Int, batch: Int, loss: Float)
     case unknownMethod(String)
     case invalidConfiguration(String)
+    /// A weights file without the classifier `model` needs: most likely weights of another
+    /// network, so the error says which one its key names suggest.
+    case weightsMismatch(path: String, model: String, classifierKey: String, recognised: String)
     case interrupted(TrainingPosition)
 
     public var description: String {
@@ -18,6 +21,9 @@ public enum ConFiTError: Error, CustomStringConvertible, Equatable {
         case .unknownMethod(let name):
             "unknown method '\(name)': choose one of \(ContinualMethod.all.map(\.name).joined(separator: ", "))"
         case .invalidConfiguration(let reason): reason
+        case let .weightsMismatch(path, model, classifierKey, recognised):
+            "\(path) has no 2-D classifier weight '\(classifierKey)', so it does not hold \(model) weights "
+                + "(its key names look like: \(recognised))"
         case .interrupted(let position): "stopped at \(position) on request; the checkpoint holds everything up to there"
         }
     }

@@ -31,6 +31,11 @@ public struct ContinualMethod: Sendable, Hashable, Codable {
     public static let linear = ContinualMethod(name: "linear", schedule: .classifierOnly, usesTaskBanks: false,
                                                recoversRunningMeans: false, backboneInEvalMode: true)
 
+    /// Whether task i's BN running means are recovered when it is evaluated after training
+    /// task t: for every task but the one the current weights were last trained on, if the
+    /// method recovers at all.
+    public func recovers(task i: Int, after t: Int) -> Bool { recoversRunningMeans && i != t }
+
     public static let all = [confit, confitNoXconv, confitNoHier, taskBN, finetune, linear]
 
     public static func named(_ name: String) throws -> ContinualMethod {

@@ -8,13 +8,6 @@ import Foundation
 /// exactly as DESIGN §2 describes. What differs between ConFiT and the baselines is read
 /// off the `ContinualMethod`'s switches, never its name.
 public final class ContinualTrainer {
-    /// One finished epoch.
-    public struct EpochReport: Sendable {
-        public var task: Int, epoch: Int
-        public var stage: TrainableSelection
-        public var meanLoss: Double, imagesPerSecond: Double, seconds: Double
-    }
-
     /// One finished task: a(t, 0…t), the bank size and the time taken.
     public struct TaskReport: Sendable {
         public var task: Int
@@ -28,9 +21,11 @@ public final class ContinualTrainer {
     public let scenario: Scenario
     public let configuration: TrainingConfiguration
     public let normalization: Normalization
+    /// Puts the network into each task's state for evaluation (and prediction).
+    public let evaluator: TaskEvaluator
     /// Every conv → BN pair with the tracker on the conv's input; none for methods that
     /// keep no task banks (fine-tuning, linear probing), which then pay nothing for tracking.
-    public let pairs: [ConvolutionNormPair]
+    public var pairs: [ConvolutionNormPair] { evaluator.pairs }
     public private(set) var banks: [TaskBank] = []
     /// Images left out so far because they could not be decoded (`skipUnreadable`).
     public private(set) var skippedImages = 0
@@ -40,12 +35,10 @@ public final class ContinualTrainer {
     private var pendingVelocity: [(String, HostTensor)]?
     /// The stopped epoch's totals from the checkpoint `restore(from:)` read.
     private var pendingProgress: EpochProgress?
-    /// Input and logit-gradient buffers, allocated once per batch shape.
-    private var inputs: [[Int]: Tensor] = [:], gradients: [[Int]: Tensor] = [:]
 
     public init(network: any Layer, method: ContinualMethod, scenario: Scenario, configuration: TrainingConfiguration,
                 normalization: Normalization) throws {
-        guard let classifier = network.namedLayers().map(\.1).last(where: { $0 is Linear }) as? Linear else {
+        guard let classifier = network.classifier?.layer else {
             throw ConFiTError.invalidConfiguration("the network has no Linear classifier")
         }
         guard let top = scenario.tasks.flatMap(\.classes).max(), top < classifier.outFeatures else {
@@ -57,7 +50,7 @@ public final class ContinualTrainer {
         (self.network, self.method, self.scenario, self.configuration) = (network, method, scenario, configuration)
         self.normalization = normalization
         self.classifier = classifier
-        pairs = method.usesTaskBanks ? try ConvolutionNormPair.pairs(in: network) : []
+        evaluator = TaskEvaluator(network: network, pairs: method.usesTaskBanks ? try ConvolutionNormPair.pairs(in: network) : [])
         cache = ImageCache(budgetBytes: configuration.cacheBytes)
     }
 
@@ -66,7 +59,7 @@ public final class ContinualTrainer {
     public struct Observer {
         /// After every training batch: position, batches in the epoch, and that batch's loss.
         public var batchFinished: (_ position: TrainingPosition, _ batches: Int, _ loss: Float) -> Void = { _, _, _ in }
-        public var epochFinished: (EpochReport) throws -> Void = { _ in }
+        public var epochFinished: (EpochRecord) throws -> Void = { _ in }
         public var taskFinished: (TaskReport) throws -> Void = { _ in }
         public var checkpoint: (TrainingCheckpoint) throws -> Void = { _ in }
         public init() {}
@@ -75,11 +68,14 @@ public final class ContinualTrainer {
     /// Set from any thread (a SIGINT handler) to stop after the current batch.
     public let stop = StopRequest()
 
+    /// The tasks a run trains: the scenario's, or its first `taskLimit`.
+    public var tasks: ArraySlice<Scenario.Task> { scenario.tasks.prefix(configuration.taskLimit ?? scenario.tasks.count) }
+
     /// Runs the tasks in order from `position` (a new run starts at `.start`; a resumed one
     /// where its checkpoint says, after `restore(from:)`). Throws `ConFiTError.interrupted`
     /// after checkpointing when `stop` was requested.
     public func run(from position: TrainingPosition = .start, _ observer: Observer) throws {
-        for task in scenario.tasks.prefix(configuration.taskLimit ?? scenario.tasks.count) where task.id >= position.task {
+        for task in tasks where task.id >= position.task {
             let trainStart = Date()
             let resume = task.id == position.task ? position : TrainingPosition(task: task.id, epoch: 0)
             try train(task, from: resume, observer)
@@ -106,6 +102,7 @@ public final class ContinualTrainer {
             for (name, values) in pending { if let p = parameters[name] { try optimizer.setVelocity(values.floats(), of: p) } }
         }
         pendingVelocity = nil
+        let step = TrainingStep(network: network, optimizer: optimizer)
         defer { skippedImages += loader.skippedCount }
         for epoch in position.epoch..<max(position.epoch, configuration.epochs) {
             let stage = method.schedule.selection(epoch: epoch, epochs: configuration.epochs)
@@ -118,16 +115,10 @@ public final class ContinualTrainer {
             let stream = loader.epoch(epoch, from: index)
             while let batch = try stream.next() {
                 defer { index += 1 }
-                let input = try tensor(for: batch)
-                optimizer.zeroGradients()
-                let logits = try network.forward(input)
-                let gradient = try gradientBuffer(like: logits)
-                let loss = try CrossEntropy.loss(logits: logits, classes: task.classes, labels: batch.labels, gradient: gradient)
+                let loss = try step(try evaluator.input(for: batch), classes: task.classes, labels: batch.labels)
                 guard loss.isFinite else {
                     throw ConFiTError.nonFiniteLoss(task: task.id, epoch: epoch, batch: index, loss: loss)
                 }
-                _ = try network.backward(gradient, needsInputGradient: false)
-                optimizer.step()
                 progress.lossSum += Double(loss)
                 (progress.images, progress.batches) = (progress.images + batch.count, progress.batches + 1)
                 observer.batchFinished(TrainingPosition(task: task.id, epoch: epoch, batch: index), loader.batchesPerEpoch, loss)
@@ -139,7 +130,7 @@ public final class ContinualTrainer {
                 }
             }
             let seconds = progress.seconds + Date().timeIntervalSince(start)
-            try observer.epochFinished(EpochReport(task: task.id, epoch: epoch, stage: stage,
+            try observer.epochFinished(EpochRecord(task: task.id, epoch: epoch, stage: stage,
                                                    meanLoss: progress.batches > 0 ? progress.lossSum / Double(progress.batches) : .nan,
                                                    imagesPerSecond: Double(progress.images) / max(seconds, 1e-9), seconds: seconds))
             try observer.checkpoint(try TrainingCheckpoint(self, position: TrainingPosition(task: task.id, epoch: epoch + 1),
@@ -158,20 +149,15 @@ public final class ContinualTrainer {
         pendingProgress = checkpoint.epochProgress
     }
 
-    /// Puts the network in its state for task i after training task t: task i's bank
-    /// (with BN running means recovered through the current convolutions when i ≠ t and
-    /// the method recovers), eval mode. Selecting i = t last leaves bank t in place.
+    /// Puts the network in its state for task i after training task t: task i's bank (with
+    /// BN running means recovered when the method says so), eval mode. Selecting i = t
+    /// last leaves bank t in place for the next task's training.
     public func select(task i: Int, after t: Int) throws {
-        if method.usesTaskBanks {
-            guard banks.indices.contains(i) else {
-                throw ConFiTError.bankMismatch(key: "bank \(i)", reason: "only \(banks.count) tasks have banks")
-            }
-            try banks[i].restore(into: pairs)
-            if method.recoversRunningMeans && i != t {
-                for pair in pairs { try pair.normalization.runningMean.load(try pair.tracker.recoveredMean()) }
-            }
+        guard method.usesTaskBanks else { return try evaluator.select(nil, recover: false) }
+        guard banks.indices.contains(i) else {
+            throw ConFiTError.bankMismatch(key: "bank \(i)", reason: "only \(banks.count) tasks have banks")
         }
-        network.eval()
+        try evaluator.select(banks[i], recover: method.recovers(task: i, after: t))
     }
 
     /// a(t, i): accuracy on task i's test set with restricted logits, in the state
@@ -181,30 +167,24 @@ public final class ContinualTrainer {
         let task = scenario.tasks[i]
         let loader = try makeLoader(task.test, perClass: configuration.testImagesPerClass,
                                     .evaluation(batchSize: configuration.evaluationBatchSize))
-        let stream = loader.epoch(0)
         defer { skippedImages += loader.skippedCount }
-        var (correct, total) = (0, 0)
-        while let batch = try stream.next() {
-            let logits = try logits(for: batch)
-            let width = logits.shape[1]
-            for row in 0..<batch.count {
-                let scores = task.classes.map { logits.pointer[row * width + $0] }
-                let predicted = scores.indices.max { scores[$0] < scores[$1] } ?? -1
-                if predicted == batch.labels[row] { correct += 1 }
-            }
-            total += batch.count
-        }
-        return total > 0 ? Double(correct) / Double(total) : 0
+        return try evaluator.accuracy(loader, classes: task.classes)
     }
 
-    /// A loader over the first `perClass` samples of each label (all when nil), with the
-    /// run's transform, normalisation, workers and skipping, sharing the image cache.
-    private func makeLoader(_ samples: [Sample], perClass: Int?, _ base: LoaderOptions) throws -> BatchLoader {
+    /// The loader options of this run for a batch size: its transform, normalisation,
+    /// workers and skipping of unreadable images.
+    public func loaderOptions(_ base: LoaderOptions) -> LoaderOptions {
         var options = base
         options.transform = configuration.transform
         options.normalization = normalization
         options.workers = configuration.loaderWorkers
         options.skipUnreadable = configuration.skipUnreadable
+        return options
+    }
+
+    /// A loader over the first `perClass` samples of each label (all when nil), with the
+    /// run's options, sharing the image cache.
+    private func makeLoader(_ samples: [Sample], perClass: Int?, _ base: LoaderOptions) throws -> BatchLoader {
         var taken: [Int: Int] = [:]
         let chosen = perClass.map { limit in
             samples.filter { sample in
@@ -212,23 +192,6 @@ public final class ContinualTrainer {
                 return taken[sample.label, default: 0] <= limit
             }
         } ?? samples
-        return try BatchLoader(samples: chosen, options: options, cache: cache)
-    }
-
-    /// Logits [n, classes] for a batch, in whatever state the network is.
-    public func logits(for batch: Batch) throws -> Tensor { try network.forward(try tensor(for: batch)) }
-
-    /// The input tensor for a batch, allocated once per batch shape.
-    private func tensor(for batch: Batch) throws -> Tensor {
-        let input = inputs[batch.shape] ?? Tensor(shape: batch.shape)
-        inputs[batch.shape] = input
-        try input.load(batch.images)
-        return input
-    }
-
-    private func gradientBuffer(like logits: Tensor) throws -> Tensor {
-        let gradient = gradients[logits.shape] ?? Tensor(shape: logits.shape)
-        gradients[logits.shape] = gradient
-        return gradient
+        return try BatchLoader(samples: chosen, options: loaderOptions(base), cache: cache)
     }
 }

@@ -1,29 +1,24 @@
-/// One line of the training log: what one epoch of one task cost and how its loss went,
-/// kept in `RunMetrics.epochs` so loss curves and time breakdowns can be drawn later.
+import ConFiTNN
+
+/// One trained epoch of one task: its stage, mean loss and cost. The trainer reports it,
+/// `RunMetrics.epochs` keeps it (loss curves and time breakdowns are drawn from it).
 public struct EpochRecord: Sendable, Equatable, Codable {
     /// 0-based task index.
     public var task: Int
     /// 0-based epoch within the task.
     public var epoch: Int
-    /// Which parameters trained (e.g. `TrainableSelection.rawValue`: "fc", "bn", "full").
-    public var stage: String
-    /// Mean training loss over the epoch's batches.
+    /// Which parameters trained (written as "fc", "bn" or "full").
+    public var stage: TrainableSelection
+    /// Mean training loss over the epoch's batches (NaN for an epoch without batches).
     public var meanLoss: Double
     /// Training images per second over the epoch.
     public var imagesPerSecond: Double
     /// Wall time of the epoch.
     public var seconds: Double
 
-    public init(
-        task: Int, epoch: Int, stage: String, meanLoss: Double, imagesPerSecond: Double,
-        seconds: Double
-    ) {
-        self.task = task
-        self.epoch = epoch
-        self.stage = stage
-        self.meanLoss = meanLoss
-        self.imagesPerSecond = imagesPerSecond
-        self.seconds = seconds
+    public init(task: Int, epoch: Int, stage: TrainableSelection, meanLoss: Double, imagesPerSecond: Double, seconds: Double) {
+        (self.task, self.epoch, self.stage) = (task, epoch, stage)
+        (self.meanLoss, self.imagesPerSecond, self.seconds) = (meanLoss, imagesPerSecond, seconds)
     }
 
     enum CodingKeys: String, CodingKey {

@@ -1,4 +1,3 @@
-import ConFiTEngine
 import ConFiTNN
 
 /// ConFiT's pre-convolution tracker: the running mean of a convolution's *input*, per
@@ -16,27 +15,22 @@ public final class PreConvTracker {
     /// The last training input's [N, C, H, W].
     public var inputShape: [Int]?
     public var isPhased: Bool { convolution.stride == 2 }
-    private var recovery: (shape: ConvolutionShape, kernel: Convolution)?
-    private var reduction: ChannelMeanReduction?
 
-    /// Attaches to `convolution`, replacing any previous observer.
+    /// Attaches to `convolution`, replacing any previous observer of its input.
     public init(_ convolution: Conv2d, momentum: Float = 0.1) {
         self.convolution = convolution
         self.momentum = momentum
         means = Array(repeating: Array(repeating: 0, count: convolution.inChannels), count: convolution.stride == 2 ? 4 : 1)
-        convolution.inputObserver = { [unowned self] input in try self.observe(input) }
+        convolution.inputMeansObserver = (isPhased, { [unowned self] means, shape in self.update(means, inputShape: shape) })
     }
 
-    func observe(_ input: Tensor) throws {
-        if reduction?.shape != input.shape || reduction?.format != input.format {
-            reduction = try ChannelMeanReduction(shape: input.shape, format: input.format, byParity: isPhased)
-        }
-        for (phase, values) in try reduction!(input).enumerated() {
+    private func update(_ batchMeans: [[Float]], inputShape shape: [Int]) {
+        for (phase, values) in batchMeans.enumerated() {
             for (c, value) in values.enumerated() {
                 means[phase][c] = (1 - momentum) * means[phase][c] + momentum * value
             }
         }
-        inputShape = input.shape
+        inputShape = shape
     }
 
     /// E[conv(x)] = conv(E[x]) for a linear, bias-free convolution: the convolution, with
@@ -44,32 +38,8 @@ public final class PreConvTracker {
     /// tracked means at the recorded input size, averaged over space.
     public func recoveredMean() throws -> [Float] {
         guard let inputShape else {
-            throw EngineError.invalidArgument(operation: "recover running mean", reason: "the tracker has seen no training input")
+            throw ConFiTError.invalidConfiguration("cannot recover a running mean: the tracker has seen no training input")
         }
-        let (c, h, w) = (inputShape[1], inputShape[2], inputShape[3])
-        var shape = convolution.geometry(for: inputShape)
-        shape.batch = 1
-        if recovery?.shape != shape {
-            recovery = (shape, try Convolution(shape, source: .plain, destination: .plain, training: false))
-        }
-        guard let kernel = recovery?.kernel else { return [] }
-        try kernel.loadWeights(convolution.weight.value)
-        let constant = Tensor(shape: [1, c, h, w])
-        for channel in 0..<c {
-            for y in 0..<h {
-                for x in 0..<w {
-                    let phase = isPhased ? (y % 2) * 2 + x % 2 : 0
-                    constant.pointer[(channel * h + y) * w + x] = means[phase][channel]
-                }
-            }
-        }
-        let output = Tensor(shape: shape.outputShape)
-        try kernel.forward(constant, into: output)
-        let area = shape.outHeight * shape.outWidth
-        return (0..<shape.outChannels).map { o in
-            var sum = 0.0
-            for i in 0..<area { sum += Double(output.pointer[o * area + i]) }
-            return Float(sum / Double(area))
-        }
+        return try convolution.meanOutput(forConstantInput: means, inputShape: inputShape)
     }
 }

@@ -10,6 +10,9 @@ import Foundation
 /// an epoch's batch order depends only on the seed, the task and the epoch.
 public struct TrainingCheckpoint {
     public static let fileName = "checkpoint.safetensors"
+    /// The metadata key of the run's metrics so far (JSON), stored with the tensors so the
+    /// two always agree.
+    public static let metricsKey = "metrics"
 
     public var position: TrainingPosition
     public var file: SafeTensorsFile
@@ -43,8 +46,7 @@ public struct TrainingCheckpoint {
         position = TrainingPosition(task: task, epoch: epoch, batch: batch)
     }
 
-    /// Adds a string to the file's metadata (the CLI stores the metrics so far there, so
-    /// they always agree with the tensors).
+    /// Adds a string to the file's metadata (a run stores its metrics there).
     public mutating func attach(_ key: String, _ value: String) {
         var metadata = file.metadata
         metadata[key] = value
@@ -58,29 +60,19 @@ public struct TrainingCheckpoint {
     /// The file's bytes, for writers of their own (`RunFolder.writeAtomically`).
     public func serialized() throws -> Data { Data(try file.serialized()) }
 
-    /// Task `task`'s bank and the classifier rows of its `classes` as one small file:
-    /// everything that task needs besides the shared weights. `classifier` is the
-    /// classifier's state-dict prefix (`fc`, `_fc`).
-    public func exportTask(_ task: Int, classes: [Int], classifier: String) throws -> SafeTensorsFile {
-        let bank = tensors("bank.\(task).")
-        guard !bank.isEmpty else { throw ConFiTError.bankMismatch(key: "bank.\(task)", reason: "the checkpoint holds no bank for this task") }
-        let weight = try file.tensor("model.\(classifier).weight"), bias = try file.tensor("model.\(classifier).bias")
-        guard weight.shape.count == 2, let top = classes.max(), top < weight.shape[0], classes.allSatisfy({ $0 >= 0 }) else {
-            throw ConFiTError.bankMismatch(key: "model.\(classifier).weight", reason: "shape \(weight.shape) has no rows for classes \(classes)")
-        }
-        let features = weight.shape[1]
-        let (rows, biases) = (weight.floats(), bias.floats())
-        let head: [(String, HostTensor)] = [
-            ("classifier.weight", HostTensor(shape: [classes.count, features], floats: classes.flatMap { rows[($0 * features)..<(($0 + 1) * features)] })),
-            ("classifier.bias", HostTensor(shape: [classes.count], floats: classes.map { biases[$0] })),
-        ]
-        let metadata = ["task": "\(task)", "classes": classes.map(String.init).joined(separator: ","), "classifier": classifier]
-        return SafeTensorsFile(tensors: (bank + head).map { (name: $0.0, tensor: $0.1) }, metadata: metadata)
-    }
-
     /// The tensors under `prefix`, with it removed.
     func tensors(_ prefix: String) -> [(String, HostTensor)] {
         file.tensors.filter { $0.name.hasPrefix(prefix) }.map { (String($0.name.dropFirst(prefix.count)), $0.tensor) }
+    }
+
+    /// The run's metrics as `ContinualRun` stored them; `path` names the file in errors.
+    func metrics(path: String) throws -> RunMetrics {
+        guard let saved = file.metadata[Self.metricsKey] else {
+            throw ConFiTError.invalidConfiguration("the checkpoint \(path) holds no metrics")
+        }
+        do { return try RunMetrics.decode(from: Data(saved.utf8)) } catch {
+            throw ConFiTError.invalidConfiguration("the checkpoint \(path) holds unreadable metrics: \(error)")
+        }
     }
 
     /// The totals of the epoch the checkpoint stopped in, if it stopped part-way.

@@ -29,5 +29,5 @@ public struct TrainingConfiguration: Sendable, Codable, Hashable {
         (self.epochs, self.batchSize, self.learningRate, self.seed) = (epochs, batchSize, learningRate, seed)
     }
 
-    var transform: EvalTransform { EvalTransform(resizeShortSide: resizeShortSide, cropSize: imageSize) }
+    public var transform: EvalTransform { EvalTransform(resizeShortSide: resizeShortSide, cropSize: imageSize) }
 }

@@ -1,3 +1,4 @@
+import ConFiTNN
 import Foundation
 
 /// Turns a list of samples into batches, epoch after epoch, reproducibly.

@@ -10,6 +10,11 @@ public struct BenchmarkProtocol: Sendable, Decodable, Equatable {
     public var batchSize: Int
     public var classOrder: [Int]
 
+    public init(classes: Int, tasks: Int, classesPerTask: Int, epochs: Int, batchSize: Int, classOrder: [Int]) {
+        (self.classes, self.tasks, self.classesPerTask) = (classes, tasks, classesPerTask)
+        (self.epochs, self.batchSize, self.classOrder) = (epochs, batchSize, classOrder)
+    }
+
     enum CodingKeys: String, CodingKey {
         case classes, tasks, epochs
         case classesPerTask = "classes_per_task"

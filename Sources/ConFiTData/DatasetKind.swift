@@ -1,5 +1,5 @@
 /// The dataset formats `confit` reads, by their command-line names.
-public enum DatasetKind: String, Sendable, CaseIterable {
+public enum DatasetKind: String, Sendable, CaseIterable, Codable {
     case cifar10, cifar100
     case fashionMNIST = "fashion-mnist"
     case mnist, folder, caltech101, flowers102, cub200

@@ -1,3 +1,5 @@
+import ConFiTNN
+
 /// How a `BatchLoader` orders, prepares and delivers images.
 public struct LoaderOptions: Sendable {
     public var batchSize: Int

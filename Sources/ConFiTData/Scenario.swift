@@ -1,3 +1,5 @@
+import ConFiTNN
+
 /// A task-incremental scenario: the dataset's classes in some order, cut into tasks of
 /// `classesPerTask` consecutive classes. Classes left after the last full task are
 /// dropped, as the official code does (Caltech-101 trains 100 of its 101 classes).

@@ -1,3 +1,4 @@
+import ConFiTNN
 import Foundation
 
 /// Decides which images of a folder-based dataset are test images.

@@ -16,14 +16,14 @@ public final class Activation {
     private let forwardPrimitive: Primitive
     private var backwardPrimitive: Primitive?
 
-    public init(_ kind: Kind, shape: [Int], format: TensorFormat, training: Bool) throws {
+    public init(_ kind: Kind, shape: [Int], format: TensorFormat, training: Bool, profiler: Profiler? = nil) throws {
         (self.kind, self.shape, self.format) = (kind, shape, format)
         var data = memoryDescriptor(shape, format: format)
         var desc = dnnl_eltwise_desc_t()
         let (alg, alpha, beta) = Activation.algorithm(kind)
         try check(dnnl_eltwise_forward_desc_init(
             &desc, training ? dnnl_forward_training : dnnl_forward_inference, alg, &data, alpha, beta), "\(kind) \(shape) forward")
-        forwardPrimitive = try Primitive("\(kind) \(shape) forward", desc)
+        forwardPrimitive = try Primitive("\(kind) \(shape) forward", desc, profiler: profiler)
     }
 
     public func forward(_ input: Tensor, into output: Tensor) throws {

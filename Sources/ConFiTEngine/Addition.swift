@@ -7,13 +7,13 @@ public final class Addition {
     private let format: TensorFormat
     private let primitive: Primitive
 
-    public init(shape: [Int], format: TensorFormat) throws {
+    public init(shape: [Int], format: TensorFormat, profiler: Profiler? = nil) throws {
         (self.shape, self.format) = (shape, format)
         var md = memoryDescriptor(shape, format: format)
         var other = md, dst = md
         var desc = dnnl_binary_desc_t()
         try check(dnnl_binary_desc_init(&desc, dnnl_binary_add, &md, &other, &dst), "add \(shape)")
-        primitive = try Primitive("add \(shape)", desc)
+        primitive = try Primitive("add \(shape)", desc, profiler: profiler)
     }
 
     public func run(_ a: Tensor, _ b: Tensor, into output: Tensor) throws {

@@ -21,7 +21,8 @@ public final class BatchNormalization {
     public let batchMean: Tensor, batchVariance: Tensor
     private let scaleGradient: Tensor, shiftGradient: Tensor
 
-    public init(shape: [Int], format: TensorFormat, epsilon: Float, training: Bool, fusedReLU: Bool = false) throws {
+    public init(shape: [Int], format: TensorFormat, epsilon: Float, training: Bool, fusedReLU: Bool = false,
+                profiler: Profiler? = nil) throws {
         guard shape.count == 4 else {
             throw EngineError.invalidArgument(operation: "batch normalization", reason: "needs [N, C, H, W], got \(shape)")
         }
@@ -35,7 +36,7 @@ public final class BatchNormalization {
         let flags = Self.affineFlags(fusedReLU: fusedReLU) | (training ? 0 : dnnl_use_global_stats.rawValue)
         try check(dnnl_batch_normalization_forward_desc_init(
             &desc, training ? dnnl_forward_training : dnnl_forward_inference, &data, epsilon, flags), "batch norm \(shape) forward")
-        forwardPrimitive = try Primitive("batch norm \(shape) forward", desc)
+        forwardPrimitive = try Primitive("batch norm \(shape) forward", desc, profiler: profiler)
         workspace = training && fusedReLU ? Tensor(descriptor: forwardPrimitive.memoryDescriptor(dnnl_query_workspace_md)) : nil
         let channels = [shape[1]]
         (batchMean, batchVariance) = (Tensor(shape: channels), Tensor(shape: channels))

@@ -27,7 +27,7 @@ public final class ChannelMeanReduction {
     /// The 5-D view of the last input (the same buffer every step, as a rule).
     private var inputView: (input: Tensor, view: Tensor)?
 
-    public init(shape: [Int], format: TensorFormat, byParity: Bool) throws {
+    public init(shape: [Int], format: TensorFormat, byParity: Bool, profiler: Profiler? = nil) throws {
         guard shape.count == 4 else {
             throw EngineError.invalidArgument(operation: "channel means", reason: "needs [N, C, H, W], got \(shape)")
         }
@@ -56,7 +56,7 @@ public final class ChannelMeanReduction {
         try check(dnnl_pooling_forward_desc_init(&desc, dnnl_forward_inference, dnnl_pooling_avg_exclude_padding, &src, &dst,
                                                  ones, kernel, zeros, zeros), "channel means \(shape)")
         pooledStride = dnnl_memory_desc_get_size(&dst) / 4 / n
-        pooling = (try Primitive("channel means \(shape)", desc), Tensor(shape: pooledShape, format: viewFormat), viewShape)
+        pooling = (try Primitive("channel means \(shape)", desc, profiler: profiler), Tensor(shape: pooledShape, format: viewFormat), viewShape)
     }
 
     /// [1 or 4][C] means of `input`.

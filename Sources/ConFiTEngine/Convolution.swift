@@ -11,10 +11,7 @@ public final class Convolution {
     private let destinationFormat: TensorFormat
     private let training: Bool
     private let algorithm: dnnl_alg_kind_t
-    /// Whether 3×3 stride-1 convolutions may use oneDNN's Winograd F(4×4, 3×3) kernels (blocked
-    /// layout, falling back to direct where unavailable): 1.6–2× faster than direct
-    /// convolution here, and within 1e-5 of PyTorch on the parity fixture.
-    nonisolated(unsafe) public static var useWinograd = true
+    private let profiler: Profiler?
     private let forwardPrimitive: Primitive
     private let plainWeights: dnnl_memory_desc_t
     private let weightsToNative: Reorder
@@ -29,19 +26,24 @@ public final class Convolution {
     private var groupedViews: [(plain: Tensor, view: Tensor)] = []
 
     /// Builds the forward primitive; `training` selects oneDNN's forward-training kind,
-    /// which backward primitives need as their hint.
-    public init(_ shape: ConvolutionShape, source: TensorFormat, destination: TensorFormat, training: Bool) throws {
+    /// which backward primitives need as their hint. With `winograd`, a 3×3 stride-1
+    /// convolution uses oneDNN's Winograd F(4×4, 3×3) kernels where it has them (blocked
+    /// layout; direct otherwise): 1.6–2× faster than direct convolution here, and within
+    /// 1e-5 of PyTorch on the parity fixture. Time goes to `profiler` when one is given.
+    public init(_ shape: ConvolutionShape, source: TensorFormat, destination: TensorFormat, training: Bool,
+                winograd: Bool = true, profiler: Profiler? = nil) throws {
         self.shape = shape
         sourceFormat = source
         destinationFormat = destination
         self.training = training
+        self.profiler = profiler
         guard shape.inChannels % shape.groups == 0, shape.outChannels % shape.groups == 0 else {
             throw EngineError.invalidArgument(operation: shape.description, reason: "channels are not divisible by groups")
         }
         guard shape.outHeight > 0, shape.outWidth > 0 else {
             throw EngineError.invalidArgument(operation: shape.description, reason: "kernel larger than the padded input")
         }
-        let candidates = Convolution.useWinograd && shape.kernel == 3 && shape.stride == 1 && shape.groups == 1
+        let candidates = winograd && shape.kernel == 3 && shape.stride == 1 && shape.groups == 1
             ? [dnnl_convolution_winograd, dnnl_convolution_direct] : [dnnl_convolution_direct]
         var built: (Primitive, dnnl_alg_kind_t)?
         for algorithm in candidates where built == nil {
@@ -55,7 +57,7 @@ public final class Convolution {
                         &desc, training ? dnnl_forward_training : dnnl_forward_inference, algorithm,
                         &src, &weights, nil, &dst, strides, padL, padR), "\(shape) forward")
                 }
-                built = (try Primitive("\(shape) forward", desc), algorithm)
+                built = (try Primitive("\(shape) forward", desc, profiler: profiler), algorithm)
             } catch where algorithm != dnnl_convolution_direct {
                 continue
             }
@@ -66,7 +68,7 @@ public final class Convolution {
         plainWeights = memoryDescriptor(shape.engineWeightShape, format: .plain)
         let native = forwardPrimitive.memoryDescriptor(dnnl_query_weights_md)
         nativeWeights = Tensor(descriptor: native)
-        weightsToNative = try Reorder(from: plainWeights, to: native)
+        weightsToNative = try Reorder(from: plainWeights, to: native, profiler: profiler)
     }
 
     /// Copies OIHW `weights` into the primitive's layout. Call after every change of the
@@ -106,7 +108,7 @@ public final class Convolution {
             try primitive.execute([(DNNL_ARG_SRC, input), (DNNL_ARG_DIFF_DST, outputGradient), (DNNL_ARG_DIFF_WEIGHTS, gradient)])
             try accumulate.run(gradient, try engineView(of: weightGradient))
         case let .depthwise(kernel):
-            Profiler.measure("convolution backward_weights (depthwise, Swift)") {
+            Profiler.measure(profiler, "convolution backward_weights (depthwise, Swift)") {
                 kernel.accumulate(input: input, outputGradient: outputGradient, into: weightGradient)
             }
         }
@@ -135,7 +137,7 @@ public final class Convolution {
         }
         let primitive = try Primitive("\(shape) backward data", desc, hint: forwardPrimitive)
         let md = primitive.memoryDescriptor(dnnl_query_weights_md)
-        let built = (primitive, Tensor(descriptor: md), try Reorder(from: nativeWeights.descriptor, to: md))
+        let built = (primitive, Tensor(descriptor: md), try Reorder(from: nativeWeights.descriptor, to: md, profiler: profiler))
         backwardData = built
         return built
     }
@@ -166,7 +168,8 @@ public final class Convolution {
             built = .depthwise(DepthwiseWeightGradient(shape: shape, format: sourceFormat))
         } else {
             let md = primitive.memoryDescriptor(dnnl_query_diff_weights_md)
-            built = .oneDNN(primitive, gradient: Tensor(descriptor: md), accumulate: try Reorder(from: md, to: plainWeights, accumulate: true))
+            let accumulate = try Reorder(from: md, to: plainWeights, accumulate: true, profiler: profiler)
+            built = .oneDNN(primitive, gradient: Tensor(descriptor: md), accumulate: accumulate)
         }
         weightGradient = built
         return built

@@ -16,21 +16,23 @@ public final class Pooling {
 
     /// Square `kernel` × `kernel` pooling with equal stride and padding on both axes.
     public convenience init(_ kind: Kind, inputShape: [Int], kernel: Int, stride: Int, padding: Int,
-                            format: TensorFormat, training: Bool) throws {
+                            format: TensorFormat, training: Bool, profiler: Profiler? = nil) throws {
         try self.init(kind, inputShape: inputShape, kernel: [kernel, kernel], stride: stride, padding: padding,
-                      format: format, training: training)
+                      format: format, training: training, profiler: profiler)
     }
 
     /// Average over all of H × W: [N, C, H, W] → [N, C, 1, 1].
-    public static func globalAverage(inputShape: [Int], format: TensorFormat, training: Bool) throws -> Pooling {
+    public static func globalAverage(inputShape: [Int], format: TensorFormat, training: Bool,
+                                     profiler: Profiler? = nil) throws -> Pooling {
         guard inputShape.count == 4 else {
             throw EngineError.invalidArgument(operation: "global average pooling", reason: "needs [N, C, H, W], got \(inputShape)")
         }
         return try Pooling(.average, inputShape: inputShape, kernel: [inputShape[2], inputShape[3]], stride: 1, padding: 0,
-                           format: format, training: training)
+                           format: format, training: training, profiler: profiler)
     }
 
-    private init(_ kind: Kind, inputShape: [Int], kernel: [Int], stride: Int, padding: Int, format: TensorFormat, training: Bool) throws {
+    private init(_ kind: Kind, inputShape: [Int], kernel: [Int], stride: Int, padding: Int, format: TensorFormat, training: Bool,
+                 profiler: Profiler?) throws {
         guard inputShape.count == 4 else {
             throw EngineError.invalidArgument(operation: "pooling", reason: "needs [N, C, H, W], got \(inputShape)")
         }
@@ -49,7 +51,7 @@ public final class Pooling {
             &desc, training ? dnnl_forward_training : dnnl_forward_inference,
             kind == .max ? dnnl_pooling_max : dnnl_pooling_avg_exclude_padding, &src, &dst, self.stride, self.kernel,
             self.padding, self.padding), "pooling \(inputShape) forward")
-        forwardPrimitive = try Primitive("pooling \(inputShape) forward", desc)
+        forwardPrimitive = try Primitive("pooling \(inputShape) forward", desc, profiler: profiler)
         let ws = forwardPrimitive.memoryDescriptor(dnnl_query_workspace_md)
         workspace = training && kind == .max && ws.ndims > 0 ? Tensor(descriptor: ws) : nil
     }

@@ -8,27 +8,32 @@ final class Primitive {
     let name: String
     /// What the profiler charges this primitive's time to.
     let kind: String
+    /// Where `execute` reports its time, if anywhere.
+    let profiler: Profiler?
 
     /// Creates the primitive from an operation descriptor (`dnnl_*_desc_t`), an optional
-    /// attribute and, for backward passes, the forward primitive's descriptor as a hint.
-    convenience init<OpDesc>(_ name: String, _ opDesc: OpDesc, attr: dnnl_primitive_attr_t? = nil, hint: Primitive? = nil) throws {
+    /// attribute and, for backward passes, the forward primitive's descriptor as a hint
+    /// (whose profiler it then shares).
+    convenience init<OpDesc>(_ name: String, _ opDesc: OpDesc, attr: dnnl_primitive_attr_t? = nil, hint: Primitive? = nil,
+                             profiler: Profiler? = nil) throws {
         var opDesc = opDesc
         var pd: dnnl_primitive_desc_t?
         try withUnsafeMutablePointer(to: &opDesc) { op in
             try check(dnnl_primitive_desc_create(&pd, UnsafeRawPointer(op), attr, Engine.shared.handle, hint?.descriptor),
                       "\(name): primitive descriptor")
         }
-        try self.init(name, descriptor: pd!)
+        try self.init(name, descriptor: pd!, profiler: profiler ?? hint?.profiler)
     }
 
     /// Wraps an already created primitive descriptor (reorders, sums), taking ownership.
-    init(_ name: String, descriptor pd: dnnl_primitive_desc_t) throws {
+    init(_ name: String, descriptor pd: dnnl_primitive_desc_t, profiler: Profiler?) throws {
         var prim: dnnl_primitive_t?
         do { try check(dnnl_primitive_create(&prim, pd), "\(name): primitive") } catch {
             dnnl_primitive_desc_destroy(pd)
             throw error
         }
         self.name = name
+        self.profiler = profiler
         kind = Profiler.kind(of: pd)
         descriptor = pd
         handle = prim!
@@ -54,7 +59,7 @@ final class Primitive {
     /// Runs the primitive on the engine's stream with `(DNNL_ARG_*, tensor)` arguments.
     func execute(_ args: [(Int32, Tensor)]) throws {
         let execArgs = args.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1.memory) }
-        try Profiler.measure(kind) {
+        try Profiler.measure(profiler, kind) {
             try check(dnnl_primitive_execute(handle, Engine.shared.stream, Int32(execArgs.count), execArgs), name)
             try Engine.shared.wait()
         }

@@ -4,21 +4,25 @@ import Foundation
 /// Wall time spent in each kind of oneDNN call ("convolution backward_weights",
 /// "batch_normalization forward_training", "sgemm", ...), for `confit bench --profile`.
 ///
+/// A profiler belongs to the kernels it is given to (a network's layers pass theirs on
+/// through `ComputeSettings`), so two networks in one process can be profiled apart.
 /// Every primitive waits for its stream before returning, so timing the call times the
-/// work. Off (nil) by default: a disabled profiler costs one load per primitive call.
+/// work; kernels without a profiler pay one nil check per call.
 public final class Profiler {
-    /// The profiler kernels report to; nil when profiling is off. Set from the thread
-    /// that runs the network (the engine's single-stream contract).
-    nonisolated(unsafe) public static var current: Profiler?
-
     public private(set) var seconds: [String: Double] = [:]
     public private(set) var calls: [String: Int] = [:]
 
     public init() {}
 
-    /// Runs `body`, charging its wall time to `kind` when profiling is on.
-    static func measure<T>(_ kind: @autoclosure () -> String, _ body: () throws -> T) rethrows -> T {
-        guard let profiler = current else { return try body() }
+    /// Forgets everything recorded so far (e.g. the warm-up steps of a benchmark).
+    public func reset() {
+        seconds = [:]
+        calls = [:]
+    }
+
+    /// Runs `body`, charging its wall time to `kind` when `profiler` is not nil.
+    static func measure<T>(_ profiler: Profiler?, _ kind: @autoclosure () -> String, _ body: () throws -> T) rethrows -> T {
+        guard let profiler else { return try body() }
         let start = DispatchTime.now().uptimeNanoseconds
         defer {
             let key = kind()

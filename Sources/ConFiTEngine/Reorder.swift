@@ -6,7 +6,8 @@ import CDNNL
 public final class Reorder {
     private let primitive: Primitive
 
-    init(from source: dnnl_memory_desc_t, to destination: dnnl_memory_desc_t, accumulate: Bool = false) throws {
+    init(from source: dnnl_memory_desc_t, to destination: dnnl_memory_desc_t, accumulate: Bool = false,
+         profiler: Profiler? = nil) throws {
         var src = source, dst = destination
         var attr: dnnl_primitive_attr_t?
         try check(dnnl_primitive_attr_create(&attr), "reorder attribute")
@@ -21,13 +22,14 @@ public final class Reorder {
         var pd: dnnl_primitive_desc_t?
         let engine = Engine.shared.handle
         try check(dnnl_reorder_primitive_desc_create(&pd, &src, engine, &dst, engine, attr), "reorder")
-        primitive = try Primitive("reorder", descriptor: pd!)
+        primitive = try Primitive("reorder", descriptor: pd!, profiler: profiler)
     }
 
     /// A reorder between the layouts of two same-shaped tensors.
-    public convenience init(from source: Tensor, to destination: Tensor, accumulate: Bool = false) throws {
+    public convenience init(from source: Tensor, to destination: Tensor, accumulate: Bool = false,
+                            profiler: Profiler? = nil) throws {
         try expect(destination, source.shape, "reorder destination")
-        try self.init(from: source.descriptor, to: destination.descriptor, accumulate: accumulate)
+        try self.init(from: source.descriptor, to: destination.descriptor, accumulate: accumulate, profiler: profiler)
     }
 
     public func run(_ source: Tensor, _ destination: Tensor) throws {

@@ -2,9 +2,9 @@ import CDNNL
 
 /// How a tensor's elements are laid out in memory.
 ///
-/// Activations of 4-D tensors can live in any of the three layouts; which one the network
-/// uses is a single engine-wide choice (`TensorFormat.activations`), measured rather than
-/// assumed (see the README). Parameters and everything users read are `plain`.
+/// Activations of 4-D tensors can live in any of the three layouts; which one a network
+/// uses is one of its settings, measured rather than assumed (see the README).
+/// Parameters and everything users read are `plain`.
 public enum TensorFormat: String, Sendable, Hashable, CaseIterable {
     /// Row-major over the logical dimensions (NCHW for images, OIHW for conv weights).
     case plain
@@ -30,8 +30,4 @@ public enum TensorFormat: String, Sendable, Hashable, CaseIterable {
         default: dnnl_format_tag_any
         }
     }
-
-    /// The layout used for the activations of convolutional networks. Set it once before
-    /// building a network; layers read it when they first see a shape.
-    nonisolated(unsafe) public static var activations: TensorFormat = .blocked16
 }

@@ -35,4 +35,13 @@ public struct TensorFile: Sendable {
         guard let index = indexOfName[name] else { throw TensorFileError.missingKey(path: path, key: name) }
         return tensors[index].tensor
     }
+
+    /// State-dict suffixes of BatchNorm buffers, which are not trained parameters.
+    public static let bufferSuffixes = [".running_mean", ".running_var", ".num_batches_tracked"]
+
+    /// Elements in BatchNorm buffers (`bufferSuffixes`) and in everything else.
+    public var elementCounts: (parameters: Int, buffers: Int) {
+        let buffers = tensors.filter { entry in Self.bufferSuffixes.contains { entry.name.hasSuffix($0) } }.reduce(0) { $0 + $1.tensor.count }
+        return (tensors.reduce(0) { $0 + $1.tensor.count } - buffers, buffers)
+    }
 }

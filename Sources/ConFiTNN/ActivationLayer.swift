@@ -2,9 +2,10 @@ import ConFiTEngine
 
 /// PyTorch's `nn.ReLU(inplace=True)` / `nn.ReLU6(inplace=True)`: overwrites its input,
 /// and goes backward from its output, so it costs no memory of its own.
-public final class ActivationLayer: Layer {
+public final class ActivationLayer: Layer, ComputeConfigurable {
     public var isTraining = true
     public let kind: Activation.Kind
+    public var settings = ComputeSettings() { didSet { kernels = .init() } }
     private var kernels = KernelCache<Activation>()
     private var output: Tensor?
     private var kernel: Activation?
@@ -16,7 +17,7 @@ public final class ActivationLayer: Layer {
 
     public func forward(_ input: Tensor) throws -> Tensor {
         let kernel = try kernels.get(input.shape, training: isTraining) {
-            try Activation(kind, shape: input.shape, format: input.format, training: isTraining)
+            try Activation(kind, shape: input.shape, format: input.format, training: isTraining, profiler: settings.profiler)
         }
         try kernel.forward(input, into: input)
         (output, self.kernel) = isTraining ? (input, kernel) : (nil, nil)

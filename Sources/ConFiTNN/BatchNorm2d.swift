@@ -6,7 +6,7 @@ import ConFiTEngine
 ///
 /// `fusingReLU` makes it `BatchNorm2d` followed by `ReLU(inplace=True)` in one oneDNN
 /// pass, for networks where a ReLU directly follows (it has no state-dict keys of its own).
-public final class BatchNorm2d: Layer {
+public final class BatchNorm2d: Layer, ComputeConfigurable {
     public var isTraining = true
     public let channels: Int
     public let epsilon: Float
@@ -19,6 +19,7 @@ public final class BatchNorm2d: Layer {
     /// Training-mode forwards seen so far (PyTorch's `num_batches_tracked`).
     public private(set) var batchesTracked = 0
 
+    public var settings = ComputeSettings() { didSet { kernels = .init() } }
     private var kernels = KernelCache<BatchNormalization>()
     private var output = Buffer(), inputGradient = Buffer()
     private var input: Tensor?
@@ -41,7 +42,7 @@ public final class BatchNorm2d: Layer {
         try layerInput("BatchNorm2d(\(channels))", input, rank: 4, channels: channels)
         let kernel = try kernels.get(input.shape, training: isTraining) {
             try BatchNormalization(shape: input.shape, format: input.format, epsilon: epsilon, training: isTraining,
-                                   fusedReLU: fusesReLU)
+                                   fusedReLU: fusesReLU, profiler: settings.profiler)
         }
         let out = output.get(input.shape, input.format)
         try kernel.forward(input, scale: weight.value, shift: bias.value, mean: runningMean, variance: runningVariance, into: out)

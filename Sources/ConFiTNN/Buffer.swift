@@ -38,6 +38,17 @@ struct KernelCache<Kernel> {
     }
 }
 
+/// `a += b` over same-shaped activations (residual sums and the merging of their
+/// gradients), with the oneDNN kernel built once per shape.
+struct InPlaceAddition {
+    private var kernels = KernelCache<Addition>()
+
+    mutating func callAsFunction(_ a: Tensor, _ b: Tensor, profiler: Profiler?) throws {
+        let add = try kernels.get(a.shape, training: false) { try Addition(shape: a.shape, format: a.format, profiler: profiler) }
+        try add.run(a, b, into: a)
+    }
+}
+
 /// The shape-mismatch error a layer raises, naming itself.
 func layerInput(_ layer: String, _ input: Tensor, rank: Int, channels: Int) throws {
     guard input.shape.count == rank, input.shape[1] == channels else {

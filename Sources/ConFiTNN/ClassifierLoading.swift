@@ -29,7 +29,7 @@ extension Layer {
             return try loadStateDict(tensors, strict: strict)
         }
         let report = try loadStateDict(tensors, strict: strict, excluding: [name + "."])
-        var generator = SeededGenerator(seed: seed)
+        var generator = SplitMix64(seed: seed)
         Initialization.linear(head, using: &generator)
         return report
     }

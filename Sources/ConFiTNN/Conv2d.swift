@@ -2,7 +2,11 @@ import ConFiTEngine
 
 /// A bias-free 2-D convolution, PyTorch's `nn.Conv2d(bias=False)` (the networks here all
 /// follow their convolutions with BatchNorm). `groups == inChannels` is depthwise.
-public final class Conv2d: Layer {
+///
+/// Its output is in the network's activation layout (`settings.layout`). Two extras serve
+/// ConFiT's Xconv BN, which watches a convolution's input and later pushes statistics
+/// through it: `inputMeansObserver` and `meanOutput(forConstantInput:inputShape:)`.
+public final class Conv2d: Layer, ComputeConfigurable {
     public var isTraining = true
     public let inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int, groups: Int
     public let padding: Padding
@@ -14,14 +18,20 @@ public final class Conv2d: Layer {
         var weightsVersion = -1
         init(_ kernel: Convolution) { self.kernel = kernel }
     }
-    /// Called with the input of every training-mode forward (ConFiT's pre-convolution
-    /// trackers observe the convolution's input this way).
-    public var inputObserver: ((Tensor) throws -> Void)?
+    /// Receives, after every training-mode forward, the per-channel means of the input over
+    /// N, H and W — with `byParity`, four per channel, one per parity phase of the grid:
+    /// (even row, even col), (even, odd), (odd, even), (odd, odd) — and the input's shape.
+    public var inputMeansObserver: (byParity: Bool, receive: (_ means: [[Float]], _ shape: [Int]) throws -> Void)?
     /// The geometry of the last forward, for FLOP accounting.
     public private(set) var lastShape: ConvolutionShape?
+    public var settings = ComputeSettings() {
+        didSet { (kernels, inputConversion, meanReduction, constantInputKernel) = (.init(), .init(), nil, nil) }
+    }
     private var kernels = KernelCache<Slot>()
     private var output = Buffer(), inputGradient = Buffer(), convertedInput = Buffer()
     private var inputConversion = KernelCache<Reorder>()
+    private var meanReduction: ChannelMeanReduction?
+    private var constantInputKernel: (shape: ConvolutionShape, kernel: Convolution)?
     private var input: Tensor?
     private var slot: Slot?
 
@@ -46,16 +56,17 @@ public final class Conv2d: Layer {
     public func forward(_ input: Tensor) throws -> Tensor {
         try layerInput("Conv2d(\(inChannels), \(outChannels))", input, rank: 4, channels: inChannels)
         let input = try inActivationLayout(input)
-        if isTraining { try inputObserver?(input) }
+        if isTraining, let (byParity, receive) = inputMeansObserver { try receive(try inputMeans(input, byParity: byParity), input.shape) }
         let shape = geometry(for: input.shape)
         let slot = try kernels.get(input.shape, training: isTraining) {
-            Slot(try Convolution(shape, source: input.format, destination: TensorFormat.activations, training: isTraining))
+            Slot(try Convolution(shape, source: input.format, destination: settings.layout, training: isTraining,
+                                 winograd: settings.winograd, profiler: settings.profiler))
         }
         if slot.weightsVersion != weight.version {
             try slot.kernel.loadWeights(weight.value)
             slot.weightsVersion = weight.version
         }
-        let out = output.get(shape.outputShape, TensorFormat.activations)
+        let out = output.get(shape.outputShape, settings.layout)
         try slot.kernel.forward(input, into: out)
         lastShape = shape
         (self.input, self.slot) = isTraining ? (input, slot) : (nil, nil)
@@ -66,10 +77,68 @@ public final class Conv2d: Layer {
     /// blocked kernels read plain NCHW images directly (padding 3 channels to 16 would
     /// waste work), so only the NHWC layout converts the network's plain input.
     private func inActivationLayout(_ input: Tensor) throws -> Tensor {
-        guard TensorFormat.activations == .channelsLast, input.format != .channelsLast else { return input }
+        guard settings.layout == .channelsLast, input.format != .channelsLast else { return input }
         let converted = convertedInput.get(input.shape, .channelsLast)
-        try inputConversion.get(input.shape, training: false) { try Reorder(from: input, to: converted) }.run(input, converted)
+        try inputConversion.get(input.shape, training: false) {
+            try Reorder(from: input, to: converted, profiler: settings.profiler)
+        }.run(input, converted)
         return converted
+    }
+
+    /// The per-channel means `inputMeansObserver` receives, by a reduction built once per
+    /// input shape and layout.
+    private func inputMeans(_ input: Tensor, byParity: Bool) throws -> [[Float]] {
+        if let reduction = meanReduction, reduction.shape == input.shape, reduction.format == input.format,
+           reduction.byParity == byParity {
+            return try reduction(input)
+        }
+        let reduction = try ChannelMeanReduction(shape: input.shape, format: input.format, byParity: byParity,
+                                                 profiler: settings.profiler)
+        meanReduction = reduction
+        return try reduction(input)
+    }
+
+    /// The spatial mean of this convolution's output, with its current weights and its real
+    /// (zero) padding, for a constant input of `inputShape`'s size holding `means` — one
+    /// value per channel, or four (parity phases, ordered as `inputMeansObserver`'s).
+    /// Because the convolution is linear and bias-free, E[conv(x)] = conv(E[x]): this turns
+    /// tracked input means into the mean of the output.
+    public func meanOutput(forConstantInput means: [[Float]], inputShape: [Int]) throws -> [Float] {
+        guard inputShape.count == 4, inputShape[1] == inChannels, means.count == 1 || means.count == 4,
+              means.allSatisfy({ $0.count == inChannels }) else {
+            throw EngineError.invalidArgument(operation: "Conv2d(\(inChannels), \(outChannels)) mean output",
+                                              reason: "needs 1 or 4 means per input channel and an [N, \(inChannels), H, W] size, "
+                                                + "got \(means.map(\.count)) means for \(inputShape)")
+        }
+        let (c, h, w) = (inputShape[1], inputShape[2], inputShape[3])
+        var shape = geometry(for: inputShape)
+        shape.batch = 1
+        let kernel: Convolution
+        if let built = constantInputKernel, built.shape == shape {
+            kernel = built.kernel
+        } else {
+            kernel = try Convolution(shape, source: .plain, destination: .plain, training: false, winograd: settings.winograd,
+                                     profiler: settings.profiler)
+            constantInputKernel = (shape, kernel)
+        }
+        try kernel.loadWeights(weight.value)
+        let phased = means.count == 4
+        let constant = Tensor(shape: [1, c, h, w])
+        for channel in 0..<c {
+            for y in 0..<h {
+                for x in 0..<w {
+                    constant.pointer[(channel * h + y) * w + x] = means[phased ? (y % 2) * 2 + x % 2 : 0][channel]
+                }
+            }
+        }
+        let output = Tensor(shape: shape.outputShape)
+        try kernel.forward(constant, into: output)
+        let area = shape.outHeight * shape.outWidth
+        return (0..<shape.outChannels).map { o in
+            var sum = 0.0
+            for i in 0..<area { sum += Double(output.pointer[o * area + i]) }
+            return Float(sum / Double(area))
+        }
     }
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) throws -> Tensor? {

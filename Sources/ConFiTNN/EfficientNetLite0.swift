@@ -59,7 +59,7 @@ public final class EfficientNetLite0: Layer {
         convHead = Conv2d(inChannels, 1280, kernelSize: 1, padding: .same)
         bn1 = MBConvBlock.batchNorm(1280)
         fc = Linear(1280, numClasses)
-        var generator = SeededGenerator(seed: seed)
+        var generator = SplitMix64(seed: seed)
         for (_, layer) in namedLayers() {
             if let conv = layer as? Conv2d { Initialization.kaimingNormalFanOut(conv, using: &generator) }
         }

@@ -2,7 +2,7 @@ import ConFiTEngine
 
 /// PyTorch's `nn.AdaptiveAvgPool2d(1)` followed by `flatten(1)`: [N, C, H, W] in the
 /// activation layout → plain [N, C], ready for a `Linear`.
-public final class GlobalAveragePool: Layer {
+public final class GlobalAveragePool: Layer, ComputeConfigurable {
     public var isTraining = true
 
     private final class Slot {
@@ -11,17 +11,18 @@ public final class GlobalAveragePool: Layer {
         let toPlain: Reorder, fromPlain: Reorder
         let pooledGradient: Tensor, inputGradient: Tensor
 
-        init(_ pooling: Pooling, format: TensorFormat) throws {
+        init(_ pooling: Pooling, format: TensorFormat, profiler: Profiler?) throws {
             self.pooling = pooling
             pooled = Tensor(shape: pooling.outputShape, format: format)
             pooledGradient = Tensor(shape: pooling.outputShape, format: format)
             inputGradient = Tensor(shape: pooling.inputShape, format: format)
             flat = Tensor(shape: pooling.outputShape)
             flatView = try flat.viewed(as: Array(pooling.outputShape.prefix(2)))
-            toPlain = try Reorder(from: pooled, to: flat)
-            fromPlain = try Reorder(from: flat, to: pooledGradient)
+            toPlain = try Reorder(from: pooled, to: flat, profiler: profiler)
+            fromPlain = try Reorder(from: flat, to: pooledGradient, profiler: profiler)
         }
     }
+    public var settings = ComputeSettings() { didSet { slots = .init() } }
     private var slots = KernelCache<Slot>()
     private var slot: Slot?
 
@@ -29,7 +30,9 @@ public final class GlobalAveragePool: Layer {
 
     public func forward(_ input: Tensor) throws -> Tensor {
         let slot = try slots.get(input.shape, training: isTraining) {
-            try Slot(try Pooling.globalAverage(inputShape: input.shape, format: input.format, training: isTraining), format: input.format)
+            let pooling = try Pooling.globalAverage(inputShape: input.shape, format: input.format, training: isTraining,
+                                                    profiler: settings.profiler)
+            return try Slot(pooling, format: input.format, profiler: settings.profiler)
         }
         try slot.pooling.forward(input, into: slot.pooled)
         try slot.toPlain.run(slot.pooled, slot.flat)

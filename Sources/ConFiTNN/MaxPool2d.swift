@@ -1,9 +1,10 @@
 import ConFiTEngine
 
 /// PyTorch's `nn.MaxPool2d(kernel, stride, padding)`.
-public final class MaxPool2d: Layer {
+public final class MaxPool2d: Layer, ComputeConfigurable {
     public var isTraining = true
     public let kernelSize: Int, stride: Int, padding: Int
+    public var settings = ComputeSettings() { didSet { kernels = .init() } }
     private var kernels = KernelCache<Pooling>()
     private var output = Buffer(), inputGradient = Buffer()
     private var kernel: Pooling?
@@ -15,7 +16,7 @@ public final class MaxPool2d: Layer {
     public func forward(_ input: Tensor) throws -> Tensor {
         let kernel = try kernels.get(input.shape, training: isTraining) {
             try Pooling(.max, inputShape: input.shape, kernel: kernelSize, stride: stride, padding: padding,
-                        format: input.format, training: isTraining)
+                        format: input.format, training: isTraining, profiler: settings.profiler)
         }
         let out = output.get(kernel.outputShape, input.format)
         try kernel.forward(input, into: out)

@@ -55,7 +55,7 @@ public final class ResNet: Layer {
         }
         self.stages = stages
         fc = Linear(inChannels, configuration.numClasses)
-        var generator = SeededGenerator(seed: seed)
+        var generator = SplitMix64(seed: seed)
         for (_, layer) in namedLayers() {
             if let conv = layer as? Conv2d { Initialization.kaimingNormalFanOut(conv, using: &generator) }
         }

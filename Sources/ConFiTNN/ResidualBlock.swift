@@ -4,13 +4,14 @@ import ConFiTEngine
 /// `downsample` (1×1 conv + BN). torchvision's `BasicBlock` and `Bottleneck` are both
 /// this with different main branches; the ReLUs inside the main branch are fused into the
 /// BatchNorms before them, the final one runs in place on the sum.
-public final class ResidualBlock: Layer {
+public final class ResidualBlock: Layer, ComputeConfigurable {
     public var isTraining = true
     /// The main branch in order, with PyTorch names (`conv1`, `bn1`, ...).
     public let main: [(String, any Layer)]
     public let downsample: Sequential?
     private let relu = ActivationLayer.relu()
-    private var additions = KernelCache<Addition>()
+    public var settings = ComputeSettings() { didSet { add = .init() } }
+    private var add = InPlaceAddition()
 
     public init(main: [(String, any Layer)], downsample: Sequential?) {
         self.main = main
@@ -52,8 +53,7 @@ public final class ResidualBlock: Layer {
     public func forward(_ input: Tensor) throws -> Tensor {
         let sum = try forwardChain(mainLayers, input)
         let shortcut = try downsample?.forward(input) ?? input
-        let add = try additions.get(sum.shape, training: false) { try Addition(shape: sum.shape, format: sum.format) }
-        try add.run(sum, shortcut, into: sum)
+        try add(sum, shortcut, profiler: settings.profiler)
         return try relu.forward(sum)
     }
 
@@ -65,10 +65,7 @@ public final class ResidualBlock: Layer {
         let shortcutGradient = try downsample.map { try $0.backward(gradient, needsInputGradient: needsInputGradient) }
             ?? gradient
         guard needsInputGradient, let mainGradient, let shortcutGradient else { return nil }
-        let add = try additions.get(mainGradient.shape, training: false) {
-            try Addition(shape: mainGradient.shape, format: mainGradient.format)
-        }
-        try add.run(mainGradient, shortcutGradient, into: mainGradient)
+        try add(mainGradient, shortcutGradient, profiler: settings.profiler)
         return mainGradient
     }
 }

@@ -1,5 +1,5 @@
 /// Which parameters train, as ConFiT's hierarchical stages select them.
-public enum TrainableSelection: String, Sendable, CaseIterable {
+public enum TrainableSelection: String, Sendable, CaseIterable, Codable {
     /// Only the classifier (the last `Linear`).
     case classifier = "fc"
     /// The classifier and every BatchNorm's γ and β.

@@ -35,36 +35,3 @@ struct DataCommand: ParsableCommand {
         }
     }
 }
-
-/// The options that name a dataset on disk and its split, shared by data commands.
-struct DatasetSource: ParsableArguments {
-    @Option(help: "cifar10, cifar100, fashion-mnist, mnist, folder, caltech101, flowers102 or cub200.")
-    var dataset: String
-
-    @Option(help: "The dataset's folder as distributed, or the folder containing it.")
-    var root: String
-
-    @Option(help: "standard (the protocol's), official (the dataset's own) or stratified.")
-    var split = "standard"
-
-    @Option(help: "A split file {\"classes\": [...], \"test\": [...]} (overrides --split).")
-    var splitFile: String?
-
-    @Option(help: "Seed of the stratified split.")
-    var seed: UInt64 = 0
-
-    @Option(help: "Test fraction of the stratified split.")
-    var testFraction = 0.2
-
-    func load() throws -> ImageDataset {
-        let choice: DatasetOptions.SplitChoice
-        switch (splitFile, split) {
-        case let (file?, _): choice = .file(file)
-        case (nil, "standard"): choice = .standard
-        case (nil, "official"): choice = .official
-        case (nil, "stratified"): choice = .stratified(testFraction: testFraction, seed: seed)
-        default: throw ValidationError("--split must be standard, official or stratified, not \(split)")
-        }
-        return try DatasetKind(name: dataset).load(root: root, options: DatasetOptions(split: choice))
-    }
-}

@@ -1,6 +1,6 @@
 import ArgumentParser
 import ConFiT
-import ConFiTEngine
+import ConFiTReport
 import Foundation
 
 /// `confit demo`: ConFiT against plain fine-tuning on Split Fashion-MNIST (5 tasks of 2
@@ -21,30 +21,32 @@ struct Demo: ParsableCommand {
     @Option(help: "Training images per class.") var imagesPerClass = 200
     @Option(help: "Test images per class.") var testImagesPerClass = 200
     @Option(help: "Epochs per task.") var epochs = 5
-    @Option(help: "oneDNN threads (default: all cores).") var threads: Int?
+    @OptionGroup var threads: ThreadOptions
 
     func run() throws {
-        var results: [(String, RunMetrics)] = []
-        for name in methods.split(separator: ",").map(String.init) {
-            var training = TrainingConfiguration(epochs: epochs, batchSize: 32, learningRate: 0.01, seed: 0)
-            (training.imageSize, training.resizeShortSide) = (imageSize, imageSize * 256 / 224)
-            (training.trainImagesPerClass, training.testImagesPerClass) = (imagesPerClass, testImagesPerClass)
-            if let threads { Engine.shared.setThreads(threads) }
-            let config = RunConfiguration(preset: "fashion-mnist", dataset: "fashion-mnist", root: root, model: "efficientnet_lite0",
-                                          weights: weights, method: try ContinualMethod.named(name), training: training,
-                                          classOrder: Array(0..<10), classesPerTask: 2, tasks: (0..<5).map { [2 * $0, 2 * $0 + 1] },
-                                          threads: Engine.shared.threads)
-            let folder = RunFolder(url: URL(fileURLWithPath: out).appendingPathComponent(name))
-            results.append((name, try RunSession(config: config, folder: folder, checkpoint: nil).execute()))
+        let chosen = try methods.split(separator: ",").map { name in
+            guard let method = ContinualMethod(argument: String(name)) else { throw ConFiTError.unknownMethod(String(name)) }
+            return method
+        }
+        var results: [RunReport.Run] = []
+        for method in chosen {
+            var config = try RunConfiguration(preset: .fashionMNIST, root: root, model: .efficientNetLite0, weights: weights,
+                                              method: method)
+            config.training.epochs = epochs
+            (config.training.imageSize, config.training.resizeShortSide) = (imageSize, imageSize * 256 / 224)
+            (config.training.trainImagesPerClass, config.training.testImagesPerClass) = (imagesPerClass, testImagesPerClass)
+            config.threads = threads.threads
+            let folder = URL(fileURLWithPath: out).appendingPathComponent(method.name)
+            results.append(RunReport.Run(name: method.name, metrics: try Train.execute(try ContinualRun(config, folder: folder), log: .text)))
         }
         let report = URL(fileURLWithPath: out).appendingPathComponent(RunFolder.reportHTML)
-        try RunFolder(url: URL(fileURLWithPath: out)).writeAtomically(
-            Data(RunReport(runs: results.map { RunReport.Run(name: $0.0, metrics: $0.1) }).html.utf8), to: RunFolder.reportHTML)
-        for (name, metrics) in results {
-            say("\n\(name): accuracy matrix (row t = after task t)")
-            for row in metrics.accuracy.rows { say("  " + row.map { String(format: "%.3f", $0) }.joined(separator: " ")) }
-            say(String(format: "  final average accuracy %.4f, forgetting %.4f, BWT %.4f, %.0f s", metrics.accuracy.finalAverageAccuracy ?? 0,
-                       metrics.accuracy.forgetting ?? 0, metrics.accuracy.backwardTransfer ?? 0, metrics.totalWallSeconds))
+        try RunFolder(url: URL(fileURLWithPath: out)).writeAtomically(Data(RunReport(runs: results).html.utf8), to: RunFolder.reportHTML)
+        for result in results {
+            let accuracy = result.metrics.accuracy
+            say("\n\(result.name): accuracy matrix (row t = after task t)")
+            for row in accuracy.rows { say("  " + row.map { String(format: "%.3f", $0) }.joined(separator: " ")) }
+            say(String(format: "  final average accuracy %.4f, forgetting %.4f, BWT %.4f, %.0f s", accuracy.finalAverageAccuracy ?? 0,
+                       accuracy.forgetting ?? 0, accuracy.backwardTransfer ?? 0, result.metrics.totalWallSeconds))
         }
         say("\nreport: \(report.path)")
     }

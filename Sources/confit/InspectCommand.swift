@@ -12,9 +12,6 @@ struct Inspect: ParsableCommand {
     @Argument(help: "A safetensors file or a PyTorch .pth/.pt checkpoint (zip or legacy format).")
     var file: String
 
-    /// State-dict entries that are BatchNorm buffers, not trained parameters.
-    static let bufferSuffixes = [".running_mean", ".running_var", ".num_batches_tracked"]
-
     func run() throws {
         let contents = try TensorFile(contentsOf: URL(fileURLWithPath: file))
         print("file: \(file)")
@@ -26,10 +23,8 @@ struct Inspect: ParsableCommand {
             let padding = String(repeating: " ", count: width - name.count)
             print("  \(name)\(padding)  \(tensor.dtype.rawValue.padding(toLength: 4, withPad: " ", startingAt: 0))  \(tensor.shape)")
         }
-        let buffers = contents.tensors.filter { entry in Self.bufferSuffixes.contains { entry.name.hasSuffix($0) } }
-        let total = contents.tensors.reduce(0) { $0 + $1.tensor.count }
-        let bufferCount = buffers.reduce(0) { $0 + $1.tensor.count }
-        print("parameters: \(total - bufferCount) (plus \(bufferCount) in BatchNorm running statistics)")
+        let counts = contents.elementCounts
+        print("parameters: \(counts.parameters) (plus \(counts.buffers) in BatchNorm running statistics)")
         print("architecture: \(ArchitectureRecognizer.recognize(contents.tensors.map(\.name)))")
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConFiT
+import ConFiTReport
 import Foundation
 
 /// `confit report`: one self-contained HTML page comparing finished (or running) runs, to

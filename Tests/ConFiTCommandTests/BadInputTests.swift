@@ -1,19 +1,11 @@
+import ConFiTTestSupport
 import Foundation
 import XCTest
 
 /// Wrong paths and broken files end `confit` with an error that names the path and a
 /// non-zero status, never a crash (a Swift trap dies by a signal and prints "Fatal error").
-final class BadInputTests: XCTestCase {
-    private var folder: URL!
-
-    override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("confit-bad-input-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try FileManager.default.removeItem(at: folder)
-    }
+final class BadInputTests: TemporaryDirectoryTestCase {
+    private var folder: URL { directory }
 
     func testTrainWithMissingDatasetRoot() throws {
         let missing = folder.appendingPathComponent("no-such-dataset").path

@@ -1,3 +1,4 @@
+import ConFiTTestSupport
 import Foundation
 
 /// A temporary folder with the synthetic dataset and one uninterrupted `confit train` run
@@ -21,7 +22,7 @@ struct ReferenceRun: Sendable {
         for folder in [data, logs] {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         }
-        try SyntheticFashionMNIST.write(to: data, trainPerClass: Self.trainPerClass, testPerClass: Self.testPerClass)
+        try SyntheticIDX().write(to: data, trainPerClass: Self.trainPerClass, testPerClass: Self.testPerClass)
         let out = workspace.appendingPathComponent("uninterrupted")
         let run = try ConfitProcess.run(Self.trainArguments(workspace: workspace, out: out), logs: logs)
         guard run.terminationReason == .exit, run.terminationStatus == 0 else {

@@ -1,4 +1,6 @@
+import ConFiTTestSupport
 import Foundation
+import ConFiTNN
 import Testing
 
 @testable import ConFiTData
@@ -75,7 +77,7 @@ struct BatchLoaderTests {
 
     @Test func unreadableImagesFailOrAreSkippedWithACount() throws {
         var broken = samples
-        let path = Fixtures.path("images/truncated.jpg")
+        let path = fixtures.path("images/truncated.jpg")
         broken[4] = Sample(id: 4, label: 1, source: .file(path))
         let strict = try BatchLoader(samples: broken, options: options(workers: 2, shuffle: false))
         let stream = strict.epoch(0)

@@ -1,3 +1,4 @@
+import ConFiTTestSupport
 import Testing
 
 @testable import ConFiTData
@@ -6,10 +7,10 @@ import Testing
 struct DecoderTests {
     @Test(arguments: ["rgb.jpg", "gray.jpg", "cmyk.jpg", "palette.png", "gray.png", "rgba.png", "gray16.png"])
     func matchesPillow(name: String) throws {
-        let image = try ImageDecoder().decode(file: Fixtures.path("images/\(name)"))
-        let size = String(decoding: try Fixtures.bytes("images/\(name).txt"), as: UTF8.self)
+        let image = try ImageDecoder().decode(file: fixtures.path("images/\(name)"))
+        let size = String(decoding: try fixtures.bytes("images/\(name).txt"), as: UTF8.self)
             .split(whereSeparator: \.isWhitespace).compactMap { Int($0) }
-        let expected = try Fixtures.bytes("images/\(name).rgb")
+        let expected = try fixtures.bytes("images/\(name).rgb")
         #expect([image.width, image.height] == size)
         let rgb = image.rgb()
         #expect(rgb.pixels.count == expected.count)
@@ -18,7 +19,7 @@ struct DecoderTests {
     }
 
     @Test func truncatedJPEGNamesTheFile() throws {
-        let path = Fixtures.path("images/truncated.jpg")
+        let path = fixtures.path("images/truncated.jpg")
         #expect { try ImageDecoder().decode(file: path) } throws: { error in
             guard case let DataError.truncatedImage(p) = error else { return false }
             return p == path && "\(error)".contains("truncated.jpg")
@@ -27,7 +28,7 @@ struct DecoderTests {
 
     @Test(arguments: ["corrupt.jpg", "truncated.png", "not_an_image.jpg"])
     func unreadableImagesThrowNamingTheFile(name: String) throws {
-        let path = Fixtures.path("images/\(name)")
+        let path = fixtures.path("images/\(name)")
         #expect { try ImageDecoder().decode(file: path) } throws: { error in
             error is DataError && "\(error)".contains(path)
         }

@@ -1,4 +1,6 @@
+import ConFiTTestSupport
 import Foundation
+import ConFiTNN
 import Testing
 
 @testable import ConFiTData
@@ -17,7 +19,7 @@ struct ResizeTests {
     }
 
     static let cases: [Case] = {
-        let data = try! Data(contentsOf: URL(fileURLWithPath: Fixtures.path("resize/cases.json")))
+        let data = try! Data(contentsOf: URL(fileURLWithPath: fixtures.path("resize/cases.json")))
         return try! JSONDecoder().decode([Case].self, from: data)
     }()
 
@@ -25,21 +27,21 @@ struct ResizeTests {
     @Test(arguments: cases)
     func resizeMatchesPillowExactly(c: Case) throws {
         let input = RGBImage(
-            width: c.width, height: c.height, channels: c.channels, pixels: try Fixtures.bytes("resize/\(c.name).in.rgb"))
+            width: c.width, height: c.height, channels: c.channels, pixels: try fixtures.bytes("resize/\(c.name).in.rgb"))
         let transform = EvalTransform(resizeShortSide: c.shortSide, cropSize: c.shortSide)
         let size = transform.resizedSize(width: c.width, height: c.height)
         #expect(size.width == c.outWidth && size.height == c.outHeight)
         let resampler = BilinearResampler(inWidth: c.width, inHeight: c.height, outWidth: c.outWidth, outHeight: c.outHeight)
         let out = resampler.resample(input, x: 0, y: 0, width: c.outWidth, height: c.outHeight)
-        #expect(out.pixels == (try Fixtures.bytes("resize/\(c.name).out.rgb")))
+        #expect(out.pixels == (try fixtures.bytes("resize/\(c.name).out.rgb")))
     }
 
     /// A window of the output (one case per pass order) equals the crop of the whole output.
     @Test(arguments: cases.filter { ["down", "very_tall"].contains($0.name) })
     func windowEqualsCropOfFullOutput(c: Case) throws {
-        let input = RGBImage(width: c.width, height: c.height, channels: 3, pixels: try Fixtures.bytes("resize/\(c.name).in.rgb"))
+        let input = RGBImage(width: c.width, height: c.height, channels: 3, pixels: try fixtures.bytes("resize/\(c.name).in.rgb"))
         let resampler = BilinearResampler(inWidth: c.width, inHeight: c.height, outWidth: c.outWidth, outHeight: c.outHeight)
-        let full = try Fixtures.bytes("resize/\(c.name).out.rgb")
+        let full = try fixtures.bytes("resize/\(c.name).out.rgb")
         let (x, y, w, h) = (c.outWidth / 4, c.outHeight / 4, c.outWidth / 2, c.outHeight / 2)
         let window = resampler.resample(input, x: x, y: y, width: w, height: h)
         for row in 0..<h {
@@ -50,10 +52,10 @@ struct ResizeTests {
 
     /// Decode + Resize(256) + CenterCrop(224) of a 300 × 200 JPEG against Pillow, every 7th pixel.
     @Test func fullEvalTransformMatchesPillow() throws {
-        let image = try ImageDecoder().decode(file: Fixtures.path("photo.jpg"))
+        let image = try ImageDecoder().decode(file: fixtures.path("photo.jpg"))
         let out = EvalTransform.standard.apply(image)
         #expect(out.width == 224 && out.height == 224 && out.channels == 3)
-        let expected = try Fixtures.bytes("photo_256_224_stride7.rgb")
+        let expected = try fixtures.bytes("photo_256_224_stride7.rgb")
         var sampled: [UInt8] = []
         for y in stride(from: 0, to: 224, by: 7) {
             for x in stride(from: 0, to: 224, by: 7) { sampled += out.pixels[((y * 224 + x) * 3)..<((y * 224 + x) * 3 + 3)] }

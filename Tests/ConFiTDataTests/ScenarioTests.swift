@@ -1,3 +1,4 @@
+import ConFiTNN
 import Testing
 
 @testable import ConFiTData

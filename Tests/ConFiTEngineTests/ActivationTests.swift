@@ -1,4 +1,5 @@
 import ConFiTEngine
+import ConFiTTestSupport
 import XCTest
 
 /// ReLU and ReLU6 forward and backward, by hand, in every layout, out of place and in

@@ -1,4 +1,5 @@
 import ConFiTEngine
+import ConFiTTestSupport
 import XCTest
 
 /// Residual addition (including writing over its first operand) and row-major SGEMM with

@@ -1,4 +1,5 @@
 import ConFiTEngine
+import ConFiTTestSupport
 import XCTest
 
 /// `channelMeans` in every layout against means computed by hand (exact: every value is
@@ -79,10 +80,8 @@ final class ChannelMeansTests: XCTestCase {
         for (height, pooled) in [(4, true), (3, false)] {
             for format in [TensorFormat.plain, .channelsLast, .blocked16] {
                 let shape = [2, 20, height, 4]
-                let reduction = try ChannelMeanReduction(shape: shape, format: format, byParity: true)
                 let profiler = Profiler()
-                Profiler.current = profiler
-                defer { Profiler.current = nil }
+                let reduction = try ChannelMeanReduction(shape: shape, format: format, byParity: true, profiler: profiler)
                 _ = try reduction(Tensor(shape: shape, format: format))
                 XCTAssertEqual(profiler.calls["pooling forward_inference"] == 1, pooled, "H \(height) \(format): \(profiler.calls)")
             }

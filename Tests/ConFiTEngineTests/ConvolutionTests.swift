@@ -1,4 +1,5 @@
 import ConFiTEngine
+import ConFiTTestSupport
 import XCTest
 
 /// Convolution forward, backward-data and backward-weights against hand-computed values
@@ -141,10 +142,8 @@ final class ConvolutionTests: XCTestCase {
             let shape = ConvolutionShape(batch: 2, inChannels: 16, height: 6, width: 6, outChannels: 16, kernel: kernel,
                                          stride: 1, padTop: kernel / 2, padLeft: kernel / 2, padBottom: kernel / 2,
                                          padRight: kernel / 2, groups: 16)
-            let conv = try Convolution(shape, source: .blocked16, destination: .blocked16, training: true)
             let profiler = Profiler()
-            Profiler.current = profiler
-            defer { Profiler.current = nil }
+            let conv = try Convolution(shape, source: .blocked16, destination: .blocked16, training: true, profiler: profiler)
             try conv.accumulateWeightGradient(input: Tensor(shape: shape.inputShape, format: .blocked16),
                                               outputGradient: Tensor(shape: shape.outputShape, format: .blocked16),
                                               into: Tensor(shape: shape.weightShape))

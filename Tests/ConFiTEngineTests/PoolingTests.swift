@@ -1,4 +1,5 @@
 import ConFiTEngine
+import ConFiTTestSupport
 import Foundation
 import XCTest
 

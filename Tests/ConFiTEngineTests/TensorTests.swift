@@ -1,4 +1,5 @@
 import ConFiTEngine
+import ConFiTTestSupport
 import XCTest
 
 /// Tensor layouts, copies, views, reorders and their errors. Layout checks read the raw

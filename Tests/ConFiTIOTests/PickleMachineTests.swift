@@ -1,3 +1,4 @@
+import ConFiTTestSupport
 import Testing
 @testable import ConFiTIO
 
@@ -5,7 +6,7 @@ import Testing
     /// plain_pN.pkl: the PLAIN dict of make_pth_fixtures.py pickled with protocol N.
     @Test(arguments: [2, 3, 4, 5])
     func readsPlainValues(protocol version: Int) throws {
-        let bytes = try Fixtures.bytes("plain_p\(version).pkl")
+        let bytes = try fixtures.bytes("plain_p\(version).pkl")
         let (value, end) = try PickleMachine.load(bytes)
         #expect(end == bytes.count)
         guard case .dict(let dict) = value else { Issue.record("not a dict: \(value.kindName)"); return }
@@ -44,7 +45,7 @@ import Testing
 
     @Test(arguments: [2, 3, 4, 5])
     func rejectsEveryTruncation(protocol version: Int) throws {
-        let bytes = try Fixtures.bytes("plain_p\(version).pkl")
+        let bytes = try fixtures.bytes("plain_p\(version).pkl")
         for length in 0..<bytes.count {
             #expect(throws: PickleError.self) { try PickleMachine.load(Array(bytes.prefix(length))) }
         }

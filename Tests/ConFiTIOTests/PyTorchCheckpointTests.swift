@@ -1,8 +1,14 @@
+import ConFiTTestSupport
 import Foundation
 import Testing
 @testable import ConFiTIO
 
 @Suite struct PyTorchCheckpointTests {
+    /// This test's scratch folder, removed with the suite instance after the test.
+    let scratch: TemporaryDirectory
+
+    init() throws { scratch = try TemporaryDirectory("confit-io") }
+
     /// STATE of make_pth_fixtures.py: name, dtype, shape, values.
     static let state: [(name: String, dtype: DType, shape: [Int], values: [Float])] = [
         ("f32", .float32, [2, 3], [1.5, -2, 3.25, 0, 4.5, -6.75]),
@@ -25,7 +31,7 @@ import Testing
 
     @Test(arguments: [("state_zip.pth", TensorFileFormat.pytorchZip), ("state_legacy.pth", .pytorchLegacy)])
     func readsEveryDTypeAndView(_ name: String, _ format: TensorFileFormat) throws {
-        let checkpoint = try PyTorchCheckpoint(contentsOf: try Fixtures.url(name))
+        let checkpoint = try PyTorchCheckpoint(contentsOf: try fixtures.url(name))
         #expect(checkpoint.format == format)
         #expect(checkpoint.stateDictPath == [])
         #expect(checkpoint.tensors.map(\.name) == Self.state.map(\.name))
@@ -36,11 +42,11 @@ import Testing
             #expect(tensor.floats() == expected.values, "\(expected.name)")
         }
         #expect(try checkpoint.tensor("i64").ints() == [-3, 0, 7, 1 << 40])
-        #expect(try checkpoint.tensor("f64").bytes == Fixtures.littleEndian([Double(0.001).bitPattern, Double(-2).bitPattern]))
+        #expect(try checkpoint.tensor("f64").bytes == littleEndian([Double(0.001).bitPattern, Double(-2).bitPattern]))
     }
 
     @Test func findsANestedStateDictAndStripsModulePrefix() throws {
-        let checkpoint = try PyTorchCheckpoint(contentsOf: try Fixtures.url("nested_zip.pth"))
+        let checkpoint = try PyTorchCheckpoint(contentsOf: try fixtures.url("nested_zip.pth"))
         #expect(checkpoint.stateDictPath == ["model"])
         #expect(checkpoint.tensors.map(\.name) == ["fc.weight", "fc.bias"])
         #expect(try checkpoint.tensor("fc.weight").floats() == [0.5, -0.5, 1, 2])
@@ -48,20 +54,20 @@ import Testing
     }
 
     @Test func checksTheByteOrderEntry() throws {
-        let little = try PyTorchCheckpoint(contentsOf: try Fixtures.url("byteorder_little.pth"))
+        let little = try PyTorchCheckpoint(contentsOf: try fixtures.url("byteorder_little.pth"))
         #expect(try little.tensor("fc.bias").floats() == [0.125, -0.125])
-        let error = #expect(throws: TensorFileError.self) { try PyTorchCheckpoint(contentsOf: try Fixtures.url("byteorder_big.pth")) }
+        let error = #expect(throws: TensorFileError.self) { try PyTorchCheckpoint(contentsOf: try fixtures.url("byteorder_big.pth")) }
         #expect(error?.description.contains("byte order 'big'") == true)
     }
 
     @Test func stripsStackedPrefixesInLegacyFiles() throws {
-        let checkpoint = try PyTorchCheckpoint(contentsOf: try Fixtures.url("nested_legacy.pth"))
+        let checkpoint = try PyTorchCheckpoint(contentsOf: try fixtures.url("nested_legacy.pth"))
         #expect(checkpoint.format == .pytorchLegacy)
         #expect(checkpoint.stateDictPath == ["state_dict"])
         #expect(checkpoint.tensors.map(\.name) == ["conv.weight", "conv.bias"])
         #expect(try checkpoint.tensor("conv.weight").shape == [1, 1, 2, 2])
         #expect(try checkpoint.tensor("conv.weight").floats() == [1, 2, 3, 4])
-        let unstripped = try PyTorchCheckpoint(contentsOf: try Fixtures.url("nested_legacy.pth"), strippingPrefixes: [])
+        let unstripped = try PyTorchCheckpoint(contentsOf: try fixtures.url("nested_legacy.pth"), strippingPrefixes: [])
         #expect(unstripped.tensors.map(\.name) == ["module.model.conv.weight", "module.model.conv.bias"])
     }
 
@@ -73,8 +79,8 @@ import Testing
 
     @Test(arguments: ["state_zip.pth", "state_legacy.pth", "nested_zip.pth", "nested_legacy.pth"])
     func rejectsTruncation(_ name: String) throws {
-        let bytes = try Fixtures.bytes(name)
-        let directory = try Fixtures.scratchDirectory()
+        let bytes = try fixtures.bytes(name)
+        let directory = scratch.url
         for length in Array(stride(from: 0, to: bytes.count, by: 29)) + [bytes.count - 1] {
             let url = directory.appendingPathComponent("\(length).pth")
             try Data(bytes.prefix(length)).write(to: url)
@@ -86,8 +92,8 @@ import Testing
     /// typed error (corrupt data bytes can still make a valid file), never crash.
     @Test(arguments: ["state_zip.pth", "state_legacy.pth"])
     func survivesCorruptBytes(_ name: String) throws {
-        let bytes = try Fixtures.bytes(name)
-        let directory = try Fixtures.scratchDirectory()
+        let bytes = try fixtures.bytes(name)
+        let directory = scratch.url
         for position in stride(from: 0, to: bytes.count, by: 13) {
             var corrupt = bytes
             corrupt[position] ^= 0x5A
@@ -98,21 +104,21 @@ import Testing
     }
 
     @Test func rejectsAWrongMagicNumberAndStorageSize() throws {
-        var bytes = try Fixtures.bytes("state_legacy.pth")
+        var bytes = try fixtures.bytes("state_legacy.pth")
         bytes[5] ^= 0xFF  // inside the 10-byte magic LONG1 at byte 4
-        let error = #expect(throws: TensorFileError.self) { try PyTorchCheckpoint(contentsOf: try Fixtures.write(bytes)) }
+        let error = #expect(throws: TensorFileError.self) { try PyTorchCheckpoint(contentsOf: try scratch.write(bytes)) }
         #expect(error?.description.contains("magic number") == true)
 
-        var sizes = try Fixtures.bytes("nested_legacy.pth")
+        var sizes = try fixtures.bytes("nested_legacy.pth")
         let storages = sizes.count - (4 * 4 + 8) - (1 * 4 + 8)  // conv.weight: 4 floats, conv.bias: 1, in saving order
         sizes[storages] = 9
-        #expect(throws: TensorFileError.self) { try PyTorchCheckpoint(contentsOf: try Fixtures.write(sizes)) }
+        #expect(throws: TensorFileError.self) { try PyTorchCheckpoint(contentsOf: try scratch.write(sizes)) }
     }
 
     @Test func reportsAPickleErrorWithItsOffset() throws {
-        var bytes = try Fixtures.bytes("state_legacy.pth")
+        var bytes = try fixtures.bytes("state_legacy.pth")
         bytes[1] = 9  // PROTO 9
-        let url = try Fixtures.write(bytes)
+        let url = try scratch.write(bytes)
         #expect(throws: TensorFileError.pickle(path: url.path, error: PickleError(.invalid("pickle protocol 9 is newer than 5"), opcode: "PROTO", offset: 0))) {
             try PyTorchCheckpoint(contentsOf: url)
         }
@@ -121,24 +127,24 @@ import Testing
     /// Pickles that call os.system inside torch.save's layouts: refused at the GLOBAL.
     @Test(arguments: [("malicious_zip.pth", 2), ("malicious_legacy.pth", 139)])
     func refusesToRunGlobals(_ name: String, _ offset: Int) throws {
-        let error = #expect(throws: TensorFileError.self) { try PyTorchCheckpoint(contentsOf: try Fixtures.url(name)) }
+        let error = #expect(throws: TensorFileError.self) { try PyTorchCheckpoint(contentsOf: try fixtures.url(name)) }
         guard case .pickle(_, let pickleError) = error else { Issue.record("not a pickle error: \(String(describing: error))"); return }
         #expect(pickleError == PickleError(.disallowedGlobal(module: "posix", name: "system"), opcode: "GLOBAL", offset: offset))
     }
 
     @Test func sniffsEachFormat() throws {
-        #expect(try TensorFileFormat.sniff(try Fixtures.url("state_zip.pth")) == .pytorchZip)
-        #expect(try TensorFileFormat.sniff(try Fixtures.url("state_legacy.pth")) == .pytorchLegacy)
+        #expect(try TensorFileFormat.sniff(try fixtures.url("state_zip.pth")) == .pytorchZip)
+        #expect(try TensorFileFormat.sniff(try fixtures.url("state_legacy.pth")) == .pytorchLegacy)
         // A safetensors header length of 0x0280 starts with the bytes of PROTO 2.
         let entry = #"{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}"#
         let header = entry + String(repeating: " ", count: 640 - entry.utf8.count)
-        let safetensors = Fixtures.littleEndian([UInt64(640)]) + Array(header.utf8) + [42]
-        let url = try Fixtures.write(safetensors)
+        let safetensors = littleEndian([UInt64(640)]) + Array(header.utf8) + [42]
+        let url = try scratch.write(safetensors)
         #expect(try TensorFileFormat.sniff(url) == .safetensors)
         let file = try TensorFile(contentsOf: url)
         #expect(file.format == .safetensors)
         #expect(try file.tensor("a").ints() == [42])
-        let nested = try TensorFile(contentsOf: try Fixtures.url("nested_zip.pth"))
+        let nested = try TensorFile(contentsOf: try fixtures.url("nested_zip.pth"))
         #expect(nested.format == .pytorchZip)
         #expect(nested.metadata == ["state_dict_path": "model"])
         #expect(try nested.tensor("fc.bias").floats() == [0.125, -0.125])
@@ -156,7 +162,7 @@ import Testing
         guard case .object(let object) = value, let reference = object as? TorchTensorReference else {
             Issue.record("not a tensor: \(value.kindName)"); return
         }
-        let storage = Fixtures.littleEndian([UInt16(0x3C00), 0x4000, 0xC200, 0x0000])  // 1, 2, -3, 0 as float16
+        let storage = littleEndian([UInt16(0x3C00), 0x4000, 0xC200, 0x0000])  // 1, 2, -3, 0 as float16
         let tensor = try reference.hostTensor(from: storage[...])
         #expect(tensor.dtype == .float16)
         #expect(tensor.floats() == [2, -3])

@@ -1,16 +1,22 @@
+import ConFiTTestSupport
 import Foundation
 import Testing
 @testable import ConFiTIO
 
 @Suite struct SafeTensorsFileTests {
+    /// This test's scratch folder, removed with the suite instance after the test.
+    let scratch: TemporaryDirectory
+
+    init() throws { scratch = try TemporaryDirectory("confit-io") }
+
     /// One tensor of every dtype, its bytes written out by hand (IEEE bit patterns).
     static let everyDType: [(name: String, tensor: HostTensor)] = [
-        ("f32", HostTensor(shape: [2, 2], dtype: .float32, bytes: Fixtures.littleEndian([Float(1.5).bitPattern, Float(-2).bitPattern, 0, Float(0.25).bitPattern]))),
-        ("f16", HostTensor(shape: [3], dtype: .float16, bytes: Fixtures.littleEndian([UInt16(0x3800), 0xBC00, 0x7BFF]))),
-        ("bf16", HostTensor(shape: [3], dtype: .bfloat16, bytes: Fixtures.littleEndian([UInt16(0x3F80), 0xC020, 0x4040]))),
-        ("f64", HostTensor(shape: [2], dtype: .float64, bytes: Fixtures.littleEndian([Double(0.001).bitPattern, Double(-2).bitPattern]))),
-        ("i64", HostTensor(shape: [2], dtype: .int64, bytes: Fixtures.littleEndian([Int64(-3), 1 << 40]))),
-        ("i32", HostTensor(shape: [1, 3], dtype: .int32, bytes: Fixtures.littleEndian([Int32(1), -2, 3]))),
+        ("f32", HostTensor(shape: [2, 2], dtype: .float32, bytes: littleEndian([Float(1.5).bitPattern, Float(-2).bitPattern, 0, Float(0.25).bitPattern]))),
+        ("f16", HostTensor(shape: [3], dtype: .float16, bytes: littleEndian([UInt16(0x3800), 0xBC00, 0x7BFF]))),
+        ("bf16", HostTensor(shape: [3], dtype: .bfloat16, bytes: littleEndian([UInt16(0x3F80), 0xC020, 0x4040]))),
+        ("f64", HostTensor(shape: [2], dtype: .float64, bytes: littleEndian([Double(0.001).bitPattern, Double(-2).bitPattern]))),
+        ("i64", HostTensor(shape: [2], dtype: .int64, bytes: littleEndian([Int64(-3), 1 << 40]))),
+        ("i32", HostTensor(shape: [1, 3], dtype: .int32, bytes: littleEndian([Int32(1), -2, 3]))),
         ("u8", HostTensor(shape: [3], dtype: .uint8, bytes: [0, 1, 255])),
         ("bool", HostTensor(shape: [2], dtype: .bool, bytes: [1, 0])),
         ("scalar", HostTensor(shape: [], floats: [7.5])),
@@ -18,7 +24,7 @@ import Testing
     ]
 
     @Test func roundTripsEveryDType() throws {
-        let url = try Fixtures.scratchDirectory().appendingPathComponent("all.safetensors")
+        let url = scratch.url.appendingPathComponent("all.safetensors")
         try SafeTensorsFile(tensors: Self.everyDType, metadata: ["format": "pt", "note": "a \"quoted\" value"]).write(to: url)
         let file = try SafeTensorsFile(contentsOf: url)
         #expect(file.tensors.map(\.name) == Self.everyDType.map(\.name))
@@ -43,7 +49,7 @@ import Testing
     }
 
     @Test func writeReplacesAtomicallyAndLeavesNoTemporaryFile() throws {
-        let directory = try Fixtures.scratchDirectory()
+        let directory = scratch.url
         let url = directory.appendingPathComponent("w.safetensors")
         try SafeTensorsFile(tensors: [("a", HostTensor(shape: [1], floats: [1]))]).write(to: url)
         try SafeTensorsFile(tensors: [("b", HostTensor(shape: [1], floats: [2]))]).write(to: url)
@@ -62,7 +68,7 @@ import Testing
     @Test(arguments: [0, 3, 7, 8, 20, 55, 63, 64, 100])
     func rejectsTruncation(at length: Int) throws {
         let bytes = try SafeTensorsFile(tensors: Self.everyDType).serialized()
-        let url = try Fixtures.write(Array(bytes.prefix(length)))
+        let url = try scratch.write(Array(bytes.prefix(length)))
         #expect(throws: TensorFileError.self) { try SafeTensorsFile(contentsOf: url) }
     }
 
@@ -76,7 +82,7 @@ import Testing
     /// A file with the given header text (padded) and `dataLength` zero bytes of data.
     static func file(header: String, dataLength: Int) -> [UInt8] {
         let text = Array(header.utf8)
-        return Fixtures.littleEndian([UInt64(text.count)]) + text + Array(repeating: 0, count: dataLength)
+        return littleEndian([UInt64(text.count)]) + text + Array(repeating: 0, count: dataLength)
     }
 
     @Test(arguments: [
@@ -99,7 +105,7 @@ import Testing
     }
 
     @Test func rejectsAHeaderLengthLargerThanTheFile() {
-        let bytes = Fixtures.littleEndian([UInt64.max]) + Array("{}".utf8)
+        let bytes = littleEndian([UInt64.max]) + Array("{}".utf8)
         #expect(throws: TensorFileError.self) { try SafeTensorsFile(bytes: bytes, path: "t") }
     }
 

@@ -1,6 +1,7 @@
 import ConFiTData
 import ConFiTEngine
 import ConFiTNN
+import ConFiTTestSupport
 import Foundation
 import XCTest
 

@@ -1,6 +1,7 @@
 import ConFiTEngine
 import ConFiTIO
 import ConFiTNN
+import ConFiTTestSupport
 import Foundation
 import XCTest
 

@@ -1,6 +1,7 @@
 import ConFiTEngine
 import ConFiTIO
 import ConFiTNN
+import ConFiTTestSupport
 import Foundation
 import XCTest
 
@@ -43,15 +44,4 @@ final class ResNetParityTests: XCTestCase {
         model.eval()
         try assertClose(try model.forward(x), try fixture.tensor("eval/logits"), "eval/logits")
     }
-}
-
-/// Asserts max |actual − expected| ≤ 1e-4 · max |expected| (plus a 1e-7 floor).
-func assertClose(_ actual: Tensor, _ expected: HostTensor, _ name: String, relative: Float = 1e-4,
-                 file: StaticString = #filePath, line: UInt = #line) throws {
-    XCTAssertEqual(actual.shape, expected.shape, name, file: file, line: line)
-    let a = try actual.toArray(), e = expected.floats()
-    guard a.count == e.count else { return }
-    let scale = e.map(abs).max() ?? 0
-    let error = zip(a, e).map { abs($0 - $1) }.max() ?? 0
-    XCTAssertLessThanOrEqual(error, relative * scale + 1e-7, "\(name): max error \(error), max magnitude \(scale)", file: file, line: line)
 }

@@ -2,6 +2,7 @@ import ConFiT
 import ConFiTData
 import ConFiTEngine
 import ConFiTNN
+import ConFiTTestSupport
 import Foundation
 import XCTest
 
@@ -40,7 +41,7 @@ final class ContinualTrainerTests: XCTestCase {
 
     func testFinetuneKeepsNoBanks() throws {
         let trainer = try makeTrainer(.finetune)
-        var epochs: [ContinualTrainer.EpochReport] = []
+        var epochs: [EpochRecord] = []
         var observer = ContinualTrainer.Observer()
         observer.epochFinished = { epochs.append($0) }
         observer.taskFinished = { XCTAssertEqual($0.bankBytes, 0) }
@@ -74,8 +75,8 @@ final class ContinualTrainerTests: XCTestCase {
         XCTAssertThrowsError(try first.run(observer)) { error in
             XCTAssertEqual(error as? ConFiTError, .interrupted(TrainingPosition(task: 1, epoch: 3, batch: 1)))
         }
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("confit-checkpoint-\(UUID().uuidString).safetensors")
-        defer { try? FileManager.default.removeItem(at: url) }
+        let folder = try TemporaryDirectory("confit-checkpoint")
+        let url = folder.appending("checkpoint.safetensors")
         try XCTUnwrap(saved).write(to: url)
 
         let resumed = try makeTrainer(.confit)
@@ -93,7 +94,7 @@ final class ContinualTrainerTests: XCTestCase {
         var observer = ContinualTrainer.Observer()
         observer.checkpoint = { last = $0 }
         try trainer.run(observer)
-        let exported = try XCTUnwrap(last).exportTask(1, classes: [2, 3], classifier: "fc")
+        let exported = try export(1, classes: [2, 3], from: XCTUnwrap(last)).file
         let names = exported.tensors.map(\.name)
         XCTAssertEqual(names.filter { !$0.hasPrefix("classifier.") }, trainer.banks[1].tensors.map(\.name))
         for (name, tensor) in trainer.banks[1].tensors { XCTAssertEqual(try exported.tensor(name), tensor, name) }
@@ -101,7 +102,12 @@ final class ContinualTrainerTests: XCTestCase {
         let features = weight.count / 10
         XCTAssertEqual(try exported.tensor("classifier.weight").floats(), Array(weight[(2 * features)..<(4 * features)]))
         XCTAssertEqual(try exported.tensor("classifier.weight").shape, [2, features])
-        XCTAssertThrowsError(try XCTUnwrap(last).exportTask(5, classes: [0], classifier: "fc"))
+        XCTAssertThrowsError(try export(5, classes: [0], from: XCTUnwrap(last)))
+    }
+
+    private func export(_ task: Int, classes: [Int], from checkpoint: TrainingCheckpoint) throws -> TaskFile {
+        try TaskFile(task: task, classes: classes, checkpoint: checkpoint, classifier: "fc", model: .resnet18, method: .confit,
+                     transform: EvalTransform(resizeShortSide: 12, cropSize: 12), classNames: nil)
     }
 
     private func assertStatistics(_ trainer: ContinualTrainer, equal bank: TaskBank, means: Bool,
@@ -130,11 +136,11 @@ final class ContinualTrainerTests: XCTestCase {
     }
 
     private func makeTrainer(_ method: ContinualMethod) throws -> ContinualTrainer {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("confit-trainer-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: root) }
-        try writeIDX(root, prefix: "train", perClass: 24, seed: 1)
-        try writeIDX(root, prefix: "t10k", perClass: 8, seed: 2)
+        let root = try TemporaryDirectory("confit-trainer")
+        addTeardownBlock { withExtendedLifetime(root) {} }
+        var idx = SyntheticIDX()
+        (idx.side, idx.bright, idx.dark, idx.noise) = (12, 180, 40, 60)
+        try idx.write(to: root.url, trainPerClass: 24, testPerClass: 8)
         let data = try DatasetKind(name: "mnist").load(root: root.path)
         let scenario = try Scenario(dataset: data, order: .explicit([0, 1, 2, 3]), classesPerTask: 2)
         var configuration = TrainingConfiguration(epochs: 5, batchSize: 8, learningRate: 0.05, seed: 3)
@@ -145,26 +151,4 @@ final class ContinualTrainerTests: XCTestCase {
         return try ContinualTrainer(network: network, method: method, scenario: scenario, configuration: configuration,
                                     normalization: .imageNet)
     }
-
-    /// 12×12 images whose class k (0…3) is a bright quadrant k over noise, as IDX files.
-    private func writeIDX(_ folder: URL, prefix: String, perClass: Int, seed: UInt64) throws {
-        var generator = SeededGenerator(seed: seed)
-        let count = 4 * perClass
-        var images: [UInt8] = [0, 0, 8, 3] + bigEndian(count) + bigEndian(12) + bigEndian(12)
-        var labels: [UInt8] = [0, 0, 8, 1] + bigEndian(count)
-        for i in 0..<count {
-            let label = i % 4
-            labels.append(UInt8(label))
-            for y in 0..<12 {
-                for x in 0..<12 {
-                    let bright = (y < 6 ? 0 : 2) + (x < 6 ? 0 : 1) == label
-                    images.append(UInt8(clamping: (bright ? 180 : 40) + Int.random(in: 0..<60, using: &generator)))
-                }
-            }
-        }
-        try Data(images).write(to: folder.appendingPathComponent("\(prefix)-images-idx3-ubyte"))
-        try Data(labels).write(to: folder.appendingPathComponent("\(prefix)-labels-idx1-ubyte"))
-    }
-
-    private func bigEndian(_ value: Int) -> [UInt8] { (0..<4).map { UInt8((value >> (8 * (3 - $0))) & 0xFF) } }
 }

@@ -2,6 +2,7 @@ import ConFiT
 import ConFiTEngine
 import ConFiTIO
 import ConFiTNN
+import ConFiTTestSupport
 import Foundation
 import XCTest
 
@@ -10,27 +11,20 @@ import XCTest
 /// (make_effnet_fixture.py: one train forward on two Caltech images, weights unchanged).
 /// Tolerance 1e-4 × max |reference| + 5e-6 per tensor: block outputs have means near zero
 /// (|0.1 × mean| ~ 1e-3) while the activations averaged are of order 1, so float32's
-/// ~1e-5 relative forward error shows up as ~1e-6 absolute in those means. In NHWC (the
-/// layout the CLI trains EfficientNet in) oneDNN's batch norm rounds differently and one
+/// ~1e-5 relative forward error shows up as ~1e-6 absolute in those means. In NHWC
+/// oneDNN's batch norm rounds differently and one
 /// block output's mean (β analytically, so all rounding) is 1.3e-5 off; the means taken
 /// by the trackers' pooling and by a plain loop over the same activations agree on that,
 /// so the absolute allowance there is 2e-5.
 final class EfficientNetRecoveryTests: XCTestCase {
     func testTrackedAndRecoveredMeansMatchPyTorch() throws {
-        let path = ProcessInfo.processInfo.environment["CONFIT_EFFNET_PTH"]
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/confit/efficientnet-lite0-57934424.pth").path
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw XCTSkip("EfficientNet-Lite0 weights not found at \(path): run scripts/install-dependencies or set CONFIT_EFFNET_PTH")
-        }
-        let weights = try TensorFile(contentsOf: URL(fileURLWithPath: path)).tensors.map { ($0.name, $0.tensor) }
-        let fixture = try SafeTensorsFile(contentsOf: sharedFixture("effnet_lite0.safetensors"))
-        let layout = TensorFormat.activations
-        defer { TensorFormat.activations = layout }
-        // NHWC is the layout the CLI runs EfficientNet in; blocked takes the other paths of
+        let weights = try EfficientNetLite0Weights.require().tensors.map { ($0.name, $0.tensor) }
+        let fixture = try SafeTensorsFile(contentsOf: fixture("effnet_lite0.safetensors"))
+        // nChw16c is the layout training runs EfficientNet in; NHWC takes the other paths of
         // the trackers' channel means.
         for (format, absolute) in [(TensorFormat.channelsLast, 2e-5), (.blocked16, 5e-6)] {
-            TensorFormat.activations = format
             let model = EfficientNetLite0(numClasses: 1000)
+            model.configure(ComputeSettings(layout: format))
             try model.loadPretrained(weights)
             try check(model, fixture, absolute: Float(absolute))
         }

@@ -1,4 +1,5 @@
 import ConFiT
+import ConFiTTestSupport
 import Foundation
 import XCTest
 
@@ -16,7 +17,7 @@ final class RunFolderTests: TemporaryDirectoryTestCase {
         for (t, row) in rows.enumerated() {
             for epoch in 0..<2 {
                 metrics.recordEpoch(EpochRecord(
-                    task: t, epoch: epoch, stage: epoch == 0 ? "fc" : "full",
+                    task: t, epoch: epoch, stage: epoch == 0 ? .classifier : .all,
                     meanLoss: 1.5 - Double(epoch), imagesPerSecond: 100, seconds: Double(10 * t + epoch)))
             }
             try metrics.recordTask(
@@ -127,7 +128,7 @@ final class RunFolderTests: TemporaryDirectoryTestCase {
 
     func testDivergedLossIsWrittenAndReadBack() throws {
         var metrics = RunMetrics(config: .null, versions: SoftwareVersions(confit: "", oneDNN: "", swift: ""))
-        metrics.recordEpoch(EpochRecord(task: 0, epoch: 0, stage: "full", meanLoss: .nan, imagesPerSecond: 1, seconds: 1))
+        metrics.recordEpoch(EpochRecord(task: 0, epoch: 0, stage: .all, meanLoss: .nan, imagesPerSecond: 1, seconds: 1))
         let folder = RunFolder(url: directory)
         try folder.write(metrics)
         XCTAssertTrue(try folder.readMetrics().epochs[0].meanLoss.isNaN)

@@ -2,6 +2,7 @@ import ConFiT
 import ConFiTEngine
 import ConFiTIO
 import ConFiTNN
+import ConFiTTestSupport
 import Foundation
 import XCTest
 
@@ -11,7 +12,7 @@ import XCTest
 /// through the updated weights. Tolerance 1e-4 × max |reference| per tensor.
 final class XconvRecoveryTests: XCTestCase {
     func testTrackedAndRecoveredMeansMatchPyTorch() throws {
-        let fixture = try SafeTensorsFile(contentsOf: sharedFixture("resnet18_w16.safetensors"))
+        let fixture = try SafeTensorsFile(contentsOf: fixture("resnet18_w16.safetensors"))
         let model = ResNet(.init(block: .basic, layers: [2, 2, 2, 2], widths: [16, 32, 64, 128], numClasses: 100))
         try model.loadStateDict(fixture.tensors.filter { $0.name.hasPrefix("w/") }.map { (String($0.name.dropFirst(2)), $0.tensor) })
         let pairs = try ConvolutionNormPair.pairs(in: model)
@@ -40,20 +41,4 @@ final class XconvRecoveryTests: XCTestCase {
                        ["conv1", "layer2.0.conv1", "layer2.0.downsample.0", "layer3.0.conv1", "layer3.0.downsample.0",
                         "layer4.0.conv1", "layer4.0.downsample.0"])
     }
-}
-
-/// A fixture file committed in Tests/ConFiTNNTests/Resources (shared, not copied twice).
-func sharedFixture(_ name: String) -> URL {
-    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("ConFiTNNTests/Resources/" + name)
-}
-
-/// Asserts max |actual − expected| ≤ 1e-4 · max |expected| + `absolute`.
-func assertClose(_ actual: [Float], _ expected: HostTensor, _ name: String, absolute: Float = 1e-7,
-                 file: StaticString = #filePath, line: UInt = #line) {
-    let e = expected.floats()
-    XCTAssertEqual(actual.count, e.count, name, file: file, line: line)
-    let scale = e.map(abs).max() ?? 0
-    let error = zip(actual, e).map { abs($0 - $1) }.max() ?? 0
-    XCTAssertLessThanOrEqual(error, 1e-4 * scale + absolute, "\(name): max error \(error), max magnitude \(scale)", file: file, line: line)
 }

@@ -1,6 +1,7 @@
-/// Per-model input normalisation from uint8 HWC pixels to float CHW values:
+/// A network's input normalisation from uint8 pixels to floats:
 /// `(pixel / divisor − mean[c]) / std[c]`, computed in float32 as PyTorch's
-/// `ToTensor` + `Normalize` do.
+/// `ToTensor` + `Normalize` do. Part of what pre-trained weights expect
+/// (`Architecture.normalization`); the data loader applies it.
 public struct Normalization: Sendable, Hashable {
     public var divisor: Float
     public var mean: [Float]
@@ -17,19 +18,5 @@ public struct Normalization: Sendable, Hashable {
         self.divisor = divisor
         self.mean = mean
         self.std = std
-    }
-
-    /// Writes the 3-channel `image` as CHW floats into `out` (`3 * width * height` values).
-    public func write(_ image: RGBImage, into out: UnsafeMutableBufferPointer<Float>) {
-        precondition(image.channels == 3 && out.count == image.pixels.count, "RGB image and matching buffer expected")
-        let plane = image.width * image.height
-        image.pixels.withUnsafeBufferPointer { src in
-            for c in 0..<3 {
-                let m = mean[c], s = std[c], d = divisor
-                for i in 0..<plane {
-                    out[c * plane + i] = (Float(src[3 * i + c]) / d - m) / s
-                }
-            }
-        }
     }
 }

@@ -1,4 +1,6 @@
 import ConFiTEngine
+import ConFiTNN
+import ConFiTTestSupport
 import Foundation
 import XCTest
 

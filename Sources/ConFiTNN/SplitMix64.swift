@@ -1,7 +1,10 @@
-/// SplitMix64 (Steele, Lea, Flood 2014): the seeded generator behind every shuffle here.
+import Foundation
+
+/// SplitMix64 (Steele, Lea, Flood 2014): the seeded generator behind every random choice
+/// here — weight initialisation, class orders, stratified splits, batch orders.
 ///
-/// Fully specified by its 64-bit state, so a class order, a stratified split or an
-/// epoch's batch order is the same on every platform and after a resume.
+/// Fully specified by its 64-bit state, so a network's initial weights or an epoch's
+/// batch order are the same on every platform and after a resume.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     public private(set) var state: UInt64
 
@@ -23,6 +26,12 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
             let product = next().multipliedFullWidth(by: b)
             if product.low >= (0 &- b) % b { return Int(product.high) }
         }
+    }
+
+    /// A standard normal sample (Box–Muller from two uniform doubles).
+    public mutating func nextGaussian() -> Float {
+        let u1 = Double.random(in: Double.ulpOfOne..<1, using: &self), u2 = Double.random(in: 0..<1, using: &self)
+        return Float((-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2))
     }
 
     /// Fisher–Yates, from the last position down; documented so other tools can reproduce it.

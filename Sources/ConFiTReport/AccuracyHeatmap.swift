@@ -1,3 +1,4 @@
+import ConFiT
 import Foundation
 
 /// An accuracy matrix drawn as a lower-triangular grid of coloured cells, each with its

@@ -1,4 +1,6 @@
 import ConFiT
+import ConFiTReport
+import ConFiTTestSupport
 import Foundation
 import XCTest
 
@@ -10,7 +12,7 @@ final class RunReportTests: TemporaryDirectoryTestCase {
         for (t, row) in rows.enumerated() {
             for epoch in 0..<2 {
                 metrics.recordEpoch(EpochRecord(
-                    task: t, epoch: epoch, stage: "full", meanLoss: 2 - Double(epoch), imagesPerSecond: 50, seconds: 5))
+                    task: t, epoch: epoch, stage: .all, meanLoss: 2 - Double(epoch), imagesPerSecond: 50, seconds: 5))
             }
             try metrics.recordTask(accuracies: row, bankBytes: bankBytes[t], wallSeconds: 10 + Double(t), imagesPerSecond: 50)
         }

@@ -1,3 +1,4 @@
+import ConFiT
 import Foundation
 
 /// One self-contained HTML page comparing runs: a summary table, every run's accuracy
@@ -167,7 +168,7 @@ public struct RunReport: Sendable {
         let series = runs.enumerated().map { k, run in
             SVGChart.Series(color: color(k), points: run.metrics.epochs.enumerated().map { k, epoch in
                 .init(x: Double(k + 1), y: epoch.meanLoss,
-                      tooltip: "\(run.name), task \(epoch.task) epoch \(epoch.epoch) (\(epoch.stage)): loss \(String(format: "%.4f", epoch.meanLoss))")
+                      tooltip: "\(run.name), task \(epoch.task) epoch \(epoch.epoch) (\(epoch.stage.rawValue)): loss \(String(format: "%.4f", epoch.meanLoss))")
             })
         }
         return chart.lines(series, markers: markers, title: "training loss per epoch")
@@ -239,17 +240,5 @@ public struct RunReport: Sendable {
         let whole = Int(seconds.rounded())
         if whole < 3600 { return String(format: "%d min %02d s", whole / 60, whole % 60) }
         return String(format: "%d h %02d min", whole / 3600, whole % 3600 / 60)
-    }
-}
-
-extension RunFolder {
-    public static let reportHTML = "report.html"
-
-    /// Writes `report.html` for this run alone, atomically, so a run in progress always
-    /// has a complete, current report to open. The run is named after the folder unless
-    /// `name` is given.
-    public func writeReport(_ metrics: RunMetrics, name: String? = nil) throws(RunFolderError) {
-        let run = RunReport.Run(name: name ?? url.standardizedFileURL.lastPathComponent, metrics: metrics)
-        try writeAtomically(Data(RunReport(runs: [run]).html.utf8), to: Self.reportHTML)
     }
 }

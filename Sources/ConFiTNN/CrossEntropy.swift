@@ -1,3 +1,4 @@
+import ConFiTEngine
 import Foundation
 
 /// Softmax cross-entropy restricted to a subset of logit columns, as task-incremental
@@ -20,7 +21,12 @@ public enum CrossEntropy {
         if let bad = labels.first(where: { !(0..<classes.count).contains($0) }) {
             throw EngineError.invalidArgument(operation: "cross entropy", reason: "label \(bad) is outside the task's \(classes.count) classes")
         }
-        if let gradient { try expect(gradient, logits.shape, "cross entropy gradient"); gradient.zero() }
+        if let gradient {
+            guard gradient.shape == logits.shape, gradient.format == .plain else {
+                throw EngineError.shapeMismatch(operation: "cross entropy gradient (plain)", expected: logits.shape, found: gradient.shape)
+            }
+            gradient.zero()
+        }
         var total = 0.0
         var probabilities = [Double](repeating: 0, count: classes.count)
         for row in 0..<n {

@@ -1,0 +1,160 @@
+import ConFiTData
+import ConFiTEngine
+import ConFiTIO
+import ConFiTNN
+import Foundation
+
+/// One continual fine-tuning run and its folder: the data, network and trainer built from
+/// a `RunConfiguration` (new) or from the folder's checkpoint (resumed), and after every
+/// epoch and task the checkpoint, `metrics.json` and `metrics.csv`, written atomically.
+///
+/// ```swift
+/// var config = try RunConfiguration(preset: .fashionMNIST, root: "/usr/share/datasets/fashion-mnist", model: .resnet18)
+/// config.training.taskLimit = 2
+/// let metrics = try ContinualRun(config, folder: URL(fileURLWithPath: "runs/example")).execute()
+/// ```
+///
+/// A stopped run (`stop.request()`, which `InterruptHandler` does on Ctrl-C) checkpoints
+/// after its current batch; `ContinualRun(resuming:)` then continues it bit for bit.
+public final class ContinualRun {
+    /// The configuration with the class order, tasks and thread count it resolved to.
+    public let configuration: RunConfiguration
+    public let folder: RunFolder
+    public let trainer: ContinualTrainer
+    /// The dataset's class names, indexed by class id.
+    public let classNames: [String]
+    /// Everything measured so far (read back from the checkpoint when resumed).
+    public private(set) var metrics: RunMetrics
+    /// Where training continues: `.start` for a new run, else the last checkpoint's place.
+    public private(set) var position: TrainingPosition
+    /// The checkpoint position a resumed run started from; nil for a new run.
+    public let resumedFrom: TrainingPosition?
+    /// Told about progress, in order.
+    public var observers: [any RunObserver] = []
+    /// Request from any thread to stop after the current batch, with a checkpoint.
+    public var stop: StopRequest { trainer.stop }
+    /// When this object was made: a run's wall time includes loading data and weights.
+    private let created = Date()
+
+    /// A new run into `folder` (created when the first checkpoint is written): loads the
+    /// dataset and the pre-trained weights, resolves the class order and tasks.
+    public convenience init(_ configuration: RunConfiguration, folder: URL) throws {
+        try self.init(configuration, folder: RunFolder(url: folder), checkpoint: nil)
+    }
+
+    /// The run in `folder`, from its last checkpoint: its configuration, network, trackers,
+    /// banks, optimizer state and metrics so far.
+    public convenience init(resuming folder: URL) throws {
+        let runFolder = RunFolder(url: folder)
+        let file = folder.appendingPathComponent(TrainingCheckpoint.fileName)
+        guard FileManager.default.fileExists(atPath: file.path) else {
+            throw ConFiTError.invalidConfiguration("\(folder.path) holds no \(TrainingCheckpoint.fileName): "
+                + "not a run folder, or the run stopped before its first checkpoint")
+        }
+        let checkpoint = try TrainingCheckpoint(contentsOf: file)
+        let metrics = try checkpoint.metrics(path: file.path)
+        try self.init(try metrics.config.decode(as: RunConfiguration.self), folder: runFolder, checkpoint: (checkpoint, metrics))
+    }
+
+    private init(_ requested: RunConfiguration, folder: RunFolder, checkpoint: (TrainingCheckpoint, RunMetrics)?) throws {
+        var configuration = requested
+        if let threads = configuration.threads { Engine.shared.setThreads(threads) }
+        configuration.threads = Engine.shared.threads
+        let data = try configuration.dataset.load(root: configuration.root, options: DatasetOptions(split: .standard))
+        let scenario = try configuration.scenario(for: data)
+        (configuration.classOrder, configuration.tasks) = (scenario.classOrder, scenario.tasks.map(\.classes))
+        configuration.classesPerTask = scenario.tasks.first?.classes.count
+        let network = configuration.model.make(numClasses: data.classNames.count)
+        if let weights = configuration.weights, checkpoint == nil {
+            let file = try TensorFile(contentsOf: URL(fileURLWithPath: weights))
+            try network.loadPretrained(file.tensors.map { ($0.name, $0.tensor) },
+                                       classifier: .reinitialize(seed: configuration.training.seed))
+        }
+        trainer = try ContinualTrainer(network: network, method: configuration.method, scenario: scenario,
+                                       configuration: configuration.training, normalization: configuration.model.normalization)
+        if let (saved, _) = checkpoint { try trainer.restore(from: saved) }
+        (self.configuration, self.folder, classNames) = (configuration, folder, data.classNames)
+        metrics = try checkpoint?.1 ?? RunMetrics(config: JSONValue(encoding: configuration), versions: .current)
+        position = checkpoint?.0.position ?? .start
+        resumedFrom = checkpoint?.0.position
+    }
+
+    /// The number of tasks trained and evaluated so far.
+    public var finishedTasks: Int { metrics.accuracy.taskCount }
+
+    /// Trains the remaining tasks, evaluating every task so far after each, and returns the
+    /// metrics. On a stop request: checkpoints, tells the observers, and throws
+    /// `ConFiTError.interrupted` with the position the checkpoint continues at.
+    @discardableResult
+    public func execute() throws -> RunMetrics {
+        for observer in observers { observer.runStarting(self) }
+        let elapsedBefore = metrics.totalWallSeconds
+        var (taskImages, taskSeconds) = (0.0, 0.0)
+        var callbacks = ContinualTrainer.Observer()
+        callbacks.batchFinished = { [unowned self] position, batches, loss in
+            for observer in observers { observer.batchFinished(self, at: position, of: batches, loss: loss) }
+        }
+        callbacks.epochFinished = { [unowned self] epoch in
+            metrics.recordEpoch(epoch)
+            (taskImages, taskSeconds) = (taskImages + epoch.imagesPerSecond * epoch.seconds, taskSeconds + epoch.seconds)
+            for observer in observers { observer.epochFinished(self, epoch) }
+        }
+        callbacks.taskFinished = { [unowned self] report in
+            try metrics.recordTask(accuracies: report.accuracies, bankBytes: report.bankBytes,
+                                   wallSeconds: report.trainSeconds + report.evaluationSeconds,
+                                   imagesPerSecond: taskImages / max(taskSeconds, 1e-9))
+            (taskImages, taskSeconds) = (0, 0)
+            for observer in observers { observer.taskFinished(self, report) }
+        }
+        callbacks.checkpoint = { [unowned self] checkpoint in
+            metrics.totalWallSeconds = elapsedBefore + Date().timeIntervalSince(created)
+            var checkpoint = checkpoint
+            checkpoint.attach(TrainingCheckpoint.metricsKey, String(decoding: try metrics.jsonData(), as: UTF8.self))
+            try folder.writeAtomically(try checkpoint.serialized(), to: TrainingCheckpoint.fileName)
+            try folder.write(metrics)
+            position = checkpoint.position
+            for observer in observers { try observer.checkpointWritten(self) }
+        }
+        do {
+            try trainer.run(from: position, callbacks)
+        } catch ConFiTError.interrupted(let position) {
+            for observer in observers { observer.runStopped(self, at: position) }
+            throw ConFiTError.interrupted(position)
+        }
+        for observer in observers { observer.runFinished(self) }
+        return metrics
+    }
+
+    /// The last finished task, T, or an error saying there is none yet.
+    private func lastFinishedTask() throws -> Int {
+        guard finishedTasks > 0 else {
+            throw ConFiTError.invalidConfiguration("\(folder.url.path) has no finished task yet (checkpoint at \(position))")
+        }
+        return finishedTasks - 1
+    }
+
+    /// a(T, i) for finished tasks i (all when nil) after the last finished task T, exactly
+    /// as after training T (bank, recovery, restricted logits); leaves task T's state in
+    /// the network, as training does.
+    public func evaluate(tasks: [Int]? = nil) throws -> [(task: Int, accuracy: Double)] {
+        let last = try lastFinishedTask()
+        let chosen = tasks ?? Array(0...last)
+        if let outside = chosen.first(where: { !(0...last).contains($0) }) {
+            throw ConFiTError.invalidConfiguration("task \(outside) is not finished in \(folder.url.path): tasks 0...\(last) are")
+        }
+        let accuracies = try chosen.map { (task: $0, accuracy: try trainer.evaluate(task: $0, after: last)) }
+        try trainer.select(task: last, after: last)
+        return accuracies
+    }
+
+    /// Puts the network into finished task i's state after the last finished task, as its
+    /// evaluation does, and returns the task's classes (for predictions).
+    public func select(task i: Int) throws -> [Int] {
+        let last = try lastFinishedTask()
+        guard (0...last).contains(i) else {
+            throw ConFiTError.invalidConfiguration("task \(i) is not finished in \(folder.url.path): tasks 0...\(last) are")
+        }
+        try trainer.select(task: i, after: last)
+        return trainer.scenario.tasks[i].classes
+    }
+}

@@ -1,0 +1,108 @@
+import ConFiTData
+import ConFiTIO
+import ConFiTNN
+import Foundation
+
+/// One task of a run as a small safetensors file (`confit export`): the task's bank, the
+/// classifier rows of its classes, and what is needed to use them with the run's shared
+/// weights — kilobytes instead of a model copy.
+///
+/// Tensors: the bank's (`<bn>.weight`, `.bias`, `.running_mean`, `.running_var`,
+/// `track.<conv>`, `track_shape.<conv>`), `classifier.weight` [classes, features] and
+/// `classifier.bias` [classes]. Metadata: `task`, `classes` (dataset class ids),
+/// `classifier` (the classifier's state-dict name), `model`, `method`, `recover` ("true"
+/// when the BN means must be recovered through the shared weights: the task is older than
+/// them and the method recovers), `image_size`, `resize`, `class_names` (one per line).
+public struct TaskFile: Sendable {
+    public let file: SafeTensorsFile
+    public let task: Int
+    public let classes: [Int]
+    public let model: Architecture
+    /// The classifier's state-dict name in `model` (`fc`, `_fc`).
+    public let classifier: String
+    public let recover: Bool
+    public let transform: EvalTransform
+    public let classNames: [String]
+
+    /// Task `task` as `checkpoint` holds it: bank `task` and the rows of `classes` of the
+    /// classifier named `classifier`; `recover` as `method` evaluates the task after the
+    /// checkpoint's last finished one.
+    public init(task: Int, classes: [Int], checkpoint: TrainingCheckpoint, classifier: String, model: Architecture,
+                method: ContinualMethod, transform: EvalTransform, classNames: [String]?) throws {
+        let bank = checkpoint.tensors("bank.\(task).")
+        guard !bank.isEmpty else {
+            throw ConFiTError.bankMismatch(key: "bank.\(task)", reason: "the checkpoint holds no bank for this task")
+        }
+        let weight = try checkpoint.file.tensor("model.\(classifier).weight")
+        let bias = try checkpoint.file.tensor("model.\(classifier).bias")
+        guard weight.shape.count == 2, classes.allSatisfy({ (0..<weight.shape[0]).contains($0) }) else {
+            throw ConFiTError.bankMismatch(key: "model.\(classifier).weight", reason: "shape \(weight.shape) has no rows for classes \(classes)")
+        }
+        let (features, rows, biases) = (weight.shape[1], weight.floats(), bias.floats())
+        let tensors = bank + [
+            ("classifier.weight", HostTensor(shape: [classes.count, features],
+                                             floats: classes.flatMap { rows[($0 * features)..<(($0 + 1) * features)] })),
+            ("classifier.bias", HostTensor(shape: [classes.count], floats: classes.map { biases[$0] })),
+        ]
+        var metadata = [
+            "task": "\(task)", "classes": classes.map(String.init).joined(separator: ","), "classifier": classifier,
+            "model": model.rawValue, "method": method.name,
+            "recover": String(method.recovers(task: task, after: checkpoint.position.task - 1)),
+            "image_size": "\(transform.cropSize)", "resize": "\(transform.resizeShortSide)",
+        ]
+        metadata["class_names"] = classNames?.joined(separator: "\n")
+        try self.init(SafeTensorsFile(tensors: tensors.map { (name: $0.0, tensor: $0.1) }, metadata: metadata),
+                      path: "task \(task) of the checkpoint")
+    }
+
+    /// Task `task` of the run in `folder`, from its checkpoint alone (no dataset needed;
+    /// class names are included when the dataset is still where the run read it).
+    public init(exporting task: Int, fromRunIn folder: URL) throws {
+        let url = folder.appendingPathComponent(TrainingCheckpoint.fileName)
+        let checkpoint = try TrainingCheckpoint(contentsOf: url)
+        let configuration = try checkpoint.metrics(path: url.path).config.decode(as: RunConfiguration.self)
+        guard let tasks = configuration.tasks, tasks.indices.contains(task) else {
+            throw ConFiTError.invalidConfiguration("task \(task) is not in the run (tasks 0..<\(configuration.tasks?.count ?? 0))")
+        }
+        let names = try? configuration.dataset.load(root: configuration.root).classNames
+        try self.init(task: task, classes: tasks[task], checkpoint: checkpoint, classifier: configuration.model.classifierName,
+                      model: configuration.model, method: configuration.method, transform: configuration.training.transform,
+                      classNames: names.map { names in tasks[task].map { names[$0] } })
+    }
+
+    /// Reads a file written by `write(to:)`.
+    public init(contentsOf url: URL) throws {
+        try self.init(try SafeTensorsFile(contentsOf: url), path: url.path)
+    }
+
+    private init(_ file: SafeTensorsFile, path: String) throws {
+        let metadata = file.metadata
+        guard let task = metadata["task"].flatMap(Int.init), let model = metadata["model"].flatMap(Architecture.init(rawValue:)),
+              let classifier = metadata["classifier"], let classes = metadata["classes"]?.split(separator: ",").compactMap({ Int($0) }),
+              !classes.isEmpty else {
+            throw ConFiTError.invalidConfiguration("\(path) is not a task file written by confit export (metadata missing)")
+        }
+        (self.file, self.task, self.classes, self.model, self.classifier) = (file, task, classes, model, classifier)
+        recover = metadata["recover"] == "true"
+        transform = EvalTransform(resizeShortSide: metadata["resize"].flatMap(Int.init) ?? 256,
+                                  cropSize: metadata["image_size"].flatMap(Int.init) ?? 224)
+        classNames = metadata["class_names"].map { $0.split(separator: "\n").map(String.init) } ?? classes.map(String.init)
+    }
+
+    /// The task's bank: every tensor but the classifier rows.
+    public var bank: TaskBank {
+        TaskBank(tensors: file.tensors.filter { !$0.name.hasPrefix("classifier.") }.map { ($0.name, $0.tensor) })
+    }
+
+    /// The classifier rows under the network's own state-dict names (`fc.weight`, ...).
+    public var classifierStateDict: [(String, HostTensor)] {
+        file.tensors.filter { $0.name.hasPrefix("classifier.") }
+            .map { (classifier + "." + $0.name.dropFirst("classifier.".count), $0.tensor) }
+    }
+
+    /// Bytes of tensor data.
+    public var tensorBytes: Int { file.tensors.reduce(0) { $0 + $1.tensor.bytes.count } }
+
+    /// Writes the file atomically.
+    public func write(to url: URL) throws { try file.write(to: url) }
+}

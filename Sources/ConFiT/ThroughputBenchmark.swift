@@ -1,0 +1,160 @@
+import ConFiTEngine
+import ConFiTNN
+import Foundation
+
+/// Times a network's eval forward and its training step — `TrainingStep`, the step
+/// training runs: forward, restricted cross-entropy, backward, SGD — on a fixed random
+/// batch, at each hierarchical stage (`confit bench`).
+public final class ThroughputBenchmark {
+    /// Images/s (median step) and, when profiling, milliseconds per step (mean) by kind
+    /// of oneDNN call, with "host" for the time outside oneDNN (Swift loops: SGD,
+    /// cross-entropy, running statistics, trackers).
+    public struct Measurement: Sendable {
+        public let imagesPerSecond: Double
+        public let millisecondsPerStep: [String: Double]
+    }
+
+    public let network: any Layer
+    public let batch: Int, steps: Int, warmup: Int
+    /// Multiply-adds ×2 of the forward pass per image: every convolution and the classifier.
+    public let forwardFLOPsPerImage: Double
+    /// The same for the backward passes a stage runs: input gradients of every layer but
+    /// the stem convolution (stages bn and full), weight gradients of the trainable ones.
+    private let backwardDataFLOPsPerImage: Double
+    private let convolutionWeightFLOPsPerImage: Double
+    private let classifierFLOPsPerImage: Double
+    private let input: Tensor
+    private let classes: [Int], labels: [Int]
+    /// The profiler the network's settings report to; nil: no breakdown.
+    private let profiler: Profiler?
+
+    /// `network` must have been configured with `profiler` (or no profiler) in its
+    /// `ComputeSettings`; the first `min(taskClasses, classifier outputs)` classes form the
+    /// task the training steps restrict their logits to.
+    public init(network: any Layer, batch: Int, imageSize: Int, taskClasses: Int, steps: Int, warmup: Int,
+                profiler: Profiler?) throws {
+        (self.network, self.batch, self.steps, self.warmup, self.profiler) = (network, batch, max(1, steps), max(0, warmup), profiler)
+        guard let classifier = network.classifier?.layer else {
+            throw ConFiTError.invalidConfiguration("the network has no Linear classifier")
+        }
+        var generator = SplitMix64(seed: 1)
+        let shape = [batch, 3, imageSize, imageSize]
+        input = try Tensor(shape: shape, values: (0..<shape.reduce(1, *)).map { _ in generator.nextGaussian() })
+        let classes = Array(0..<min(taskClasses, classifier.outFeatures))
+        (self.classes, labels) = (classes, (0..<batch).map { $0 % classes.count })
+        network.eval()
+        _ = try network.forward(input)
+        let convolutions = network.namedLayers().compactMap { ($0.1 as? Conv2d)?.lastShape?.forwardFLOPs }
+        let convolutionFLOPs = convolutions.reduce(0, +) / Double(batch)
+        classifierFLOPsPerImage = 2 * Double(classifier.inFeatures * classifier.outFeatures)
+        forwardFLOPsPerImage = convolutionFLOPs + classifierFLOPsPerImage
+        convolutionWeightFLOPsPerImage = convolutionFLOPs
+        backwardDataFLOPsPerImage = convolutionFLOPs - (convolutions.first ?? 0) / Double(batch) + classifierFLOPsPerImage
+    }
+
+    /// FLOPs of one training image at `selection`'s stage (direct-convolution count, so
+    /// Winograd's savings show as a higher rate).
+    public func trainFLOPsPerImage(_ selection: TrainableSelection) -> Double {
+        switch selection {
+        case .classifier: forwardFLOPsPerImage + classifierFLOPsPerImage
+        case .classifierAndNormalization: forwardFLOPsPerImage + backwardDataFLOPsPerImage + classifierFLOPsPerImage
+        case .all: forwardFLOPsPerImage + backwardDataFLOPsPerImage + convolutionWeightFLOPsPerImage + classifierFLOPsPerImage
+        }
+    }
+
+    public func eval() throws -> Measurement {
+        network.eval()
+        return try measure { _ = try network.forward(input) }
+    }
+
+    public func train(_ selection: TrainableSelection) throws -> Measurement {
+        network.train()
+        network.setTrainable(selection)
+        let step = TrainingStep(network: network, optimizer: SGD(parameters: network.namedParameters().map(\.1), learningRate: 1e-4))
+        defer { network.setTrainable(.all) }
+        return try measure { _ = try step(input, classes: classes, labels: labels) }
+    }
+
+    private func measure(_ step: () throws -> Void) throws -> Measurement {
+        for _ in 0..<warmup { try step() }
+        profiler?.reset()
+        var seconds: [Double] = []
+        for _ in 0..<steps {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try step()
+            seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        var breakdown = profiler?.seconds ?? [:]
+        if profiler != nil { breakdown["host"] = seconds.reduce(0, +) - breakdown.values.reduce(0, +) }
+        return Measurement(imagesPerSecond: Double(batch) / seconds.sorted()[seconds.count / 2],
+                           millisecondsPerStep: breakdown.mapValues { $0 * 1000 / Double(steps) })
+    }
+
+    /// What `confit bench` measures: evaluation, or a training step at a hierarchical stage.
+    public enum Stage: String, CaseIterable, Sendable {
+        case eval, fc, bn, full
+
+        /// The trainable parameters of a training stage; nil for evaluation.
+        public var selection: TrainableSelection? { TrainableSelection(rawValue: rawValue) }
+    }
+
+    /// Everything `confit bench` can be asked for.
+    public struct Options: Sendable {
+        public var model: Architecture = .resnet18
+        public var imageSize = 224, batch = 32
+        /// oneDNN threads; nil: as they are (all cores).
+        public var threads: Int?
+        public var steps = 5, warmup = 2
+        public var layout: TensorFormat = .blocked16
+        public var winograd = true
+        /// Classes of the training task (logits restricted to them).
+        public var taskClasses = 10
+        public var stages = Stage.allCases
+        /// Attach ConFiT's pre-convolution trackers, as `--method confit` training does.
+        public var trackers = false
+        /// Add milliseconds per step by kind of oneDNN call.
+        public var profile = false
+
+        public init() {}
+    }
+
+    /// Builds `options.model` (1000 classes) and measures every chosen stage: `confit
+    /// bench`'s JSON object, keys sorted — `<stage>_img_s`, `<stage>_gflop_s` (stages
+    /// `eval`, `train_fc`, `train_bn`, `train_full`), `profile` (with `options.profile`),
+    /// `peak_rss_mb`, and the configuration measured.
+    public static func report(_ options: Options) throws -> Data {
+        if let threads = options.threads { Engine.shared.setThreads(threads) }
+        let profiler = options.profile ? Profiler() : nil
+        let network = options.model.make(numClasses: 1000, settings: ComputeSettings(layout: options.layout, winograd: options.winograd,
+                                                                                      profiler: profiler))
+        let pairs = options.trackers ? try ConvolutionNormPair.pairs(in: network) : []
+        defer { withExtendedLifetime(pairs) {} }
+        let benchmark = try ThroughputBenchmark(network: network, batch: options.batch, imageSize: options.imageSize,
+                                                taskClasses: options.taskClasses, steps: options.steps, warmup: options.warmup,
+                                                profiler: profiler)
+        var result: [String: Any] = [
+            "model": options.model.rawValue, "image_size": options.imageSize, "batch": options.batch, "threads": Engine.shared.threads,
+            "onednn_version": Engine.shared.version, "cpu_isa": Engine.shared.cpuISA, "layout": options.layout.rawValue,
+            "forward_gflop_per_image": benchmark.forwardFLOPsPerImage / 1e9, "winograd": options.winograd, "trackers": pairs.count,
+        ]
+        var breakdown: [String: Any] = [:]
+        for stage in Stage.allCases where options.stages.contains(stage) {
+            let name = stage == .eval ? "eval" : "train_\(stage.rawValue)"
+            let (measurement, flops) = try stage.selection.map { (try benchmark.train($0), benchmark.trainFLOPsPerImage($0)) }
+                ?? (try benchmark.eval(), benchmark.forwardFLOPsPerImage)
+            result["\(name)_img_s"] = measurement.imagesPerSecond
+            result["\(name)_gflop_s"] = measurement.imagesPerSecond * flops / 1e9
+            breakdown[name] = measurement.millisecondsPerStep.mapValues { ($0 * 10).rounded() / 10 }
+        }
+        if options.profile { result["profile"] = breakdown }
+        result["peak_rss_mb"] = peakResidentMegabytes()
+        return try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+    }
+
+    /// The process's peak resident set size so far, in MB (getrusage; Linux reports KB).
+    public static func peakResidentMegabytes() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_maxrss) / 1024
+    }
+}

@@ -1,0 +1,35 @@
+import ConFiTEngine
+
+/// How one network's layers build and run their oneDNN kernels: the layout of its 4-D
+/// activations, whether 3×3 convolutions may use Winograd, and the profiler that its
+/// kernels report to.
+///
+/// A setting of the network, not of the process: `Layer.configure(_:)` hands it to every
+/// layer below, so two networks in one process can use different layouts or be profiled
+/// apart. The defaults are the fastest measured for every network here.
+public struct ComputeSettings {
+    /// The layout of activations between layers. nChw16c: oneDNN 2.6's Winograd kernels
+    /// need it, and its batch norm and 1×1 convolutions are faster in it than in NHWC.
+    public var layout: TensorFormat
+    /// Winograd F(4×4, 3×3) for 3×3 stride-1 convolutions where oneDNN has it.
+    public var winograd: Bool
+    /// Where the kernels report their time (`confit bench --profile`); nil: nowhere.
+    public var profiler: Profiler?
+
+    public init(layout: TensorFormat = .blocked16, winograd: Bool = true, profiler: Profiler? = nil) {
+        (self.layout, self.winograd, self.profiler) = (layout, winograd, profiler)
+    }
+}
+
+/// A layer that builds oneDNN kernels and so takes its network's `ComputeSettings`.
+/// Changing the settings drops the kernels built so far.
+public protocol ComputeConfigurable: AnyObject {
+    var settings: ComputeSettings { get set }
+}
+
+extension Layer {
+    /// Gives `settings` to this layer and every layer below it.
+    public func configure(_ settings: ComputeSettings) {
+        for (_, layer) in namedLayers() { (layer as? ComputeConfigurable)?.settings = settings }
+    }
+}
