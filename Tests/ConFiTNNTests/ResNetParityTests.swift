@@ -13,35 +13,42 @@ import XCTest
 /// float64 reference through ~20 layers).
 final class ResNetParityTests: XCTestCase {
     func testOneTrainingStepMatchesPyTorch() throws {
-        let url = try XCTUnwrap(Bundle.module.url(forResource: "resnet18_w16", withExtension: "safetensors", subdirectory: "Resources"))
-        let fixture = try SafeTensorsFile(contentsOf: url)
-        let model = ResNet(.init(block: .basic, layers: [2, 2, 2, 2], widths: [16, 32, 64, 128], numClasses: 100))
-        let weights = fixture.tensors.filter { $0.name.hasPrefix("w/") }.map { (String($0.name.dropFirst(2)), $0.tensor) }
-        try model.loadStateDict(weights)
-
-        let xHost = try fixture.tensor("input/x")
-        let x = try Tensor(shape: xHost.shape, values: xHost.floats())
-        let classes = try fixture.tensor("input/classes").ints()
-        let labels = try fixture.tensor("input/labels").ints().map { try XCTUnwrap(classes.firstIndex(of: $0)) }
-
-        model.train()
-        let logits = try model.forward(x)
-        try assertClose(logits, try fixture.tensor("train/logits"), "train/logits")
-        let gradient = Tensor(shape: logits.shape)
-        let loss = try CrossEntropy.loss(logits: logits, classes: classes, labels: labels, gradient: gradient)
-        XCTAssertEqual(loss, try fixture.tensor("train/loss").floats()[0], accuracy: 1e-5)
-
-        let optimizer = SGD(parameters: model.namedParameters().map(\.1), learningRate: 0.01)
-        optimizer.zeroGradients()
-        _ = try model.backward(gradient)
-        for (name, p) in model.namedParameters() {
-            try assertClose(p.gradient, try fixture.tensor("grad/" + name), "grad/" + name)
-        }
-        optimizer.step()
-        for (name, tensor) in model.stateTensors() {
-            try assertClose(tensor, try fixture.tensor("step/" + name), "step/" + name)
-        }
-        model.eval()
-        try assertClose(try model.forward(x), try fixture.tensor("eval/logits"), "eval/logits")
+        try assertOneTrainingStepMatchesPyTorch(
+            ResNet(.init(block: .basic, layers: [2, 2, 2, 2], widths: [16, 32, 64, 128], numClasses: 100)), fixture: "resnet18_w16")
     }
+}
+
+/// Loads the fixture's `w/` weights into `model`, then checks against PyTorch: train-mode
+/// logits, the restricted loss, every gradient, every parameter and buffer after one SGD
+/// step (lr 0.01), and eval logits, each with `assertClose`'s tolerance.
+func assertOneTrainingStepMatchesPyTorch(_ model: ResNet, fixture name: String, file: StaticString = #filePath, line: UInt = #line) throws {
+    let url = try XCTUnwrap(Bundle.module.url(forResource: name, withExtension: "safetensors", subdirectory: "Resources"))
+    let fixture = try SafeTensorsFile(contentsOf: url)
+    let weights = fixture.tensors.filter { $0.name.hasPrefix("w/") }.map { (String($0.name.dropFirst(2)), $0.tensor) }
+    try model.loadStateDict(weights)
+
+    let xHost = try fixture.tensor("input/x")
+    let x = try Tensor(shape: xHost.shape, values: xHost.floats())
+    let classes = try fixture.tensor("input/classes").ints()
+    let labels = try fixture.tensor("input/labels").ints().map { try XCTUnwrap(classes.firstIndex(of: $0)) }
+
+    model.train()
+    let logits = try model.forward(x)
+    try assertClose(logits, try fixture.tensor("train/logits"), "train/logits", file: file, line: line)
+    let gradient = Tensor(shape: logits.shape)
+    let loss = try CrossEntropy.loss(logits: logits, classes: classes, labels: labels, gradient: gradient)
+    XCTAssertEqual(loss, try fixture.tensor("train/loss").floats()[0], accuracy: 1e-5, file: file, line: line)
+
+    let optimizer = SGD(parameters: model.namedParameters().map(\.1), learningRate: 0.01)
+    optimizer.zeroGradients()
+    _ = try model.backward(gradient)
+    for (name, p) in model.namedParameters() {
+        try assertClose(p.gradient, try fixture.tensor("grad/" + name), "grad/" + name, file: file, line: line)
+    }
+    optimizer.step()
+    for (name, tensor) in model.stateTensors() {
+        try assertClose(tensor, try fixture.tensor("step/" + name), "step/" + name, file: file, line: line)
+    }
+    model.eval()
+    try assertClose(try model.forward(x), try fixture.tensor("eval/logits"), "eval/logits", file: file, line: line)
 }

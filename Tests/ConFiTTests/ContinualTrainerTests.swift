@@ -52,12 +52,43 @@ final class ContinualTrainerTests: XCTestCase {
 
     /// Hierarchical stages for E = 5: epoch 0 classifier, 1 BN, 2–4 all.
     func testHierarchicalStagesInTraining() throws {
-        let trainer = try makeTrainer(.confit)
-        var stages: [TrainableSelection] = []
-        var observer = ContinualTrainer.Observer()
-        observer.epochFinished = { if $0.task == 0 { stages.append($0.stage) } }
-        try trainer.run(observer)
-        XCTAssertEqual(stages, [.classifier, .classifierAndNormalization, .all, .all, .all])
+        XCTAssertEqual(try stages(makeTrainer(.confit)), [.classifier, .classifierAndNormalization, .all, .all, .all])
+    }
+
+    /// The ablation without Xconv BN: the same hierarchical stages, but old tasks are
+    /// evaluated with their stored BN means (no recovery).
+    func testConFiTNoXconvIsHierarchicalWithoutRecovery() throws {
+        let trainer = try makeTrainer(.confitNoXconv)
+        XCTAssertEqual(try stages(trainer), [.classifier, .classifierAndNormalization, .all, .all, .all])
+        XCTAssertEqual(trainer.banks.count, 2)
+        _ = try trainer.evaluate(task: 0, after: 1)
+        try assertStatistics(trainer, equal: trainer.banks[0], means: true)
+    }
+
+    /// The ablation without the hierarchy: every parameter in every epoch, and old tasks'
+    /// BN means recovered through the current convolutions.
+    func testConFiTNoHierTrainsEverythingAndRecovers() throws {
+        let trainer = try makeTrainer(.confitNoHier)
+        XCTAssertEqual(try stages(trainer), Array(repeating: .all, count: 5))
+        _ = try trainer.evaluate(task: 0, after: 1)
+        try assertStatistics(trainer, equal: trainer.banks[0], means: false)
+        for pair in trainer.pairs {
+            XCTAssertEqual(try pair.normalization.runningMean.toArray(), try pair.tracker.recoveredMean(), pair.normalizationName)
+        }
+    }
+
+    /// The linear probe trains the classifier alone with the backbone in eval mode: every
+    /// other parameter and every BN running statistic ends bit for bit as it started.
+    func testLinearProbeChangesNothingButTheClassifier() throws {
+        let trainer = try makeTrainer(.linear)
+        let before = try trainer.network.stateDict()
+        XCTAssertEqual(try stages(trainer), Array(repeating: .classifier, count: 5))
+        XCTAssertTrue(trainer.banks.isEmpty && trainer.pairs.isEmpty)
+        let after = try trainer.network.stateDict()
+        XCTAssertEqual(before.map(\.0), after.map(\.0))
+        for ((name, old), (_, new)) in zip(before, after) {
+            if name.hasPrefix("fc.") { XCTAssertNotEqual(old, new, name) } else { XCTAssertEqual(old, new, name) }
+        }
     }
 
     /// A run stopped mid-epoch and resumed from its checkpoint file ends exactly as an
@@ -103,6 +134,15 @@ final class ContinualTrainerTests: XCTestCase {
         XCTAssertEqual(try exported.tensor("classifier.weight").floats(), Array(weight[(2 * features)..<(4 * features)]))
         XCTAssertEqual(try exported.tensor("classifier.weight").shape, [2, features])
         XCTAssertThrowsError(try export(5, classes: [0], from: XCTUnwrap(last)))
+    }
+
+    /// Runs `trainer` to the end and returns the stage of each epoch of task 0.
+    private func stages(_ trainer: ContinualTrainer) throws -> [TrainableSelection] {
+        var stages: [TrainableSelection] = []
+        var observer = ContinualTrainer.Observer()
+        observer.epochFinished = { if $0.task == 0 { stages.append($0.stage) } }
+        try trainer.run(observer)
+        return stages
     }
 
     private func export(_ task: Int, classes: [Int], from checkpoint: TrainingCheckpoint) throws -> TaskFile {

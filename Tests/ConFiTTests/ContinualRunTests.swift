@@ -1,0 +1,117 @@
+import ConFiT
+import ConFiTData
+import ConFiTNN
+import ConFiTTestSupport
+import Foundation
+import XCTest
+
+/// A whole run through the library on a synthetic Split Fashion-MNIST (2 tasks of 2
+/// learnable classes, ResNet-18 at 32 px): the files and observer calls, re-evaluation
+/// from the checkpoint, and predictions from the run folder and from an exported task.
+final class ContinualRunTests: XCTestCase {
+    /// Events seen by an observer, in order.
+    private final class Recorder: RunObserver {
+        var events: [String] = []
+        func runStarting(_ run: ContinualRun) { events.append(run.resumedFrom == nil ? "start" : "resume") }
+        func epochFinished(_ run: ContinualRun, _ epoch: EpochRecord) { events.append("epoch \(epoch.task).\(epoch.epoch)") }
+        func taskFinished(_ run: ContinualRun, _ report: ContinualTrainer.TaskReport) { events.append("task \(report.task)") }
+        func checkpointWritten(_ run: ContinualRun) throws { events.append("checkpoint \(run.position)") }
+        func runFinished(_ run: ContinualRun) { events.append("finished") }
+    }
+
+    /// One finished run shared by the tests (it takes a few seconds to train).
+    private static let finished = Result { try FinishedRun() }
+
+    private struct FinishedRun {
+        let workspace: TemporaryDirectory
+        let folder: URL
+        let metrics: RunMetrics
+        let events: [String]
+
+        init() throws {
+            workspace = try TemporaryDirectory("confit-run")
+            let data = workspace.appending("fashion-mnist")
+            try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+            try SyntheticIDX().write(to: data, trainPerClass: 8, testPerClass: 4)
+            var config = try RunConfiguration(preset: .fashionMNIST, root: data.path, model: .resnet18, method: .confit)
+            (config.training.taskLimit, config.training.epochs, config.training.batchSize, config.training.learningRate) = (2, 2, 4, 0.1)
+            (config.training.imageSize, config.training.resizeShortSide, config.training.loaderWorkers) = (32, 32, 0)
+            folder = workspace.appending("run")
+            let run = try ContinualRun(config, folder: folder)
+            let recorder = Recorder()
+            run.observers.append(recorder)
+            metrics = try run.execute()
+            events = recorder.events
+        }
+    }
+
+    func testRunWritesItsFilesAndTellsItsObservers() throws {
+        let run = try Self.finished.get()
+        XCTAssertEqual(run.events, ["start", "epoch 0.0", "checkpoint task 0, epoch 1, batch 0", "epoch 0.1",
+                                    "checkpoint task 0, epoch 2, batch 0", "task 0", "checkpoint task 1, epoch 0, batch 0",
+                                    "epoch 1.0", "checkpoint task 1, epoch 1, batch 0", "epoch 1.1", "checkpoint task 1, epoch 2, batch 0",
+                                    "task 1", "checkpoint task 2, epoch 0, batch 0", "finished"])
+        for file in ["checkpoint.safetensors", "metrics.json", "metrics.csv"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: run.folder.appendingPathComponent(file).path), file)
+        }
+        XCTAssertEqual(try RunFolder(url: run.folder).readMetrics(), run.metrics)
+        XCTAssertEqual(run.metrics.accuracy.rows.map(\.count), [1, 2])
+        XCTAssertEqual(run.metrics.epochs.map(\.stage), [.classifierAndNormalization, .all, .classifierAndNormalization, .all],
+                       "E = 2: epoch 0 < 2 / 2 is stage bn")
+        let config = try run.metrics.config.decode(as: RunConfiguration.self)
+        XCTAssertEqual(config.classOrder, Array(0..<10))
+        XCTAssertEqual(config.tasks, [[0, 1], [2, 3], [4, 5], [6, 7], [8, 9]])
+        XCTAssertEqual(config.classesPerTask, 2)
+        XCTAssertNotNil(config.threads)
+    }
+
+    /// `confit eval`: the resumed run evaluates every task exactly as after its last task.
+    func testEvaluatingFromTheCheckpointReproducesTheLastAccuracyRow() throws {
+        let finished = try Self.finished.get()
+        let run = try ContinualRun(resuming: finished.folder)
+        XCTAssertEqual(run.resumedFrom, TrainingPosition(task: 2, epoch: 0))
+        XCTAssertEqual(run.finishedTasks, 2)
+        XCTAssertEqual(try run.evaluate().map(\.accuracy), finished.metrics.accuracy.rows.last)
+        XCTAssertEqual(try run.evaluate(tasks: [0]).map(\.accuracy), [finished.metrics.accuracy[after: 1, task: 0]])
+        XCTAssertThrowsError(try run.evaluate(tasks: [2])) { XCTAssertTrue("\($0)".contains("tasks 0...1"), "\($0)") }
+    }
+
+    /// `confit export` holds the task's bank and classifier rows and says whether to
+    /// recover; `predict --bank` with it gives `predict --run`'s probabilities.
+    func testExportedTaskPredictsAsTheRunDoes() throws {
+        let finished = try Self.finished.get()
+        let images = ["accordion", "airplanes", "dalmatian", "pizza"].map { fixture("caltech/\($0)/image_0001.jpg").path }
+        let checkpoint = finished.folder.appendingPathComponent("checkpoint.safetensors")
+        for (task, recover) in [(0, true), (1, false)] {
+            let exported = try TaskFile(exporting: task, fromRunIn: finished.folder)
+            XCTAssertEqual(exported.recover, recover, "task \(task) is \(recover ? "older than" : "as new as") the weights")
+            XCTAssertEqual(exported.classes, [2 * task, 2 * task + 1])
+            XCTAssertEqual(exported.classNames, [["T-shirt/top", "Trouser"], ["Pullover", "Dress"]][task])
+            XCTAssertEqual(exported.file.metadata["model"], "resnet18")
+            XCTAssertEqual(try exported.file.tensor("classifier.weight").shape, [2, 512])
+            let run = try ContinualRun(resuming: finished.folder)
+            let bankNames = run.trainer.banks[task].tensors.map(\.name)
+            XCTAssertEqual(exported.file.tensors.map(\.name), bankNames + ["classifier.weight", "classifier.bias"])
+            let file = finished.workspace.appending("task-\(task).safetensors")
+            try exported.write(to: file)
+
+            let fromRun = try predictions(ImagePredictor.task(task, of: run), images)
+            let fromFile = try predictions(ImagePredictor.exported(TaskFile(contentsOf: file), weights: checkpoint), images)
+            XCTAssertEqual(fromRun.map(\.names), fromFile.map(\.names), "task \(task)")
+            for (a, b) in zip(fromRun, fromFile) {
+                for (p, q) in zip(a.probabilities, b.probabilities) { XCTAssertEqual(p, q, accuracy: 1e-6, "task \(task)") }
+            }
+        }
+        XCTAssertThrowsError(try TaskFile(exporting: 2, fromRunIn: finished.folder)) { XCTAssertTrue("\($0)".contains("bank.2"), "\($0)") }
+    }
+
+    private func predictions(_ predictor: ImagePredictor, _ images: [String]) throws -> [(names: [String], probabilities: [Float])] {
+        var result: [(names: [String], probabilities: [Float])] = []
+        let skipped = try predictor.predict(images, top: 2, warn: { XCTFail($0) }) { _, top in
+            result.append((top.map { predictor.classNames[$0.classIndex] }, top.map(\.probability)))
+        }
+        XCTAssertEqual(skipped, 0)
+        XCTAssertEqual(result.count, images.count)
+        return result
+    }
+}

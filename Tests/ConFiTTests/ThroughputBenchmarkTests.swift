@@ -1,0 +1,31 @@
+import ConFiT
+import Foundation
+import XCTest
+
+/// `confit bench`'s JSON: its keys, the configuration it reports, and a FLOP count
+/// computed by hand.
+final class ThroughputBenchmarkTests: XCTestCase {
+    func testReportHasItsKeysAndHandCountedFLOPs() throws {
+        var options = ThroughputBenchmark.Options()
+        (options.imageSize, options.batch, options.steps, options.warmup, options.threads) = (32, 2, 1, 0, 1)
+        (options.stages, options.trackers, options.profile) = ([.eval, .full], true, true)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: ThroughputBenchmark.report(options)) as? [String: Any])
+        XCTAssertEqual(Set(json.keys), [
+            "model", "image_size", "batch", "threads", "onednn_version", "cpu_isa", "layout", "forward_gflop_per_image",
+            "winograd", "trackers", "eval_img_s", "eval_gflop_s", "train_full_img_s", "train_full_gflop_s", "profile", "peak_rss_mb",
+        ])
+        XCTAssertEqual(json["model"] as? String, "resnet18")
+        XCTAssertEqual(json["layout"] as? String, "nChw16c")
+        XCTAssertEqual(json["threads"] as? Int, 1)
+        XCTAssertEqual(json["trackers"] as? Int, 20, "ResNet-18 has 20 conv → BN pairs")
+        // At 32 px: conv1 16², layer1 8², layer2 4², layer3 2², layer4 1² maps; 2·MACs of
+        // every convolution plus the 512 → 1000 classifier = 75,046,912 FLOPs.
+        XCTAssertEqual(try XCTUnwrap(json["forward_gflop_per_image"] as? Double), 0.075046912, accuracy: 1e-12)
+        let profile = try XCTUnwrap(json["profile"] as? [String: [String: Double]])
+        XCTAssertEqual(Set(profile.keys), ["eval", "train_full"])
+        XCTAssertNotNil(profile["eval"]?["convolution forward_inference"])
+        XCTAssertNotNil(profile["train_full"]?["convolution backward_weights"])
+        XCTAssertNotNil(profile["train_full"]?["host"])
+        XCTAssertGreaterThan(try XCTUnwrap(json["train_full_img_s"] as? Double), 0)
+    }
+}
