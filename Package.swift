@@ -52,6 +52,8 @@ let package = Package(
             dependencies: ["ConFiT", "ConFiTData", "ConFiTNN", "ConFiTIO", "ConFiTEngine", "ConFiTTestSupport"],
             resources: [.copy("Resources")]),
         .testTarget(name: "ConFiTReportTests", dependencies: ["ConFiTReport", "ConFiT", "ConFiTTestSupport"]),
-        .testTarget(name: "ConFiTCommandTests", dependencies: ["confit", "TwoTaskExample", "ConFiTTestSupport"]),
+        .testTarget(
+            name: "ConFiTCommandTests", dependencies: ["confit", "TwoTaskExample", "ConFiTTestSupport"],
+            resources: [.copy("Resources")]),
     ]
 )

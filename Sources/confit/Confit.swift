@@ -1,4 +1,5 @@
 import ArgumentParser
+import ConFiT
 
 /// The `confit` command: continual fine-tuning of pre-trained CNNs.
 @main
@@ -6,5 +7,7 @@ struct Confit: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "confit",
         abstract: "Continual fine-tuning of pre-trained CNNs (ConFiT, CVPR-W 2022) on oneDNN.",
-        subcommands: [Demo.self, Train.self, Eval.self, Predict.self, Export.self, Bench.self, Inspect.self, Classify.self, DataCommand.self, BenchLoader.self, Report.self])
+        version: SoftwareVersions.confitVersion,
+        subcommands: [Demo.self, Train.self, Eval.self, Predict.self, Export.self, Bench.self, Inspect.self, Classify.self,
+                      DataCommand.self, BenchLoader.self, Report.self])
 }

@@ -1,7 +1,8 @@
 import Foundation
 import XCTest
 
-/// The `confit` executable, built next to this test bundle, running as a child process.
+/// The `confit` executable (or another of the package's programs), built next to this
+/// test bundle, running as a child process.
 ///
 /// Standard output and error go to files, not pipes: a test polls them while the child
 /// runs (to time a signal), and a pipe nobody drains would stall a chatty child.
@@ -12,16 +13,17 @@ final class ConfitProcess {
     }
 
     let arguments: [String]
+    let program: String
     private let process = Process()
     private let outputURL: URL, errorURL: URL
 
-    /// Starts `confit arguments...`, logging into `logs` (which must exist).
-    init(_ arguments: [String], logs: URL) throws {
-        self.arguments = arguments
+    /// Starts `program arguments...`, logging into `logs` (which must exist).
+    init(_ arguments: [String], logs: URL, program: String = "confit") throws {
+        (self.arguments, self.program) = (arguments, program)
         let name = UUID().uuidString
         (outputURL, errorURL) = (logs.appendingPathComponent("\(name).stdout"), logs.appendingPathComponent("\(name).stderr"))
         for url in [outputURL, errorURL] { _ = FileManager.default.createFile(atPath: url.path, contents: nil) }
-        process.executableURL = try Self.executable()
+        process.executableURL = try Self.executable(program)
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         // OpenMP threads that spin at barriers starve each other on a busy 2-core machine
@@ -33,21 +35,21 @@ final class ConfitProcess {
         try process.run()
     }
 
-    /// Runs `confit arguments...` to the end.
-    static func run(_ arguments: [String], logs: URL, timeout: TimeInterval = 120) throws -> ConfitProcess {
-        let child = try ConfitProcess(arguments, logs: logs)
+    /// Runs `program arguments...` to the end.
+    static func run(_ arguments: [String], logs: URL, program: String = "confit", timeout: TimeInterval = 120) throws -> ConfitProcess {
+        let child = try ConfitProcess(arguments, logs: logs, program: program)
         try child.waitForExit(timeout: timeout)
         return child
     }
 
     /// The binary SwiftPM put beside the test bundle: on Linux the xctest runner's own
     /// folder (`Bundle.main`), on macOS the folder holding the `.xctest` bundle.
-    static func executable() throws -> URL {
+    static func executable(_ program: String) throws -> URL {
         let folders = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent(),
                        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
-        let candidates = folders.map { $0.appendingPathComponent("confit") }
+        let candidates = folders.map { $0.appendingPathComponent(program) }
         guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw Failure(description: "no confit executable at \(candidates.map(\.path).joined(separator: " or ")); "
+            throw Failure(description: "no \(program) executable at \(candidates.map(\.path).joined(separator: " or ")); "
                 + "build it with `swift build --build-tests`")
         }
         return found
@@ -68,7 +70,7 @@ final class ConfitProcess {
 
     /// What the child printed, for failure messages.
     var transcript: String {
-        "confit \(arguments.joined(separator: " "))\n--- stdout\n\(standardOutput)--- stderr\n\(standardError)"
+        "\(program) \(arguments.joined(separator: " "))\n--- stdout\n\(standardOutput)--- stderr\n\(standardError)"
     }
 
     /// Polls until `condition` holds; throws if the child exits first or time runs out, so
@@ -76,7 +78,7 @@ final class ConfitProcess {
     func wait(timeout: TimeInterval = 120, until what: String, _ condition: () -> Bool) throws {
         let deadline = Date().addingTimeInterval(timeout)
         while !condition() {
-            guard process.isRunning else { throw Failure(description: "confit exited before \(what)\n\(transcript)") }
+            guard process.isRunning else { throw Failure(description: "\(program) exited before \(what)\n\(transcript)") }
             guard Date() < deadline else { throw Failure(description: "no \(what) within \(timeout) s\n\(transcript)") }
             Thread.sleep(forTimeInterval: 0.01)
         }
@@ -94,7 +96,7 @@ final class ConfitProcess {
             guard Date() < deadline else {
                 kill(process.processIdentifier, SIGKILL)
                 process.waitUntilExit()
-                throw Failure(description: "confit still running after \(timeout) s\n\(transcript)")
+                throw Failure(description: "\(program) still running after \(timeout) s\n\(transcript)")
             }
             Thread.sleep(forTimeInterval: 0.01)
         }

@@ -14,8 +14,10 @@ struct RunOutputs {
     let epochLosses: [[Double]]
     /// The checkpoint's tensors by name, as raw little-endian bytes.
     let checkpointTensors: [String: Data]
+    let folder: URL
 
     init(_ folder: URL) throws {
+        self.folder = folder
         let metricsURL = folder.appendingPathComponent("metrics.json")
         guard let metrics = try JSONSerialization.jsonObject(with: Data(contentsOf: metricsURL)) as? [String: Any],
               let matrix = metrics["accuracy_matrix"] as? [[Double]], let epochs = metrics["epochs"] as? [[String: Any]] else {
@@ -32,11 +34,15 @@ struct RunOutputs {
         checkpointTensors = try Self.checkpoint(in: folder).tensors
     }
 
-    /// The tensors and metadata of the folder's `checkpoint.safetensors`. The layout: an
-    /// 8-byte little-endian header length, a JSON header giving each tensor's byte range in
-    /// the data that follows, and `__metadata__`.
+    /// The tensors and metadata of the folder's `checkpoint.safetensors`.
     static func checkpoint(in folder: URL) throws -> (tensors: [String: Data], metadata: [String: String]) {
-        let url = folder.appendingPathComponent("checkpoint.safetensors")
+        try safetensors(at: folder.appendingPathComponent("checkpoint.safetensors"))
+    }
+
+    /// The tensors and metadata of a safetensors file. The layout: an 8-byte little-endian
+    /// header length, a JSON header giving each tensor's byte range in the data that
+    /// follows, and `__metadata__`.
+    static func safetensors(at url: URL) throws -> (tensors: [String: Data], metadata: [String: String]) {
         let bytes = try Data(contentsOf: url)
         guard bytes.count >= 8 else { throw Malformed(description: "\(url.path) is shorter than a safetensors header") }
         let headerLength = bytes.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }

@@ -1,0 +1,172 @@
+import ConFiTTestSupport
+import Foundation
+import XCTest
+
+/// What the commands print and write, checked on the reference run (2 tasks of the
+/// synthetic Split Fashion-MNIST, ResNet-18 at 32 px) and on small inputs made here.
+final class CommandOutputTests: TemporaryDirectoryTestCase {
+    private let images = FixtureFiles(Bundle.module)
+
+    private func run(_ arguments: [String], program: String = "confit", status: Int32 = 0,
+                     file: StaticString = #filePath, line: UInt = #line) throws -> ConfitProcess {
+        let child = try ConfitProcess.run(arguments, logs: directory, program: program, timeout: 300)
+        child.assertExited(with: status, file: file, line: line)
+        return child
+    }
+
+    private func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.init) }
+
+    /// `confit eval` prints a(1, i) and A_1 as the run measured them after its last task.
+    func testEvalPrintsTheLastAccuracyRow() throws {
+        let reference = try ReferenceRun.shared.get()
+        let row = try XCTUnwrap(reference.outputs.accuracyMatrix.last)
+        let eval = try run(["eval", "--run", reference.outputs.folder.path])
+        XCTAssertEqual(lines(eval.standardOutput), row.enumerated().map { String(format: "a(1, %d) = %.4f", $0.offset, $0.element) }
+            + [String(format: "A_1 = %.4f", row.reduce(0, +) / 2)])
+        XCTAssertEqual(lines(try run(["eval", "--run", reference.outputs.folder.path, "--task", "0"]).standardOutput),
+                       [String(format: "a(1, 0) = %.4f", row[0])])
+        XCTAssertTrue(try run(["eval", "--run", reference.outputs.folder.path, "--task", "2"], status: 1).standardError
+            .contains("tasks 0...1"))
+    }
+
+    /// `export` writes the task's bank and classifier rows with its recovery flag, and
+    /// `predict --bank` with it prints what `predict --run` prints.
+    func testPredictFromTheRunAndFromAnExportedTaskAgree() throws {
+        let reference = try ReferenceRun.shared.get()
+        let folder = reference.outputs.folder.path
+        let pictures = [images.path("rgb.jpg"), images.path("gray.png")]
+        for (task, recover) in [(0, "true"), (1, "false")] {
+            let file = directory.appendingPathComponent("task-\(task).safetensors")
+            let export = try run(["export", "--run", folder, "--task", "\(task)", "--out", file.path])
+            XCTAssertTrue(export.standardOutput.hasPrefix("wrote \(file.path): task \(task), classes \(2 * task),\(2 * task + 1)"),
+                          export.transcript)
+            let exported = try RunOutputs.safetensors(at: file)
+            XCTAssertEqual(exported.metadata["recover"], recover)
+            XCTAssertEqual(exported.metadata["model"], "resnet18")
+            XCTAssertEqual(exported.metadata["class_names"], [["T-shirt/top", "Trouser"], ["Pullover", "Dress"]][task].joined(separator: "\n"))
+            XCTAssertEqual(exported.tensors["classifier.weight"]?.count, 2 * 512 * 4)
+            let banked = Set(reference.outputs.checkpointTensors.keys.filter { $0.hasPrefix("bank.\(task).") }.map { String($0.dropFirst(7)) })
+            XCTAssertEqual(Set(exported.tensors.keys), banked.union(["classifier.weight", "classifier.bias"]))
+            for name in banked { XCTAssertEqual(exported.tensors[name], reference.outputs.checkpointTensors["bank.\(task).\(name)"], name) }
+
+            let fromRun = try run(["predict", "--run", folder, "--task", "\(task)", "--top", "2"] + pictures)
+            let fromFile = try run(["predict", "--weights", "\(folder)/checkpoint.safetensors", "--bank", file.path, "--top", "2"] + pictures)
+            XCTAssertEqual(fromRun.standardOutput, fromFile.standardOutput)
+            let printed = lines(fromRun.standardOutput).map { $0.split(separator: "\t").map(String.init) }
+            XCTAssertEqual(printed.map(\.first), pictures)
+            XCTAssertTrue(printed.allSatisfy { $0.count == 3 }, fromRun.transcript)
+        }
+        let broken = try run(["predict", "--run", folder, "--task", "0", images.path("corrupt.jpg"), images.path("rgb.jpg")], status: 1)
+        XCTAssertTrue(broken.standardError.contains(images.path("corrupt.jpg")) && broken.standardError.contains("1 of 2 images"),
+                      broken.transcript)
+        XCTAssertEqual(lines(broken.standardOutput).count, 1)
+    }
+
+    /// `classify --json`: one object per readable image with its five most probable
+    /// classes, most probable first; an unreadable image is named and fails the command.
+    func testClassifyPrintsTopFiveAsJSON() throws {
+        let weights = directory.appendingPathComponent("resnet18.safetensors")
+        try writeResNet18StateDict(classes: 7, seed: 3, to: weights)
+        let pictures = [images.path("rgb.jpg"), images.path("corrupt.jpg"), images.path("gray.png")]
+        let child = try run(["classify", "--model", "resnet18", "--weights", weights.path, "--json"] + pictures, status: 1)
+        let objects = try lines(child.standardOutput).map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        XCTAssertEqual(objects.map { $0["image"] as? String }, [pictures[0], pictures[2]])
+        for object in objects {
+            let top = try XCTUnwrap(object["top5"] as? [[String: Any]])
+            let classes = top.compactMap { $0["class"] as? Int }, probabilities = top.compactMap { $0["probability"] as? Double }
+            XCTAssertEqual(Set(object.keys), ["image", "top5"])
+            XCTAssertEqual(classes.count, 5)
+            XCTAssertEqual(Set(classes).count, 5)
+            XCTAssertTrue(classes.allSatisfy { (0..<7).contains($0) })
+            XCTAssertEqual(probabilities, probabilities.sorted(by: >))
+            XCTAssertLessThanOrEqual(probabilities.reduce(0, +), 1 + 1e-5)
+        }
+        XCTAssertTrue(child.standardError.contains("confit classify: ") && child.standardError.contains(pictures[1])
+            && child.standardError.contains("1 of 3 images could not be classified"), child.transcript)
+        // The text form ranks the same classes.
+        let text = try run(["classify", "--model", "resnet18", "--weights", weights.path, pictures[0]])
+        let ranked = lines(text.standardOutput)[0].split(separator: "\t").dropFirst().map { Int($0.split(separator: " ")[0]) }
+        XCTAssertEqual(ranked, (objects[0]["top5"] as? [[String: Any]])?.map { $0["class"] as? Int })
+        // Weights of another network fail before any image is read, saying so.
+        let wrong = try run(["classify", "--model", "efficientnet_lite0", "--weights", weights.path, pictures[0]], status: 1)
+        XCTAssertTrue(wrong.standardError.contains("_fc.weight") && wrong.standardError.contains("look like: resnet18"), wrong.transcript)
+    }
+
+    func testDataInspectCountsTheDataset() throws {
+        let reference = try ReferenceRun.shared.get()
+        let root = reference.workspace.appendingPathComponent("fashion-mnist").path
+        let inspect = try run(["data", "inspect", "--dataset", "fashion-mnist", "--root", root, "--classes"])
+        let printed = lines(inspect.standardOutput)
+        XCTAssertEqual(Array(printed.prefix(7)), ["dataset: fashion-mnist", "root: \(root)", "classes: 10", "train images: 16",
+                                                  "test images: 16", "total images: 32", "skipped files: 0"])
+        XCTAssertEqual(printed[7], "  0 T-shirt/top: 4 train, 4 test")
+        XCTAssertEqual(printed[11], "  4 Coat: 0 train, 0 test")
+    }
+
+    /// `--log-format json` reports every epoch and task as one object per line, with the
+    /// class order given; `--quiet` prints nothing and still writes the run.
+    func testLogFormatsAndClassOrder() throws {
+        let reference = try ReferenceRun.shared.get()
+        let root = reference.workspace.appendingPathComponent("fashion-mnist").path
+        let common = ["train", "--preset", "fashion-mnist", "--root", root, "--model", "resnet18", "--tasks", "1", "--epochs", "2",
+                      "--batch-size", "4", "--image-size", "32", "--threads", "1"]
+        let json = try run(common + ["--class-order", "3,1,0,2,4,5,6,7,8,9", "--log-format", "json",
+                                     "--out", directory.appendingPathComponent("json").path])
+        XCTAssertEqual(json.events.compactMap { $0["event"] as? String }, ["start", "epoch", "epoch", "task", "finished"], json.transcript)
+        XCTAssertEqual(lines(json.standardOutput).count, 5, "nothing but the events")
+        XCTAssertEqual(json.events[0]["tasks"] as? Int, 1)
+        XCTAssertEqual(json.events[1]["stage"] as? String, "bn")
+        let metrics = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("json/metrics.json")))
+            as? [String: Any])
+        let config = try XCTUnwrap(metrics["config"] as? [String: Any])
+        XCTAssertEqual(config["classOrder"] as? [Int], [3, 1, 0, 2, 4, 5, 6, 7, 8, 9])
+        XCTAssertEqual((config["tasks"] as? [[Int]])?.first, [3, 1])
+
+        let quiet = try run(common + ["--quiet", "--out", directory.appendingPathComponent("quiet").path])
+        XCTAssertEqual(quiet.standardOutput, "")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: directory.appendingPathComponent("quiet/metrics.json").path))
+    }
+
+    /// `confit report` names the runs and prints their numbers.
+    func testReportHoldsTheRunsNumbers() throws {
+        let reference = try ReferenceRun.shared.get()
+        let out = directory.appendingPathComponent("report.html")
+        let report = try run(["report", reference.outputs.folder.path, "--out", out.path])
+        XCTAssertEqual(report.standardOutput, "wrote \(out.path) (1 run)\n")
+        let html = try String(contentsOf: out, encoding: .utf8)
+        let final = try XCTUnwrap(reference.outputs.accuracyMatrix.last).reduce(0, +) / 2
+        XCTAssertTrue(html.contains("<td>uninterrupted</td><td>confit</td><td>2</td><td>\(String(format: "%.2f", final * 100))</td>"))
+        XCTAssertTrue(html.contains("<svg"))
+    }
+
+    func testBenchPrintsItsJSONAndRefusesUnknownChoices() throws {
+        let bench = try run(["bench", "--model", "resnet18", "--image-size", "32", "--batch", "2", "--steps", "1", "--warmup", "0",
+                             "--stages", "eval,fc", "--threads", "1", "--layout", "nhwc"])
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(bench.standardOutput.utf8)) as? [String: Any])
+        XCTAssertEqual(Set(json.keys), ["model", "image_size", "batch", "threads", "onednn_version", "cpu_isa", "layout",
+                                        "forward_gflop_per_image", "winograd", "trackers", "eval_img_s", "eval_gflop_s",
+                                        "train_fc_img_s", "train_fc_gflop_s", "peak_rss_mb"])
+        XCTAssertEqual(json["layout"] as? String, "nhwc")
+        XCTAssertTrue(try run(["bench", "--stages", "eval,warp"], status: 64).standardError.contains("warp"))
+        XCTAssertTrue(try run(["bench", "--layout", "native"], status: 64).standardError.contains("nChw16c"))
+        XCTAssertTrue(try run(["train", "--preset", "fashion-mnist", "--root", "/", "--out", "x", "--model", "vgg"], status: 64)
+            .standardError.contains("resnet18"))
+    }
+
+    func testVersion() throws {
+        XCTAssertEqual(try run(["--version"]).standardOutput, "0.2.0\n")
+    }
+
+    /// The README's library example trains two tasks with the library alone.
+    func testTwoTaskExampleRunsTwoTasks() throws {
+        let data = directory.appendingPathComponent("data")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        try SyntheticIDX().write(to: data, trainPerClass: 16, testPerClass: 8)
+        let out = directory.appendingPathComponent("example")
+        let example = try run([data.path, out.path], program: "TwoTaskExample")
+        let printed = lines(example.standardOutput)
+        XCTAssertEqual(printed.count, 3, example.transcript)
+        XCTAssertTrue(printed[0].hasPrefix("after task 0: ") && printed[1].hasPrefix("after task 1: "), example.transcript)
+        XCTAssertEqual(try RunOutputs(out).accuracyMatrix.map(\.count), [1, 2])
+    }
+}
