@@ -45,7 +45,7 @@ let package = Package(
             name: "ConFiTNNTests", dependencies: ["ConFiTNN", "ConFiTEngine", "ConFiTIO", "ConFiTData", "ConFiTTestSupport"],
             resources: [.copy("Resources")]),
         .testTarget(
-            name: "ConFiTDataTests", dependencies: ["ConFiTData", "ConFiTNN", "ConFiTIO", "ConFiTTestSupport"],
+            name: "ConFiTDataTests", dependencies: ["ConFiTData", "ConFiTNN", "ConFiTTestSupport"],
             resources: [.copy("Resources")]),
         .testTarget(
             name: "ConFiTTests",

@@ -3,7 +3,8 @@ step at each hierarchical stage: fc, bn, full) on the same machine, printed as J
 
     python3 benchmarks/pytorch_reference.py --model resnet18 --batch 32 --image-size 224 [--channels-last]
 
-Needs torch, and torchvision for the ResNets (never needed by the project itself).
+Needs torch (never needed by the project itself); torchvision for the ResNets when it loads,
+else the same modules from Tests/ConFiTNNTests/Resources/make_resnet_fixtures.py.
 torchvision has no EfficientNet-Lite0, so it is defined below as `confit` builds it (TF
 'SAME' padding, ReLU6, BN eps 1e-3); padding is done by F.pad, as timm does.
 """
@@ -66,8 +67,19 @@ if a.threads: torch.set_num_threads(a.threads)
 if a.model == "efficientnet_lite0":
     m = EfficientNetLite0()
 else:
-    import torchvision
-    m = getattr(torchvision.models, a.model)(num_classes=1000)
+    try:
+        import torchvision
+        m = getattr(torchvision.models, a.model)(num_classes=1000)
+    except (ImportError, RuntimeError):
+        # torchvision's module definitions written out in plain torch.nn (the PyPI wheel
+        # for CPU torch 2.13 is a CUDA build whose extension does not load without CUDA).
+        import importlib.util, os
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../Tests/ConFiTNNTests/Resources/make_resnet_fixtures.py")
+        spec = importlib.util.spec_from_file_location("torchvision_resnet", path)
+        tv = importlib.util.module_from_spec(spec); spec.loader.exec_module(tv)
+        block, layers = {"resnet18": (tv.BasicBlock, [2, 2, 2, 2]), "resnet34": (tv.BasicBlock, [3, 4, 6, 3]),
+                         "resnet50": (tv.Bottleneck, [3, 4, 6, 3])}[a.model]
+        m = tv.ResNet(block, layers)
 x = torch.randn(a.batch, 3, a.image_size, a.image_size)
 if a.channels_last:
     m, x = m.to(memory_format=torch.channels_last), x.contiguous(memory_format=torch.channels_last)

@@ -7,11 +7,6 @@ import XCTest
 /// for bit, the same final weights, trackers and task banks (README: runs are
 /// deterministic for a given seed and thread count).
 final class StopAndResumeTests: XCTestCase {
-    override class func tearDown() {
-        if case .success(let reference) = ReferenceRun.shared { try? FileManager.default.removeItem(at: reference.workspace) }
-        super.tearDown()
-    }
-
     func testRunKilledTwiceResumesToTheUninterruptedResults() throws {
         let reference = try ReferenceRun.shared.get()
         let out = reference.workspace.appendingPathComponent("killed")
