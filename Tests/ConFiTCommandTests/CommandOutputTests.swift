@@ -92,6 +92,18 @@ final class CommandOutputTests: TemporaryDirectoryTestCase {
         XCTAssertTrue(wrong.standardError.contains("_fc.weight") && wrong.standardError.contains("look like: resnet18"), wrong.transcript)
     }
 
+    /// `confit inspect`: ResNet-18 for 7 classes has torchvision's 11,689,512 parameters
+    /// less 993 classes × 513 = 11,180,103, and 2 × 4,800 BN running statistics (BN widths
+    /// 64 + 4·64 + 5·128 + 5·256 + 5·512).
+    func testInspectCountsParametersAndNamesTheArchitecture() throws {
+        let weights = directory.appendingPathComponent("resnet18.safetensors")
+        try writeResNet18StateDict(classes: 7, seed: 3, to: weights)
+        let printed = lines(try run(["inspect", weights.path]).standardOutput)
+        XCTAssertEqual(Array(printed.prefix(3)), ["file: \(weights.path)", "format: safetensors", "tensors: 102"])
+        XCTAssertEqual(Array(printed.suffix(2)), ["parameters: 11180103 (plus 9600 in BatchNorm running statistics)",
+                                                  "architecture: resnet18"])
+    }
+
     func testDataInspectCountsTheDataset() throws {
         let reference = try ReferenceRun.shared.get()
         let root = reference.workspace.appendingPathComponent("fashion-mnist").path
