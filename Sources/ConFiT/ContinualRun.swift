@@ -45,15 +45,8 @@ public final class ContinualRun {
     /// The run in `folder`, from its last checkpoint: its configuration, network, trackers,
     /// banks, optimizer state and metrics so far.
     public convenience init(resuming folder: URL) throws {
-        let runFolder = RunFolder(url: folder)
-        let file = folder.appendingPathComponent(TrainingCheckpoint.fileName)
-        guard FileManager.default.fileExists(atPath: file.path) else {
-            throw ConFiTError.invalidConfiguration("\(folder.path) holds no \(TrainingCheckpoint.fileName): "
-                + "not a run folder, or the run stopped before its first checkpoint")
-        }
-        let checkpoint = try TrainingCheckpoint(contentsOf: file)
-        let metrics = try checkpoint.metrics(path: file.path)
-        try self.init(try metrics.config.decode(as: RunConfiguration.self), folder: runFolder, checkpoint: (checkpoint, metrics))
+        let (checkpoint, metrics, configuration) = try TrainingCheckpoint.last(ofRunIn: folder)
+        try self.init(configuration, folder: RunFolder(url: folder), checkpoint: (checkpoint, metrics))
     }
 
     private init(_ requested: RunConfiguration, folder: RunFolder, checkpoint: (TrainingCheckpoint, RunMetrics)?) throws {
@@ -125,23 +118,25 @@ public final class ContinualRun {
         return metrics
     }
 
-    /// The last finished task, T, or an error saying there is none yet.
-    private func lastFinishedTask() throws -> Int {
+    /// The last finished task, T, after checking that `tasks` are all finished (an error
+    /// names the first that is not, or says that none is).
+    private func lastFinishedTask(checking tasks: [Int] = []) throws -> Int {
         guard finishedTasks > 0 else {
             throw ConFiTError.invalidConfiguration("\(folder.url.path) has no finished task yet (checkpoint at \(position))")
         }
-        return finishedTasks - 1
+        let last = finishedTasks - 1
+        if let outside = tasks.first(where: { !(0...last).contains($0) }) {
+            throw ConFiTError.invalidConfiguration("task \(outside) is not finished in \(folder.url.path): tasks 0...\(last) are")
+        }
+        return last
     }
 
     /// a(T, i) for finished tasks i (all when nil) after the last finished task T, exactly
     /// as after training T (bank, recovery, restricted logits); leaves task T's state in
     /// the network, as training does.
     public func evaluate(tasks: [Int]? = nil) throws -> [(task: Int, accuracy: Double)] {
-        let last = try lastFinishedTask()
+        let last = try lastFinishedTask(checking: tasks ?? [])
         let chosen = tasks ?? Array(0...last)
-        if let outside = chosen.first(where: { !(0...last).contains($0) }) {
-            throw ConFiTError.invalidConfiguration("task \(outside) is not finished in \(folder.url.path): tasks 0...\(last) are")
-        }
         let accuracies = try chosen.map { (task: $0, accuracy: try trainer.evaluate(task: $0, after: last)) }
         try trainer.select(task: last, after: last)
         return accuracies
@@ -150,10 +145,7 @@ public final class ContinualRun {
     /// Puts the network into finished task i's state after the last finished task, as its
     /// evaluation does, and returns the task's classes (for predictions).
     public func select(task i: Int) throws -> [Int] {
-        let last = try lastFinishedTask()
-        guard (0...last).contains(i) else {
-            throw ConFiTError.invalidConfiguration("task \(i) is not finished in \(folder.url.path): tasks 0...\(last) are")
-        }
+        let last = try lastFinishedTask(checking: [i])
         try trainer.select(task: i, after: last)
         return trainer.scenario.tasks[i].classes
     }

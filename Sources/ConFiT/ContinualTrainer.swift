@@ -171,20 +171,14 @@ public final class ContinualTrainer {
         return try evaluator.accuracy(loader, classes: task.classes)
     }
 
-    /// The loader options of this run for a batch size: its transform, normalisation,
-    /// workers and skipping of unreadable images.
-    public func loaderOptions(_ base: LoaderOptions) -> LoaderOptions {
+    /// A loader over the first `perClass` samples of each label (all when nil), with the
+    /// run's transform, normalisation, workers and skipping, sharing the image cache.
+    private func makeLoader(_ samples: [Sample], perClass: Int?, _ base: LoaderOptions) throws -> BatchLoader {
         var options = base
         options.transform = configuration.transform
         options.normalization = normalization
         options.workers = configuration.loaderWorkers
         options.skipUnreadable = configuration.skipUnreadable
-        return options
-    }
-
-    /// A loader over the first `perClass` samples of each label (all when nil), with the
-    /// run's options, sharing the image cache.
-    private func makeLoader(_ samples: [Sample], perClass: Int?, _ base: LoaderOptions) throws -> BatchLoader {
         var taken: [Int: Int] = [:]
         let chosen = perClass.map { limit in
             samples.filter { sample in
@@ -192,6 +186,6 @@ public final class ContinualTrainer {
                 return taken[sample.label, default: 0] <= limit
             }
         } ?? samples
-        return try BatchLoader(samples: chosen, options: loaderOptions(base), cache: cache)
+        return try BatchLoader(samples: chosen, options: options, cache: cache)
     }
 }

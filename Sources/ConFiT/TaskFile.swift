@@ -58,9 +58,7 @@ public struct TaskFile: Sendable {
     /// Task `task` of the run in `folder`, from its checkpoint alone (no dataset needed;
     /// class names are included when the dataset is still where the run read it).
     public init(exporting task: Int, fromRunIn folder: URL) throws {
-        let url = folder.appendingPathComponent(TrainingCheckpoint.fileName)
-        let checkpoint = try TrainingCheckpoint(contentsOf: url)
-        let configuration = try checkpoint.metrics(path: url.path).config.decode(as: RunConfiguration.self)
+        let (checkpoint, _, configuration) = try TrainingCheckpoint.last(ofRunIn: folder)
         guard let tasks = configuration.tasks, tasks.indices.contains(task) else {
             throw ConFiTError.invalidConfiguration("task \(task) is not in the run (tasks 0..<\(configuration.tasks?.count ?? 0))")
         }

@@ -65,8 +65,21 @@ public struct TrainingCheckpoint {
         file.tensors.filter { $0.name.hasPrefix(prefix) }.map { (String($0.name.dropFirst(prefix.count)), $0.tensor) }
     }
 
+    /// The checkpoint of the run in `folder`, with the metrics and configuration it holds;
+    /// an error that names the folder when it holds none.
+    static func last(ofRunIn folder: URL) throws -> (TrainingCheckpoint, RunMetrics, RunConfiguration) {
+        let file = folder.appendingPathComponent(fileName)
+        guard FileManager.default.fileExists(atPath: file.path) else {
+            throw ConFiTError.invalidConfiguration("\(folder.path) holds no \(fileName): "
+                + "not a run folder, or the run stopped before its first checkpoint")
+        }
+        let checkpoint = try TrainingCheckpoint(contentsOf: file)
+        let metrics = try checkpoint.metrics(path: file.path)
+        return (checkpoint, metrics, try metrics.config.decode(as: RunConfiguration.self))
+    }
+
     /// The run's metrics as `ContinualRun` stored them; `path` names the file in errors.
-    func metrics(path: String) throws -> RunMetrics {
+    private func metrics(path: String) throws -> RunMetrics {
         guard let saved = file.metadata[Self.metricsKey] else {
             throw ConFiTError.invalidConfiguration("the checkpoint \(path) holds no metrics")
         }
