@@ -1,0 +1,39 @@
+import ConFiT
+import ConFiTData
+import ConFiTNN
+import ConFiTTestSupport
+import XCTest
+
+/// A small protocol on which the methods differ: a tiny ResNet (widths 8/8/16/16), a
+/// noisy synthetic 4-class IDX dataset of 12×12 images, 2 tasks of 2 classes in the order
+/// 3, 1, 0, 2, 5 epochs of batches of 8.
+enum SyntheticProtocol {
+    static func makeTrainer(_ method: ContinualMethod, in test: XCTestCase) throws -> ContinualTrainer {
+        let root = try TemporaryDirectory("confit-protocol")
+        test.addTeardownBlock { withExtendedLifetime(root) {} }
+        var idx = SyntheticIDX()
+        (idx.side, idx.bright, idx.dark, idx.noise) = (12, 150, 70, 90)
+        try idx.write(to: root.url, trainPerClass: 24, testPerClass: 16)
+        let data = try DatasetKind(name: "mnist").load(root: root.path)
+        let scenario = try Scenario(dataset: data, order: .explicit([3, 1, 0, 2]), classesPerTask: 2)
+        var configuration = TrainingConfiguration(epochs: 5, batchSize: 8, learningRate: 0.05, seed: 3)
+        (configuration.resizeShortSide, configuration.imageSize, configuration.loaderWorkers) = (12, 12, 0)
+        (configuration.evaluationBatchSize, configuration.taskLimit) = (16, 2)
+        // MNIST's reader names all 10 digit classes; the data holds 4 of them.
+        let network = ResNet(.init(block: .basic, layers: [1, 1, 1, 1], widths: [8, 8, 16, 16], numClasses: data.classNames.count),
+                             seed: 4)
+        return try ContinualTrainer(network: network, method: method, scenario: scenario, configuration: configuration,
+                                    normalization: .imageNet)
+    }
+
+    /// Trains `method` through both tasks: every accuracy row and every epoch's mean loss.
+    static func run(_ method: ContinualMethod, in test: XCTestCase) throws -> (rows: [[Double]], losses: [Double], trainer: ContinualTrainer) {
+        let trainer = try makeTrainer(method, in: test)
+        var (rows, losses): ([[Double]], [Double]) = ([], [])
+        var observer = ContinualTrainer.Observer()
+        observer.taskFinished = { rows.append($0.accuracies) }
+        observer.epochFinished = { losses.append($0.meanLoss) }
+        try trainer.run(observer)
+        return (rows, losses, trainer)
+    }
+}
