@@ -1,45 +1,91 @@
-/// A continual fine-tuning method, described by what it does rather than by name, so the
-/// trainer never branches on names: ConFiT and its ablations and baselines differ only in
-/// these switches (DESIGN §2).
-public struct ContinualMethod: Sendable, Hashable, Codable {
-    public var name: String
-    /// Which parameters train in each epoch.
-    public var schedule: TrainingSchedule
-    /// Keep a bank of BatchNorm statistics and affine parameters per task.
-    public var usesTaskBanks: Bool
-    /// Replace old tasks' BN running means by Xconv-recovered ones at evaluation.
-    public var recoversRunningMeans: Bool
-    /// Run the backbone in eval mode (running statistics, no updates), as a linear probe.
-    public var backboneInEvalMode: Bool
-
+/// A method a run can use, with its hyper-parameters: what `--method` names and what a run
+/// records in its configuration (`{"name": "lwf", "lambda": 1, "temperature": 2}`), so a
+/// resumed run builds the same strategy. `makeStrategy()` gives the hooks that implement it.
+public enum ContinualMethod: Sendable, Hashable {
     /// ConFiT: task banks, Xconv BN recovery, hierarchical fine-tuning.
-    public static let confit = ContinualMethod(name: "confit", schedule: .hierarchical, usesTaskBanks: true,
-                                              recoversRunningMeans: true, backboneInEvalMode: false)
+    case confit
     /// Ablation: banks and hierarchy without recovery.
-    public static let confitNoXconv = ContinualMethod(name: "confit-noxconv", schedule: .hierarchical, usesTaskBanks: true,
-                                                      recoversRunningMeans: false, backboneInEvalMode: false)
+    case confitNoXconv
     /// Ablation: banks and recovery, all parameters every epoch.
-    public static let confitNoHier = ContinualMethod(name: "confit-nohier", schedule: .all, usesTaskBanks: true,
-                                                     recoversRunningMeans: true, backboneInEvalMode: false)
+    case confitNoHier
     /// Task-specific BN banks only.
-    public static let taskBN = ContinualMethod(name: "taskbn", schedule: .all, usesTaskBanks: true,
-                                               recoversRunningMeans: false, backboneInEvalMode: false)
+    case taskBN
     /// Plain fine-tuning: one shared network, all parameters.
-    public static let finetune = ContinualMethod(name: "finetune", schedule: .all, usesTaskBanks: false,
-                                                 recoversRunningMeans: false, backboneInEvalMode: false)
+    case finetune
     /// Linear probe: frozen backbone in eval mode, only the classifier trains.
-    public static let linear = ContinualMethod(name: "linear", schedule: .classifierOnly, usesTaskBanks: false,
-                                               recoversRunningMeans: false, backboneInEvalMode: true)
+    case linear
+    /// Learning without Forgetting, as FACIL implements it.
+    case lwf(LwFStrategy.Options)
+    /// Elastic Weight Consolidation, as FACIL implements it.
+    case ewc(EWCStrategy.Options)
 
-    /// Whether task i's BN running means are recovered when it is evaluated after training
-    /// task t: for every task but the one the current weights were last trained on, if the
-    /// method recovers at all.
-    public func recovers(task i: Int, after t: Int) -> Bool { recoversRunningMeans && i != t }
+    public static let all: [ContinualMethod] = [.confit, .confitNoXconv, .confitNoHier, .taskBN, .finetune, .linear,
+                                                .lwf(.init()), .ewc(.init())]
 
-    public static let all = [confit, confitNoXconv, confitNoHier, taskBN, finetune, linear]
+    public var name: String {
+        switch self {
+        case .confit: "confit"
+        case .confitNoXconv: "confit-noxconv"
+        case .confitNoHier: "confit-nohier"
+        case .taskBN: "taskbn"
+        case .finetune: "finetune"
+        case .linear: "linear"
+        case .lwf: "lwf"
+        case .ewc: "ewc"
+        }
+    }
 
+    /// The method called `name`, with default hyper-parameters.
     public static func named(_ name: String) throws -> ContinualMethod {
         guard let method = all.first(where: { $0.name == name }) else { throw ConFiTError.unknownMethod(name) }
         return method
+    }
+
+    /// A fresh strategy: no task trained yet.
+    public func makeStrategy() -> any ContinualStrategy {
+        switch self {
+        case .confit: TaskBankStrategy(name: name, schedule: .hierarchical, recoversRunningMeans: true)
+        case .confitNoXconv: TaskBankStrategy(name: name, schedule: .hierarchical, recoversRunningMeans: false)
+        case .confitNoHier: TaskBankStrategy(name: name, schedule: .all, recoversRunningMeans: true)
+        case .taskBN: TaskBankStrategy(name: name, schedule: .all, recoversRunningMeans: false)
+        case .finetune: FineTuningStrategy()
+        case .linear: LinearProbeStrategy()
+        case .lwf(let options): LwFStrategy(options)
+        case .ewc(let options): EWCStrategy(options)
+        }
+    }
+}
+
+extension ContinualMethod: Codable {
+    private enum CodingKeys: String, CodingKey { case name, lambda, temperature, alpha }
+
+    /// Reads `{"name": ...}` plus the method's hyper-parameters (defaults where absent);
+    /// configurations written before methods had any also carried switches, now ignored.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let method = try ContinualMethod.named(try container.decode(String.self, forKey: .name))
+        switch method {
+        case .lwf(let defaults):
+            self = .lwf(.init(lambda: try container.decodeIfPresent(Float.self, forKey: .lambda) ?? defaults.lambda,
+                              temperature: try container.decodeIfPresent(Float.self, forKey: .temperature) ?? defaults.temperature))
+        case .ewc(let defaults):
+            self = .ewc(.init(lambda: try container.decodeIfPresent(Float.self, forKey: .lambda) ?? defaults.lambda,
+                              alpha: try container.decodeIfPresent(Float.self, forKey: .alpha) ?? defaults.alpha))
+        default: self = method
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        switch self {
+        case .lwf(let options):
+            try container.encode(options.lambda, forKey: .lambda)
+            try container.encode(options.temperature, forKey: .temperature)
+        case .ewc(let options):
+            try container.encode(options.lambda, forKey: .lambda)
+            try container.encode(options.alpha, forKey: .alpha)
+        default: break
+        }
     }
 }

@@ -93,7 +93,7 @@ public final class ContinualRun {
             for observer in observers { observer.epochFinished(self, epoch) }
         }
         callbacks.taskFinished = { [unowned self] report in
-            try metrics.recordTask(accuracies: report.accuracies, bankBytes: report.bankBytes,
+            try metrics.recordTask(accuracies: report.accuracies, bankBytes: report.bankBytes, carriedBytes: report.carriedBytes,
                                    wallSeconds: report.trainSeconds + report.evaluationSeconds,
                                    imagesPerSecond: taskImages / max(taskSeconds, 1e-9))
             (taskImages, taskSeconds) = (0, 0)

@@ -5,28 +5,30 @@ import ConFiTNN
 import Foundation
 
 /// Trains a network task after task and evaluates every task seen so far after each,
-/// exactly as DESIGN §2 describes. What differs between ConFiT and the baselines is read
-/// off the `ContinualMethod`'s switches, never its name.
+/// exactly as DESIGN §2 describes. What differs between ConFiT and the baselines is the
+/// `ContinualStrategy`'s hooks; the trainer owns the data, the optimizer and the loop.
 public final class ContinualTrainer {
-    /// One finished task: a(t, 0…t), the bank size and the time taken.
+    /// One finished task: a(t, 0…t), what the strategy stores and the time taken.
     public struct TaskReport: Sendable {
         public var task: Int
         public var accuracies: [Double]
+        /// Bytes stored for this task alone (`ContinualStrategy.storedBytes(task:)`).
         public var bankBytes: Int
+        /// Bytes carried to the next task that belong to no single task (`carriedBytes`).
+        public var carriedBytes: Int
         public var trainSeconds: Double, evaluationSeconds: Double
     }
 
     public let network: any Layer
-    public let method: ContinualMethod
+    public let strategy: any ContinualStrategy
     public let scenario: Scenario
     public let configuration: TrainingConfiguration
     public let normalization: Normalization
     /// Puts the network into each task's state for evaluation (and prediction).
     public let evaluator: TaskEvaluator
-    /// Every conv → BN pair with the tracker on the conv's input; none for methods that
-    /// keep no task banks (fine-tuning, linear probing), which then pay nothing for tracking.
+    /// Every conv → BN pair with the tracker on the conv's input; none for strategies that
+    /// store no BN statistics (fine-tuning, linear probing), which then pay nothing for tracking.
     public var pairs: [ConvolutionNormPair] { evaluator.pairs }
-    public private(set) var banks: [TaskBank] = []
     /// Images left out so far because they could not be decoded (`skipUnreadable`).
     public private(set) var skippedImages = 0
     private let classifier: Linear
@@ -36,7 +38,15 @@ public final class ContinualTrainer {
     /// The stopped epoch's totals from the checkpoint `restore(from:)` read.
     private var pendingProgress: EpochProgress?
 
-    public init(network: any Layer, method: ContinualMethod, scenario: Scenario, configuration: TrainingConfiguration,
+    /// A trainer for `method`'s strategy.
+    public convenience init(network: any Layer, method: ContinualMethod, scenario: Scenario, configuration: TrainingConfiguration,
+                            normalization: Normalization) throws {
+        try self.init(network: network, strategy: method.makeStrategy(), scenario: scenario, configuration: configuration,
+                      normalization: normalization)
+    }
+
+    /// A trainer for any strategy, the library's own or one of the caller's.
+    public init(network: any Layer, strategy: any ContinualStrategy, scenario: Scenario, configuration: TrainingConfiguration,
                 normalization: Normalization) throws {
         guard let classifier = network.classifier?.layer else {
             throw ConFiTError.invalidConfiguration("the network has no Linear classifier")
@@ -47,12 +57,21 @@ public final class ContinualTrainer {
         guard configuration.epochs > 0, configuration.batchSize > 0 else {
             throw ConFiTError.invalidConfiguration("epochs and batch size must be positive")
         }
-        (self.network, self.method, self.scenario, self.configuration) = (network, method, scenario, configuration)
+        (self.network, self.strategy, self.scenario, self.configuration) = (network, strategy, scenario, configuration)
         self.normalization = normalization
         self.classifier = classifier
-        evaluator = TaskEvaluator(network: network, pairs: method.usesTaskBanks ? try ConvolutionNormPair.pairs(in: network) : [])
+        evaluator = TaskEvaluator(network: network, pairs: try strategy.trackedPairs(in: network))
         cache = ImageCache(budgetBytes: configuration.cacheBytes)
     }
+
+    /// What the strategy's hooks see of this trainer.
+    public private(set) lazy var context = StrategyContext(
+        network: network, classifier: classifier, evaluator: evaluator, configuration: configuration, tasks: scenario.tasks,
+        trainingImages: { [unowned self] task, shuffled in
+            try makeLoader(task.train, perClass: configuration.trainImagesPerClass,
+                           shuffled ? .training(batchSize: configuration.batchSize, seed: configuration.seed &+ UInt64(task.id))
+                                    : .evaluation(batchSize: configuration.evaluationBatchSize))
+        })
 
     /// Callbacks of a run: progress reports, and a checkpoint to store after every epoch,
     /// every task, and when a stop was requested.
@@ -79,10 +98,11 @@ public final class ContinualTrainer {
             let trainStart = Date()
             let resume = task.id == position.task ? position : TrainingPosition(task: task.id, epoch: 0)
             try train(task, from: resume, observer)
-            if method.usesTaskBanks { banks.append(try TaskBank(capturing: pairs)) }
+            try strategy.taskFinished(task, context)
             let evaluationStart = Date()
             let accuracies = try (0...task.id).map { try evaluate(task: $0, after: task.id) }
-            try observer.taskFinished(TaskReport(task: task.id, accuracies: accuracies, bankBytes: banks.last?.byteCount ?? 0,
+            try observer.taskFinished(TaskReport(task: task.id, accuracies: accuracies, bankBytes: strategy.storedBytes(task: task.id),
+                                                 carriedBytes: strategy.carriedBytes,
                                                  trainSeconds: evaluationStart.timeIntervalSince(trainStart),
                                                  evaluationSeconds: Date().timeIntervalSince(evaluationStart)))
             try observer.checkpoint(try TrainingCheckpoint(self, position: TrainingPosition(task: task.id + 1, epoch: 0), optimizer: nil))
@@ -90,11 +110,11 @@ public final class ContinualTrainer {
     }
 
     /// Trains `task` from `position` to its last epoch with a fresh SGD (its momentum
-    /// restored when resuming mid-task), the method's schedule, and logits restricted to
-    /// the task's classes.
+    /// restored when resuming mid-task), the strategy's schedule and loss terms, and logits
+    /// restricted to the task's classes.
     func train(_ task: Scenario.Task, from position: TrainingPosition, _ observer: Observer) throws {
-        let loader = try makeLoader(task.train, perClass: configuration.trainImagesPerClass,
-                                    .training(batchSize: configuration.batchSize, seed: configuration.seed &+ UInt64(task.id)))
+        let loader = try context.trainingImages(task, true)
+        if position.epoch == 0 && position.batch == 0 { try strategy.taskStarting(task, context) }
         let optimizer = SGD(parameters: network.namedParameters().map(\.1), learningRate: configuration.learningRate,
                             momentum: configuration.momentum, weightDecay: configuration.weightDecay)
         if let pending = pendingVelocity, position.epoch > 0 || position.batch > 0 {
@@ -105,9 +125,7 @@ public final class ContinualTrainer {
         let step = TrainingStep(network: network, optimizer: optimizer)
         defer { skippedImages += loader.skippedCount }
         for epoch in position.epoch..<max(position.epoch, configuration.epochs) {
-            let stage = method.schedule.selection(epoch: epoch, epochs: configuration.epochs)
-            network.setTrainable(stage)
-            if method.backboneInEvalMode { network.eval(); classifier.train() } else { network.train() }
+            let stage = strategy.epochStarting(epoch, of: configuration.epochs, context)
             let start = Date()
             var progress = epoch == position.epoch && position.batch > 0 ? pendingProgress ?? EpochProgress() : EpochProgress()
             pendingProgress = nil
@@ -115,7 +133,9 @@ public final class ContinualTrainer {
             let stream = loader.epoch(epoch, from: index)
             while let batch = try stream.next() {
                 defer { index += 1 }
-                let loss = try step(try evaluator.input(for: batch), classes: task.classes, labels: batch.labels)
+                let loss = try step(try evaluator.input(for: batch), classes: task.classes, labels: batch.labels,
+                                    addLoss: { [context] in try strategy.addLoss(logits: $0, gradient: $1, batch: batch, task: task, context) },
+                                    finishGradients: { [context] in try strategy.finishGradients(task: task, context) })
                 guard loss.isFinite else {
                     throw ConFiTError.nonFiniteLoss(task: task.id, epoch: epoch, batch: index, loss: loss)
                 }
@@ -138,27 +158,21 @@ public final class ContinualTrainer {
         }
     }
 
-    /// Puts the network, trackers, banks and momentum back as `checkpoint` holds them;
-    /// then `run(from: checkpoint.position, ...)` continues the run.
+    /// Puts the network, trackers, the strategy's state and momentum back as `checkpoint`
+    /// holds them; then `run(from: checkpoint.position, ...)` continues the run.
     public func restore(from checkpoint: TrainingCheckpoint) throws {
         try network.loadStateDict(checkpoint.tensors("model."))
         try TaskBank(tensors: checkpoint.tensors("current.")).restore(into: pairs)
-        banks = (0..<checkpoint.bankCount).map { TaskBank(tensors: checkpoint.tensors("bank.\($0).")) }
+        try strategy.restore(from: checkpoint.file.tensors.map { ($0.name, $0.tensor) })
         let velocity = checkpoint.tensors("optimizer.")
         pendingVelocity = velocity.isEmpty ? nil : velocity
         pendingProgress = checkpoint.epochProgress
     }
 
-    /// Puts the network in its state for task i after training task t: task i's bank (with
-    /// BN running means recovered when the method says so), eval mode. Selecting i = t
-    /// last leaves bank t in place for the next task's training.
-    public func select(task i: Int, after t: Int) throws {
-        guard method.usesTaskBanks else { return try evaluator.select(nil, recover: false) }
-        guard banks.indices.contains(i) else {
-            throw ConFiTError.bankMismatch(key: "bank \(i)", reason: "only \(banks.count) tasks have banks")
-        }
-        try evaluator.select(banks[i], recover: method.recovers(task: i, after: t))
-    }
+    /// Puts the network in its state for task i after training task t, as the strategy
+    /// says (ConFiT: task i's bank, BN running means recovered), eval mode. Selecting i = t
+    /// last leaves task t's state in place for the next task's training.
+    public func select(task i: Int, after t: Int) throws { try strategy.select(task: i, after: t, context) }
 
     /// a(t, i): accuracy on task i's test set with restricted logits, in the state
     /// `select(task: i, after: t)` sets up.

@@ -8,8 +8,11 @@ import Foundation
 /// from it. Decoding (for resume and reports) reads back the recorded quantities only.
 public struct RunMetrics: Sendable, Equatable, Codable {
     public private(set) var accuracy = AccuracyMatrix()
-    /// Bytes of the task bank stored after each task.
+    /// Bytes the method stored for each task alone (a BN bank; nothing for fine-tuning).
     public private(set) var bankBytesPerTask: [Int] = []
+    /// Bytes of method state carried on after each task that belong to no single task
+    /// (EWC's Fisher and anchor weights).
+    public private(set) var carriedBytesPerTask: [Int] = []
     /// Wall time of each task: its training and the evaluation after it.
     public private(set) var wallSecondsPerTask: [Double] = []
     /// Training throughput of each task over all its epochs.
@@ -37,19 +40,21 @@ public struct RunMetrics: Sendable, Equatable, Codable {
         "average_incremental_accuracy": "mean over t of A_t",
         "forgetting": "F = mean over i < T of (max over i <= t < T of a(t, i) - a(T, i)); null with one task",
         "bwt": "backward transfer = mean over i < T of (a(T, i) - a(i, i)); null with one task",
-        "bank_bytes_per_task": "bytes stored per task: every BatchNorm's gamma, beta, running mean and variance and every pre-convolution tracker's means",
+        "bank_bytes_per_task": "bytes the method stores for task t alone, beyond the shared network: for confit, its ablations and taskbn every BatchNorm's gamma, beta, running mean and variance and every pre-convolution tracker's means; 0 for finetune, linear, lwf and ewc",
+        "carried_bytes_per_task": "bytes of method state kept after task t that belong to no single task: ewc's Fisher diagonal and anchor weights (two float32 copies of the backbone); 0 for the others",
         "wall_seconds": "seconds: total = whole run including setup; per_task[t] = training task t plus the evaluation after it; per_epoch[t][e] = epoch e of task t",
         "images_per_second": "training images per second over all epochs of task t",
         "epochs": "one record per trained epoch: task, epoch, stage (trainable parameters), mean training loss, images per second, seconds",
     ]
 
     /// Records a finished task t = `accuracy.taskCount`: its accuracy row a(t, 0...t),
-    /// bank size, wall time and training throughput.
+    /// stored and carried bytes, wall time and training throughput.
     public mutating func recordTask(
-        accuracies: [Double], bankBytes: Int, wallSeconds: Double, imagesPerSecond: Double
+        accuracies: [Double], bankBytes: Int, carriedBytes: Int = 0, wallSeconds: Double, imagesPerSecond: Double
     ) throws(AccuracyMatrixError) {
         try accuracy.append(row: accuracies)
         bankBytesPerTask.append(bankBytes)
+        carriedBytesPerTask.append(carriedBytes)
         wallSecondsPerTask.append(wallSeconds)
         imagesPerSecondPerTask.append(imagesPerSecond)
     }
@@ -86,7 +91,7 @@ public struct RunMetrics: Sendable, Equatable, Codable {
     /// `metrics.csv`, in long ("tidy") form so it loads straight into a data frame:
     /// header `after_task,task,metric,value`, then for each task t in order
     /// - one `accuracy` row per i ≤ t with `task` = i and value a(t, i);
-    /// - rows `average_accuracy` (A_t), `bank_bytes`, `wall_seconds` and
+    /// - rows `average_accuracy` (A_t), `bank_bytes`, `carried_bytes`, `wall_seconds` and
     ///   `images_per_second` with `task` empty, since they belong to task t as a whole.
     public var csv: String {
         var lines = ["after_task,task,metric,value"]
@@ -94,6 +99,7 @@ public struct RunMetrics: Sendable, Equatable, Codable {
             lines += row.enumerated().map { i, a in "\(t),\(i),accuracy,\(a)" }
             lines.append("\(t),,average_accuracy,\(accuracy.averageAccuracy[t])")
             lines.append("\(t),,bank_bytes,\(bankBytesPerTask[t])")
+            lines.append("\(t),,carried_bytes,\(carriedBytesPerTask[t])")
             lines.append("\(t),,wall_seconds,\(wallSecondsPerTask[t])")
             lines.append("\(t),,images_per_second,\(imagesPerSecondPerTask[t])")
         }
@@ -107,6 +113,7 @@ public struct RunMetrics: Sendable, Equatable, Codable {
         case averageIncrementalAccuracy = "average_incremental_accuracy"
         case forgetting, bwt, definitions, config, versions, epochs
         case bankBytesPerTask = "bank_bytes_per_task"
+        case carriedBytesPerTask = "carried_bytes_per_task"
         case wallSeconds = "wall_seconds"
         case imagesPerSecond = "images_per_second"
     }
@@ -121,6 +128,9 @@ public struct RunMetrics: Sendable, Equatable, Codable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         accuracy = try container.decode(AccuracyMatrix.self, forKey: .accuracyMatrix)
         bankBytesPerTask = try container.decode([Int].self, forKey: .bankBytesPerTask)
+        // Runs from before strategies carried nothing.
+        carriedBytesPerTask = try container.decodeIfPresent([Int].self, forKey: .carriedBytesPerTask)
+            ?? Array(repeating: 0, count: bankBytesPerTask.count)
         imagesPerSecondPerTask = try container.decode([Double].self, forKey: .imagesPerSecond)
         let wall = try container.nestedContainer(keyedBy: WallSecondsKeys.self, forKey: .wallSeconds)
         totalWallSeconds = try wall.decode(Double.self, forKey: .total)
@@ -129,7 +139,7 @@ public struct RunMetrics: Sendable, Equatable, Codable {
         config = try container.decode(JSONValue.self, forKey: .config)
         versions = try container.decode(SoftwareVersions.self, forKey: .versions)
         let tasks = accuracy.taskCount
-        guard [bankBytesPerTask.count, imagesPerSecondPerTask.count, wallSecondsPerTask.count]
+        guard [bankBytesPerTask.count, carriedBytesPerTask.count, imagesPerSecondPerTask.count, wallSecondsPerTask.count]
             .allSatisfy({ $0 == tasks })
         else {
             throw DecodingError.dataCorrupted(.init(
@@ -147,6 +157,7 @@ public struct RunMetrics: Sendable, Equatable, Codable {
         try container.encode(accuracy.forgetting, forKey: .forgetting)
         try container.encode(accuracy.backwardTransfer, forKey: .bwt)
         try container.encode(bankBytesPerTask, forKey: .bankBytesPerTask)
+        try container.encode(carriedBytesPerTask, forKey: .carriedBytesPerTask)
         var wall = container.nestedContainer(keyedBy: WallSecondsKeys.self, forKey: .wallSeconds)
         try wall.encode(totalWallSeconds, forKey: .total)
         try wall.encode(wallSecondsPerTask, forKey: .perTask)

@@ -29,6 +29,10 @@ public struct TaskFile: Sendable {
     /// checkpoint's last finished one.
     public init(task: Int, classes: [Int], checkpoint: TrainingCheckpoint, classifier: String, model: Architecture,
                 method: ContinualMethod, transform: EvalTransform, classNames: [String]?) throws {
+        guard let strategy = method.makeStrategy() as? TaskBankStrategy else {
+            throw ConFiTError.invalidConfiguration("\(method.name) stores nothing per task: every task uses the run's one network, "
+                + "which its checkpoint holds (predict --run uses it)")
+        }
         let bank = checkpoint.tensors("bank.\(task).")
         guard !bank.isEmpty else {
             throw ConFiTError.bankMismatch(key: "bank.\(task)", reason: "the checkpoint holds no bank for this task")
@@ -47,7 +51,7 @@ public struct TaskFile: Sendable {
         var metadata = [
             "task": "\(task)", "classes": classes.map(String.init).joined(separator: ","), "classifier": classifier,
             "model": model.rawValue, "method": method.name,
-            "recover": String(method.recovers(task: task, after: checkpoint.position.task - 1)),
+            "recover": String(strategy.recovers(task: task, after: checkpoint.position.task - 1)),
             "image_size": "\(transform.cropSize)", "resize": "\(transform.resizeShortSide)",
         ]
         metadata["class_names"] = classNames?.joined(separator: "\n")

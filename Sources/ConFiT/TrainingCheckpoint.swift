@@ -5,7 +5,8 @@ import Foundation
 
 /// Everything a run needs to continue exactly where it stopped, as one safetensors file:
 /// the network's state dict (`model.`), the current trackers and BN values (`current.`),
-/// every finished task's bank (`bank.<t>.`), the optimizer's momentum buffers
+/// the strategy's state under its own prefix (ConFiT: every finished task's bank,
+/// `bank.<t>.`; EWC: `ewc.`; LwF: `lwf.`), the optimizer's momentum buffers
 /// (`optimizer.`), and the position in `__metadata__`. Shuffling needs no saved RNG state:
 /// an epoch's batch order depends only on the seed, the task and the epoch.
 public struct TrainingCheckpoint {
@@ -23,14 +24,14 @@ public struct TrainingCheckpoint {
         self.position = position
         var tensors = try trainer.network.stateDict().map { ("model." + $0.0, $0.1) }
         tensors += try TaskBank(capturing: trainer.pairs).tensors.map { ("current." + $0.name, $0.tensor) }
-        for (t, bank) in trainer.banks.enumerated() { tensors += bank.tensors.map { ("bank.\(t)." + $0.name, $0.tensor) } }
+        tensors += try trainer.strategy.state()
         if let optimizer {
             for (name, p) in trainer.network.namedParameters() {
                 if let v = optimizer.velocity(of: p) { tensors.append(("optimizer." + name, HostTensor(shape: v.shape, floats: try v.toArray()))) }
             }
         }
         var metadata = ["format": "confit-checkpoint-1", "task": "\(position.task)", "epoch": "\(position.epoch)",
-                        "batch": "\(position.batch)", "banks": "\(trainer.banks.count)"]
+                        "batch": "\(position.batch)"]
         if let epochProgress { metadata["epoch_progress"] = String(decoding: try JSONEncoder().encode(epochProgress), as: UTF8.self) }
         file = SafeTensorsFile(tensors: tensors, metadata: metadata)
     }
@@ -92,7 +93,4 @@ public struct TrainingCheckpoint {
     var epochProgress: EpochProgress? {
         file.metadata["epoch_progress"].flatMap { try? JSONDecoder().decode(EpochProgress.self, from: Data($0.utf8)) }
     }
-
-    /// The number of banks stored.
-    var bankCount: Int { file.metadata["banks"].flatMap(Int.init) ?? 0 }
 }

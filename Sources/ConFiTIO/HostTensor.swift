@@ -35,6 +35,13 @@ public struct HostTensor: Sendable, Equatable {
         self.bytes = values.withUnsafeBytes { Array($0) }
     }
 
+    /// An int64 tensor holding `values` in row-major order.
+    public init(shape: [Int], int64s values: [Int]) {
+        self.shape = shape
+        self.dtype = .int64
+        self.bytes = values.map(Int64.init).withUnsafeBytes { Array($0) }
+    }
+
     /// Number of elements (1 for a scalar of shape []).
     public var count: Int { shape.reduce(1, *) }
 

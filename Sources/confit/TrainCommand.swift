@@ -16,7 +16,7 @@ struct Train: ParsableCommand {
     @Option(help: "Dataset reader (default: the preset's).") var dataset: DatasetKind?
     @Option(help: "Network.") var model = Architecture.efficientNetLite0
     @Option(help: "Pre-trained weights (.safetensors, .pth); the classifier is replaced.") var weights: String?
-    @Option(help: "Method.") var method = ContinualMethod.confit
+    @OptionGroup var method: MethodOptions
     @Option(help: "Run folder.") var out: String?
     @Option(help: "Continue the run in this folder from its last checkpoint.") var resume: String?
     @Option(help: "Epochs per task (default: the preset's).") var epochs: Int?
@@ -48,7 +48,7 @@ struct Train: ParsableCommand {
     /// The run the options describe.
     private func newRun() throws -> ContinualRun {
         guard let preset, let root, let out else { throw ValidationError("--preset, --root and --out are required") }
-        var config = try RunConfiguration(preset: preset, root: root, model: model, weights: weights, method: method)
+        var config = try RunConfiguration(preset: preset, root: root, model: model, weights: weights, method: method.resolved)
         config.dataset = dataset ?? config.dataset
         config.training.epochs = epochs ?? config.training.epochs
         config.training.batchSize = batchSize ?? config.training.batchSize

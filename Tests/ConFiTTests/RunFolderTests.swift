@@ -21,7 +21,7 @@ final class RunFolderTests: TemporaryDirectoryTestCase {
                     meanLoss: 1.5 - Double(epoch), imagesPerSecond: 100, seconds: Double(10 * t + epoch)))
             }
             try metrics.recordTask(
-                accuracies: row, bankBytes: 1000 + t, wallSeconds: Double(20 + t), imagesPerSecond: 90 + Double(t))
+                accuracies: row, bankBytes: 1000 + t, carriedBytes: 50 * t, wallSeconds: Double(20 + t), imagesPerSecond: 90 + Double(t))
         }
         metrics.totalWallSeconds = 70
         return metrics
@@ -35,7 +35,7 @@ final class RunFolderTests: TemporaryDirectoryTestCase {
 
         XCTAssertEqual(Set(json.keys), [
             "accuracy_matrix", "average_accuracy", "final_average_accuracy",
-            "average_incremental_accuracy", "forgetting", "bwt", "bank_bytes_per_task",
+            "average_incremental_accuracy", "forgetting", "bwt", "bank_bytes_per_task", "carried_bytes_per_task",
             "wall_seconds", "images_per_second", "epochs", "definitions", "config", "versions",
         ])
         XCTAssertEqual(json["accuracy_matrix"] as? [[Double]], [[1.0], [0.5, 0.75], [0.25, 0.5, 0.75]])
@@ -45,6 +45,7 @@ final class RunFolderTests: TemporaryDirectoryTestCase {
         XCTAssertEqual(json["forgetting"] as? Double, 0.5)
         XCTAssertEqual(json["bwt"] as? Double, -0.5)
         XCTAssertEqual(json["bank_bytes_per_task"] as? [Int], [1000, 1001, 1002])
+        XCTAssertEqual(json["carried_bytes_per_task"] as? [Int], [0, 50, 100])
         XCTAssertEqual(json["images_per_second"] as? [Double], [90, 91, 92])
 
         let wall = try XCTUnwrap(json["wall_seconds"] as? [String: Any])
@@ -62,7 +63,7 @@ final class RunFolderTests: TemporaryDirectoryTestCase {
         let definitions = try XCTUnwrap(json["definitions"] as? [String: String])
         XCTAssertTrue(Set(definitions.keys).isSuperset(of: [
             "accuracy_matrix", "average_accuracy", "final_average_accuracy",
-            "average_incremental_accuracy", "forgetting", "bwt", "bank_bytes_per_task", "wall_seconds",
+            "average_incremental_accuracy", "forgetting", "bwt", "bank_bytes_per_task", "carried_bytes_per_task", "wall_seconds",
         ]))
         let config = try XCTUnwrap(json["config"] as? [String: Any])
         XCTAssertEqual(Set(config.keys), ["method", "epochs", "lr"])
@@ -90,12 +91,14 @@ final class RunFolderTests: TemporaryDirectoryTestCase {
             0,0,accuracy,1.0
             0,,average_accuracy,1.0
             0,,bank_bytes,1000
+            0,,carried_bytes,0
             0,,wall_seconds,20.0
             0,,images_per_second,90.0
             1,0,accuracy,0.5
             1,1,accuracy,0.75
             1,,average_accuracy,0.625
             1,,bank_bytes,1001
+            1,,carried_bytes,50
             1,,wall_seconds,21.0
             1,,images_per_second,91.0
             2,0,accuracy,0.25
@@ -103,6 +106,7 @@ final class RunFolderTests: TemporaryDirectoryTestCase {
             2,2,accuracy,0.75
             2,,average_accuracy,0.5
             2,,bank_bytes,1002
+            2,,carried_bytes,100
             2,,wall_seconds,22.0
             2,,images_per_second,92.0
 

@@ -37,3 +37,8 @@ enum SyntheticProtocol {
         return (rows, losses, trainer)
     }
 }
+
+extension ContinualTrainer {
+    /// The task banks of a bank-keeping strategy (none for the others).
+    var banks: [TaskBank] { (strategy as? TaskBankStrategy)?.banks ?? [] }
+}

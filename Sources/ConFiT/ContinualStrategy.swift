@@ -1,0 +1,75 @@
+import ConFiTData
+import ConFiTEngine
+import ConFiTIO
+import ConFiTNN
+
+/// What a continual-learning method does around the trainer's loop, as hooks (FACIL's
+/// `Inc_Learning_Appr`, Avalanche's plugins): the trainer owns the data, the optimizer and
+/// the batch loop, and asks the strategy what to train, what to add to each batch's loss,
+/// what to keep after a task and what to put into the network before evaluating one.
+///
+/// Every hook but `name` has a default: fine-tuning is the strategy that overrides nothing.
+/// Hooks get the `StrategyContext` (network, classifier, evaluator, loaders) rather than
+/// storing it, so a strategy holds only its own state — and `state()`/`restore(from:)` put
+/// all of that into the checkpoint, so that a stopped run resumes bit for bit.
+public protocol ContinualStrategy: AnyObject {
+    /// The method's name, as runs record it (`confit`, `lwf`, ...).
+    var name: String { get }
+    /// The conv → BN pairs whose inputs are tracked (`PreConvTracker`); trackers cost a
+    /// reduction per training forward, so only methods that store them ask for them.
+    func trackedPairs(in network: any Layer) throws -> [ConvolutionNormPair]
+    /// Before the first epoch of `task` (not again when a run resumes inside the task).
+    func taskStarting(_ task: Scenario.Task, _ context: StrategyContext) throws
+    /// Sets which parameters train in `epoch` (0-based) of `epochs`, and the network's mode.
+    func epochStarting(_ epoch: Int, of epochs: Int, _ context: StrategyContext) -> TrainableSelection
+    /// The method's loss term for `batch` beyond the restricted cross-entropy, whose
+    /// ∂/∂logits it adds to `gradient` before backward.
+    func addLoss(logits: Tensor, gradient: Tensor, batch: Batch, task: Scenario.Task, _ context: StrategyContext) throws -> Float
+    /// After backward, before the optimizer step: adds the gradients of a loss term on the
+    /// parameters themselves (returning its value) and clears those of parameters the
+    /// method keeps fixed.
+    func finishGradients(task: Scenario.Task, _ context: StrategyContext) throws -> Float
+    /// After the last epoch of `task`, before its evaluation: what to keep.
+    func taskFinished(_ task: Scenario.Task, _ context: StrategyContext) throws
+    /// Puts the network into its state for evaluating task `i` after training task `t`
+    /// (eval mode). Called with i = t last, which leaves task t's state for training t + 1.
+    func select(task i: Int, after t: Int, _ context: StrategyContext) throws
+    /// Bytes stored for task `t` alone (a BN bank, a mask), beyond the shared network.
+    func storedBytes(task t: Int) -> Int
+    /// Bytes of state carried from task to task that belongs to no single task (EWC's
+    /// Fisher and anchor weights).
+    var carriedBytes: Int { get }
+    /// Everything the strategy holds, as named tensors under a prefix of its own.
+    func state() throws -> [(String, HostTensor)]
+    /// Reads back `state()` from a checkpoint's tensors (all of them; a strategy picks its own).
+    func restore(from tensors: [(String, HostTensor)]) throws
+}
+
+extension ContinualStrategy {
+    public func trackedPairs(in network: any Layer) throws -> [ConvolutionNormPair] { [] }
+    public func taskStarting(_ task: Scenario.Task, _ context: StrategyContext) throws {}
+    /// Every parameter, network in training mode.
+    public func epochStarting(_ epoch: Int, of epochs: Int, _ context: StrategyContext) -> TrainableSelection {
+        context.network.setTrainable(.all)
+        context.network.train()
+        return .all
+    }
+    public func addLoss(logits: Tensor, gradient: Tensor, batch: Batch, task: Scenario.Task, _ context: StrategyContext) throws -> Float { 0 }
+    public func finishGradients(task: Scenario.Task, _ context: StrategyContext) throws -> Float { 0 }
+    public func taskFinished(_ task: Scenario.Task, _ context: StrategyContext) throws {}
+    /// The one shared network, as trained: nothing to put in but eval mode.
+    public func select(task i: Int, after t: Int, _ context: StrategyContext) throws {
+        try context.evaluator.select(nil, recover: false)
+    }
+    public func storedBytes(task t: Int) -> Int { 0 }
+    public var carriedBytes: Int { 0 }
+    public func state() throws -> [(String, HostTensor)] { [] }
+    public func restore(from tensors: [(String, HostTensor)]) throws {}
+}
+
+extension [(String, HostTensor)] {
+    /// The tensors under `prefix`, with it removed.
+    func under(_ prefix: String) -> [(String, HostTensor)] {
+        filter { $0.0.hasPrefix(prefix) }.map { (String($0.0.dropFirst(prefix.count)), $0.1) }
+    }
+}

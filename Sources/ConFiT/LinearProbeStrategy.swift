@@ -1,0 +1,15 @@
+import ConFiTNN
+
+/// The linear probe (`linear`): the pre-trained backbone frozen in eval mode (running
+/// statistics, no updates), only the classifier trains.
+public final class LinearProbeStrategy: ContinualStrategy {
+    public let name = "linear"
+    public init() {}
+
+    public func epochStarting(_ epoch: Int, of epochs: Int, _ context: StrategyContext) -> TrainableSelection {
+        context.network.setTrainable(.classifier)
+        context.network.eval()
+        context.classifier.train()
+        return .classifier
+    }
+}

@@ -1,0 +1,39 @@
+import ConFiT
+import Foundation
+import XCTest
+
+/// How a run records its method: a name plus the hyper-parameters the method has, read
+/// back into the same method; configurations written before strategies still resume.
+final class ContinualMethodTests: XCTestCase {
+    private func roundTrip(_ method: ContinualMethod) throws -> ContinualMethod {
+        try JSONDecoder().decode(ContinualMethod.self, from: JSONEncoder().encode(method))
+    }
+
+    func testEveryMethodRoundTripsWithItsHyperParameters() throws {
+        for method in ContinualMethod.all + [.lwf(.init(lambda: 0.5, temperature: 3)), .ewc(.init(lambda: 100, alpha: 0.25))] {
+            XCTAssertEqual(try roundTrip(method), method, method.name)
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        XCTAssertEqual(String(decoding: try encoder.encode(ContinualMethod.lwf(.init(lambda: 0.5, temperature: 3))), as: UTF8.self),
+                       #"{"lambda":0.5,"name":"lwf","temperature":3}"#)
+        XCTAssertEqual(String(decoding: try encoder.encode(ContinualMethod.confit), as: UTF8.self), #"{"name":"confit"}"#)
+    }
+
+    /// The JSON that runs wrote when methods were switches (session 5's metrics.json).
+    func testConfigurationsFromBeforeStrategiesDecode() throws {
+        let old = #"{"backboneInEvalMode":false,"name":"confit-nohier","recoversRunningMeans":true,"schedule":"all","usesTaskBanks":true}"#
+        XCTAssertEqual(try JSONDecoder().decode(ContinualMethod.self, from: Data(old.utf8)), .confitNoHier)
+        XCTAssertEqual(try JSONDecoder().decode(ContinualMethod.self, from: Data(#"{"name":"ewc"}"#.utf8)), .ewc(.init()))
+    }
+
+    func testUnknownNamesAreRefusedWithTheChoices() {
+        XCTAssertThrowsError(try ContinualMethod.named("icarl")) { error in
+            XCTAssertEqual("\(error)", "unknown method 'icarl': choose one of confit, confit-noxconv, confit-nohier, taskbn, finetune, linear, lwf, ewc")
+        }
+    }
+
+    func testStrategiesCarryTheMethodsNames() {
+        for method in ContinualMethod.all { XCTAssertEqual(method.makeStrategy().name, method.name) }
+    }
+}
