@@ -10,4 +10,8 @@ public struct Batch: Sendable {
     public var sampleIDs: [Int]
 
     public var count: Int { labels.count }
+
+    public init(images: [Float], shape: [Int], labels: [Int], sampleIDs: [Int]) {
+        (self.images, self.shape, self.labels, self.sampleIDs) = (images, shape, labels, sampleIDs)
+    }
 }

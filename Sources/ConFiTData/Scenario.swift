@@ -29,6 +29,13 @@ public struct Scenario: Sendable {
         public let test: [Sample]
 
         public func samples(_ split: Split) -> [Sample] { split == .train ? train : test }
+
+        /// A task of a scenario of the caller's own (the indices are informative only).
+        public init(id: Int, classes: [Int], trainIndices: [Int] = [], testIndices: [Int] = [], train: [Sample] = [],
+                    test: [Sample] = []) {
+            (self.id, self.classes, self.trainIndices, self.testIndices) = (id, classes, trainIndices, testIndices)
+            (self.train, self.test) = (train, test)
+        }
     }
 
     public let classOrder: [Int]
