@@ -139,6 +139,33 @@ final class CommandOutputTests: TemporaryDirectoryTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: directory.appendingPathComponent("quiet/metrics.json").path))
     }
 
+    /// `--method lwf` with its hyper-parameters: recorded in the run's configuration, the
+    /// run resumable as that method; a hyper-parameter of another method is refused, and so
+    /// is exporting a task of a method that stores nothing per task.
+    func testMethodHyperParametersAreRecordedAndCheckedAgainstTheMethod() throws {
+        let root = try ReferenceRun.shared.get().workspace.appendingPathComponent("fashion-mnist").path
+        let common = ["train", "--preset", "fashion-mnist", "--root", root, "--model", "resnet18", "--tasks", "2", "--epochs", "1",
+                      "--batch-size", "4", "--image-size", "32", "--threads", "1", "--quiet"]
+        let out = directory.appendingPathComponent("lwf")
+        _ = try run(common + ["--method", "lwf", "--lwf-lambda", "0.5", "--lwf-temperature", "3", "--out", out.path])
+        let metrics = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("metrics.json")))
+            as? [String: Any])
+        let method = try XCTUnwrap((metrics["config"] as? [String: Any])?["method"] as? [String: Any])
+        XCTAssertEqual(method["name"] as? String, "lwf")
+        XCTAssertEqual(method["lambda"] as? Double, 0.5)
+        XCTAssertEqual(method["temperature"] as? Double, 3)
+        XCTAssertEqual(metrics["bank_bytes_per_task"] as? [Int], [0, 0])
+
+        let refused = try run(common + ["--method", "lwf", "--ewc-alpha", "0.3", "--out", directory.appendingPathComponent("x").path],
+                              status: 64)
+        XCTAssertTrue(refused.standardError.contains("--ewc-alpha applies to --method ewc, not lwf"), refused.standardError)
+        XCTAssertTrue(try run(common + ["--method", "ewc", "--ewc-alpha", "2", "--out", "x"], status: 64)
+            .standardError.contains("--ewc-alpha must be within 0...1"))
+        let export = try run(["export", "--run", out.path, "--task", "0", "--out", directory.appendingPathComponent("t.safetensors").path],
+                             status: 1)
+        XCTAssertTrue(export.standardError.contains("lwf stores nothing per task"), export.standardError)
+    }
+
     /// `confit report` names the runs and prints their numbers.
     func testReportHoldsTheRunsNumbers() throws {
         let reference = try ReferenceRun.shared.get()

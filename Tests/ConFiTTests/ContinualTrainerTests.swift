@@ -93,29 +93,35 @@ final class ContinualTrainerTests: XCTestCase {
 
     /// A run stopped mid-epoch and resumed from its checkpoint file ends exactly as an
     /// uninterrupted run (same seed, same threads): the same last accuracy row and, bit
-    /// for bit, the same weights, BN statistics and task banks.
+    /// for bit, the same weights, BN statistics and strategy state (task banks, LwF's
+    /// teacher logits, EWC's Fisher and anchor).
     func testStoppedAndResumedRunMatchesUninterruptedRun() throws {
-        let uninterrupted = try makeTrainer(.confit)
-        let expectedRows = try accuracyRows(uninterrupted)
+        for method in [ContinualMethod.confit, .lwf(.init()), .ewc(.init())] {
+            let uninterrupted = try makeTrainer(method)
+            let expectedRows = try accuracyRows(uninterrupted)
 
-        let first = try makeTrainer(.confit)
-        var saved: TrainingCheckpoint?
-        var observer = ContinualTrainer.Observer()
-        observer.checkpoint = { saved = $0 }
-        observer.epochFinished = { if $0.task == 1 && $0.epoch == 2 { first.stop.request() } }
-        XCTAssertThrowsError(try first.run(observer)) { error in
-            XCTAssertEqual(error as? ConFiTError, .interrupted(TrainingPosition(task: 1, epoch: 3, batch: 1)))
+            let first = try makeTrainer(method)
+            var saved: TrainingCheckpoint?
+            var observer = ContinualTrainer.Observer()
+            observer.checkpoint = { saved = $0 }
+            observer.epochFinished = { if $0.task == 1 && $0.epoch == 2 { first.stop.request() } }
+            XCTAssertThrowsError(try first.run(observer)) { error in
+                XCTAssertEqual(error as? ConFiTError, .interrupted(TrainingPosition(task: 1, epoch: 3, batch: 1)))
+            }
+            let folder = try TemporaryDirectory("confit-checkpoint")
+            let url = folder.appending("checkpoint.safetensors")
+            try XCTUnwrap(saved).write(to: url)
+
+            let resumed = try makeTrainer(method)
+            let checkpoint = try TrainingCheckpoint(contentsOf: url)
+            try resumed.restore(from: checkpoint)
+            XCTAssertEqual(try accuracyRows(resumed, from: checkpoint.position), Array(expectedRows.suffix(1)), method.name)
+            XCTAssertEqual(try resumed.network.stateDict().map(\.1), try uninterrupted.network.stateDict().map(\.1), method.name)
+            let (state, expected) = (try resumed.strategy.state(), try uninterrupted.strategy.state())
+            XCTAssertEqual(state.map(\.0), expected.map(\.0), method.name)
+            XCTAssertEqual(state.map(\.1), expected.map(\.1), method.name)
+            XCTAssertEqual(state.isEmpty, method.name == "lwf", "only LwF holds nothing between tasks")
         }
-        let folder = try TemporaryDirectory("confit-checkpoint")
-        let url = folder.appending("checkpoint.safetensors")
-        try XCTUnwrap(saved).write(to: url)
-
-        let resumed = try makeTrainer(.confit)
-        let checkpoint = try TrainingCheckpoint(contentsOf: url)
-        try resumed.restore(from: checkpoint)
-        XCTAssertEqual(try accuracyRows(resumed, from: checkpoint.position), Array(expectedRows.suffix(1)))
-        XCTAssertEqual(try resumed.network.stateDict().map(\.1), try uninterrupted.network.stateDict().map(\.1))
-        XCTAssertEqual(resumed.banks.map { $0.tensors.map(\.tensor) }, uninterrupted.banks.map { $0.tensors.map(\.tensor) })
     }
 
     /// A task's export holds exactly its bank and the classifier rows of its classes.

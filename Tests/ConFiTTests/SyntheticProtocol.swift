@@ -8,7 +8,7 @@ import XCTest
 /// noisy synthetic 4-class IDX dataset of 12×12 images, 2 tasks of 2 classes in the order
 /// 3, 1, 0, 2, 5 epochs of batches of 8.
 enum SyntheticProtocol {
-    static func makeTrainer(_ method: ContinualMethod, in test: XCTestCase) throws -> ContinualTrainer {
+    static func makeTrainer(_ method: ContinualMethod, in test: XCTestCase, tasks: Int = 2) throws -> ContinualTrainer {
         let root = try TemporaryDirectory("confit-protocol")
         test.addTeardownBlock { withExtendedLifetime(root) {} }
         var idx = SyntheticIDX()
@@ -18,7 +18,7 @@ enum SyntheticProtocol {
         let scenario = try Scenario(dataset: data, order: .explicit([3, 1, 0, 2]), classesPerTask: 2)
         var configuration = TrainingConfiguration(epochs: 5, batchSize: 8, learningRate: 0.05, seed: 3)
         (configuration.resizeShortSide, configuration.imageSize, configuration.loaderWorkers) = (12, 12, 0)
-        (configuration.evaluationBatchSize, configuration.taskLimit) = (16, 2)
+        (configuration.evaluationBatchSize, configuration.taskLimit) = (16, tasks)
         // MNIST's reader names all 10 digit classes; the data holds 4 of them.
         let network = ResNet(.init(block: .basic, layers: [1, 1, 1, 1], widths: [8, 8, 16, 16], numClasses: data.classNames.count),
                              seed: 4)
