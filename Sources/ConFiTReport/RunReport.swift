@@ -104,7 +104,7 @@ public struct RunReport: Sendable {
     }
 
     private var summaryTable: String {
-        let header = ["run", "method", "tasks", "final avg. accuracy", "avg. incremental accuracy", "forgetting", "BWT", "storage per task", "total time"]
+        let header = ["run", "method", "tasks", "final avg. accuracy", "avg. incremental accuracy", "forgetting", "BWT", "storage per task", "carried state", "total time"]
         let rows = runs.map { run in
             let accuracy = run.metrics.accuracy
             let bytes = run.metrics.bankBytesPerTask
@@ -113,6 +113,7 @@ public struct RunReport: Sendable {
                 Self.percent(accuracy.finalAverageAccuracy), Self.percent(accuracy.averageIncrementalAccuracy),
                 Self.percent(accuracy.forgetting), Self.percent(accuracy.backwardTransfer),
                 bytes.isEmpty ? "—" : Self.bytes(Double(bytes.reduce(0, +)) / Double(bytes.count)),
+                (run.metrics.carriedBytesPerTask.max() ?? 0) == 0 ? "—" : Self.bytes(Double(run.metrics.carriedBytesPerTask.max()!)),
                 Self.duration(run.metrics.totalWallSeconds),
             ]
             return "<tr>" + cells.map { "<td>\($0.htmlEscaped)</td>" }.joined() + "</tr>"
@@ -209,7 +210,8 @@ public struct RunReport: Sendable {
     }
 
     private var definitions: String {
-        let keys = ["average_accuracy", "average_incremental_accuracy", "forgetting", "bwt", "bank_bytes_per_task", "wall_seconds"]
+        let keys = ["average_accuracy", "average_incremental_accuracy", "forgetting", "bwt", "bank_bytes_per_task", "carried_bytes_per_task",
+                    "wall_seconds"]
         let terms = keys.compactMap { key in
             RunMetrics.definitions[key].map { "<dt>\(key)</dt><dd>\($0.htmlEscaped)</dd>" }
         }

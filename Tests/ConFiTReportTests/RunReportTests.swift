@@ -6,7 +6,7 @@ import XCTest
 
 final class RunReportTests: TemporaryDirectoryTestCase {
     private func metrics(
-        config: JSONValue, rows: [[Double]], bankBytes: [Int], totalSeconds: Double
+        config: JSONValue, rows: [[Double]], bankBytes: [Int], carriedBytes: [Int]? = nil, totalSeconds: Double
     ) throws -> RunMetrics {
         var metrics = RunMetrics(config: config, versions: SoftwareVersions(confit: "0.1.0", oneDNN: "2.6.3", swift: "6.3"))
         for (t, row) in rows.enumerated() {
@@ -14,7 +14,7 @@ final class RunReportTests: TemporaryDirectoryTestCase {
                 metrics.recordEpoch(EpochRecord(
                     task: t, epoch: epoch, stage: .all, meanLoss: 2 - Double(epoch), imagesPerSecond: 50, seconds: 5))
             }
-            try metrics.recordTask(accuracies: row, bankBytes: bankBytes[t], wallSeconds: 10 + Double(t), imagesPerSecond: 50)
+            try metrics.recordTask(accuracies: row, bankBytes: bankBytes[t], carriedBytes: carriedBytes?[t] ?? 0, wallSeconds: 10 + Double(t), imagesPerSecond: 50)
         }
         metrics.totalWallSeconds = totalSeconds
         return metrics
@@ -23,14 +23,15 @@ final class RunReportTests: TemporaryDirectoryTestCase {
     /// Run "A" (method confit): A_t = [0.9, 0.875, 0.85], so final 85.00 %, incremental
     /// (0.9 + 0.875 + 0.85) / 3 = 87.50 %; F = ((0.9 − 0.7) + (0.95 − 0.85)) / 2 = 15.00;
     /// BWT = ((0.7 − 0.9) + (0.85 − 0.95)) / 2 = −15.00; storage (1024 + 1024 + 2048) / 3
-    /// = 1365.3 B = 1.3 KiB; 3725 s = 1 h 02 min.
+    /// = 1365.3 B = 1.3 KiB; carried state at most 4096 B = 4.0 KiB; 3725 s = 1 h 02 min.
     /// Run "a<b&c" (no method in its config): A_t = [0.5, 0.625, 2/3], final 66.67 %,
     /// incremental 1.791667 / 3 = 59.72 %; F = (0 + 0.25) / 2 = 12.50; BWT = (0 − 0.25) / 2
-    /// = −12.50; no bytes stored; 95 s = 1 min 35 s.
+    /// = −12.50; no bytes stored or carried; 95 s = 1 min 35 s.
     private func sampleReport() throws -> RunReport {
         let a = try metrics(
             config: .object(["method": .object(["name": .string("confit")])]),
-            rows: [[0.9], [0.8, 0.95], [0.7, 0.85, 1.0]], bankBytes: [1024, 1024, 2048], totalSeconds: 3725)
+            rows: [[0.9], [0.8, 0.95], [0.7, 0.85, 1.0]], bankBytes: [1024, 1024, 2048],
+            carriedBytes: [0, 4096, 2048], totalSeconds: 3725)
         let b = try metrics(
             config: .object(["model": .string("resnet18")]),
             rows: [[0.5], [0.5, 0.75], [0.5, 0.5, 1.0]], bankBytes: [0, 0, 0], totalSeconds: 95)
@@ -40,9 +41,9 @@ final class RunReportTests: TemporaryDirectoryTestCase {
     func testSummaryTableHoldsTheHandComputedMetrics() throws {
         let html = try sampleReport().html
         XCTAssertTrue(html.contains(
-            "<tr><td>A</td><td>confit</td><td>3</td><td>85.00</td><td>87.50</td><td>15.00</td><td>-15.00</td><td>1.3 KiB</td><td>1 h 02 min</td></tr>"))
+            "<tr><td>A</td><td>confit</td><td>3</td><td>85.00</td><td>87.50</td><td>15.00</td><td>-15.00</td><td>1.3 KiB</td><td>4.0 KiB</td><td>1 h 02 min</td></tr>"))
         XCTAssertTrue(html.contains(
-            "<tr><td>a&lt;b&amp;c</td><td>a&lt;b&amp;c</td><td>3</td><td>66.67</td><td>59.72</td><td>12.50</td><td>-12.50</td><td>0 B</td><td>1 min 35 s</td></tr>"))
+            "<tr><td>a&lt;b&amp;c</td><td>a&lt;b&amp;c</td><td>3</td><td>66.67</td><td>59.72</td><td>12.50</td><td>-12.50</td><td>0 B</td><td>—</td><td>1 min 35 s</td></tr>"))
     }
 
     func testPageHasEverySectionBalancedSVGAndNoExternalReference() throws {
@@ -81,6 +82,6 @@ final class RunReportTests: TemporaryDirectoryTestCase {
         let folder = RunFolder(url: directory.appendingPathComponent("cifar-confit"))
         try folder.writeReport(try metrics(config: .null, rows: [[0.5]], bankBytes: [8], totalSeconds: 1))
         let html = try String(contentsOf: folder.url.appendingPathComponent("report.html"), encoding: .utf8)
-        XCTAssertTrue(html.contains("<tr><td>cifar-confit</td><td>cifar-confit</td><td>1</td><td>50.00</td><td>50.00</td><td>—</td><td>—</td><td>8 B</td><td>1.0 s</td></tr>"))
+        XCTAssertTrue(html.contains("<tr><td>cifar-confit</td><td>cifar-confit</td><td>1</td><td>50.00</td><td>50.00</td><td>—</td><td>—</td><td>8 B</td><td>—</td><td>1.0 s</td></tr>"))
     }
 }
