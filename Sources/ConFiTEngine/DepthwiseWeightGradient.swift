@@ -64,7 +64,7 @@ final class DepthwiseWeightGradient {
         let pixel = format == .blocked16 ? 16 : s.inChannels
         // Output columns that see all K input columns of a filter row (no padding).
         let inner = (s.padLeft + s.stride - 1) / s.stride
-        let interior = min(inner, s.outWidth)..<max(min(inner, s.outWidth), min(s.outWidth, (s.width - k + s.padLeft) / s.stride + 1))
+        let interior = min(inner, s.outWidth)..<max(min(inner, s.outWidth), min(s.outWidth, floorDivide(s.width - k + s.padLeft, s.stride) + 1))
         let blocked = k == 5 && !interior.isEmpty
         for image in images {
             for outRow in 0..<s.outHeight {
@@ -80,7 +80,7 @@ final class DepthwiseWeightGradient {
                     for j in 0..<k {
                         // Output columns whose input column col·stride + j − padLeft is inside the image.
                         let first = (max(0, s.padLeft - j) + s.stride - 1) / s.stride
-                        let end = min(s.outWidth, (s.width - 1 + s.padLeft - j) / s.stride + 1)
+                        let end = min(s.outWidth, floorDivide(s.width - 1 + s.padLeft - j, s.stride) + 1)
                         let tap = taps + i * k + j
                         if blocked {
                             oneTap(tap, j, rows, columns: first..<max(first, interior.lowerBound), pixel: pixel)
@@ -124,6 +124,11 @@ final class DepthwiseWeightGradient {
         func store(_ j: Int, _ t: SIMD8<Float>) { sums.storeBytes(of: t, toByteOffset: j * 64, as: SIMD8<Float>.self) }
         store(0, t0); store(1, t1); store(2, t2); store(3, t3); store(4, t4)
     }
+
+    /// ⌊a / b⌋ for b > 0. Swift's `/` rounds towards zero, which for a filter column lying
+    /// wholly in the padding of a map narrower than the filter (a < 0) would count one
+    /// column that reads outside the row.
+    private func floorDivide(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
 
     /// Where row `row` of channel group `group` of image `image` starts, in floats.
     private func rowOffset(_ image: Int, _ group: Int, _ row: Int, height: Int, width: Int) -> Int {

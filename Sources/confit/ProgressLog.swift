@@ -75,10 +75,11 @@ final class ProgressLog: RunObserver {
     func taskFinished(_ run: ContinualRun, _ report: ContinualTrainer.TaskReport) {
         let row = report.accuracies.map { String(format: "%.3f", $0) }.joined(separator: " ")
         let average = report.accuracies.reduce(0, +) / Double(report.accuracies.count)
+        let carried = report.carriedBytes > 0 ? "  carried \(report.carriedBytes) bytes" : ""
         format.event("task", ["task": report.task, "accuracies": report.accuracies, "average_accuracy": average,
-                              "bank_bytes": report.bankBytes],
+                              "bank_bytes": report.bankBytes, "carried_bytes": report.carriedBytes],
                      text: String(format: "after task %d: accuracies [%@]  A_t %.4f  bank %d bytes", report.task, row, average,
-                                  report.bankBytes))
+                                  report.bankBytes) + carried)
     }
 
     func runStopped(_ run: ContinualRun, at position: TrainingPosition) {

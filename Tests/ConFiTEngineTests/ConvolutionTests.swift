@@ -135,6 +135,19 @@ final class ConvolutionTests: XCTestCase {
                             padding: (1, 2, 2, 2), groups: 32)
     }
 
+    /// Maps smaller than the filter's reach, as EfficientNet's last stages see them at 32 px
+    /// (2×2 into a stride-2 5×5 with TF 'SAME' padding, 1×1 and 2×2 into stride-1 ones):
+    /// filter columns that fall wholly into the padding must add nothing. Integer division
+    /// rounding towards zero (for stride 2) once let them read past the row — into the next
+    /// row, or past the tensor's end for the last channel group, so runs at 32 px differed
+    /// from run to run.
+    func testFiveByFiveDepthwiseOnMapsSmallerThanTheFilter() throws {
+        for (side, stride, padding) in [(2, 2, (1, 1, 2, 2)), (1, 1, (2, 2, 2, 2)), (2, 1, (2, 2, 2, 2)), (3, 2, (2, 2, 2, 2))] {
+            try checkAllLayouts(inChannels: 32, outChannels: 32, height: side, width: side, kernel: 5, stride: stride,
+                                padding: padding, groups: 32)
+        }
+    }
+
     /// The Swift kernel takes exactly the depthwise shapes oneDNN has no depthwise kernel
     /// for: 5×5 in nChw16c, and not 3×3, which oneDNN's jit_dw handles.
     func testDepthwiseWeightGradientKernelChoice() throws {
