@@ -10,6 +10,9 @@ public enum ConFiTError: Error, CustomStringConvertible, Equatable {
     /// network, so the error says which one its key names suggest.
     case weightsMismatch(path: String, model: String, classifierKey: String, recognised: String)
     case interrupted(TrainingPosition)
+    /// A checkpoint that fails to parse or whose checksum does not match its contents, and
+    /// the previous checkpoint kept beside it, if there is one.
+    case damagedCheckpoint(path: String, reason: String, previous: String?)
 
     public var description: String {
         switch self {
@@ -25,6 +28,9 @@ public enum ConFiTError: Error, CustomStringConvertible, Equatable {
             "\(path) has no 2-D classifier weight '\(classifierKey)', so it does not hold \(model) weights "
                 + "(its key names look like: \(recognised))"
         case .interrupted(let position): "stopped at \(position) on request; the checkpoint holds everything up to there"
+        case let .damagedCheckpoint(path, reason, previous):
+            "the checkpoint \(path) is damaged (\(reason))"
+                + (previous.map { ". The one before it is kept: to resume from there, mv \($0) \(path) and resume again" } ?? "")
         }
     }
 }

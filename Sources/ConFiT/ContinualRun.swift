@@ -77,9 +77,13 @@ public final class ContinualRun {
 
     /// Trains the remaining tasks, evaluating every task so far after each, and returns the
     /// metrics. On a stop request: checkpoints, tells the observers, and throws
-    /// `ConFiTError.interrupted` with the position the checkpoint continues at.
+    /// `ConFiTError.interrupted` with the position the checkpoint continues at. Holds the
+    /// folder's lock throughout: a second run into the folder fails with
+    /// `RunFolderError.inUse` before it writes anything.
     @discardableResult
     public func execute() throws -> RunMetrics {
+        let lock = try folder.lock()
+        defer { withExtendedLifetime(lock) {} }
         for observer in observers { observer.runStarting(self) }
         let elapsedBefore = metrics.totalWallSeconds
         var (taskImages, taskSeconds) = (0.0, 0.0)
@@ -103,7 +107,8 @@ public final class ContinualRun {
             metrics.totalWallSeconds = elapsedBefore + Date().timeIntervalSince(created)
             var checkpoint = checkpoint
             checkpoint.attach(TrainingCheckpoint.metricsKey, String(decoding: try metrics.jsonData(), as: UTF8.self))
-            try folder.writeAtomically(try checkpoint.serialized(), to: TrainingCheckpoint.fileName)
+            try folder.writeAtomically(try checkpoint.serialized(), to: TrainingCheckpoint.fileName,
+                                       keepingPreviousAs: TrainingCheckpoint.previousFileName)
             try folder.write(metrics)
             position = checkpoint.position
             for observer in observers { try observer.checkpointWritten(self) }

@@ -1,12 +1,9 @@
+import ConFiTIO
 import Foundation
 
-/// The folder a training run writes into (`--out runs/NAME`).
-///
-/// Every write is atomic: the bytes go to a temporary file in the destination's own
-/// directory (so the rename never crosses file systems), are flushed to disk, and are then
-/// renamed over the destination. A run killed at any moment, SIGKILL included, leaves
-/// either the previous complete file or the new one, never a torn one; at worst a
-/// `.*.tmp` file is left behind, which readers ignore.
+/// The folder a training run writes into (`--out runs/NAME`). Every write is atomic
+/// (`AtomicFile`): a run killed at any moment, SIGKILL included, or stopped by a full
+/// disk, leaves either the previous complete file or the new one, never a torn one.
 public struct RunFolder: Sendable {
     public static let metricsJSON = "metrics.json"
     public static let metricsCSV = "metrics.csv"
@@ -17,9 +14,10 @@ public struct RunFolder: Sendable {
         self.url = url
     }
 
-    /// Writes `data` to the file `name` (a path relative to the folder), creating the
-    /// folder and any intermediate directories, replacing an existing file atomically.
-    public func writeAtomically(_ data: Data, to name: String) throws(RunFolderError) {
+    /// Writes `data` to the file `name` (a path relative to the folder) with
+    /// `AtomicFile`, creating the folder and any intermediate directories. With
+    /// `previous`, the file it replaces is kept under that name.
+    public func writeAtomically(_ data: Data, to name: String, keepingPreviousAs previous: String? = nil) throws(RunFolderError) {
         let destination = url.appendingPathComponent(name)
         let directory = destination.deletingLastPathComponent()
         do {
@@ -27,24 +25,16 @@ public struct RunFolder: Sendable {
         } catch {
             throw .cannotCreate(path: directory.path, reason: Self.reason(error))
         }
-        let temporary = directory.appendingPathComponent(
-            ".\(destination.lastPathComponent).\(UUID().uuidString).tmp")
         do {
-            try data.write(to: temporary)
-            // fsync applies to the file, whichever descriptor asks.
-            let handle = try FileHandle(forWritingTo: temporary)
-            defer { try? handle.close() }
-            try handle.synchronize()
+            try AtomicFile.write(data, to: destination, keepingPreviousAs: previous.map { directory.appendingPathComponent($0) })
         } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw .cannotWrite(path: destination.path, reason: Self.reason(error))
-        }
-        guard rename(temporary.path, destination.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw .cannotWrite(path: destination.path, reason: reason)
+            throw .cannotWrite(path: error.path, reason: error.reason)
         }
     }
+
+    /// Takes the folder's lock (creating the folder), held until the lock is released:
+    /// another process's run into this folder then refuses to start.
+    public func lock() throws(RunFolderError) -> RunFolderLock { try RunFolderLock(url) }
 
     /// Writes `metrics.json` and `metrics.csv`, each atomically.
     public func write(_ metrics: RunMetrics) throws(RunFolderError) {

@@ -11,6 +11,11 @@ import Foundation
 /// an epoch's batch order depends only on the seed, the task and the epoch.
 public struct TrainingCheckpoint {
     public static let fileName = "checkpoint.safetensors"
+    /// The checkpoint before the last, kept beside it: a run whose last checkpoint is
+    /// damaged resumes from this one once it is moved over `fileName`.
+    public static let previousFileName = "checkpoint.previous.safetensors"
+    /// The metadata key of the CRC-32 of everything else in the file (`SafeTensorsFile.checksum`).
+    public static let checksumKey = "checksum_crc32"
     /// The metadata key of the run's metrics so far (JSON), stored with the tensors so the
     /// two always agree.
     public static let metricsKey = "metrics"
@@ -36,9 +41,22 @@ public struct TrainingCheckpoint {
         file = SafeTensorsFile(tensors: tensors, metadata: metadata)
     }
 
-    /// Reads a checkpoint written by `write(to:)`.
+    /// Reads a checkpoint written by `write(to:)` or `serialized()`, checking its checksum
+    /// (checkpoints written before checksums have none, and are read as they are): a
+    /// damaged or truncated file is `ConFiTError.damagedCheckpoint`.
     public init(contentsOf url: URL) throws {
-        file = try SafeTensorsFile(contentsOf: url)
+        let kept = url.deletingLastPathComponent().appendingPathComponent(Self.previousFileName)
+        let previous = url.lastPathComponent != Self.previousFileName && FileManager.default.fileExists(atPath: kept.path)
+            ? kept.path : nil
+        do { file = try SafeTensorsFile(contentsOf: url) } catch {
+            throw ConFiTError.damagedCheckpoint(path: url.path, reason: "\(error)", previous: previous)
+        }
+        if let stored = file.metadata[Self.checksumKey] {
+            let computed = String(format: "%08x", file.checksum(excluding: Self.checksumKey))
+            guard stored == computed else {
+                throw ConFiTError.damagedCheckpoint(path: url.path, reason: "checksum \(computed), written as \(stored)", previous: previous)
+            }
+        }
         guard file.metadata["format"] == "confit-checkpoint-1",
               let task = file.metadata["task"].flatMap(Int.init), let epoch = file.metadata["epoch"].flatMap(Int.init),
               let batch = file.metadata["batch"].flatMap(Int.init) else {
@@ -56,10 +74,17 @@ public struct TrainingCheckpoint {
 
     /// Writes atomically (temporary file, then rename), so a crash never leaves a
     /// half-written checkpoint behind.
-    public func write(to url: URL) throws { try file.write(to: url) }
+    public func write(to url: URL) throws { try sealed.write(to: url) }
 
-    /// The file's bytes, for writers of their own (`RunFolder.writeAtomically`).
-    public func serialized() throws -> Data { Data(try file.serialized()) }
+    /// The file's bytes, checksum included, for writers of their own (`RunFolder.writeAtomically`).
+    public func serialized() throws -> Data { Data(try sealed.serialized()) }
+
+    /// The file with the checksum of its current contents.
+    private var sealed: SafeTensorsFile {
+        var metadata = file.metadata
+        metadata[Self.checksumKey] = String(format: "%08x", file.checksum(excluding: Self.checksumKey))
+        return SafeTensorsFile(tensors: file.tensors, metadata: metadata)
+    }
 
     /// The tensors under `prefix`, with it removed.
     func tensors(_ prefix: String) -> [(String, HostTensor)] {

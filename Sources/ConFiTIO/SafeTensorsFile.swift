@@ -125,12 +125,11 @@ public struct SafeTensorsFile: Sendable {
         return bytes
     }
 
-    /// Writes the file atomically: Foundation's `.atomic` writes a temporary file in the
-    /// same directory and renames it over `url`, so a crash never leaves half a file.
+    /// Writes the file atomically (`AtomicFile`), so a crash never leaves half a file.
     public func write(to url: URL) throws(TensorFileError) {
         let bytes = try serialized()
-        do { try Data(bytes).write(to: url, options: .atomic) } catch {
-            throw TensorFileError.unwritable(path: url.path, reason: error.localizedDescription)
+        do { try AtomicFile.write(Data(bytes), to: url) } catch {
+            throw TensorFileError.unwritable(path: error.path, reason: error.reason)
         }
     }
 

@@ -70,18 +70,20 @@ struct Train: ParsableCommand {
     }
 
     /// Runs `run` to the end with progress in `log` and `report.html` kept current; Ctrl-C
-    /// checkpoints and exits with status 130, saying how to continue.
+    /// or SIGTERM checkpoints and exits with status 128 + the signal (130, 143), saying how
+    /// to continue.
     @discardableResult
     static func execute(_ run: ContinualRun, log: LogFormat) throws -> RunMetrics {
         run.observers += [ProgressLog(log, batchSize: run.configuration.training.batchSize), ReportWriter()]
-        let interrupt = InterruptHandler(run.stop) {
-            FileHandle.standardError.write(Data("\ninterrupted: finishing the current batch, then checkpointing\n".utf8))
+        let interrupt = InterruptHandler(run.stop) { signal in
+            let name = signal == SIGTERM ? "interrupted (SIGTERM)" : "interrupted"
+            FileHandle.standardError.write(Data("\n\(name): finishing the current batch, then checkpointing\n".utf8))
         }
         defer { interrupt.cancel() }
         do {
             return try run.execute()
         } catch ConFiTError.interrupted {
-            throw ExitCode(130)
+            throw ExitCode(128 + (interrupt.received ?? SIGINT))
         }
     }
 }

@@ -36,12 +36,21 @@ final class StopAndResumeTests: XCTestCase {
     }
 
     func testInterruptFinishesTheBatchCheckpointsAndSaysHowToResume() throws {
+        try assertStopsPolitely(on: SIGINT, status: 130)
+    }
+
+    /// SIGTERM, what schedulers send before they kill a job, is handled like Ctrl-C.
+    func testTerminationIsHandledLikeAnInterrupt() throws {
+        try assertStopsPolitely(on: SIGTERM, status: 143)
+    }
+
+    private func assertStopsPolitely(on signal: Int32, status: Int32) throws {
         let reference = try ReferenceRun.shared.get()
-        let out = reference.workspace.appendingPathComponent("interrupted")
+        let out = reference.workspace.appendingPathComponent("interrupted-\(signal)")
         let run = try ConfitProcess(reference.trainArguments(out: out), logs: reference.logs)
         try run.waitForEvent("task 0's first epoch") { $0["event"] as? String == "epoch" }
-        try run.interrupt(with: SIGINT)
-        run.assertExited(with: 130)
+        try run.interrupt(with: signal)
+        run.assertExited(with: status)
         XCTAssertTrue(run.standardOutput.contains("confit train --resume \(out.path)"), run.transcript)
         XCTAssertTrue(run.standardError.contains("interrupted"), run.transcript)
 

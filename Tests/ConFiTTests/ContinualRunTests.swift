@@ -76,6 +76,55 @@ final class ContinualRunTests: XCTestCase {
         XCTAssertThrowsError(try run.evaluate(tasks: [2])) { XCTAssertTrue("\($0)".contains("tasks 0...1"), "\($0)") }
     }
 
+    /// A run into a folder another run holds refuses to start, naming the holder, and
+    /// writes nothing; the lock goes with its holder.
+    func testSecondRunIntoALockedFolderRefusesToStart() throws {
+        let finished = try Self.finished.get()
+        let folder = RunFolder(url: finished.folder)
+        let before = try Data(contentsOf: finished.folder.appendingPathComponent("checkpoint.safetensors"))
+        var held: RunFolderLock? = try folder.lock()
+        XCTAssertThrowsError(try ContinualRun(resuming: finished.folder).execute()) { error in
+            XCTAssertEqual("\(error)", "\(finished.folder.path) is in use by another run (process \(getpid())); "
+                + "wait for it to stop, or choose another folder")
+        }
+        XCTAssertThrowsError(try folder.lock())
+        XCTAssertEqual(try Data(contentsOf: finished.folder.appendingPathComponent("checkpoint.safetensors")), before)
+        withExtendedLifetime(held) { held = nil }
+        XCTAssertNoThrow(try folder.lock(), "released with its holder")
+    }
+
+    /// Every checkpoint carries a CRC-32 of its contents: a flipped byte anywhere, or a
+    /// truncated file, is a clear error that points at the previous checkpoint, which is
+    /// kept beside the last and resumes where it stood.
+    func testDamagedCheckpointIsDetectedAndThePreviousOneResumes() throws {
+        let finished = try Self.finished.get()
+        let original = try Data(contentsOf: finished.folder.appendingPathComponent(TrainingCheckpoint.fileName))
+        let previous = try TrainingCheckpoint(contentsOf: finished.folder.appendingPathComponent(TrainingCheckpoint.previousFileName))
+        XCTAssertEqual(previous.position, TrainingPosition(task: 1, epoch: 2), "the checkpoint before the last one")
+        let copy = try TemporaryDirectory("confit-damaged")
+        let damaged = copy.appending(TrainingCheckpoint.fileName), kept = copy.appending(TrainingCheckpoint.previousFileName)
+        try FileManager.default.copyItem(at: finished.folder.appendingPathComponent(TrainingCheckpoint.previousFileName), to: kept)
+        for offset in [20, original.count / 2, original.count - 1] {
+            var bytes = original
+            bytes[offset] ^= 0x10
+            try bytes.write(to: damaged)
+            XCTAssertThrowsError(try ContinualRun(resuming: copy.url), "byte \(offset)") { error in
+                guard case let .damagedCheckpoint(path, _, previous)? = error as? ConFiTError else {
+                    return XCTFail("byte \(offset): \(error)")
+                }
+                XCTAssertEqual(path, damaged.path)
+                XCTAssertEqual(previous, kept.path)
+                XCTAssertTrue("\(error)".contains("mv \(kept.path) \(damaged.path)"), "\(error)")
+            }
+        }
+        try original.prefix(original.count - 100).write(to: damaged)
+        XCTAssertThrowsError(try ContinualRun(resuming: copy.url)) { error in
+            guard case .damagedCheckpoint? = error as? ConFiTError else { return XCTFail("truncated: \(error)") }
+        }
+        XCTAssertEqual(rename(kept.path, damaged.path), 0, "mv \(kept.path) \(damaged.path)")
+        XCTAssertEqual(try ContinualRun(resuming: copy.url).position, TrainingPosition(task: 1, epoch: 2))
+    }
+
     /// `confit export` holds the task's bank and classifier rows and says whether to
     /// recover; `predict --bank` with it gives `predict --run`'s probabilities.
     func testExportedTaskPredictsAsTheRunDoes() throws {
