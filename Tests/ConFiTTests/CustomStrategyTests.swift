@@ -1,0 +1,70 @@
+import ConFiT
+import ConFiTData
+import ConFiTEngine
+import ConFiTIO
+import ConFiTNN
+import XCTest
+
+/// A method of the caller's own (README, "A method of your own"): the trainer calls its
+/// hooks in the documented order, adds its loss terms to the step, and checkpoints its state.
+final class CustomStrategyTests: XCTestCase {
+    /// Logit decay: loss += ½·c·mean‖z‖², ∂/∂z = c·z/N; records every hook.
+    private final class LogitDecay: ContinualStrategy {
+        let name = "logit-decay"
+        var calls: [String] = []
+        var steps = 0
+
+        func taskStarting(_ task: Scenario.Task, _ context: StrategyContext) throws { calls.append("start \(task.id)") }
+        func epochStarting(_ epoch: Int, of epochs: Int, _ context: StrategyContext) -> TrainableSelection {
+            calls.append("epoch \(epoch)")
+            context.network.setTrainable(.classifier)
+            context.network.train()
+            return .classifier
+        }
+        func addLoss(logits: Tensor, gradient: Tensor, batch: Batch, task: Scenario.Task, _ context: StrategyContext) throws -> Float {
+            let (n, c) = (logits.shape[0], Float(0.01))
+            var sum: Float = 0
+            for i in 0..<logits.count {
+                sum += logits.pointer[i] * logits.pointer[i]
+                gradient.pointer[i] += c * logits.pointer[i] / Float(n)
+            }
+            return 0.5 * c * sum / Float(n)
+        }
+        func finishGradients(task: Scenario.Task, _ context: StrategyContext) throws -> Float {
+            steps += 1
+            return 0
+        }
+        func taskFinished(_ task: Scenario.Task, _ context: StrategyContext) throws { calls.append("finish \(task.id)") }
+        func select(task i: Int, after t: Int, _ context: StrategyContext) throws {
+            calls.append("select \(i) after \(t)")
+            try context.evaluator.select(nil, recover: false)
+        }
+        func state() throws -> [(String, HostTensor)] { [("decay.steps", HostTensor(shape: [1], int64s: [steps]))] }
+        func restore(from tensors: [(String, HostTensor)]) throws {
+            steps = tensors.first { $0.0 == "decay.steps" }?.1.ints().first ?? 0
+        }
+    }
+
+    func testHooksRunInOrderAndTheStateIsCheckpointed() throws {
+        let base = try SyntheticProtocol.makeTrainer(.finetune, in: self)
+        let strategy = LogitDecay()
+        let trainer = try ContinualTrainer(network: base.network, strategy: strategy, scenario: base.scenario,
+                                           configuration: base.configuration, normalization: base.normalization)
+        var last: TrainingCheckpoint?
+        var losses: [Double] = []
+        var observer = ContinualTrainer.Observer()
+        observer.checkpoint = { last = $0 }
+        observer.epochFinished = { losses.append($0.meanLoss) }
+        try trainer.run(observer)
+        let epochs = (0..<5).map { "epoch \($0)" }
+        XCTAssertEqual(strategy.calls, ["start 0"] + epochs + ["finish 0", "select 0 after 0",
+                                        "start 1"] + epochs + ["finish 1", "select 0 after 1", "select 1 after 1"])
+        XCTAssertEqual(strategy.steps, 2 * 5 * 48 / 8, "one per batch: 6 batches of 8 per epoch")
+        XCTAssertTrue(trainer.pairs.isEmpty, "no trackers unless the strategy asks for them")
+
+        let restored = LogitDecay()
+        try restored.restore(from: try XCTUnwrap(last).file.tensors.map { ($0.name, $0.tensor) })
+        XCTAssertEqual(restored.steps, 60)
+        XCTAssertTrue(losses.allSatisfy { $0.isFinite && $0 > 0 })
+    }
+}
