@@ -17,14 +17,21 @@ final class ConfitProcess {
     private let process = Process()
     private let outputURL: URL, errorURL: URL
 
-    /// Starts `program arguments...`, logging into `logs` (which must exist).
-    init(_ arguments: [String], logs: URL, program: String = "confit") throws {
+    /// Starts `program arguments...`, logging into `logs` (which must exist). With
+    /// `fileSizeLimit` (KiB, `ulimit -f`) writing a larger file fails with EFBIG, as on a
+    /// full disk, rather than killing the child with SIGXFSZ.
+    init(_ arguments: [String], logs: URL, program: String = "confit", fileSizeLimit: Int? = nil) throws {
         (self.arguments, self.program) = (arguments, program)
         let name = UUID().uuidString
         (outputURL, errorURL) = (logs.appendingPathComponent("\(name).stdout"), logs.appendingPathComponent("\(name).stderr"))
         for url in [outputURL, errorURL] { _ = FileManager.default.createFile(atPath: url.path, contents: nil) }
-        process.executableURL = try Self.executable(program)
-        process.arguments = arguments
+        let executable = try Self.executable(program)
+        if let fileSizeLimit {
+            process.executableURL = URL(fileURLWithPath: "/bin/bash")
+            process.arguments = ["-c", "trap '' XFSZ; ulimit -f \(fileSizeLimit); exec \"$0\" \"$@\"", executable.path] + arguments
+        } else {
+            (process.executableURL, process.arguments) = (executable, arguments)
+        }
         var environment = ProcessInfo.processInfo.environment
         // OpenMP threads that spin at barriers starve each other on a busy 2-core machine
         // (4× slower training); sleeping instead changes timing, never results.

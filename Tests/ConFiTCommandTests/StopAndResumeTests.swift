@@ -65,6 +65,32 @@ final class StopAndResumeTests: XCTestCase {
         try resumeToTheEnd(out, from: stoppedAt, reference)
     }
 
+    /// A write that fails (here a file-size limit, as a full disk would) stops the run with
+    /// the file and the reason named, leaves the last good checkpoint intact, and `--resume`
+    /// continues from it to the uninterrupted run's results.
+    func testFailedCheckpointWriteKeepsTheLastGoodOneAndResumes() throws {
+        let reference = try ReferenceRun.shared.get()
+        // Checkpoints grow by a task bank after each task and by a few hundred bytes of
+        // metrics per epoch: a limit of half a bank above the checkpoint before the last
+        // lets task 0's epoch checkpoints through and stops the one after task 0's bank.
+        let folder = reference.outputs.folder
+        func size(_ name: String) throws -> Int {
+            try XCTUnwrap(FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent(name).path)[.size] as? Int)
+        }
+        let (last, previous) = (try size("checkpoint.safetensors"), try size("checkpoint.previous.safetensors"))
+        let limit = (previous - (last - previous) / 2) / 1024
+        let out = reference.workspace.appendingPathComponent("disk-full")
+        let run = try ConfitProcess(reference.trainArguments(out: out), logs: reference.logs, fileSizeLimit: limit)
+        try run.waitForExit()
+        run.assertExited(with: 1)
+        let checkpoint = out.appendingPathComponent("checkpoint.safetensors").path
+        XCTAssertTrue(run.standardError.contains("cannot write \(checkpoint): File too large"), run.transcript)
+        XCTAssertEqual(try checkpointPosition(out), [0, 2, 0], "the last checkpoint written whole\n\(run.transcript)")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasSuffix(".tmp") }
+        XCTAssertEqual(leftovers, [], "no temporary files left behind")
+        try resumeToTheEnd(out, from: [0, 2, 0], reference)
+    }
+
     /// Resumes the run in `out`, which must continue at `position` and end with the
     /// uninterrupted run's losses per epoch, accuracy matrix and checkpoint.
     private func resumeToTheEnd(_ out: URL, from position: [Int], _ reference: ReferenceRun,
