@@ -13,6 +13,7 @@ public final class BatchLoader: Sendable {
     public let options: LoaderOptions
     public let cache: ImageCache?
     private let skips: SkipCounter
+    let workerCount = WorkerCount()
 
     /// `warn` receives one line per skipped image (default: standard error).
     public init(
@@ -30,6 +31,10 @@ public final class BatchLoader: Sendable {
 
     /// Images left out so far because they could not be decoded (with `skipUnreadable`).
     public var skippedCount: Int { skips.count }
+
+    /// Decoding threads of this loader's streams still running: a stream dropped before
+    /// its end stops its workers after the batch each has in hand.
+    public var runningWorkers: Int { workerCount.value }
 
     public var batchesPerEpoch: Int {
         options.dropLast ? samples.count / options.batchSize : (samples.count + options.batchSize - 1) / options.batchSize
@@ -113,4 +118,14 @@ final class SkipCounter: @unchecked Sendable {
         lock.withLock { skipped += 1 }
         warn(message)
     }
+}
+
+/// Live worker threads, counted by the threads themselves.
+final class WorkerCount: @unchecked Sendable {
+    private let lock = NSLock()
+    private var running = 0
+
+    var value: Int { lock.withLock { running } }
+    func started() { lock.withLock { running += 1 } }
+    func finished() { lock.withLock { running -= 1 } }
 }

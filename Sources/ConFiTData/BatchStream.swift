@@ -19,7 +19,9 @@ public final class BatchStream: Sendable {
         inlineDecoder = nil
         for _ in 0..<min(loader.options.workers, max(plan.count, 1)) {
             let state = self.state
+            loader.workerCount.started()
             let thread = Thread {
+                defer { loader.workerCount.finished() }
                 let decoder: ImageDecoder
                 do {
                     decoder = try ImageDecoder()

@@ -94,9 +94,14 @@ struct BatchLoaderTests {
         #expect(warnings.lines.count == 1 && warnings.lines[0].contains("truncated.jpg"))
     }
 
+    /// Dropping a stream after its first batch stops its worker threads: of the 40
+    /// started, none is still running a moment later.
     @Test func abandoningAStreamStopsItsWorkers() throws {
         let loader = try BatchLoader(samples: samples, options: options(workers: 2))
         for epoch in 0..<20 { _ = try loader.epoch(epoch).next() }
+        let deadline = Date().addingTimeInterval(10)
+        while loader.runningWorkers > 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        #expect(loader.runningWorkers == 0)
     }
 }
 
