@@ -15,7 +15,8 @@ config.training.resizeShortSide = 32
 config.training.trainImagesPerClass = 64
 config.training.testImagesPerClass = 64
 
-let metrics = try ContinualRun(config, folder: folder).execute()
+// A new run, or the one already in the folder continued (or, finished, reported).
+let metrics = try ContinualRun.resumingIfPresent(config, folder: folder).execute()
 for (t, row) in metrics.accuracy.rows.enumerated() {
     print("after task \(t): " + row.map { String(format: "%.3f", $0) }.joined(separator: " "))
 }

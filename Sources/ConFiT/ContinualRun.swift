@@ -37,9 +37,29 @@ public final class ContinualRun {
     private let created = Date()
 
     /// A new run into `folder` (created when the first checkpoint is written): loads the
-    /// dataset and the pre-trained weights, resolves the class order and tasks.
+    /// dataset and the pre-trained weights, resolves the class order and tasks. A folder
+    /// that already holds a run is refused, not overwritten (`resumingIfPresent` continues it).
     public convenience init(_ configuration: RunConfiguration, folder: URL) throws {
+        let checkpoint = folder.appendingPathComponent(TrainingCheckpoint.fileName)
+        guard !FileManager.default.fileExists(atPath: checkpoint.path) else {
+            throw ConFiTError.invalidConfiguration("\(folder.path) already holds a run (\(TrainingCheckpoint.fileName)); "
+                + "continue it with confit train --resume \(folder.path), or choose another folder. Nothing was overwritten")
+        }
         try self.init(configuration, folder: RunFolder(url: folder), checkpoint: nil)
+    }
+
+    /// The run of `configuration` in `folder`: continued from its checkpoint when the folder
+    /// holds one of the same configuration (a finished one then only reports), new when it
+    /// holds none; a run of another configuration there is an error.
+    public static func resumingIfPresent(_ configuration: RunConfiguration, folder: URL) throws -> ContinualRun {
+        guard FileManager.default.fileExists(atPath: folder.appendingPathComponent(TrainingCheckpoint.fileName).path) else {
+            return try ContinualRun(configuration, folder: folder)
+        }
+        let run = try ContinualRun(resuming: folder)
+        guard run.configuration.matches(configuration) else {
+            throw ConFiTError.invalidConfiguration("\(folder.path) holds a run of another configuration; choose another folder")
+        }
+        return run
     }
 
     /// The run in `folder`, from its last checkpoint: its configuration, network, trackers,

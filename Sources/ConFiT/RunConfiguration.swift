@@ -35,6 +35,18 @@ public struct RunConfiguration: Sendable, Codable, Equatable {
         training = TrainingConfiguration(epochs: benchmark.epochs, batchSize: benchmark.batchSize)
     }
 
+    /// Whether this (a run's recorded configuration) is what `request` asks for: equal
+    /// wherever the request says something (it leaves the class order, tasks and threads
+    /// to be resolved by the run).
+    public func matches(_ request: RunConfiguration) -> Bool {
+        var resolved = request
+        resolved.classOrder = request.classOrder ?? classOrder
+        resolved.classesPerTask = request.classesPerTask ?? classesPerTask
+        resolved.tasks = request.tasks ?? tasks
+        resolved.threads = request.threads ?? threads
+        return resolved == self
+    }
+
     /// The scenario over `data`: the given class order and task size, or the preset's.
     public func scenario(for data: ImageDataset) throws -> Scenario {
         let order = classOrder.map { Scenario.ClassOrder.explicit($0) } ?? preset.classOrder

@@ -5,7 +5,8 @@ import Foundation
 
 /// `confit demo`: ConFiT against plain fine-tuning on Split Fashion-MNIST (5 tasks of 2
 /// classes) with the ImageNet-pretrained EfficientNet-Lite0, sized to run in minutes on
-/// two cores, printing both accuracy matrices.
+/// two cores, printing both accuracy matrices. Run again with the same options, it continues
+/// (or just reports) the runs already in its folder.
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "ConFiT vs fine-tuning on Split Fashion-MNIST with a pretrained EfficientNet-Lite0 (a few minutes).")
@@ -37,7 +38,8 @@ struct Demo: ParsableCommand {
             (config.training.trainImagesPerClass, config.training.testImagesPerClass) = (imagesPerClass, testImagesPerClass)
             config.threads = threads.threads
             let folder = URL(fileURLWithPath: out).appendingPathComponent(method.name)
-            results.append(RunReport.Run(name: method.name, metrics: try Train.execute(try ContinualRun(config, folder: folder), log: .text)))
+            let run = try ContinualRun.resumingIfPresent(config, folder: folder)
+            results.append(RunReport.Run(name: method.name, metrics: try Train.execute(run, log: .text)))
         }
         let report = URL(fileURLWithPath: out).appendingPathComponent(RunFolder.reportHTML)
         try RunFolder(url: URL(fileURLWithPath: out)).writeAtomically(Data(RunReport(runs: results).html.utf8), to: RunFolder.reportHTML)

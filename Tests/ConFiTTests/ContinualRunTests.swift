@@ -27,6 +27,7 @@ final class ContinualRunTests: XCTestCase {
         let folder: URL
         let metrics: RunMetrics
         let events: [String]
+        let config: RunConfiguration
 
         init() throws {
             workspace = try TemporaryDirectory("confit-run")
@@ -37,6 +38,7 @@ final class ContinualRunTests: XCTestCase {
             (config.training.taskLimit, config.training.epochs, config.training.batchSize, config.training.learningRate) = (2, 2, 4, 0.1)
             (config.training.imageSize, config.training.resizeShortSide, config.training.loaderWorkers) = (32, 32, 0)
             folder = workspace.appending("run")
+            self.config = config
             let run = try ContinualRun(config, folder: folder)
             let recorder = Recorder()
             run.observers.append(recorder)
@@ -74,6 +76,28 @@ final class ContinualRunTests: XCTestCase {
         XCTAssertEqual(try run.evaluate().map(\.accuracy), finished.metrics.accuracy.rows.last)
         XCTAssertEqual(try run.evaluate(tasks: [0]).map(\.accuracy), [finished.metrics.accuracy[after: 1, task: 0]])
         XCTAssertThrowsError(try run.evaluate(tasks: [2])) { XCTAssertTrue("\($0)".contains("tasks 0...1"), "\($0)") }
+    }
+
+    /// A new run into a folder that holds one is refused and overwrites nothing;
+    /// `resumingIfPresent` continues a run of the same configuration and refuses another.
+    func testAFolderWithARunIsContinuedNeverOverwritten() throws {
+        let finished = try Self.finished.get()
+        let checkpoint = finished.folder.appendingPathComponent(TrainingCheckpoint.fileName)
+        let before = try Data(contentsOf: checkpoint)
+        XCTAssertThrowsError(try ContinualRun(finished.config, folder: finished.folder)) { error in
+            XCTAssertTrue("\(error)".contains("already holds a run"), "\(error)")
+            XCTAssertTrue("\(error)".contains("--resume \(finished.folder.path)"), "\(error)")
+        }
+        XCTAssertEqual(try Data(contentsOf: checkpoint), before)
+        let same = try ContinualRun.resumingIfPresent(finished.config, folder: finished.folder)
+        XCTAssertEqual(same.resumedFrom, TrainingPosition(task: 2, epoch: 0))
+        var other = finished.config
+        other.training.epochs = 3
+        XCTAssertThrowsError(try ContinualRun.resumingIfPresent(other, folder: finished.folder)) { error in
+            XCTAssertTrue("\(error)".contains("another configuration"), "\(error)")
+        }
+        let fresh = try TemporaryDirectory("confit-fresh")
+        XCTAssertNil(try ContinualRun.resumingIfPresent(finished.config, folder: fresh.appending("run")).resumedFrom)
     }
 
     /// A run into a folder another run holds refuses to start, naming the holder, and
