@@ -80,8 +80,13 @@ public final class ContinualRun {
         let network = configuration.model.make(numClasses: data.classNames.count)
         if let weights = configuration.weights, checkpoint == nil {
             let file = try TensorFile(contentsOf: URL(fileURLWithPath: weights))
-            try network.loadPretrained(file.tensors.map { ($0.name, $0.tensor) },
-                                       classifier: .reinitialize(seed: configuration.training.seed))
+            do {
+                try network.loadPretrained(file.tensors.map { ($0.name, $0.tensor) },
+                                           classifier: .reinitialize(seed: configuration.training.seed))
+            } catch {
+                throw ConFiTError.invalidConfiguration("\(weights) does not hold \(configuration.model.rawValue) weights (its key "
+                    + "names look like: \(ArchitectureRecognizer.recognize(file.tensors.map(\.name)))): \(error)")
+            }
         }
         trainer = try ContinualTrainer(network: network, method: configuration.method, scenario: scenario,
                                        configuration: configuration.training, normalization: configuration.model.normalization)

@@ -57,6 +57,24 @@ public final class ContinualTrainer {
         guard configuration.epochs > 0, configuration.batchSize > 0 else {
             throw ConFiTError.invalidConfiguration("epochs and batch size must be positive")
         }
+        guard configuration.imageSize > 0, configuration.resizeShortSide >= configuration.imageSize else {
+            throw ConFiTError.invalidConfiguration("image size \(configuration.imageSize) (short side resized to "
+                + "\(configuration.resizeShortSide)): the crop must be positive and no larger than the resized side")
+        }
+        guard configuration.learningRate.isFinite, configuration.learningRate > 0 else {
+            throw ConFiTError.invalidConfiguration("the learning rate must be positive and finite, not \(configuration.learningRate)")
+        }
+        if let limit = configuration.taskLimit, !(1...scenario.tasks.count).contains(limit) {
+            throw ConFiTError.invalidConfiguration("--tasks \(limit): the scenario has \(scenario.tasks.count) tasks")
+        }
+        for task in scenario.tasks.prefix(configuration.taskLimit ?? scenario.tasks.count) {
+            let images = Self.firstOfEachClass(task.train, perClass: configuration.trainImagesPerClass).count
+            guard images >= configuration.batchSize else {
+                throw ConFiTError.invalidConfiguration("task \(task.id) has \(images) training images, fewer than the batch size "
+                    + "\(configuration.batchSize): the last partial batch is dropped, so it would train nothing "
+                    + "(lower --batch-size, or use more images per class)")
+            }
+        }
         (self.network, self.strategy, self.scenario, self.configuration) = (network, strategy, scenario, configuration)
         self.normalization = normalization
         self.classifier = classifier
@@ -193,13 +211,17 @@ public final class ContinualTrainer {
         options.normalization = normalization
         options.workers = configuration.loaderWorkers
         options.skipUnreadable = configuration.skipUnreadable
+        return try BatchLoader(samples: Self.firstOfEachClass(samples, perClass: perClass), options: options, cache: cache)
+    }
+
+    /// The first `perClass` samples of each label, in order (all when nil).
+    private static func firstOfEachClass(_ samples: [Sample], perClass: Int?) -> [Sample] {
         var taken: [Int: Int] = [:]
-        let chosen = perClass.map { limit in
+        return perClass.map { limit in
             samples.filter { sample in
                 taken[sample.label, default: 0] += 1
                 return taken[sample.label, default: 0] <= limit
             }
         } ?? samples
-        return try BatchLoader(samples: chosen, options: options, cache: cache)
     }
 }

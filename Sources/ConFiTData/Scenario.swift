@@ -63,8 +63,12 @@ public struct Scenario: Sendable {
         case .natural:
             ids = Array(0..<n)
         }
-        guard Set(ids).count == ids.count, ids.allSatisfy({ (0..<n).contains($0) }) else {
-            throw DataError.invalidArgument("class order must list distinct class ids in 0..<\(n)")
+        if let outside = ids.first(where: { !(0..<n).contains($0) }) {
+            throw DataError.invalidArgument("class order: \(outside) is not a class of \(dataset.name), whose ids are 0..<\(n)")
+        }
+        var seen = Set<Int>()
+        if let repeated = ids.first(where: { !seen.insert($0).inserted }) {
+            throw DataError.invalidArgument("class order: class \(repeated) is listed twice")
         }
         let taskCount = ids.count / classesPerTask
         guard taskCount > 0 else {

@@ -57,6 +57,16 @@ struct Train: ParsableCommand {
         (config.training.loaderWorkers, config.training.taskLimit, config.training.skipUnreadable) = (workers, tasks, skipUnreadable)
         (config.training.trainImagesPerClass, config.training.testImagesPerClass) = (trainImagesPerClass, testImagesPerClass)
         (config.classOrder, config.classesPerTask, config.threads) = (try classOrder.map(parseOrder), classesPerTask, threads.threads)
+        let perTask = try classesPerTask ?? preset.benchmark().classesPerTask
+        if let order = config.classOrder, order.count % perTask != 0 {
+            throw ValidationError("--class-order lists \(order.count) classes, which do not divide into tasks of \(perTask) "
+                + "(--classes-per-task)")
+        }
+        if weights == nil {
+            FileHandle.standardError.write(Data(("warning: no --weights: training a randomly initialised \(model.rawValue), "
+                + "not fine-tuning a pre-trained one (scripts/install-dependencies puts EfficientNet-Lite0's ImageNet weights "
+                + "in ~/.cache/confit)\n").utf8))
+        }
         return try ContinualRun(config, folder: URL(fileURLWithPath: out))
     }
 

@@ -40,6 +40,49 @@ final class BadInputTests: TemporaryDirectoryTestCase {
         try assertCleanFailure(["train", "--resume", empty.path], naming: empty.path)
     }
 
+    /// Each bad configuration stops before any training with the message the README's
+    /// table gives, and leaves no run folder behind.
+    func testBadConfigurationsAreRefusedBeforeAnyWork() throws {
+        let data = folder.appendingPathComponent("fashion-mnist")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        try SyntheticIDX().write(to: data, trainPerClass: 4, testPerClass: 2)
+        let out = folder.appendingPathComponent("run")
+        let common = ["train", "--preset", "fashion-mnist", "--root", data.path, "--model", "resnet18", "--image-size", "32",
+                      "--threads", "1", "--out", out.path]
+        let cases: [([String], String)] = [
+            (["--class-order", "0,1,2,12"], "class order: 12 is not a class of fashion-mnist, whose ids are 0..<10"),
+            (["--class-order", "0,1,1,2"], "class order: class 1 is listed twice"),
+            (["--class-order", "0,1,2"], "--class-order lists 3 classes, which do not divide into tasks of 2 (--classes-per-task)"),
+            (["--tasks", "7"], "--tasks 7: the scenario has 5 tasks"),
+            (["--batch-size", "16"], "task 0 has 8 training images, fewer than the batch size 16: the last partial batch is "
+                + "dropped, so it would train nothing (lower --batch-size, or use more images per class)"),
+            (["--lr=-0.1"], "the learning rate must be positive and finite, not -0.1"),
+            (["--lr=nan"], "the learning rate must be positive and finite, not nan"),
+            (["--image-size", "0"], "image size 0 (short side resized to 0): the crop must be positive and no larger than the resized side"),
+        ]
+        for (extra, message) in cases {
+            let child = try ConfitProcess.run(common + extra, logs: folder, timeout: 60)
+            XCTAssertEqual(child.terminationReason, .exit, child.transcript)
+            XCTAssertNotEqual(child.terminationStatus, 0, child.transcript)
+            XCTAssertTrue(child.standardError.contains(message), "\(extra): \(child.transcript)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("checkpoint.safetensors").path), "\(extra)")
+        }
+        // Without --weights the run trains, but says loudly that nothing is pre-trained.
+        let unweighted = try ConfitProcess.run(common + ["--tasks", "1", "--epochs", "1", "--batch-size", "4", "--quiet"], logs: folder)
+        XCTAssertEqual(unweighted.terminationStatus, 0, unweighted.transcript)
+        XCTAssertTrue(unweighted.standardError.contains("warning: no --weights: training a randomly initialised resnet18"),
+                      unweighted.transcript)
+        // Weights of another network, and a dataset folder without images.
+        let weights = folder.appendingPathComponent("resnet.safetensors")
+        try writeResNet18StateDict(classes: 10, seed: 1, to: weights)
+        try assertCleanFailure(["train", "--preset", "fashion-mnist", "--root", data.path, "--model", "efficientnet_lite0",
+                                "--weights", weights.path, "--out", folder.appendingPathComponent("other").path], naming: weights.path)
+        let empty = folder.appendingPathComponent("empty-images")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        try assertCleanFailure(["train", "--preset", "caltech101", "--dataset", "folder", "--root", empty.path,
+                                "--out", folder.appendingPathComponent("empty-run").path], naming: empty.path)
+    }
+
     /// Runs `confit arguments...` and asserts it failed cleanly with `path` on stderr.
     private func assertCleanFailure(_ arguments: [String], naming path: String,
                                     file: StaticString = #filePath, line: UInt = #line) throws {
