@@ -12,10 +12,10 @@ final class StopAndResumeTests: XCTestCase {
         let out = reference.workspace.appendingPathComponent("killed")
         let checkpoint = out.appendingPathComponent("checkpoint.safetensors").path
 
-        // In task 0's second epoch, just after the first checkpoint landed.
+        // In task 0's second epoch: the moment the first checkpoint (written after epoch 0)
+        // exists, and long before the second (an epoch takes seconds).
         let first = try ConfitProcess(reference.trainArguments(out: out), logs: reference.logs)
         try first.wait(until: "a first checkpoint") { FileManager.default.fileExists(atPath: checkpoint) }
-        Thread.sleep(forTimeInterval: 0.1)
         try first.interrupt(with: SIGKILL)
         assertKilled(first)
         let firstSaved = try checkpointPosition(out)
