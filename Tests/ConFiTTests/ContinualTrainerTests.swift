@@ -182,19 +182,6 @@ final class ContinualTrainerTests: XCTestCase {
     }
 
     private func makeTrainer(_ method: ContinualMethod) throws -> ContinualTrainer {
-        let root = try TemporaryDirectory("confit-trainer")
-        addTeardownBlock { withExtendedLifetime(root) {} }
-        var idx = SyntheticIDX()
-        (idx.side, idx.bright, idx.dark, idx.noise) = (12, 180, 40, 60)
-        try idx.write(to: root.url, trainPerClass: 24, testPerClass: 8)
-        let data = try DatasetKind(name: "mnist").load(root: root.path)
-        let scenario = try Scenario(dataset: data, order: .explicit([0, 1, 2, 3]), classesPerTask: 2)
-        var configuration = TrainingConfiguration(epochs: 5, batchSize: 8, learningRate: 0.05, seed: 3)
-        (configuration.resizeShortSide, configuration.imageSize, configuration.loaderWorkers) = (12, 12, 0)
-        (configuration.evaluationBatchSize, configuration.taskLimit) = (16, 2)
-        // MNIST's reader names all 10 digit classes; the data holds 4 of them.
-        let network = ResNet(.init(block: .basic, layers: [1, 1, 1, 1], widths: [8, 8, 16, 16], numClasses: data.classNames.count), seed: 4)
-        return try ContinualTrainer(network: network, method: method, scenario: scenario, configuration: configuration,
-                                    normalization: .imageNet)
+        try SyntheticProtocol.makeTrainer(method, in: self, images: (180, 40, 60, 8), order: [0, 1, 2, 3])
     }
 }

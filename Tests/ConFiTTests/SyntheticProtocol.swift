@@ -5,17 +5,21 @@ import ConFiTTestSupport
 import XCTest
 
 /// A small protocol on which the methods differ: a tiny ResNet (widths 8/8/16/16), a
-/// noisy synthetic 4-class IDX dataset of 12×12 images, 2 tasks of 2 classes in the order
-/// 3, 1, 0, 2, 5 epochs of batches of 8.
+/// noisy synthetic 4-class IDX dataset of 12×12 images (24 training images per class),
+/// 2 tasks of 2 classes in the order 3, 1, 0, 2, 5 epochs of batches of 8.
 enum SyntheticProtocol {
-    static func makeTrainer(_ method: ContinualMethod, in test: XCTestCase, tasks: Int = 2) throws -> ContinualTrainer {
+    /// The images' contrast and noise and the test images per class, and the class order,
+    /// can be changed (`ContinualTrainerTests` uses an easier set in natural order).
+    static func makeTrainer(_ method: ContinualMethod, in test: XCTestCase, tasks: Int = 2,
+                            images: (bright: Int, dark: Int, noise: Int, testPerClass: Int) = (150, 70, 90, 16),
+                            order: [Int] = [3, 1, 0, 2]) throws -> ContinualTrainer {
         let root = try TemporaryDirectory("confit-protocol")
         test.addTeardownBlock { withExtendedLifetime(root) {} }
         var idx = SyntheticIDX()
-        (idx.side, idx.bright, idx.dark, idx.noise) = (12, 150, 70, 90)
-        try idx.write(to: root.url, trainPerClass: 24, testPerClass: 16)
+        (idx.side, idx.bright, idx.dark, idx.noise) = (12, images.bright, images.dark, images.noise)
+        try idx.write(to: root.url, trainPerClass: 24, testPerClass: images.testPerClass)
         let data = try DatasetKind(name: "mnist").load(root: root.path)
-        let scenario = try Scenario(dataset: data, order: .explicit([3, 1, 0, 2]), classesPerTask: 2)
+        let scenario = try Scenario(dataset: data, order: .explicit(order), classesPerTask: 2)
         var configuration = TrainingConfiguration(epochs: 5, batchSize: 8, learningRate: 0.05, seed: 3)
         (configuration.resizeShortSide, configuration.imageSize, configuration.loaderWorkers) = (12, 12, 0)
         (configuration.evaluationBatchSize, configuration.taskLimit) = (16, tasks)

@@ -129,15 +129,19 @@ class ResNet(nn.Module):
         return self.fc(torch.flatten(self.avgpool(x), 1))
 
 
-def bottleneck_fixture():
-    torch.manual_seed(0)
-    m = ResNet(Bottleneck, [2, 1, 1, 1], widths=(8, 8, 16, 32), num_classes=10).to(DT)
-    # make BN stats and affine params non-trivial so that tests can't pass with defaults
+def randomise_batch_norm(m):
+    """BN statistics and affine parameters away from their defaults, so that tests can't pass with defaults."""
     with torch.no_grad():
         for mod in m.modules():
             if isinstance(mod, nn.BatchNorm2d):
                 mod.weight.uniform_(0.5, 1.5); mod.bias.uniform_(-0.2, 0.2)
                 mod.running_mean.uniform_(-0.1, 0.1); mod.running_var.uniform_(0.5, 2.0)
+
+
+def bottleneck_fixture():
+    torch.manual_seed(0)
+    m = ResNet(Bottleneck, [2, 1, 1, 1], widths=(8, 8, 16, 32), num_classes=10).to(DT)
+    randomise_batch_norm(m)
 
     def state(prefix):
         return {prefix + k: v.float().clone() for k, v in m.state_dict().items() if not k.endswith('num_batches_tracked')}

@@ -34,7 +34,7 @@ from safetensors.torch import save_file
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', '..', 'ConFiTNNTests', 'Resources'))
-from make_resnet_fixtures import ResNet, BasicBlock  # noqa: E402
+from make_resnet_fixtures import ResNet, BasicBlock, randomise_batch_norm  # noqa: E402
 
 DT = torch.float64
 T, LWF_LAMBDA, EWC_LAMBDA, ALPHA = 3.0, 0.7, 5000.0, 0.5
@@ -56,11 +56,8 @@ def facil_kd(outputs, targets, exp, eps=1e-5):
 def main():
     torch.manual_seed(3)
     old = ResNet(BasicBlock, [1, 1, 1, 1], widths=(8, 16, 16, 32), num_classes=10).to(DT)
+    randomise_batch_norm(old)
     with torch.no_grad():
-        for mod in old.modules():
-            if isinstance(mod, nn.BatchNorm2d):
-                mod.weight.uniform_(0.5, 1.5); mod.bias.uniform_(-0.2, 0.2)
-                mod.running_mean.uniform_(-0.1, 0.1); mod.running_var.uniform_(0.5, 2.0)
         old.fc.weight.mul_(4)  # livelier logits, so that the softened distributions are not uniform
     new = copy.deepcopy(old)
     with torch.no_grad():
