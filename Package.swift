@@ -11,6 +11,8 @@ let package = Package(
         .library(name: "ConFiT", targets: ["ConFiT"]),
         .library(name: "ConFiTReport", targets: ["ConFiTReport"]),
         .library(name: "ConFiTNN", targets: ["ConFiTNN"]),
+        .library(name: "ConFiTData", targets: ["ConFiTData"]),
+        .library(name: "ConFiTIO", targets: ["ConFiTIO"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -110,10 +110,14 @@ public struct PickleMachine {
             stack.append(.list(PickleList(try popMark())))
         case ascii("a"):
             let item = try pop()
-            try topList().items.append(item)
+            let list = try topList()
+            try Self.refuseCycle(putting: [item], into: list)
+            list.items.append(item)
         case ascii("e"):
             let items = try popMark()
-            try topList().items.append(contentsOf: items)
+            let list = try topList()
+            try Self.refuseCycle(putting: items, into: list)
+            list.items.append(contentsOf: items)
         case ascii("}"):
             stack.append(.dict(PickleDict()))
         case ascii("d"):
@@ -123,10 +127,14 @@ public struct PickleMachine {
         case ascii("s"):
             let value = try pop()
             let key = try pop()
-            try topDict().set(key, value)
+            let dict = try topDict()
+            try Self.refuseCycle(putting: [key, value], into: dict)
+            dict.set(key, value)
         case ascii("u"):
             let items = try popMark()
-            try Self.setPairs(items, in: try topDict())
+            let dict = try topDict()
+            try Self.refuseCycle(putting: items, into: dict)
+            try Self.setPairs(items, in: dict)
         case ascii("q"):
             memo[Int(try reader.byte())] = try top()
         case ascii("r"):
@@ -198,6 +206,27 @@ public struct PickleMachine {
     private static func setPairs(_ items: [PickleValue], in dict: PickleDict) throws {
         guard items.count % 2 == 0 else { throw PickleError.Reason.invalid("odd number of items for a dict") }
         for index in stride(from: 0, to: items.count, by: 2) { dict.set(items[index], items[index + 1]) }
+    }
+
+    /// Refuses to put `items` into `container` when one of them holds it. Pickle can build
+    /// such cycles through the memo, but no state dict has one, and reference-counted
+    /// containers that hold themselves would never be freed. An explicit stack rather than
+    /// recursion, so that deep nesting cannot overflow the thread's stack.
+    private static func refuseCycle(putting items: [PickleValue], into container: AnyObject) throws {
+        var pending = items, seen = Set<ObjectIdentifier>()
+        while let value = pending.popLast() {
+            let object: AnyObject
+            switch value {
+            case .tuple(let values): pending += values; continue
+            case .list(let list): object = list
+            case .dict(let dict): object = dict
+            default: continue
+            }
+            if object === container { throw PickleError.Reason.invalid("a container would hold itself (a cyclic pickle)") }
+            guard seen.insert(ObjectIdentifier(object)).inserted else { continue }
+            if case .list(let list) = value { pending += list.items }
+            if case .dict(let dict) = value { pending += dict.entries.flatMap { [$0.key, $0.value] } }
+        }
     }
 
     /// A newline-terminated ASCII line (the operands of GLOBAL).

@@ -51,6 +51,19 @@ import Testing
         }
     }
 
+    /// A list appended into itself through the memo (PROTO 2, EMPTY_LIST, BINPUT 0,
+    /// BINGET 0, APPEND, STOP), a dict set into itself, and the input the fuzzer found
+    /// (`scripts/fuzz FuzzPickle`: a cycle through an OrderedDict's items, which leaked):
+    /// refused, since reference-counted containers holding themselves are never freed.
+    @Test func refusesCyclicContainers() throws {
+        for bytes: [UInt8] in [[0x80, 0x02, 0x5D, 0x71, 0x00, 0x68, 0x00, 0x61, 0x2E],
+                               [0x80, 0x02, 0x7D, 0x71, 0x00, 0x4B, 0x01, 0x68, 0x00, 0x73, 0x2E],
+                               try fixtures.bytes("fuzz_cyclic_pickle.pkl")] {
+            let error = #expect(throws: PickleError.self) { try PickleMachine.load(bytes) }
+            #expect(error?.description.contains("cyclic") == true, "\(String(describing: error))")
+        }
+    }
+
     @Test func refusesGlobalsOffTheWhitelist() {
         // pickle.dumps of a call to os.system("ls"), protocol 2: GLOBAL at byte 2.
         let global: [UInt8] = [0x80, 0x02] + Array("cos\nsystem\nX".utf8) + [2, 0, 0, 0] + Array("ls".utf8) + [0x85, 0x52, 0x2E]
