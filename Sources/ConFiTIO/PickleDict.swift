@@ -18,6 +18,9 @@ public final class PickleDict {
         entries.append((key, value))
     }
 
+    /// Empties the dict (a refused pickle's containers are emptied before release).
+    func removeAll() { (entries, indexOfText) = ([], [:]) }
+
     /// The value stored under a string key (or UTF-8 bytes key).
     public subscript(text: String) -> PickleValue? {
         indexOfText[text].map { entries[$0].value }

@@ -17,8 +17,14 @@ public struct PickleMachine {
         _ bytes: [UInt8], at offset: Int = 0, resolver: any PickleResolver = PlainPickleResolver()
     ) throws(PickleError) -> (value: PickleValue, end: Int) {
         var machine = PickleMachine(reader: ByteReader(bytes, at: offset), resolver: resolver)
-        let value = try machine.run()
-        return (value, machine.reader.position)
+        do {
+            let value = try machine.run()
+            machine.dismantle(keeping: try machine.checkShape(value))
+            return (value, machine.reader.position)
+        } catch {
+            machine.dismantle()
+            throw error
+        }
     }
 
     private init(reader: ByteReader, resolver: any PickleResolver) {
@@ -105,36 +111,28 @@ public struct PickleMachine {
         case 0x85, 0x86, 0x87:  // TUPLE1, TUPLE2, TUPLE3
             stack.append(.tuple(try pop(Int(code - 0x84))))
         case ascii("]"):
-            stack.append(.list(PickleList()))
+            stack.append(.list(track(PickleList())))
         case ascii("l"):
-            stack.append(.list(PickleList(try popMark())))
+            stack.append(.list(track(PickleList(try popMark()))))
         case ascii("a"):
             let item = try pop()
-            let list = try topList()
-            try Self.refuseCycle(putting: [item], into: list)
-            list.items.append(item)
+            try topList().items.append(item)
         case ascii("e"):
             let items = try popMark()
-            let list = try topList()
-            try Self.refuseCycle(putting: items, into: list)
-            list.items.append(contentsOf: items)
+            try topList().items.append(contentsOf: items)
         case ascii("}"):
-            stack.append(.dict(PickleDict()))
+            stack.append(.dict(track(PickleDict())))
         case ascii("d"):
-            let dict = PickleDict()
+            let dict = track(PickleDict())
             try Self.setPairs(try popMark(), in: dict)
             stack.append(.dict(dict))
         case ascii("s"):
             let value = try pop()
             let key = try pop()
-            let dict = try topDict()
-            try Self.refuseCycle(putting: [key, value], into: dict)
-            dict.set(key, value)
+            try topDict().set(key, value)
         case ascii("u"):
             let items = try popMark()
-            let dict = try topDict()
-            try Self.refuseCycle(putting: items, into: dict)
-            try Self.setPairs(items, in: dict)
+            try Self.setPairs(items, in: try topDict())
         case ascii("q"):
             memo[Int(try reader.byte())] = try top()
         case ascii("r"):
@@ -184,11 +182,11 @@ public struct PickleMachine {
         return try resolver.resolveGlobal(module: module, name: name)
     }
 
-    private func reduce(_ callable: PickleValue, arguments: [PickleValue]) throws -> PickleValue {
+    private mutating func reduce(_ callable: PickleValue, arguments: [PickleValue]) throws -> PickleValue {
         guard case .global("collections", "OrderedDict") = callable else {
             return try resolver.reduce(callable, arguments: arguments)
         }
-        let dict = PickleDict()
+        let dict = track(PickleDict())
         if let pairs = arguments.first {
             guard arguments.count == 1, let items = pairs.elements else {
                 throw PickleError.Reason.invalid("OrderedDict takes one list of pairs")
@@ -208,25 +206,65 @@ public struct PickleMachine {
         for index in stride(from: 0, to: items.count, by: 2) { dict.set(items[index], items[index + 1]) }
     }
 
-    /// Refuses to put `items` into `container` when one of them holds it. Pickle can build
-    /// such cycles through the memo, but no state dict has one, and reference-counted
-    /// containers that hold themselves would never be freed. An explicit stack rather than
-    /// recursion, so that deep nesting cannot overflow the thread's stack.
-    private static func refuseCycle(putting items: [PickleValue], into container: AnyObject) throws {
-        var pending = items, seen = Set<ObjectIdentifier>()
-        while let value = pending.popLast() {
-            let object: AnyObject
+    /// Every list and dict the pickle made, for `dismantle()`.
+    private var containers: [AnyObject] = []
+
+    private mutating func track<Container: AnyObject>(_ container: Container) -> Container {
+        containers.append(container)
+        return container
+    }
+
+    /// The deepest nesting a pickle may build, and how many values it may expand to per
+    /// byte: far beyond any state dict, far below what would exhaust the stack (releasing
+    /// nested containers recurses) or the time (memo references can share a value many times).
+    static let maximumDepth = 1000, valuesPerByte = 64
+
+    /// Refuses a result whose containers hold themselves (pickle can build that through
+    /// the memo; reference-counted containers in a cycle are never freed), that nests
+    /// deeper than `maximumDepth`, or that expands to more than `valuesPerByte` values per
+    /// input byte. One pass with an explicit stack: no recursion, linear in the values.
+    /// Returns the containers the result holds.
+    private func checkShape(_ value: PickleValue) throws(PickleError) -> Set<ObjectIdentifier> {
+        func refuse(_ reason: String) -> PickleError { PickleError(.invalid(reason), opcode: "STOP", offset: reader.position - 1) }
+        var pending: [(value: PickleValue, depth: Int, leaving: Bool)] = [(value, 0, false)]
+        var open = Set<ObjectIdentifier>(), done = Set<ObjectIdentifier>()
+        var budget = Self.valuesPerByte * max(reader.bytes.count, 16)
+        while let (value, depth, leaving) = pending.popLast() {
+            let children: [PickleValue]
+            let object: AnyObject?
             switch value {
-            case .tuple(let values): pending += values; continue
-            case .list(let list): object = list
-            case .dict(let dict): object = dict
+            case .tuple(let items): (children, object) = (items, nil)
+            case .list(let list): (children, object) = (list.items, list)
+            case .dict(let dict): (children, object) = (dict.entries.flatMap { [$0.key, $0.value] }, dict)
             default: continue
             }
-            if object === container { throw PickleError.Reason.invalid("a container would hold itself (a cyclic pickle)") }
-            guard seen.insert(ObjectIdentifier(object)).inserted else { continue }
-            if case .list(let list) = value { pending += list.items }
-            if case .dict(let dict) = value { pending += dict.entries.flatMap { [$0.key, $0.value] } }
+            if let object {
+                let id = ObjectIdentifier(object)
+                if leaving { open.remove(id); done.insert(id); continue }
+                if open.contains(id) { throw refuse("a container holds itself (a cyclic pickle)") }
+                if done.contains(id) { continue }
+                open.insert(id)
+                pending.append((value, depth, true))
+            }
+            guard depth < Self.maximumDepth else { throw refuse("containers nested deeper than \(Self.maximumDepth) levels") }
+            budget -= children.count
+            guard budget >= 0 else { throw refuse("the pickle expands to more than \(Self.valuesPerByte) values per byte") }
+            pending += children.map { ($0, depth + 1, false) }
         }
+        return done
+    }
+
+    /// Empties every container the pickle made but `kept` before they are released, so
+    /// that neither a cycle (never freed) nor deep nesting (released recursively) outlives
+    /// the machine — left in the memo, or in a refused result.
+    private mutating func dismantle(keeping kept: Set<ObjectIdentifier> = []) {
+        var released: [PickleValue] = []
+        for container in containers where !kept.contains(ObjectIdentifier(container)) {
+            if let list = container as? PickleList { released += list.items; list.items = [] }
+            if let dict = container as? PickleDict { released += dict.entries.flatMap { [$0.key, $0.value] }; dict.removeAll() }
+        }
+        (stack, memo, containers) = ([], [:], [])
+        withExtendedLifetime(released) {}
     }
 
     /// A newline-terminated ASCII line (the operands of GLOBAL).
