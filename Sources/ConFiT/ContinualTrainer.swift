@@ -67,7 +67,7 @@ public final class ContinualTrainer {
         if let limit = configuration.taskLimit, !(1...scenario.tasks.count).contains(limit) {
             throw ConFiTError.invalidConfiguration("--tasks \(limit): the scenario has \(scenario.tasks.count) tasks")
         }
-        for task in scenario.tasks.prefix(configuration.taskLimit ?? scenario.tasks.count) {
+        for task in Self.trainedTasks(of: scenario, configuration) {
             let images = Self.firstOfEachClass(task.train, perClass: configuration.trainImagesPerClass).count
             guard images >= configuration.batchSize else {
                 throw ConFiTError.invalidConfiguration("task \(task.id) has \(images) training images, fewer than the batch size "
@@ -106,7 +106,11 @@ public final class ContinualTrainer {
     public let stop = StopRequest()
 
     /// The tasks a run trains: the scenario's, or its first `taskLimit`.
-    public var tasks: ArraySlice<Scenario.Task> { scenario.tasks.prefix(configuration.taskLimit ?? scenario.tasks.count) }
+    public var tasks: ArraySlice<Scenario.Task> { Self.trainedTasks(of: scenario, configuration) }
+
+    private static func trainedTasks(of scenario: Scenario, _ configuration: TrainingConfiguration) -> ArraySlice<Scenario.Task> {
+        scenario.tasks.prefix(configuration.taskLimit ?? scenario.tasks.count)
+    }
 
     /// Runs the tasks in order from `position` (a new run starts at `.start`; a resumed one
     /// where its checkpoint says, after `restore(from:)`). Throws `ConFiTError.interrupted`

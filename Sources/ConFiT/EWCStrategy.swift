@@ -58,13 +58,18 @@ public final class EWCStrategy: ContinualStrategy {
                 throw ConFiTError.bankMismatch(key: "ewc.fisher." + name, reason: "missing, or not of \(p.value.count) values")
             }
             let (w, g) = (p.value.pointer, p.gradient.pointer)
-            var sum: Float = 0
-            for i in 0..<f.count {
-                let d = w[i] - a[i]
-                g[i] += lambda * f[i] * d
-                sum += f[i] * d * d
+            // Buffer pointers: no bounds check per element on a pass over every backbone weight per step.
+            penalty += f.withUnsafeBufferPointer { f in
+                a.withUnsafeBufferPointer { a in
+                    var sum: Float = 0
+                    for i in 0..<f.count {
+                        let d = w[i] - a[i]
+                        g[i] += lambda * f[i] * d
+                        sum += f[i] * d * d
+                    }
+                    return Double(sum)
+                }
             }
-            penalty += Double(sum)
         }
         return Float(Double(lambda) / 2 * penalty)
     }

@@ -47,9 +47,14 @@ public struct RunConfiguration: Sendable, Codable, Equatable {
         return resolved == self
     }
 
+    /// Classes per task: the given number, or the preset's.
+    public var resolvedClassesPerTask: Int {
+        get throws { try classesPerTask ?? preset.benchmark().classesPerTask }
+    }
+
     /// The scenario over `data`: the given class order and task size, or the preset's.
     public func scenario(for data: ImageDataset) throws -> Scenario {
         let order = classOrder.map { Scenario.ClassOrder.explicit($0) } ?? preset.classOrder
-        return try Scenario(dataset: data, order: order, classesPerTask: classesPerTask ?? preset.benchmark().classesPerTask)
+        return try Scenario(dataset: data, order: order, classesPerTask: try resolvedClassesPerTask)
     }
 }

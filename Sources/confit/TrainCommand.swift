@@ -57,7 +57,7 @@ struct Train: ParsableCommand {
         (config.training.loaderWorkers, config.training.taskLimit, config.training.skipUnreadable) = (workers, tasks, skipUnreadable)
         (config.training.trainImagesPerClass, config.training.testImagesPerClass) = (trainImagesPerClass, testImagesPerClass)
         (config.classOrder, config.classesPerTask, config.threads) = (try classOrder.map(parseOrder), classesPerTask, threads.threads)
-        let perTask = try classesPerTask ?? preset.benchmark().classesPerTask
+        let perTask = try config.resolvedClassesPerTask
         if let order = config.classOrder, order.count % perTask != 0 {
             throw ValidationError("--class-order lists \(order.count) classes, which do not divide into tasks of \(perTask) "
                 + "(--classes-per-task)")
