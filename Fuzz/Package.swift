@@ -13,6 +13,12 @@ let package = Package(
         .executableTarget(name: "FuzzPickle", dependencies: ["FuzzSupport", .product(name: "ConFiTIO", package: "ConFiT")]),
         .executableTarget(name: "FuzzPyTorch", dependencies: ["FuzzSupport", .product(name: "ConFiTIO", package: "ConFiT")]),
         .executableTarget(name: "FuzzMATLAB", dependencies: ["FuzzSupport", .product(name: "ConFiTData", package: "ConFiT")]),
+        .executableTarget(name: "FuzzImage", dependencies: ["FuzzSupport", .product(name: "ConFiTData", package: "ConFiT")]),
+        .executableTarget(name: "FuzzIDX", dependencies: ["FuzzSupport", .product(name: "ConFiTData", package: "ConFiT")]),
+        .executableTarget(name: "FuzzCIFARBinary", dependencies: ["FuzzSupport", .product(name: "ConFiTData", package: "ConFiT")]),
+        .executableTarget(name: "FuzzCIFARPython", dependencies: ["FuzzSupport", .product(name: "ConFiTData", package: "ConFiT")]),
+        .executableTarget(name: "FuzzSplitFile", dependencies: ["FuzzSupport", .product(name: "ConFiTData", package: "ConFiT")]),
+        .executableTarget(name: "FuzzMetrics", dependencies: ["FuzzSupport", .product(name: "ConFiT", package: "ConFiT"), .product(name: "ConFiTReport", package: "ConFiT")]),
         .executableTarget(name: "FuzzCheckpoint", dependencies: ["FuzzSupport", .product(name: "ConFiT", package: "ConFiT")]),
     ]
 )
