@@ -20,6 +20,11 @@ public protocol ContinualStrategy: AnyObject {
     func trackedPairs(in network: any Layer) throws -> [ConvolutionNormPair]
     /// Before the first epoch of `task` (not again when a run resumes inside the task).
     func taskStarting(_ task: Scenario.Task, _ context: StrategyContext) throws
+    /// The optimizer of `task`'s training (a fresh one per task, and again when a run resumes
+    /// inside it) and the names under which the checkpoint keeps its state for each of its
+    /// parameters. Default: SGD with the configuration's learning rate, momentum and weight
+    /// decay over the network's parameters.
+    func makeOptimizer(task: Scenario.Task, _ context: StrategyContext) throws -> (any Optimizer, names: [(String, Parameter)])
     /// Sets which parameters train in `epoch` (0-based) of `epochs`, and the network's mode.
     func epochStarting(_ epoch: Int, of epochs: Int, _ context: StrategyContext) -> TrainableSelection
     /// The method's loss term for `batch` beyond the restricted cross-entropy, whose
@@ -29,6 +34,9 @@ public protocol ContinualStrategy: AnyObject {
     /// parameters themselves (returning its value) and clears those of parameters the
     /// method keeps fixed.
     func finishGradients(task: Scenario.Task, _ context: StrategyContext) throws -> Float
+    /// After the optimizer's step: re-derives what depends on the updated parameters
+    /// (Piggyback's masked weights).
+    func stepFinished(task: Scenario.Task, _ context: StrategyContext) throws
     /// After the last epoch of `task`, before its evaluation: what to keep.
     func taskFinished(_ task: Scenario.Task, _ context: StrategyContext) throws
     /// Puts the network into its state for evaluating task `i` after training task `t`
@@ -48,6 +56,11 @@ public protocol ContinualStrategy: AnyObject {
 extension ContinualStrategy {
     public func trackedPairs(in network: any Layer) throws -> [ConvolutionNormPair] { [] }
     public func taskStarting(_ task: Scenario.Task, _ context: StrategyContext) throws {}
+    public func makeOptimizer(task: Scenario.Task, _ context: StrategyContext) throws -> (any Optimizer, names: [(String, Parameter)]) {
+        let named = context.network.namedParameters()
+        let c = context.configuration
+        return (SGD(parameters: named.map(\.1), learningRate: c.learningRate, momentum: c.momentum, weightDecay: c.weightDecay), named)
+    }
     /// Every parameter, network in training mode.
     public func epochStarting(_ epoch: Int, of epochs: Int, _ context: StrategyContext) -> TrainableSelection {
         context.network.setTrainable(.all)
@@ -56,6 +69,7 @@ extension ContinualStrategy {
     }
     public func addLoss(logits: Tensor, gradient: Tensor, batch: Batch, task: Scenario.Task, _ context: StrategyContext) throws -> Float { 0 }
     public func finishGradients(task: Scenario.Task, _ context: StrategyContext) throws -> Float { 0 }
+    public func stepFinished(task: Scenario.Task, _ context: StrategyContext) throws {}
     public func taskFinished(_ task: Scenario.Task, _ context: StrategyContext) throws {}
     /// The one shared network, as trained: nothing to put in but eval mode.
     public func select(task i: Int, after t: Int, _ context: StrategyContext) throws {

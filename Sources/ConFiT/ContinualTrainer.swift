@@ -33,8 +33,8 @@ public final class ContinualTrainer {
     public private(set) var skippedImages = 0
     private let classifier: Linear
     private let cache: ImageCache
-    /// Momentum buffers from a checkpoint, applied when the resumed task's optimizer exists.
-    private var pendingVelocity: [(String, HostTensor)]?
+    /// The optimizer's state from a checkpoint, applied when the resumed task's optimizer exists.
+    private var pendingOptimizerState: [(String, HostTensor)]?
     /// The stopped epoch's totals from the checkpoint `restore(from:)` read.
     private var pendingProgress: EpochProgress?
 
@@ -131,20 +131,18 @@ public final class ContinualTrainer {
         }
     }
 
-    /// Trains `task` from `position` to its last epoch with a fresh SGD (its momentum
-    /// restored when resuming mid-task), the strategy's schedule and loss terms, and logits
-    /// restricted to the task's classes.
+    /// Trains `task` from `position` to its last epoch with a fresh optimizer from the
+    /// strategy (its state restored when resuming mid-task), the strategy's schedule and loss
+    /// terms, and logits restricted to the task's classes.
     func train(_ task: Scenario.Task, from position: TrainingPosition, _ observer: Observer) throws {
         let loader = try context.trainingImages(task, true)
         if position.epoch == 0 && position.batch == 0 { try strategy.taskStarting(task, context) }
-        let optimizer = SGD(parameters: network.namedParameters().map(\.1), learningRate: configuration.learningRate,
-                            momentum: configuration.momentum, weightDecay: configuration.weightDecay)
-        if let pending = pendingVelocity, position.epoch > 0 || position.batch > 0 {
-            let parameters = Dictionary(network.namedParameters(), uniquingKeysWith: { a, _ in a })
-            for (name, values) in pending { if let p = parameters[name] { try optimizer.setVelocity(values.floats(), of: p) } }
+        let optimizer = try strategy.makeOptimizer(task: task, context)
+        if let pending = pendingOptimizerState, position.epoch > 0 || position.batch > 0 {
+            try TrainingCheckpoint.restore(optimizer, from: pending)
         }
-        pendingVelocity = nil
-        let step = TrainingStep(network: network, optimizer: optimizer)
+        pendingOptimizerState = nil
+        let step = TrainingStep(network: network, optimizer: optimizer.0)
         defer { skippedImages += loader.skippedCount }
         for epoch in position.epoch..<max(position.epoch, configuration.epochs) {
             let stage = strategy.epochStarting(epoch, of: configuration.epochs, context)
@@ -157,7 +155,8 @@ public final class ContinualTrainer {
                 defer { index += 1 }
                 let loss = try step(try evaluator.input(for: batch), classes: task.classes, labels: batch.labels,
                                     addLoss: { [context] in try strategy.addLoss(logits: $0, gradient: $1, batch: batch, task: task, context) },
-                                    finishGradients: { [context] in try strategy.finishGradients(task: task, context) })
+                                    finishGradients: { [context] in try strategy.finishGradients(task: task, context) },
+                                    stepFinished: { [context] in try strategy.stepFinished(task: task, context) })
                 guard loss.isFinite else {
                     throw ConFiTError.nonFiniteLoss(task: task.id, epoch: epoch, batch: index, loss: loss)
                 }
@@ -180,14 +179,14 @@ public final class ContinualTrainer {
         }
     }
 
-    /// Puts the network, trackers, the strategy's state and momentum back as `checkpoint`
-    /// holds them; then `run(from: checkpoint.position, ...)` continues the run.
+    /// Puts the network, trackers, the strategy's state and the optimizer's back as
+    /// `checkpoint` holds them; then `run(from: checkpoint.position, ...)` continues the run.
     public func restore(from checkpoint: TrainingCheckpoint) throws {
         try network.loadStateDict(checkpoint.tensors("model."))
         try TaskBank(tensors: checkpoint.tensors("current.")).restore(into: pairs)
         try strategy.restore(from: checkpoint.file.tensors.map { ($0.name, $0.tensor) })
-        let velocity = checkpoint.tensors("optimizer.")
-        pendingVelocity = velocity.isEmpty ? nil : velocity
+        let optimizerState = checkpoint.tensors("optimizer.")
+        pendingOptimizerState = optimizerState.isEmpty ? nil : optimizerState
         pendingProgress = checkpoint.epochProgress
     }
 

@@ -6,8 +6,8 @@ import Foundation
 /// Everything a run needs to continue exactly where it stopped, as one safetensors file:
 /// the network's state dict (`model.`), the current trackers and BN values (`current.`),
 /// the strategy's state under its own prefix (ConFiT: every finished task's bank,
-/// `bank.<t>.`; EWC: `ewc.`; LwF: `lwf.`), the optimizer's momentum buffers
-/// (`optimizer.`), and the position in `__metadata__`. Shuffling needs no saved RNG state:
+/// `bank.<t>.`; EWC: `ewc.`; LwF: `lwf.`), the optimizer's state per parameter
+/// (`optimizer.<parameter>.<momentum_buffer|exp_avg|...>`), and the position in `__metadata__`. Shuffling needs no saved RNG state:
 /// an epoch's batch order depends only on the seed, the task and the epoch.
 public struct TrainingCheckpoint {
     public static let fileName = "checkpoint.safetensors"
@@ -25,14 +25,15 @@ public struct TrainingCheckpoint {
 
     /// Snapshot of `trainer` about to continue at `position`, with the totals of the
     /// epoch so far when that is part-way through one.
-    init(_ trainer: ContinualTrainer, position: TrainingPosition, optimizer: SGD?, epochProgress: EpochProgress? = nil) throws {
+    init(_ trainer: ContinualTrainer, position: TrainingPosition, optimizer: (any Optimizer, names: [(String, Parameter)])?,
+         epochProgress: EpochProgress? = nil) throws {
         self.position = position
         var tensors = try trainer.network.stateDict().map { ("model." + $0.0, $0.1) }
         tensors += try TaskBank(capturing: trainer.pairs).tensors.map { ("current." + $0.name, $0.tensor) }
         tensors += try trainer.strategy.state()
-        if let optimizer {
-            for (name, p) in trainer.network.namedParameters() {
-                if let v = optimizer.velocity(of: p) { tensors.append(("optimizer." + name, HostTensor(shape: v.shape, floats: try v.toArray()))) }
+        if let (optimizer, names) = optimizer {
+            for (name, p) in names {
+                tensors += try optimizer.state(of: p).sorted { $0.key < $1.key }.map { ("optimizer.\(name).\($0.key)", $0.value) }
             }
         }
         var metadata = ["format": "confit-checkpoint-1", "task": "\(position.task)", "epoch": "\(position.epoch)",
@@ -63,6 +64,19 @@ public struct TrainingCheckpoint {
             throw ConFiTError.invalidConfiguration("\(url.path) is not a confit checkpoint (no position in its metadata)")
         }
         position = TrainingPosition(task: task, epoch: epoch, batch: batch)
+    }
+
+    /// Puts the state `init` stored under `optimizer.` (prefix removed) back into `optimizer`.
+    /// Checkpoints from before optimizers other than SGD hold a momentum buffer under the
+    /// parameter's bare name, which is read as such.
+    static func restore(_ optimizer: (any Optimizer, names: [(String, Parameter)]), from tensors: [(String, HostTensor)]) throws {
+        let stored = Dictionary(tensors, uniquingKeysWith: { a, _ in a })
+        for (name, p) in optimizer.names {
+            var state: [String: HostTensor] = [:]
+            for (key, tensor) in stored where key.hasPrefix(name + ".") { state[String(key.dropFirst(name.count + 1))] = tensor }
+            if let legacy = stored[name] { state["momentum_buffer"] = legacy }
+            if !state.isEmpty { try optimizer.0.setState(state, of: p) }
+        }
     }
 
     /// Adds a string to the file's metadata (a run stores its metrics there).

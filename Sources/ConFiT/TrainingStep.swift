@@ -3,28 +3,36 @@ import ConFiTNN
 
 /// One optimisation step on one batch, exactly as training runs it: zero the gradients,
 /// forward, softmax cross-entropy over the task's classes only plus the strategy's loss
-/// term, backward through what is trainable, the strategy's parameter terms, SGD update.
+/// term, backward through what is trainable, the strategy's parameter terms, the
+/// optimizer's update, the strategy's after-step work.
 /// `confit bench` times this very step.
 public final class TrainingStep {
     public let network: any Layer
-    public let optimizer: SGD
+    public let optimizer: any Optimizer
+    /// The network's parameters and the optimizer's others, each once: the gradients zeroed per step.
+    private let zeroed: [Parameter]
     /// ∂loss/∂logits, allocated once per logit shape.
     private var gradients: [[Int]: Tensor] = [:]
 
-    public init(network: any Layer, optimizer: SGD) {
+    public init(network: any Layer, optimizer: any Optimizer) {
         (self.network, self.optimizer) = (network, optimizer)
+        let own = network.namedParameters().map(\.1)
+        let ids = Set(own.map(ObjectIdentifier.init))
+        zeroed = own + optimizer.parameters.filter { !ids.contains(ObjectIdentifier($0)) }
     }
 
     /// Trains on `input` with `labels` given as indices into `classes` and returns the
     /// batch's mean loss: the cross-entropy, plus what `addLoss` returns (it adds its
     /// ∂/∂logits to the gradient it is given, before backward) and what `finishGradients`
-    /// returns (it adjusts parameter gradients after backward, before the update). A
-    /// non-finite loss is returned before the update, so the weights stay as they were for
-    /// the caller to stop cleanly.
+    /// returns (it adjusts parameter gradients after backward, before the update);
+    /// `stepFinished` runs after the update. A non-finite loss is returned before the update,
+    /// so the weights stay as they were for the caller to stop cleanly. Every gradient is
+    /// zeroed first, the network's as well as the optimizer's (PyTorch's `model.zero_grad()`),
+    /// so that a network parameter the optimizer does not own cannot accumulate across steps.
     public func callAsFunction(_ input: Tensor, classes: [Int], labels: [Int],
                                addLoss: (_ logits: Tensor, _ gradient: Tensor) throws -> Float = { _, _ in 0 },
-                               finishGradients: () throws -> Float = { 0 }) throws -> Float {
-        optimizer.zeroGradients()
+                               finishGradients: () throws -> Float = { 0 }, stepFinished: () throws -> Void = {}) throws -> Float {
+        for p in zeroed { p.zeroGradient() }
         let logits = try network.forward(input)
         let gradient = gradients[logits.shape] ?? Tensor(shape: logits.shape)
         gradients[logits.shape] = gradient
@@ -35,6 +43,7 @@ public final class TrainingStep {
         loss += try finishGradients()
         guard loss.isFinite else { return loss }
         optimizer.step()
+        try stepFinished()
         return loss
     }
 }

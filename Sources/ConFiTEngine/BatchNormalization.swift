@@ -1,8 +1,9 @@
 import CDNNL
 
 /// oneDNN batch normalization over [N, C, H, W] activations with per-channel scale γ and
-/// shift β: training-mode forward (batch statistics), inference forward (given
-/// statistics) and backward. Updating running statistics is the layer's job.
+/// shift β: training-mode forward (batch statistics, or given ones when `frozenStatistics`),
+/// inference forward (given statistics) and backward. Updating running statistics is the
+/// layer's job.
 ///
 /// With `fusedReLU` the output is relu(BN(x)) in the same pass (oneDNN's
 /// `fuse_norm_relu`; training keeps a bit mask of the positive outputs for backward),
@@ -15,25 +16,29 @@ public final class BatchNormalization {
     /// Which outputs the fused ReLU let through (training only).
     private let workspace: Tensor?
     private let training: Bool
+    /// Training with the given statistics as constants (oneDNN's `use_global_stats` in both
+    /// directions): PyTorch's eval-mode BN inside a network that trains.
+    private let frozenStatistics: Bool
     private var backwardPrimitive: Primitive?
     private let format: TensorFormat
     /// Batch mean and biased batch variance of the last training forward.
     public let batchMean: Tensor, batchVariance: Tensor
     private let scaleGradient: Tensor, shiftGradient: Tensor
 
-    public init(shape: [Int], format: TensorFormat, epsilon: Float, training: Bool, fusedReLU: Bool = false,
-                profiler: Profiler? = nil) throws {
+    public init(shape: [Int], format: TensorFormat, epsilon: Float, training: Bool, frozenStatistics: Bool = false,
+                fusedReLU: Bool = false, profiler: Profiler? = nil) throws {
         guard shape.count == 4 else {
             throw EngineError.invalidArgument(operation: "batch normalization", reason: "needs [N, C, H, W], got \(shape)")
         }
         self.shape = shape
         self.epsilon = epsilon
         self.training = training
+        self.frozenStatistics = training && frozenStatistics
         self.format = format
         self.fusedReLU = fusedReLU
         var data = memoryDescriptor(shape, format: format)
         var desc = dnnl_batch_normalization_desc_t()
-        let flags = Self.affineFlags(fusedReLU: fusedReLU) | (training ? 0 : dnnl_use_global_stats.rawValue)
+        let flags = Self.flags(fusedReLU: fusedReLU, givenStatistics: !training || self.frozenStatistics)
         try check(dnnl_batch_normalization_forward_desc_init(
             &desc, training ? dnnl_forward_training : dnnl_forward_inference, &data, epsilon, flags), "batch norm \(shape) forward")
         forwardPrimitive = try Primitive("batch norm \(shape) forward", desc, profiler: profiler)
@@ -44,17 +49,19 @@ public final class BatchNormalization {
     }
 
     /// Training: normalises with the batch statistics and leaves them in `batchMean` and
-    /// `batchVariance`. Inference: normalises with `mean` and `variance`.
+    /// `batchVariance`. Inference and frozen statistics: normalises with `mean` and `variance`.
     public func forward(_ input: Tensor, scale: Tensor, shift: Tensor, mean: Tensor, variance: Tensor, into output: Tensor) throws {
         try expect(input, shape, "batch norm input", format: format)
         try expect(output, shape, "batch norm output", format: format)
-        let (m, v) = training ? (batchMean, batchVariance) : (mean, variance)
+        let (m, v) = training && !frozenStatistics ? (batchMean, batchVariance) : (mean, variance)
+        if frozenStatistics { try batchMean.copy(from: mean); try batchVariance.copy(from: variance) }
         try forwardPrimitive.execute([(DNNL_ARG_SRC, input), (DNNL_ARG_DST, output), (DNNL_ARG_SCALE, scale),
                                       (DNNL_ARG_SHIFT, shift), (DNNL_ARG_MEAN, m), (DNNL_ARG_VARIANCE, v)]
                                      + (workspace.map { [(DNNL_ARG_WORKSPACE, $0)] } ?? []))
     }
 
-    /// Backward through a training-mode forward (batch statistics), and through the fused
+    /// Backward through a training-mode forward (batch statistics, or the frozen ones the
+    /// forward was given, which are then constants), and through the fused
     /// ReLU if there is one (`outputGradient` is then the ReLU output's). Writes the input
     /// gradient when `inputGradient` is given and adds ∂loss/∂γ, ∂loss/∂β into
     /// `scaleGradient`/`shiftGradient` when those are given.
@@ -80,16 +87,17 @@ public final class BatchNormalization {
         var diff = data
         var desc = dnnl_batch_normalization_desc_t()
         try check(dnnl_batch_normalization_backward_desc_init(
-            &desc, dnnl_backward, &diff, &data, epsilon, Self.affineFlags(fusedReLU: fusedReLU)),
+            &desc, dnnl_backward, &diff, &data, epsilon, Self.flags(fusedReLU: fusedReLU, givenStatistics: frozenStatistics)),
                   "batch norm \(shape) backward")
         let built = try Primitive("batch norm \(shape) backward", desc, hint: forwardPrimitive)
         backwardPrimitive = built
         return built
     }
 
-    /// γ and β, and the fused ReLU when asked for.
-    private static func affineFlags(fusedReLU: Bool) -> UInt32 {
+    /// γ and β, the fused ReLU and given statistics when asked for.
+    private static func flags(fusedReLU: Bool, givenStatistics: Bool) -> UInt32 {
         dnnl_use_scale.rawValue | dnnl_use_shift.rawValue | (fusedReLU ? dnnl_fuse_norm_relu.rawValue : 0)
+            | (givenStatistics ? dnnl_use_global_stats.rawValue : 0)
     }
 }
 /// `destination += source`, element by element, for small plain tensors.

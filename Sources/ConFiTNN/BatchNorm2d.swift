@@ -8,6 +8,10 @@ import ConFiTEngine
 /// pass, for networks where a ReLU directly follows (it has no state-dict keys of its own).
 public final class BatchNorm2d: Layer, ComputeConfigurable {
     public var isTraining = true
+    /// In train mode, normalise with the running statistics and leave them as they are,
+    /// while backward still runs: PyTorch's BN in eval mode inside a network that trains
+    /// (PackNet's and Piggyback's frozen BN). Eval mode ignores it.
+    public var freezesStatistics = false
     public let channels: Int
     public let epsilon: Float
     public let momentum: Float
@@ -40,14 +44,15 @@ public final class BatchNorm2d: Layer, ComputeConfigurable {
 
     public func forward(_ input: Tensor) throws -> Tensor {
         try layerInput("BatchNorm2d(\(channels))", input, rank: 4, channels: channels)
-        let kernel = try kernels.get(input.shape, training: isTraining) {
+        let frozen = isTraining && freezesStatistics
+        let kernel = try kernels.get(input.shape, variant: frozen ? 2 : isTraining ? 1 : 0) {
             try BatchNormalization(shape: input.shape, format: input.format, epsilon: epsilon, training: isTraining,
-                                   fusedReLU: fusesReLU, profiler: settings.profiler)
+                                   frozenStatistics: frozen, fusedReLU: fusesReLU, profiler: settings.profiler)
         }
         let out = output.get(input.shape, input.format)
         try kernel.forward(input, scale: weight.value, shift: bias.value, mean: runningMean, variance: runningVariance, into: out)
         if isTraining {
-            updateRunningStatistics(kernel, elementsPerChannel: input.count / channels)
+            if !frozen { updateRunningStatistics(kernel, elementsPerChannel: input.count / channels) }
             (self.input, self.kernel) = (input, kernel)
         } else {
             (self.input, self.kernel) = (nil, nil)
@@ -77,5 +82,12 @@ public final class BatchNorm2d: Layer, ComputeConfigurable {
                             accumulateScale: weight.trainable ? weight.gradient : nil,
                             accumulateShift: bias.trainable ? bias.gradient : nil)
         return needsInputGradient ? gradient : nil
+    }
+}
+
+extension Layer {
+    /// Sets `freezesStatistics` on every BatchNorm2d below this layer.
+    public func freezeNormalizationStatistics(_ on: Bool = true) {
+        for case let (_, norm as BatchNorm2d) in namedLayers() { norm.freezesStatistics = on }
     }
 }

@@ -19,13 +19,18 @@ struct Buffer {
 /// last batch stay built, while the partial batches of many different test sets (one per
 /// task in a long run) do not pile up weight copies and scratchpads without bound.
 struct KernelCache<Kernel> {
-    private struct Key: Equatable { var shape: [Int]; var training: Bool }
+    private struct Key: Equatable { var shape: [Int]; var variant: Int }
     private static var capacity: Int { 4 }
     /// Most recently used last.
     private var kernels: [(key: Key, kernel: Kernel)] = []
 
     mutating func get(_ shape: [Int], training: Bool, build: () throws -> Kernel) rethrows -> Kernel {
-        let key = Key(shape: shape, training: training)
+        try get(shape, variant: training ? 1 : 0, build: build)
+    }
+
+    /// A kernel per shape and per `variant` (a layer's own numbering of its modes).
+    mutating func get(_ shape: [Int], variant: Int, build: () throws -> Kernel) rethrows -> Kernel {
+        let key = Key(shape: shape, variant: variant)
         if let index = kernels.firstIndex(where: { $0.key == key }) {
             let entry = kernels.remove(at: index)
             kernels.append(entry)

@@ -1,8 +1,9 @@
 import ConFiTEngine
+import ConFiTIO
 
 /// PyTorch's `torch.optim.SGD` (dampening 0, no Nesterov) over the parameters that are
 /// trainable at the time of each `step()`; frozen parameters are neither read nor moved.
-public final class SGD {
+public final class SGD: Optimizer {
     public var learningRate: Float
     public let momentum: Float, weightDecay: Float
     public let parameters: [Parameter]
@@ -47,8 +48,12 @@ public final class SGD {
         velocity[ObjectIdentifier(parameter)] = buffer
     }
 
-    /// Zeroes the gradients of all parameters (PyTorch's `zero_grad(set_to_none=False)`).
-    public func zeroGradients() {
-        for p in parameters { p.zeroGradient() }
+    public func state(of parameter: Parameter) throws -> [String: HostTensor] {
+        guard let v = velocity(of: parameter) else { return [:] }
+        return ["momentum_buffer": HostTensor(shape: v.shape, floats: try v.toArray())]
+    }
+
+    public func setState(_ state: [String: HostTensor], of parameter: Parameter) throws {
+        if let buffer = state["momentum_buffer"] { try setVelocity(buffer.floats(), of: parameter) }
     }
 }

@@ -83,6 +83,40 @@ final class BatchNormalizationTests: XCTestCase {
         }
     }
 
+    /// Frozen statistics (training with the given m, v as constants, as PyTorch's eval-mode
+    /// BN backward): the inference case's numbers forward; backward by hand, dx = dy · γ/σ,
+    /// dγ = Σ dy · x̂, dβ = Σ dy. Channel 0: x̂ = −½, 0, 2, dy = 1, 2, 3 → dx = 2, 4, 6,
+    /// dγ = 5.5, dβ = 6; channel 1 (σ = √1.5 = s): x̂ = 0, 3/s, 6/s, dy = −1, 0, 1 → dx =
+    /// −1/s, 0, 1/s, dγ = 6/s, dβ = 0. With the fused ReLU only outputs > 0 pass dy: channel
+    /// 0's third (dx = 0, 0, 6, dγ = 6, dβ = 3), channel 1's third (dx = 0, 0, 1/s, dγ = 6/s, dβ = 1).
+    func testFrozenStatisticsByHand() throws {
+        let shape = [1, 2, 1, 3]
+        let s = sqrt(1.5)
+        for fused in [false, true] {
+            for format in activationFormats {
+                let bn = try BatchNormalization(shape: shape, format: format, epsilon: 1, training: true, frozenStatistics: true,
+                                                fusedReLU: fused)
+                let (scale, shift) = (try makeTensor([2], [4, 1]), try makeTensor([2], [-1, 0]))
+                let (mean, variance) = (try makeTensor([2], [1, -2]), try makeTensor([2], [3, 0.5]))
+                let input = try makeTensor(shape, [0, 1, 5, -2, 1, 4], format)
+                let output = Tensor(shape: shape, format: format)
+                try bn.forward(input, scale: scale, shift: shift, mean: mean, variance: variance, into: output)
+                let y: [Double] = [-3, -1, 7, 0, 3 / s, 6 / s]
+                try assertValues(output, fused ? y.map { max($0, 0) } : y, accuracy: 1e-5, "output \(format) fused \(fused)")
+                let inputGradient = Tensor(shape: shape, format: format)
+                let (scaleGradient, shiftGradient) = (Tensor(shape: [2]), Tensor(shape: [2]))
+                try bn.backward(input: input, outputGradient: makeTensor(shape, [1, 2, 3, -1, 0, 1], format), scale: scale,
+                                shift: shift, inputGradient: inputGradient, accumulateScale: scaleGradient,
+                                accumulateShift: shiftGradient)
+                try assertValues(inputGradient, fused ? [0, 0, 6, 0, 0, 1 / s] : [2, 4, 6, -1 / s, 0, 1 / s], accuracy: 1e-5,
+                                 "input gradient \(format) fused \(fused)")
+                try assertValues(scaleGradient, fused ? [6, 6 / s] : [5.5, 6 / s], accuracy: 1e-5, "γ gradient \(format)")
+                try assertValues(shiftGradient, fused ? [3, 1] : [6, 0], accuracy: 1e-5, "β gradient \(format)")
+                try assertValues(mean, [1, -2], accuracy: 0, "the given statistics stay as they are")
+            }
+        }
+    }
+
     func testBackwardOfInferenceNormalizationIsRefused() throws {
         let bn = try BatchNormalization(shape: [1, 1, 1, 2], format: .plain, epsilon: 1e-5, training: false)
         let t = { Tensor(shape: [1, 1, 1, 2]) }
