@@ -18,9 +18,13 @@ public enum ContinualMethod: Sendable, Hashable {
     case lwf(LwFStrategy.Options)
     /// Elastic Weight Consolidation, as FACIL implements it.
     case ewc(EWCStrategy.Options)
+    /// PackNet: iterative pruning, each weight owned by one task (arunmallya/packnet).
+    case packnet(PackNetStrategy.Options)
+    /// Piggyback: a learned binary mask per task over frozen weights (arunmallya/piggyback).
+    case piggyback(PiggybackStrategy.Options)
 
     public static let all: [ContinualMethod] = [.confit, .confitNoXconv, .confitNoHier, .taskBN, .finetune, .linear,
-                                                .lwf(.init()), .ewc(.init())]
+                                                .lwf(.init()), .ewc(.init()), .packnet(.init()), .piggyback(.init())]
 
     public var name: String {
         switch self {
@@ -32,6 +36,8 @@ public enum ContinualMethod: Sendable, Hashable {
         case .linear: "linear"
         case .lwf: "lwf"
         case .ewc: "ewc"
+        case .packnet: "packnet"
+        case .piggyback: "piggyback"
         }
     }
 
@@ -52,12 +58,18 @@ public enum ContinualMethod: Sendable, Hashable {
         case .linear: LinearProbeStrategy()
         case .lwf(let options): LwFStrategy(options)
         case .ewc(let options): EWCStrategy(options)
+        case .packnet(let options): PackNetStrategy(options)
+        case .piggyback(let options): PiggybackStrategy(options)
         }
     }
 }
 
 extension ContinualMethod: Codable {
-    private enum CodingKeys: String, CodingKey { case name, lambda, temperature, alpha }
+    private enum CodingKeys: String, CodingKey {
+        case name, lambda, temperature, alpha, prune
+        case retrainEpochs = "retrain_epochs", trainBN = "train_bn", learningRate = "learning_rate"
+        case maskScale = "mask_scale", threshold
+    }
 
     /// Reads `{"name": ...}` plus the method's hyper-parameters (defaults where absent);
     /// configurations written before methods had any also carried switches, now ignored.
@@ -71,6 +83,16 @@ extension ContinualMethod: Codable {
         case .ewc(let defaults):
             self = .ewc(.init(lambda: try container.decodeIfPresent(Float.self, forKey: .lambda) ?? defaults.lambda,
                               alpha: try container.decodeIfPresent(Float.self, forKey: .alpha) ?? defaults.alpha))
+        case .packnet(let defaults):
+            self = .packnet(.init(prune: try container.decodeIfPresent(Double.self, forKey: .prune) ?? defaults.prune,
+                                  retrainEpochs: try container.decodeIfPresent(Int.self, forKey: .retrainEpochs),
+                                  trainsNormalization: try container.decodeIfPresent(Bool.self, forKey: .trainBN) ?? false))
+        case .piggyback(let defaults):
+            self = .piggyback(.init(
+                learningRate: try container.decodeIfPresent(Float.self, forKey: .learningRate) ?? defaults.learningRate,
+                maskScale: try container.decodeIfPresent(Float.self, forKey: .maskScale) ?? defaults.maskScale,
+                threshold: try container.decodeIfPresent(Float.self, forKey: .threshold) ?? defaults.threshold,
+                trainsNormalization: try container.decodeIfPresent(Bool.self, forKey: .trainBN) ?? false))
         default: self = method
         }
     }
@@ -85,6 +107,15 @@ extension ContinualMethod: Codable {
         case .ewc(let options):
             try container.encode(options.lambda, forKey: .lambda)
             try container.encode(options.alpha, forKey: .alpha)
+        case .packnet(let options):
+            try container.encode(options.prune, forKey: .prune)
+            try container.encodeIfPresent(options.retrainEpochs, forKey: .retrainEpochs)
+            try container.encode(options.trainsNormalization, forKey: .trainBN)
+        case .piggyback(let options):
+            try container.encode(options.learningRate, forKey: .learningRate)
+            try container.encode(options.maskScale, forKey: .maskScale)
+            try container.encode(options.threshold, forKey: .threshold)
+            try container.encode(options.trainsNormalization, forKey: .trainBN)
         default: break
         }
     }

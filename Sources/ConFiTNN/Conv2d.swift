@@ -12,10 +12,19 @@ public final class Conv2d: Layer, ComputeConfigurable {
     public let padding: Padding
     /// [out, in / groups, k, k], PyTorch's OIHW.
     public let weight: Parameter
+    /// Multiplies the weight element by element wherever it is used, leaving `weight` as it
+    /// is: PackNet's per-task masks, Piggyback's binary masks (1 keeps a weight, 0 drops
+    /// it). With a mask, `weight.gradient` receives ∂loss/∂(weight ⊙ mask), the gradient of
+    /// the weights the kernel used, which Piggyback's straight-through estimator needs.
+    /// Setting it (the same tensor again after changing its values, too) reloads the kernels'
+    /// weights; the masked copy costs one multiply per weight on each reload.
+    public var weightMask: Tensor? { didSet { maskVersion &+= 1 } }
+    private var maskVersion = 0
+    private var maskedWeight: Tensor?
 
     private final class Slot {
         let kernel: Convolution
-        var weightsVersion = -1
+        var weightsVersion = (-1, -1)
         init(_ kernel: Convolution) { self.kernel = kernel }
     }
     /// Receives, after every training-mode forward, the per-channel means of the input over
@@ -62,15 +71,28 @@ public final class Conv2d: Layer, ComputeConfigurable {
             Slot(try Convolution(shape, source: input.format, destination: settings.layout, training: isTraining,
                                  winograd: settings.winograd, profiler: settings.profiler))
         }
-        if slot.weightsVersion != weight.version {
-            try slot.kernel.loadWeights(weight.value)
-            slot.weightsVersion = weight.version
+        if slot.weightsVersion != (weight.version, maskVersion) {
+            try slot.kernel.loadWeights(try effectiveWeight())
+            slot.weightsVersion = (weight.version, maskVersion)
         }
         let out = output.get(shape.outputShape, settings.layout)
         try slot.kernel.forward(input, into: out)
         lastShape = shape
         (self.input, self.slot) = isTraining ? (input, slot) : (nil, nil)
         return out
+    }
+
+    /// The weights the kernels use: `weight ⊙ weightMask`, or `weight` without a mask.
+    private func effectiveWeight() throws -> Tensor {
+        guard let mask = weightMask else { return weight.value }
+        guard mask.shape == weight.value.shape else {
+            throw EngineError.shapeMismatch(operation: "Conv2d weight mask", expected: weight.value.shape, found: mask.shape)
+        }
+        let masked = maskedWeight ?? Tensor(shape: weight.value.shape)
+        maskedWeight = masked
+        let (w, m, out) = (weight.value.pointer, mask.pointer, masked.pointer)
+        for i in 0..<masked.count { out[i] = w[i] * m[i] }
+        return masked
     }
 
     /// oneDNN's NHWC kernels need NHWC input even for the 3-channel stem, whereas its
@@ -121,7 +143,7 @@ public final class Conv2d: Layer, ComputeConfigurable {
                                      profiler: settings.profiler)
             constantInputKernel = (shape, kernel)
         }
-        try kernel.loadWeights(weight.value)
+        try kernel.loadWeights(try effectiveWeight())
         let phased = means.count == 4
         let constant = Tensor(shape: [1, c, h, w])
         for channel in 0..<c {

@@ -9,17 +9,29 @@ struct MethodOptions: ParsableArguments {
     @Option(help: "LwF: softmax temperature T (FACIL's default 2).") var lwfTemperature: Float?
     @Option(help: "EWC: weight λ of the penalty λ/2·Σ F(θ−θ*)² (FACIL's default 5000).") var ewcLambda: Float?
     @Option(help: "EWC: weight α of earlier tasks' Fisher when merging (FACIL's default 0.5).") var ewcAlpha: Float?
+    @Option(help: "PackNet: fraction of a task's weights pruned per layer (the official 0.75).") var packnetPrune: Double?
+    @Option(help: "PackNet: epochs of retraining after pruning, out of --epochs (default: a third).") var packnetRetrainEpochs: Int?
+    @Flag(help: "PackNet: train BN and keep it per task (default: the pre-trained BN, frozen).") var packnetTrainBN = false
+    @Option(help: "Piggyback: Adam's learning rate for the masks and the classifier (the official 1e-4).") var piggybackLR: Float?
+    @Flag(help: "Piggyback: train BN and keep it per task (default: the pre-trained BN, frozen).") var piggybackTrainBN = false
 
     func validate() throws {
         let given = [("--lwf-lambda", lwfLambda, "lwf"), ("--lwf-temperature", lwfTemperature, "lwf"),
                      ("--ewc-lambda", ewcLambda, "ewc"), ("--ewc-alpha", ewcAlpha, "ewc")]
-        for (flag, value, owner) in given where value != nil && method.name != owner {
+        let switches = [("--packnet-prune", packnetPrune != nil, "packnet"),
+                        ("--packnet-retrain-epochs", packnetRetrainEpochs != nil, "packnet"),
+                        ("--packnet-train-bn", packnetTrainBN, "packnet"),
+                        ("--piggyback-lr", piggybackLR != nil, "piggyback"), ("--piggyback-train-bn", piggybackTrainBN, "piggyback")]
+        for (flag, isGiven, owner) in given.map({ ($0.0, $0.1 != nil, $0.2) }) + switches where isGiven && method.name != owner {
             throw ValidationError("\(flag) applies to --method \(owner), not \(method.name)")
         }
         if let lwfLambda, !(lwfLambda >= 0 && lwfLambda.isFinite) { throw ValidationError("--lwf-lambda must be finite and ≥ 0") }
         if let lwfTemperature, !(lwfTemperature > 0 && lwfTemperature.isFinite) { throw ValidationError("--lwf-temperature must be positive") }
         if let ewcLambda, !(ewcLambda >= 0 && ewcLambda.isFinite) { throw ValidationError("--ewc-lambda must be finite and ≥ 0") }
         if let ewcAlpha, !(0...1).contains(ewcAlpha) { throw ValidationError("--ewc-alpha must be within 0...1") }
+        if let packnetPrune, !(packnetPrune > 0 && packnetPrune < 1) { throw ValidationError("--packnet-prune must be within (0, 1)") }
+        if let packnetRetrainEpochs, packnetRetrainEpochs < 0 { throw ValidationError("--packnet-retrain-epochs must be ≥ 0") }
+        if let piggybackLR, !(piggybackLR > 0 && piggybackLR.isFinite) { throw ValidationError("--piggyback-lr must be positive") }
     }
 
     /// The method with the hyper-parameters given.
@@ -33,6 +45,15 @@ struct MethodOptions: ParsableArguments {
             options.lambda = ewcLambda ?? options.lambda
             options.alpha = ewcAlpha ?? options.alpha
             return .ewc(options)
+        case .packnet(var options):
+            options.prune = packnetPrune ?? options.prune
+            options.retrainEpochs = packnetRetrainEpochs ?? options.retrainEpochs
+            options.trainsNormalization = packnetTrainBN
+            return .packnet(options)
+        case .piggyback(var options):
+            options.learningRate = piggybackLR ?? options.learningRate
+            options.trainsNormalization = piggybackTrainBN
+            return .piggyback(options)
         default: return method
         }
     }

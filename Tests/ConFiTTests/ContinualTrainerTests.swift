@@ -94,9 +94,10 @@ final class ContinualTrainerTests: XCTestCase {
     /// A run stopped mid-epoch and resumed from its checkpoint file ends exactly as an
     /// uninterrupted run (same seed, same threads): the same last accuracy row and, bit
     /// for bit, the same weights, BN statistics and strategy state (task banks, LwF's
-    /// teacher logits, EWC's Fisher and anchor).
+    /// teacher logits, EWC's Fisher and anchor, PackNet's owners across its pruning,
+    /// Piggyback's masks with Adam's moments).
     func testStoppedAndResumedRunMatchesUninterruptedRun() throws {
-        for method in [ContinualMethod.confit, .lwf(.init()), .ewc(.init())] {
+        for method in [ContinualMethod.confit, .lwf(.init()), .ewc(.init()), .packnet(.init()), .piggyback(.init())] {
             let uninterrupted = try makeTrainer(method)
             let expectedRows = try accuracyRows(uninterrupted)
 
