@@ -1,3 +1,7 @@
+import ConFiTEngine
+import ConFiTIO
+import ConFiTNN
+
 /// A 0/1 mask packed 1 bit per weight, most significant bit first (numpy's `packbits`):
 /// what Piggyback stores per task and per convolution, and what task files carry.
 public struct BinaryMask: Sendable, Equatable {
@@ -21,4 +25,30 @@ public struct BinaryMask: Sendable, Equatable {
 
     /// The mask as 1s and 0s.
     public var floats: [Float] { (0..<count).map { self[$0] ? 1 : 0 } }
+}
+
+extension BinaryMask {
+    /// An exported task of a mask method: each convolution's packed mask under
+    /// `mask.<weight>` (U8), then the BN bank's tensors when there is one.
+    static func exportedTask(masks: [String: [UInt8]], bank: NormalizationBank?) -> [(String, HostTensor)] {
+        masks.keys.sorted().map { ("mask." + $0, HostTensor(shape: [masks[$0]!.count], dtype: .uint8, bytes: masks[$0]!)) }
+            + (bank?.tensors.map { ($0.name, $0.tensor) } ?? [])
+    }
+
+    /// Puts an exported task into `network`: every convolution's mask (each must be there,
+    /// of the convolution's size), the BN bank if the file has one; eval mode.
+    static func importTask(_ tensors: [(String, HostTensor)], into network: any Layer) throws {
+        let masks = Dictionary(tensors.under("mask."), uniquingKeysWith: { a, _ in a })
+        var applied: [(Conv2d, Tensor)] = []
+        for (name, conv) in PackNetStrategy.convolutions(network) {
+            guard let mask = masks[name].flatMap({ BinaryMask(count: conv.weight.value.count, bytes: $0.bytes) }) else {
+                throw ConFiTError.bankMismatch(key: "mask." + name, reason: "missing, or not \(conv.weight.value.count) bits")
+            }
+            applied.append((conv, try Tensor(shape: conv.weight.value.shape, values: mask.floats)))
+        }
+        let bank = tensors.filter { !$0.0.hasPrefix("mask.") }
+        if !bank.isEmpty { try NormalizationBank(tensors: bank).restore(into: network) }
+        for (conv, mask) in applied { conv.weightMask = mask }
+        network.eval()
+    }
 }

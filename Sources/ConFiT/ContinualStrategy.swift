@@ -47,6 +47,14 @@ public protocol ContinualStrategy: AnyObject {
     /// Bytes of state carried from task to task that belongs to no single task (EWC's
     /// Fisher and anchor weights).
     var carriedBytes: Int { get }
+    /// What using task `i` needs beyond the shared network (`confit export`): named tensors
+    /// and metadata strings; nil for methods that keep nothing per task (the run's network
+    /// is every task's). Called on a strategy restored from the run's last checkpoint, whose
+    /// last finished task is `last`.
+    func exportTask(_ i: Int, after last: Int) throws -> (tensors: [(String, HostTensor)], metadata: [String: String])?
+    /// Puts what `exportTask` gave into `network`, freshly built with the shared weights
+    /// (`confit predict --bank`), leaving it in eval mode.
+    func importTask(_ tensors: [(String, HostTensor)], metadata: [String: String], into network: any Layer) throws
     /// Everything the strategy holds, as named tensors under a prefix of its own.
     func state() throws -> [(String, HostTensor)]
     /// Reads back `state()` from a checkpoint's tensors (all of them; a strategy picks its own).
@@ -77,6 +85,10 @@ extension ContinualStrategy {
     }
     public func storedBytes(task t: Int) -> Int { 0 }
     public var carriedBytes: Int { 0 }
+    public func exportTask(_ i: Int, after last: Int) throws -> (tensors: [(String, HostTensor)], metadata: [String: String])? { nil }
+    public func importTask(_ tensors: [(String, HostTensor)], metadata: [String: String], into network: any Layer) throws {
+        throw ConFiTError.invalidConfiguration("\(name) keeps nothing per task to import")
+    }
     public func state() throws -> [(String, HostTensor)] { [] }
     public func restore(from tensors: [(String, HostTensor)]) throws {}
 }

@@ -18,8 +18,9 @@ public final class PackNetStrategy: ContinualStrategy {
     public struct Options: Sendable, Hashable {
         /// The fraction of a task's weights pruned per layer (the official sequence: 0.75).
         public var prune: Double = 0.75
-        /// The epochs after pruning, out of the task's budget; nil: a third (E / 3, integer
-        /// division), the official 20 + 10 split. With 0, pruning ends the task.
+        /// The epochs after pruning, out of the task's budget; nil: a third, rounded up
+        /// (⌈E / 3⌉: 2 of 5; the official sequence trains 20 and retrains 10). With 0,
+        /// pruning ends the task.
         public var retrainEpochs: Int?
         /// Trains BN per task (banks) instead of keeping the pre-trained BN frozen.
         public var trainsNormalization = false
@@ -28,7 +29,7 @@ public final class PackNetStrategy: ContinualStrategy {
         }
 
         /// The retraining epochs of a task of `epochs`.
-        public func retraining(of epochs: Int) -> Int { retrainEpochs ?? epochs / 3 }
+        public func retraining(of epochs: Int) -> Int { retrainEpochs ?? (epochs + 2) / 3 }
     }
 
     public let name = "packnet"
@@ -127,6 +128,19 @@ public final class PackNetStrategy: ContinualStrategy {
     /// 1 where the owner is task ≤ i, else 0.
     static func mask(_ owner: [UInt8], upTo i: Int, shape: [Int]) throws -> Tensor {
         try Tensor(shape: shape, values: owner.map { $0 != 0 && Int($0) <= i + 1 ? 1 : 0 })
+    }
+
+    /// Task i's mask (the weights of tasks ≤ i) per convolution, 1 bit per weight, and its BN bank.
+    public func exportTask(_ i: Int, after last: Int) throws -> (tensors: [(String, HostTensor)], metadata: [String: String])? {
+        guard (0...last).contains(i), !owners.isEmpty else {
+            throw ConFiTError.bankMismatch(key: "packnet.owner", reason: "the checkpoint has not finished task \(i)")
+        }
+        let masks = owners.mapValues { owner in BinaryMask(count: owner.count) { owner[$0] != 0 && Int(owner[$0]) <= i + 1 }.bytes }
+        return (BinaryMask.exportedTask(masks: masks, bank: normalization.trains ? normalization.banks[i] : nil), [:])
+    }
+
+    public func importTask(_ tensors: [(String, HostTensor)], metadata: [String: String], into network: any Layer) throws {
+        try BinaryMask.importTask(tensors, into: network)
     }
 
     public func storedBytes(task t: Int) -> Int { normalization.bytes(task: t) }

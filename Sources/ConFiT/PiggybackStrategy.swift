@@ -119,6 +119,18 @@ public final class PiggybackStrategy: ContinualStrategy {
         try context.evaluator.select(nil, recover: false)
     }
 
+    /// Task i's binary masks and its BN bank, as stored.
+    public func exportTask(_ i: Int, after last: Int) throws -> (tensors: [(String, HostTensor)], metadata: [String: String])? {
+        guard masks.indices.contains(i) else {
+            throw ConFiTError.bankMismatch(key: "piggyback.mask.\(i)", reason: "the checkpoint holds no masks for this task")
+        }
+        return (BinaryMask.exportedTask(masks: masks[i], bank: normalization.trains ? normalization.banks[i] : nil), [:])
+    }
+
+    public func importTask(_ tensors: [(String, HostTensor)], metadata: [String: String], into network: any Layer) throws {
+        try BinaryMask.importTask(tensors, into: network)
+    }
+
     public func storedBytes(task t: Int) -> Int {
         (masks.indices.contains(t) ? masks[t].values.reduce(0) { $0 + $1.count } : 0) + normalization.bytes(task: t)
     }

@@ -48,6 +48,19 @@ public final class TaskBankStrategy: ContinualStrategy {
 
     public func storedBytes(task t: Int) -> Int { banks.indices.contains(t) ? banks[t].byteCount : 0 }
 
+    /// Bank i, and whether its means are recovered through the shared weights.
+    public func exportTask(_ i: Int, after last: Int) throws -> (tensors: [(String, HostTensor)], metadata: [String: String])? {
+        guard banks.indices.contains(i) else {
+            throw ConFiTError.bankMismatch(key: "bank.\(i)", reason: "the checkpoint holds no bank for this task")
+        }
+        return (banks[i].tensors.map { ($0.name, $0.tensor) }, ["recover": String(recovers(task: i, after: last))])
+    }
+
+    public func importTask(_ tensors: [(String, HostTensor)], metadata: [String: String], into network: any Layer) throws {
+        try TaskEvaluator(network: network, pairs: try ConvolutionNormPair.pairs(in: network))
+            .select(TaskBank(tensors: tensors), recover: metadata["recover"] == "true")
+    }
+
     /// Bank t under `bank.<t>.`, as checkpoints have always stored them.
     public func state() throws -> [(String, HostTensor)] {
         banks.enumerated().flatMap { t, bank in bank.tensors.map { ("bank.\(t)." + $0.name, $0.tensor) } }

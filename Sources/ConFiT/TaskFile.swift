@@ -3,16 +3,19 @@ import ConFiTIO
 import ConFiTNN
 import Foundation
 
-/// One task of a run as a small safetensors file (`confit export`): the task's bank, the
-/// classifier rows of its classes, and what is needed to use them with the run's shared
-/// weights — kilobytes instead of a model copy.
+/// One task of a run as a small safetensors file (`confit export`): what the method keeps
+/// for the task, the classifier rows of its classes, and what is needed to use them with
+/// the run's shared weights — kilobytes instead of a model copy.
 ///
-/// Tensors: the bank's (`<bn>.weight`, `.bias`, `.running_mean`, `.running_var`,
-/// `track.<conv>`, `track_shape.<conv>`), `classifier.weight` [classes, features] and
-/// `classifier.bias` [classes]. Metadata: `task`, `classes` (dataset class ids),
-/// `classifier` (the classifier's state-dict name), `model`, `method`, `recover` ("true"
-/// when the BN means must be recovered through the shared weights: the task is older than
-/// them and the method recovers), `image_size`, `resize`, `class_names` (one per line).
+/// Tensors: the method's (`ContinualStrategy.exportTask`) — ConFiT's bank (`<bn>.weight`,
+/// `.bias`, `.running_mean`, `.running_var`, `track.<conv>`, `track_shape.<conv>`);
+/// PackNet's and Piggyback's masks (`mask.<conv>.weight`, 1 bit per weight) and BN bank
+/// when they train BN — then `classifier.weight` [classes, features] and `classifier.bias`
+/// [classes]. Metadata: `task`, `classes` (dataset class ids), `classifier` (the
+/// classifier's state-dict name), `model`, `method`, `image_size`, `resize`, `class_names`
+/// (one per line), and the method's own: `recover` for the bank methods ("true" when the
+/// BN means must be recovered through the shared weights: the task is older than them and
+/// the method recovers).
 public struct TaskFile: Sendable {
     public let file: SafeTensorsFile
     public let task: Int
@@ -20,22 +23,22 @@ public struct TaskFile: Sendable {
     public let model: Architecture
     /// The classifier's state-dict name in `model` (`fc`, `_fc`).
     public let classifier: String
+    /// The method's name (`confit`, `packnet`, ...), which knows how to use the file.
+    public let method: String
     public let recover: Bool
     public let transform: EvalTransform
     public let classNames: [String]
 
-    /// Task `task` as `checkpoint` holds it: bank `task` and the rows of `classes` of the
-    /// classifier named `classifier`; `recover` as `method` evaluates the task after the
-    /// checkpoint's last finished one.
+    /// Task `task` as `checkpoint` holds it: what `method` keeps for it, as the method
+    /// evaluates it after the checkpoint's last finished task, and the rows of `classes` of
+    /// the classifier named `classifier`.
     public init(task: Int, classes: [Int], checkpoint: TrainingCheckpoint, classifier: String, model: Architecture,
                 method: ContinualMethod, transform: EvalTransform, classNames: [String]?) throws {
-        guard let strategy = method.makeStrategy() as? TaskBankStrategy else {
+        let strategy = method.makeStrategy()
+        try strategy.restore(from: checkpoint.file.tensors.map { ($0.name, $0.tensor) })
+        guard let exported = try strategy.exportTask(task, after: checkpoint.position.task - 1) else {
             throw ConFiTError.invalidConfiguration("\(method.name) stores nothing per task: every task uses the run's one network, "
                 + "which its checkpoint holds (predict --run uses it)")
-        }
-        let bank = checkpoint.tensors("bank.\(task).")
-        guard !bank.isEmpty else {
-            throw ConFiTError.bankMismatch(key: "bank.\(task)", reason: "the checkpoint holds no bank for this task")
         }
         let weight = try checkpoint.file.tensor("model.\(classifier).weight")
         let bias = try checkpoint.file.tensor("model.\(classifier).bias")
@@ -43,7 +46,7 @@ public struct TaskFile: Sendable {
             throw ConFiTError.bankMismatch(key: "model.\(classifier).weight", reason: "shape \(weight.shape) has no rows for classes \(classes)")
         }
         let (features, rows, biases) = (weight.shape[1], weight.floats(), bias.floats())
-        let tensors = bank + [
+        let tensors = exported.tensors + [
             ("classifier.weight", HostTensor(shape: [classes.count, features],
                                              floats: classes.flatMap { rows[($0 * features)..<(($0 + 1) * features)] })),
             ("classifier.bias", HostTensor(shape: [classes.count], floats: classes.map { biases[$0] })),
@@ -51,9 +54,8 @@ public struct TaskFile: Sendable {
         var metadata = [
             "task": "\(task)", "classes": classes.map(String.init).joined(separator: ","), "classifier": classifier,
             "model": model.rawValue, "method": method.name,
-            "recover": String(strategy.recovers(task: task, after: checkpoint.position.task - 1)),
             "image_size": "\(transform.cropSize)", "resize": "\(transform.resizeShortSide)",
-        ]
+        ].merging(exported.metadata) { $1 }
         metadata["class_names"] = classNames?.joined(separator: "\n")
         try self.init(SafeTensorsFile(tensors: tensors.map { (name: $0.0, tensor: $0.1) }, metadata: metadata),
                       path: "task \(task) of the checkpoint")
@@ -85,15 +87,16 @@ public struct TaskFile: Sendable {
             throw ConFiTError.invalidConfiguration("\(path) is not a task file written by confit export (metadata missing)")
         }
         (self.file, self.task, self.classes, self.model, self.classifier) = (file, task, classes, model, classifier)
+        method = metadata["method"] ?? ContinualMethod.confit.name
         recover = metadata["recover"] == "true"
         transform = EvalTransform(resizeShortSide: metadata["resize"].flatMap(Int.init) ?? 256,
                                   cropSize: metadata["image_size"].flatMap(Int.init) ?? 224)
         classNames = metadata["class_names"].map { $0.split(separator: "\n").map(String.init) } ?? classes.map(String.init)
     }
 
-    /// The task's bank: every tensor but the classifier rows.
-    public var bank: TaskBank {
-        TaskBank(tensors: file.tensors.filter { !$0.name.hasPrefix("classifier.") }.map { ($0.name, $0.tensor) })
+    /// What the method keeps for the task: every tensor but the classifier rows.
+    public var taskTensors: [(String, HostTensor)] {
+        file.tensors.filter { !$0.name.hasPrefix("classifier.") }.map { ($0.name, $0.tensor) }
     }
 
     /// The classifier rows under the network's own state-dict names (`fc.weight`, ...).

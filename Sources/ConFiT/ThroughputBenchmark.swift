@@ -1,10 +1,12 @@
+import ConFiTData
 import ConFiTEngine
 import ConFiTNN
 import Foundation
 
 /// Times a network's eval forward and its training step — `TrainingStep`, the step
 /// training runs: forward, restricted cross-entropy, backward, SGD — on a fixed random
-/// batch, at each hierarchical stage (`confit bench`).
+/// batch, at each hierarchical stage, and the mask methods' steps with their hooks
+/// (`confit bench`).
 public final class ThroughputBenchmark {
     /// Images/s (median step) and, when profiling, milliseconds per step (mean) by kind
     /// of oneDNN call, with "host" for the time outside oneDNN (Swift loops: SGD,
@@ -75,6 +77,29 @@ public final class ThroughputBenchmark {
         return try measure { _ = try step(input, classes: classes, labels: labels) }
     }
 
+    /// A training step of `strategy` (PackNet's, Piggyback's) with everything its hooks do
+    /// per step — clearing gradients, the straight-through gradient, re-deriving masked
+    /// weights, its optimizer — in its first task.
+    public func train(_ strategy: any ContinualStrategy) throws -> Measurement {
+        guard let classifier = network.classifier?.layer else { throw ConFiTError.invalidConfiguration("no classifier") }
+        let task = Scenario.Task(id: 0, classes: classes)
+        let context = StrategyContext(network: network, classifier: classifier, evaluator: TaskEvaluator(network: network, pairs: []),
+                                      configuration: TrainingConfiguration(epochs: 5, batchSize: batch), tasks: [task],
+                                      trainingImages: { _, _ in throw ConFiTError.invalidConfiguration("the benchmark has no images") })
+        try strategy.taskStarting(task, context)
+        let step = TrainingStep(network: network, optimizer: try strategy.makeOptimizer(task: task, context).0)
+        _ = strategy.epochStarting(0, of: 5, context)
+        defer {
+            network.setTrainable(.all)
+            network.freezeNormalizationStatistics(false)
+            for (_, conv) in PackNetStrategy.convolutions(network) { conv.weightMask = nil }
+        }
+        return try measure {
+            _ = try step(input, classes: classes, labels: labels, finishGradients: { try strategy.finishGradients(task: task, context) },
+                         stepFinished: { try strategy.stepFinished(task: task, context) })
+        }
+    }
+
     private func measure(_ step: () throws -> Void) throws -> Measurement {
         for _ in 0..<warmup { try step() }
         profiler?.reset()
@@ -90,12 +115,22 @@ public final class ThroughputBenchmark {
                            millisecondsPerStep: breakdown.mapValues { $0 * 1000 / Double(steps) })
     }
 
-    /// What `confit bench` measures: evaluation, or a training step at a hierarchical stage.
+    /// What `confit bench` measures: evaluation, a training step at a hierarchical stage, or
+    /// a mask method's training step.
     public enum Stage: String, CaseIterable, Sendable {
-        case eval, fc, bn, full
+        case eval, fc, bn, full, packnet, piggyback
 
-        /// The trainable parameters of a training stage; nil for evaluation.
+        /// The trainable parameters of a hierarchical stage; nil otherwise.
         public var selection: TrainableSelection? { TrainableSelection(rawValue: rawValue) }
+
+        /// The method whose step the stage times, with its default hyper-parameters.
+        public var method: ContinualMethod? {
+            switch self {
+            case .packnet: .packnet(.init())
+            case .piggyback: .piggyback(.init())
+            default: nil
+            }
+        }
     }
 
     /// Everything `confit bench` can be asked for.
@@ -140,8 +175,13 @@ public final class ThroughputBenchmark {
         var breakdown: [String: Any] = [:]
         for stage in Stage.allCases where options.stages.contains(stage) {
             let name = stage == .eval ? "eval" : "train_\(stage.rawValue)"
-            let (measurement, flops) = try stage.selection.map { (try benchmark.train($0), benchmark.trainFLOPsPerImage($0)) }
-                ?? (try benchmark.eval(), benchmark.forwardFLOPsPerImage)
+            let (measurement, flops) = if let method = stage.method {
+                (try benchmark.train(method.makeStrategy()), benchmark.trainFLOPsPerImage(.all))
+            } else if let selection = stage.selection {
+                (try benchmark.train(selection), benchmark.trainFLOPsPerImage(selection))
+            } else {
+                (try benchmark.eval(), benchmark.forwardFLOPsPerImage)
+            }
             result["\(name)_img_s"] = measurement.imagesPerSecond
             result["\(name)_gflop_s"] = measurement.imagesPerSecond * flops / 1e9
             breakdown[name] = measurement.millisecondsPerStep.mapValues { ($0 * 10).rounded() / 10 }

@@ -10,7 +10,7 @@ struct MethodOptions: ParsableArguments {
     @Option(help: "EWC: weight λ of the penalty λ/2·Σ F(θ−θ*)² (FACIL's default 5000).") var ewcLambda: Float?
     @Option(help: "EWC: weight α of earlier tasks' Fisher when merging (FACIL's default 0.5).") var ewcAlpha: Float?
     @Option(help: "PackNet: fraction of a task's weights pruned per layer (the official 0.75).") var packnetPrune: Double?
-    @Option(help: "PackNet: epochs of retraining after pruning, out of --epochs (default: a third).") var packnetRetrainEpochs: Int?
+    @Option(help: "PackNet: epochs of retraining after pruning, out of --epochs (default: a third, rounded up).") var packnetRetrainEpochs: Int?
     @Flag(help: "PackNet: train BN and keep it per task (default: the pre-trained BN, frozen).") var packnetTrainBN = false
     @Option(help: "Piggyback: Adam's learning rate for the masks and the classifier (the official 1e-4).") var piggybackLR: Float?
     @Flag(help: "Piggyback: train BN and keep it per task (default: the pre-trained BN, frozen).") var piggybackTrainBN = false

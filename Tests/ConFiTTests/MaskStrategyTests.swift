@@ -69,6 +69,35 @@ final class MaskStrategyTests: XCTestCase {
                        "the backbone's weights and BN never change")
     }
 
+    /// An exported task (masks, BN bank, classifier rows) put into a fresh network holding
+    /// the checkpoint's shared weights gives the logits the run's network gives for the task
+    /// in its evaluation; its masks take one bit per convolution weight.
+    func testExportedTaskRebuildsTheTasksNetwork() throws {
+        for method in [ContinualMethod.packnet(.init(trainsNormalization: true)), .piggyback(.init(learningRate: 1e-2))] {
+            let trainer = try SyntheticProtocol.makeTrainer(method, in: self)
+            var last: TrainingCheckpoint?
+            var observer = ContinualTrainer.Observer()
+            observer.checkpoint = { last = $0 }
+            try trainer.run(observer)
+            let checkpoint = try XCTUnwrap(last)
+            let file = try TaskFile(task: 0, classes: [3, 1], checkpoint: checkpoint, classifier: "fc", model: .resnet18,
+                                    method: method, transform: EvalTransform(resizeShortSide: 12, cropSize: 12), classNames: nil)
+            let convs = trainer.network.namedLayers().compactMap { $0.1 as? Conv2d }
+            let maskBytes = file.taskTensors.filter { $0.0.hasPrefix("mask.") }.reduce(0) { $0 + $1.1.bytes.count }
+            XCTAssertEqual(maskBytes, convs.reduce(0) { $0 + ($1.weight.value.count + 7) / 8 }, method.name)
+
+            let fresh = ResNet(.init(block: .basic, layers: [1, 1, 1, 1], widths: [8, 8, 16, 16], numClasses: 10), seed: 9)
+            try fresh.loadStateDict(checkpoint.file.tensors.filter { $0.name.hasPrefix("model.") }
+                .map { (String($0.name.dropFirst(6)), $0.tensor) })
+            try method.makeStrategy().importTask(file.taskTensors, metadata: file.file.metadata, into: fresh)
+            try trainer.select(task: 0, after: 1)
+            let input = try Tensor(shape: [3, 3, 12, 12], values: (0..<1296).map { Float($0 % 17) / 17 - 0.5 })
+            XCTAssertEqual(try fresh.forward(input).toArray(), try trainer.network.forward(input).toArray(), method.name)
+            try trainer.select(task: 1, after: 1)
+            XCTAssertNotEqual(try fresh.forward(input).toArray(), try trainer.network.forward(input).toArray(), method.name)
+        }
+    }
+
     /// More retraining epochs than the task has is refused before any training.
     func testPackNetRefusesRetrainingWithoutTraining() throws {
         let trainer = try SyntheticProtocol.makeTrainer(.packnet(.init(retrainEpochs: 5)), in: self)

@@ -1,4 +1,5 @@
 import ConFiT
+import ConFiTNN
 import Foundation
 import XCTest
 
@@ -27,5 +28,24 @@ final class ThroughputBenchmarkTests: XCTestCase {
         XCTAssertNotNil(profile["train_full"]?["convolution backward_weights"])
         XCTAssertNotNil(profile["train_full"]?["host"])
         XCTAssertGreaterThan(try XCTUnwrap(json["train_full_img_s"] as? Double), 0)
+    }
+}
+
+extension ThroughputBenchmarkTests {
+    /// The mask methods' steps are measured with their hooks and leave the network as it
+    /// was: no mask on a convolution, BN statistics not frozen, the weights of PackNet's
+    /// step moved (it trains them) and the backbone of Piggyback's not (it trains masks).
+    func testMaskStepsRunTheirHooksAndLeaveTheNetworkAsItWas() throws {
+        let network = Architecture.resnet18.make(numClasses: 10)
+        let benchmark = try ThroughputBenchmark(network: network, batch: 2, imageSize: 32, taskClasses: 4, steps: 1, warmup: 0,
+                                                profiler: nil)
+        let conv = network.namedLayers().compactMap { $0.1 as? Conv2d }[3]
+        let before = try conv.weight.value.toArray()
+        XCTAssertGreaterThan(try benchmark.train(PiggybackStrategy()).imagesPerSecond, 0)
+        XCTAssertEqual(try conv.weight.value.toArray(), before)
+        XCTAssertGreaterThan(try benchmark.train(PackNetStrategy()).imagesPerSecond, 0)
+        XCTAssertNotEqual(try conv.weight.value.toArray(), before)
+        XCTAssertNil(conv.weightMask)
+        XCTAssertTrue(network.namedLayers().compactMap { $0.1 as? BatchNorm2d }.allSatisfy { !$0.freezesStatistics })
     }
 }
