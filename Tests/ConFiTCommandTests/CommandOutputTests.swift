@@ -161,6 +161,12 @@ final class CommandOutputTests: TemporaryDirectoryTestCase {
         XCTAssertTrue(refused.standardError.contains("--ewc-alpha applies to --method ewc, not lwf"), refused.standardError)
         XCTAssertTrue(try run(common + ["--method", "ewc", "--ewc-alpha", "2", "--out", "x"], status: 64)
             .standardError.contains("--ewc-alpha must be within 0...1"))
+        for (arguments, message) in [(["--method", "confit", "--packnet-train-bn"], "--packnet-train-bn applies to --method packnet"),
+                                     (["--method", "packnet", "--piggyback-lr", "1e-3"], "--piggyback-lr applies to --method piggyback"),
+                                     (["--method", "packnet", "--packnet-prune", "1.5"], "--packnet-prune must be within (0, 1)")] {
+            let child = try run(common + arguments + ["--out", "x"], status: 64)
+            XCTAssertTrue(child.standardError.contains(message), child.standardError)
+        }
         let export = try run(["export", "--run", out.path, "--task", "0", "--out", directory.appendingPathComponent("t.safetensors").path],
                              status: 1)
         XCTAssertTrue(export.standardError.contains("lwf stores nothing per task"), export.standardError)

@@ -10,7 +10,10 @@ final class ContinualMethodTests: XCTestCase {
     }
 
     func testEveryMethodRoundTripsWithItsHyperParameters() throws {
-        for method in ContinualMethod.all + [.lwf(.init(lambda: 0.5, temperature: 3)), .ewc(.init(lambda: 100, alpha: 0.25))] {
+        let tuned: [ContinualMethod] = [.lwf(.init(lambda: 0.5, temperature: 3)), .ewc(.init(lambda: 100, alpha: 0.25)),
+                                        .packnet(.init(prune: 0.5, retrainEpochs: 3, trainsNormalization: true)),
+                                        .piggyback(.init(learningRate: 1e-3, maskScale: 0.02, threshold: 0.01, trainsNormalization: true))]
+        for method in ContinualMethod.all + tuned {
             XCTAssertEqual(try roundTrip(method), method, method.name)
         }
         let encoder = JSONEncoder()
@@ -18,6 +21,8 @@ final class ContinualMethodTests: XCTestCase {
         XCTAssertEqual(String(decoding: try encoder.encode(ContinualMethod.lwf(.init(lambda: 0.5, temperature: 3))), as: UTF8.self),
                        #"{"lambda":0.5,"name":"lwf","temperature":3}"#)
         XCTAssertEqual(String(decoding: try encoder.encode(ContinualMethod.confit), as: UTF8.self), #"{"name":"confit"}"#)
+        XCTAssertEqual(String(decoding: try encoder.encode(ContinualMethod.packnet(.init())), as: UTF8.self),
+                       #"{"name":"packnet","prune":0.75,"train_bn":false}"#, "the retraining epochs follow --epochs unless given")
     }
 
     /// The JSON that runs wrote when methods were switches (session 5's metrics.json).
@@ -29,7 +34,7 @@ final class ContinualMethodTests: XCTestCase {
 
     func testUnknownNamesAreRefusedWithTheChoices() {
         XCTAssertThrowsError(try ContinualMethod.named("icarl")) { error in
-            XCTAssertEqual("\(error)", "unknown method 'icarl': choose one of confit, confit-noxconv, confit-nohier, taskbn, finetune, linear, lwf, ewc")
+            XCTAssertEqual("\(error)", "unknown method 'icarl': choose one of confit, confit-noxconv, confit-nohier, taskbn, finetune, linear, lwf, ewc, packnet, piggyback")
         }
     }
 
