@@ -40,7 +40,7 @@ extension BinaryMask {
     static func importTask(_ tensors: [(String, HostTensor)], into network: any Layer) throws {
         let masks = Dictionary(tensors.under("mask."), uniquingKeysWith: { a, _ in a })
         var applied: [(Conv2d, Tensor)] = []
-        for (name, conv) in PackNetStrategy.convolutions(network) {
+        for (name, conv) in network.namedConvolutions() {
             guard let mask = masks[name].flatMap({ BinaryMask(count: conv.weight.value.count, bytes: $0.bytes) }) else {
                 throw ConFiTError.bankMismatch(key: "mask." + name, reason: "missing, or not \(conv.weight.value.count) bits")
             }

@@ -45,11 +45,6 @@ public final class PackNetStrategy: ContinualStrategy {
         normalization = TaskNormalization(trains: options.trainsNormalization, prefix: "packnet.bn.")
     }
 
-    /// Every convolution, by its weight's state-dict name.
-    static func convolutions(_ network: any Layer) -> [(String, Conv2d)] {
-        network.namedLayers().compactMap { name, layer in (layer as? Conv2d).map { (name + ".weight", $0) } }
-    }
-
     public func taskStarting(_ task: Scenario.Task, _ context: StrategyContext) throws {
         guard task.id < 255 else { throw ConFiTError.invalidConfiguration("packnet keeps at most 255 tasks (one byte per weight)") }
         let (epochs, retrain) = (context.configuration.epochs, options.retraining(of: context.configuration.epochs))
@@ -58,7 +53,7 @@ public final class PackNetStrategy: ContinualStrategy {
                 + "and at least one must come before pruning")
         }
         let own = UInt8(task.id + 1)
-        for (name, conv) in Self.convolutions(context.network) {
+        for (name, conv) in context.network.namedConvolutions() {
             var owner = owners[name] ?? [UInt8](repeating: 0, count: conv.weight.value.count)
             for i in owner.indices where owner[i] == 0 { owner[i] = own }
             owners[name] = owner
@@ -76,7 +71,7 @@ public final class PackNetStrategy: ContinualStrategy {
     /// Prunes the current task's weights in every convolution (`make_pruned_zero` included).
     func prune(_ context: StrategyContext) {
         let own = UInt8(current.task + 1)
-        for (name, conv) in Self.convolutions(context.network) {
+        for (name, conv) in context.network.namedConvolutions() {
             guard var owner = owners[name] else { continue }
             let w = conv.weight.value.pointer
             let mine = owner.indices.filter { owner[$0] == own }
@@ -96,7 +91,7 @@ public final class PackNetStrategy: ContinualStrategy {
     /// Clears the gradient of every weight the task does not own (`make_grads_zero`).
     public func finishGradients(task: Scenario.Task, _ context: StrategyContext) throws -> Float {
         let own = UInt8(task.id + 1)
-        for (name, conv) in Self.convolutions(context.network) where conv.weight.trainable {
+        for (name, conv) in context.network.namedConvolutions() where conv.weight.trainable {
             guard let owner = owners[name] else { throw ConFiTError.bankMismatch(key: "packnet.owner." + name, reason: "missing") }
             let g = conv.weight.gradient.pointer
             owner.withUnsafeBufferPointer { owner in
@@ -114,7 +109,7 @@ public final class PackNetStrategy: ContinualStrategy {
     /// Task i's weights: a mask keeping those of tasks ≤ i, none after training task i
     /// itself (the weights of later tasks do not exist yet, and freed ones are zero).
     public func select(task i: Int, after t: Int, _ context: StrategyContext) throws {
-        for (name, conv) in Self.convolutions(context.network) {
+        for (name, conv) in context.network.namedConvolutions() {
             guard i != t else { conv.weightMask = nil; continue }
             guard let owner = owners[name], owner.count == conv.weight.value.count else {
                 throw ConFiTError.bankMismatch(key: "packnet.owner." + name, reason: "missing, or not of \(conv.weight.value.count) values")

@@ -43,7 +43,7 @@ public final class PiggybackStrategy: ContinualStrategy {
 
     public func taskStarting(_ task: Scenario.Task, _ context: StrategyContext) throws {
         real = [:]
-        for (name, conv) in PackNetStrategy.convolutions(context.network) {
+        for (name, conv) in context.network.namedConvolutions() {
             let m = Parameter(shape: conv.weight.value.shape)
             for i in 0..<m.value.count { m.value.pointer[i] = options.maskScale }
             real[name] = m
@@ -75,7 +75,7 @@ public final class PiggybackStrategy: ContinualStrategy {
 
     /// ∂L/∂m = ∂L/∂(W ⊙ b) ⊙ W, the straight-through estimator.
     public func finishGradients(task: Scenario.Task, _ context: StrategyContext) throws -> Float {
-        for (name, conv) in PackNetStrategy.convolutions(context.network) {
+        for (name, conv) in context.network.namedConvolutions() {
             guard let m = real[name] else { throw ConFiTError.bankMismatch(key: "piggyback.real." + name, reason: "missing") }
             let (g, w, out) = (conv.weight.gradient.pointer, conv.weight.value.pointer, m.gradient.pointer)
             for i in 0..<m.value.count { out[i] = g[i] * w[i] }
@@ -87,7 +87,7 @@ public final class PiggybackStrategy: ContinualStrategy {
 
     /// b = [m > threshold] into every convolution's mask.
     private func applyMasks(_ context: StrategyContext) throws {
-        for (name, conv) in PackNetStrategy.convolutions(context.network) {
+        for (name, conv) in context.network.namedConvolutions() {
             guard let m = real[name] else { throw ConFiTError.bankMismatch(key: "piggyback.real." + name, reason: "missing") }
             let mask = conv.weightMask ?? Tensor(shape: conv.weight.value.shape)
             let (source, target, threshold) = (m.value.pointer, mask.pointer, options.threshold)
@@ -109,7 +109,7 @@ public final class PiggybackStrategy: ContinualStrategy {
         guard masks.indices.contains(i) else {
             throw ConFiTError.bankMismatch(key: "piggyback.mask.\(i)", reason: "only \(masks.count) tasks have masks")
         }
-        for (name, conv) in PackNetStrategy.convolutions(context.network) {
+        for (name, conv) in context.network.namedConvolutions() {
             guard let mask = masks[i][name].flatMap({ BinaryMask(count: conv.weight.value.count, bytes: $0) }) else {
                 throw ConFiTError.bankMismatch(key: "piggyback.mask.\(i).\(name)", reason: "missing, or not of \(conv.weight.value.count) bits")
             }

@@ -92,7 +92,7 @@ public final class ThroughputBenchmark {
         defer {
             network.setTrainable(.all)
             network.freezeNormalizationStatistics(false)
-            for (_, conv) in PackNetStrategy.convolutions(network) { conv.weightMask = nil }
+            for (_, conv) in network.namedConvolutions() { conv.weightMask = nil }
         }
         return try measure {
             _ = try step(input, classes: classes, labels: labels, finishGradients: { try strategy.finishGradients(task: task, context) },

@@ -176,3 +176,10 @@ public final class Conv2d: Layer, ComputeConfigurable {
         return gradient
     }
 }
+
+extension Layer {
+    /// Every convolution below this layer, by its weight's state-dict name (`layer1.0.conv1.weight`).
+    public func namedConvolutions() -> [(String, Conv2d)] {
+        namedLayers().compactMap { name, layer in (layer as? Conv2d).map { (name + ".weight", $0) } }
+    }
+}

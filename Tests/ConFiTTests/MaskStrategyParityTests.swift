@@ -34,17 +34,13 @@ final class MaskStrategyParityTests: XCTestCase {
         return try Tensor(shape: host.shape, values: host.floats())
     }
 
-    private func convolutions(_ model: ResNet) -> [(String, Conv2d)] {
-        model.namedLayers().compactMap { name, layer in (layer as? Conv2d).map { (name + ".weight", $0) } }
-    }
-
     /// Task 1 (owner 2) pruned by 0.6 at the start of its retraining epoch: the same weights
     /// freed and zeroed as PyTorch's `pruning_mask`; then task 0 and task 1 evaluated through
     /// their masks give PyTorch's `apply_mask` logits.
     func testPruningAndMaskedEvaluationMatchPyTorch() throws {
         let (model, context) = try network()
         let packnet = PackNetStrategy(.init(prune: 0.6, retrainEpochs: 2))
-        let convs = convolutions(model)
+        let convs = model.namedConvolutions()
         try packnet.restore(from: try convs.map { ("packnet.owner." + $0.0, try golden.tensor("packnet/owner_before/" + $0.0)) }
             + [("packnet.current", HostTensor(shape: [2], int64s: [1, 0]))])
         _ = packnet.epochStarting(2, of: 5, context)
@@ -73,7 +69,7 @@ final class MaskStrategyParityTests: XCTestCase {
     /// `finishGradients` give PyTorch's ∂loss/∂m through the straight-through binarizer.
     func testMaskedForwardAndStraightThroughGradientMatchPyTorch() throws {
         let (model, context) = try network()
-        let convs = convolutions(model)
+        let convs = model.namedConvolutions()
         try model.loadStateDict(try convs.map { ($0.0, try golden.tensor("packnet/w_after/" + $0.0)) }, strict: false)
         let piggyback = PiggybackStrategy()
         try piggyback.restore(from: try convs.map { ("piggyback.real." + $0.0, try golden.tensor("piggyback/real/" + $0.0)) })
