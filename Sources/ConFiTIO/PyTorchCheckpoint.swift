@@ -101,6 +101,11 @@ public struct PyTorchCheckpoint: Sendable {
     {
         let path = url.path
         let archive: Archive
+        do { try ZipBounds.check(try Data(contentsOf: url, options: .alwaysMapped), path: path) } catch let error as TensorFileError {
+            throw error
+        } catch {
+            throw TensorFileError.malformed(path: path, reason: "cannot read (\(error))")
+        }
         do { archive = try Archive(url: url, accessMode: .read) } catch {
             throw TensorFileError.malformed(path: path, reason: "not a readable zip archive (\(error))")
         }

@@ -237,7 +237,9 @@ public struct RunReport: Sendable {
 
     /// Seconds as "12.3 s", "4 min 05 s" or "1 h 02 min": the precision a reader of a
     /// run's duration cares about at each scale.
+    /// A value no run reaches (a damaged or hand-edited file) is printed as it is.
     static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite, abs(seconds) < 1e12 else { return String(format: "%g s", seconds) }
         if seconds < 60 { return String(format: "%.1f s", seconds) }
         let whole = Int(seconds.rounded())
         if whole < 3600 { return String(format: "%d min %02d s", whole / 60, whole % 60) }

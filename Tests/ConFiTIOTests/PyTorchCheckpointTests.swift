@@ -110,6 +110,16 @@ import Testing
         #expect(failed > tried / 10, "\(failed) of \(tried) corruptions detected")
     }
 
+    /// The fuzzer's find: a ZIP64 end record whose central directory starts at 2⁶⁴ − 1,
+    /// which ZIPFoundation would convert to `off_t` and trap on. Refused before it reads.
+    @Test func refusesDirectoryOffsetsBeyondTheFile() throws {
+        let bytes = try fixtures.bytes("zip64_offset_beyond_int64.pth")
+        let url = try scratch.write(bytes)
+        let error = #expect(throws: TensorFileError.self) { try PyTorchCheckpoint(contentsOf: url) }
+        #expect(error?.description.contains("central directory") == true, "\(String(describing: error))")
+        #expect(error?.description.contains(url.path) == true)
+    }
+
     @Test func rejectsAWrongMagicNumberAndStorageSize() throws {
         var bytes = try fixtures.bytes("state_legacy.pth")
         bytes[5] ^= 0xFF  // inside the 10-byte magic LONG1 at byte 4

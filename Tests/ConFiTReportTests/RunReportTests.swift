@@ -38,6 +38,15 @@ final class RunReportTests: TemporaryDirectoryTestCase {
         return RunReport(runs: [.init(name: "A", metrics: a), .init(name: "a<b&c", metrics: b)])
     }
 
+    /// Times no run takes (a damaged or edited metrics.json; the fuzzer's first find, which
+    /// trapped converting 1e300 s to Int) and a NaN loss render as they are.
+    func testTimesBeyondAnyRunAndNaNLossesRender() throws {
+        var metrics = try metrics(config: .object([:]), rows: [[0.5]], bankBytes: [0], totalSeconds: 1e300)
+        metrics.recordEpoch(EpochRecord(task: 0, epoch: 2, stage: .all, meanLoss: .nan, imagesPerSecond: .infinity, seconds: -1e300))
+        let html = RunReport(runs: [.init(name: "odd", metrics: metrics)]).html
+        XCTAssertTrue(html.contains("<td>1e+300 s</td>"), html)
+    }
+
     func testSummaryTableHoldsTheHandComputedMetrics() throws {
         let html = try sampleReport().html
         XCTAssertTrue(html.contains(
