@@ -38,17 +38,26 @@ extension BinaryMask {
     /// Puts an exported task into `network`: every convolution's mask (each must be there,
     /// of the convolution's size), the BN bank if the file has one; eval mode.
     static func importTask(_ tensors: [(String, HostTensor)], into network: any Layer) throws {
-        let masks = Dictionary(tensors.under("mask."), uniquingKeysWith: { a, _ in a })
-        var applied: [(Conv2d, Tensor)] = []
-        for (name, conv) in network.namedConvolutions() {
-            guard let mask = masks[name].flatMap({ BinaryMask(count: conv.weight.value.count, bytes: $0.bytes) }) else {
-                throw ConFiTError.bankMismatch(key: "mask." + name, reason: "missing, or not \(conv.weight.value.count) bits")
-            }
-            applied.append((conv, try Tensor(shape: conv.weight.value.shape, values: mask.floats)))
-        }
+        let masks = Dictionary(tensors.under("mask.").map { ($0.0, $0.1.bytes) }, uniquingKeysWith: { a, _ in a })
         let bank = tensors.filter { !$0.0.hasPrefix("mask.") }
-        if !bank.isEmpty { try NormalizationBank(tensors: bank).restore(into: network) }
-        for (conv, mask) in applied { conv.weightMask = mask }
+        try apply(masks, to: network, naming: "mask.") {
+            if !bank.isEmpty { try NormalizationBank(tensors: bank).restore(into: network) }
+        }
         network.eval()
+    }
+
+    /// Sets every convolution's `weightMask` from its packed mask in `masks` (by weight
+    /// name), after checking that each is there and of the convolution's size and after
+    /// `beforeSetting`, so that a mismatch changes nothing; `prefix` names them in errors.
+    static func apply(_ masks: [String: [UInt8]], to network: any Layer, naming prefix: String,
+                      beforeSetting: () throws -> Void = {}) throws {
+        let applied = try network.namedConvolutions().map { name, conv in
+            guard let mask = masks[name].flatMap({ BinaryMask(count: conv.weight.value.count, bytes: $0) }) else {
+                throw ConFiTError.bankMismatch(key: prefix + name, reason: "missing, or not \(conv.weight.value.count) bits")
+            }
+            return (conv, try Tensor(shape: conv.weight.value.shape, values: mask.floats))
+        }
+        try beforeSetting()
+        for (conv, mask) in applied { conv.weightMask = mask }
     }
 }

@@ -109,12 +109,7 @@ public final class PiggybackStrategy: ContinualStrategy {
         guard masks.indices.contains(i) else {
             throw ConFiTError.bankMismatch(key: "piggyback.mask.\(i)", reason: "only \(masks.count) tasks have masks")
         }
-        for (name, conv) in context.network.namedConvolutions() {
-            guard let mask = masks[i][name].flatMap({ BinaryMask(count: conv.weight.value.count, bytes: $0) }) else {
-                throw ConFiTError.bankMismatch(key: "piggyback.mask.\(i).\(name)", reason: "missing, or not of \(conv.weight.value.count) bits")
-            }
-            conv.weightMask = try Tensor(shape: conv.weight.value.shape, values: mask.floats)
-        }
+        try BinaryMask.apply(masks[i], to: context.network, naming: "piggyback.mask.\(i).")
         try normalization.select(task: i, context.network)
         try context.evaluator.select(nil, recover: false)
     }
