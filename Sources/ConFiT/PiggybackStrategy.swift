@@ -85,14 +85,21 @@ public final class PiggybackStrategy: ContinualStrategy {
 
     public func stepFinished(task: Scenario.Task, _ context: StrategyContext) throws { try applyMasks(context) }
 
-    /// b = [m > threshold] into every convolution's mask.
+    /// b = [m > threshold] into every convolution's mask. A mask is set again — and the
+    /// convolution's kernels reload W ⊙ b — only when a bit flipped: after most steps few
+    /// layers change, and the pre-trained W never does.
     private func applyMasks(_ context: StrategyContext) throws {
         for (name, conv) in context.network.namedConvolutions() {
             guard let m = real[name] else { throw ConFiTError.bankMismatch(key: "piggyback.real." + name, reason: "missing") }
-            let mask = conv.weightMask ?? Tensor(shape: conv.weight.value.shape)
+            let existing = conv.weightMask.flatMap { $0.shape == conv.weight.value.shape ? $0 : nil }
+            let mask = existing ?? Tensor(shape: conv.weight.value.shape)
             let (source, target, threshold) = (m.value.pointer, mask.pointer, options.threshold)
-            for i in 0..<mask.count { target[i] = source[i] > threshold ? 1 : 0 }
-            conv.weightMask = mask
+            var flipped = existing == nil
+            for i in 0..<mask.count {
+                let bit: Float = source[i] > threshold ? 1 : 0
+                if target[i] != bit { (target[i], flipped) = (bit, true) }
+            }
+            if flipped { conv.weightMask = mask }
         }
     }
 
