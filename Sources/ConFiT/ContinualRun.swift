@@ -57,7 +57,8 @@ public final class ContinualRun {
         }
         let run = try ContinualRun(resuming: folder)
         guard run.configuration.matches(configuration) else {
-            throw ConFiTError.invalidConfiguration("\(folder.path) holds a run of another configuration; choose another folder")
+            throw ConFiTError.invalidConfiguration("\(folder.path) holds a run of another configuration ("
+                + run.configuration.differences(from: configuration).joined(separator: "; ") + "); choose another folder")
         }
         return run
     }
@@ -73,7 +74,7 @@ public final class ContinualRun {
         var configuration = requested
         if let threads = configuration.threads { Engine.shared.setThreads(threads) }
         configuration.threads = Engine.shared.threads
-        let data = try configuration.dataset.load(root: configuration.root, options: DatasetOptions(split: .standard))
+        let data = try configuration.dataset.load(root: configuration.root, options: DatasetOptions(split: configuration.split ?? .standard))
         let scenario = try configuration.scenario(for: data)
         (configuration.classOrder, configuration.tasks) = (scenario.classOrder, scenario.tasks.map(\.classes))
         configuration.classesPerTask = scenario.tasks.first?.classes.count

@@ -1,5 +1,6 @@
 import ConFiTData
 import ConFiTNN
+import Foundation
 
 /// Everything that defines a continual fine-tuning run: the protocol, the data, the
 /// network and its starting weights, the method and the training values. A run stores it
@@ -11,6 +12,9 @@ public struct RunConfiguration: Sendable, Codable, Equatable {
     public var dataset: DatasetKind
     /// The dataset's folder as distributed, or the folder containing it.
     public var root: String
+    /// Which images are test images; nil: the protocol's (`.standard`). Recorded only
+    /// when given, so configurations from before it existed read back unchanged.
+    public var split: DatasetOptions.SplitChoice?
     public var model: Architecture
     /// Pre-trained weights (.safetensors, .pth); their classifier is replaced by a fresh
     /// head over the dataset's classes. nil: the network's own initialisation.
@@ -35,16 +39,79 @@ public struct RunConfiguration: Sendable, Codable, Equatable {
         training = TrainingConfiguration(epochs: benchmark.epochs, batchSize: benchmark.batchSize)
     }
 
+    /// The configuration in a JSON file: a bare one (what `confit sweep` writes into each
+    /// run folder) or a `metrics.json`, whose `config` it reads.
+    public init(contentsOf url: URL) throws {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw ConFiTError.invalidConfiguration("cannot read the configuration \(url.path): \(error.localizedDescription)")
+        }
+        struct Recorded: Decodable { var config: RunConfiguration }
+        do {
+            self = try JSONDecoder().decode(RunConfiguration.self, from: data)
+        } catch let bare {
+            guard let recorded = try? JSONDecoder().decode(Recorded.self, from: data) else {
+                throw ConFiTError.invalidConfiguration("\(url.path) is not a run configuration (nor a metrics.json holding "
+                    + "one): \(bare)")
+            }
+            self = recorded.config
+        }
+    }
+
     /// Whether this (a run's recorded configuration) is what `request` asks for: equal
     /// wherever the request says something (it leaves the class order, tasks and threads
-    /// to be resolved by the run).
-    public func matches(_ request: RunConfiguration) -> Bool {
+    /// to be resolved by the run), with the dataset folder and weights compared as files
+    /// (`../data/x` recorded from one folder is `/abs/data/x` asked from another).
+    public func matches(_ request: RunConfiguration) -> Bool { resolving(request) == self }
+
+    /// What differs between this (recorded) and `request`, as `key: recorded ≠ requested`
+    /// lines (nested keys dotted: `training.seed`), for an error message.
+    public func differences(from request: RunConfiguration) -> [String] {
+        func fields(_ configuration: RunConfiguration) -> [String: String] {
+            guard let data = try? JSONEncoder().encode(configuration),
+                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
+            var fields: [String: String] = [:]
+            for (key, value) in object {
+                if let nested = value as? [String: Any] {
+                    for (inner, value) in nested { fields["\(key).\(inner)"] = Self.describe(value) }
+                } else {
+                    fields[key] = Self.describe(value)
+                }
+            }
+            return fields
+        }
+        let (recorded, requested) = (fields(self), fields(resolving(request)))
+        return Set(recorded.keys).union(requested.keys).sorted().compactMap { key in
+            recorded[key] == requested[key] ? nil : "\(key): \(recorded[key] ?? "absent") ≠ \(requested[key] ?? "absent")"
+        }
+    }
+
+    private static func describe(_ value: Any) -> String {
+        let text = (try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]))
+            .map { String(decoding: $0, as: UTF8.self) } ?? "\(value)"
+        return text.count > 60 ? text.prefix(57) + "..." : text
+    }
+
+    /// `request` with what it leaves open taken from this recorded configuration.
+    private func resolving(_ request: RunConfiguration) -> RunConfiguration {
         var resolved = request
         resolved.classOrder = request.classOrder ?? classOrder
         resolved.classesPerTask = request.classesPerTask ?? classesPerTask
         resolved.tasks = request.tasks ?? tasks
         resolved.threads = request.threads ?? threads
-        return resolved == self
+        if Self.sameFile(request.root, root) { resolved.root = root }
+        if case let .file(asked)? = request.split, case let .file(recorded)? = split, Self.sameFile(asked, recorded) {
+            resolved.split = split
+        }
+        if let asked = request.weights, let weights, Self.sameFile(asked, weights) { resolved.weights = weights }
+        return resolved
+    }
+
+    private static func sameFile(_ a: String, _ b: String) -> Bool {
+        func canonical(_ path: String) -> String {
+            URL(fileURLWithPath: (path as NSString).expandingTildeInPath).standardizedFileURL.resolvingSymlinksInPath().path
+        }
+        return a == b || canonical(a) == canonical(b)
     }
 
     /// Classes per task: the given number, or the preset's.

@@ -6,6 +6,8 @@ public final class StopRequest: @unchecked Sendable {
     private let lock = NSLock()
     private var requested = false
 
+    public init() {}
+
     public func request() { lock.withLock { requested = true } }
     public var isRequested: Bool { lock.withLock { requested } }
 }

@@ -2,7 +2,9 @@ import Foundation
 
 /// Oxford Flowers-102: `jpg/image_NNNNN.jpg`, `imagelabels.mat` (`labels`, 1-based) and
 /// `setid.mat` (`trnid`, `valid`, `tstid`). Classes are named by their 1-based label.
-/// The standard split is stratified 80/20 (the ConFiT protocol); `.official` uses setid.
+/// The standard split is the official ConFiT code's (stratified 80/20 by scikit-learn's
+/// `train_test_split(random_state=0)`, embedded as `flowers102_split.json`); `.official`
+/// is the dataset's own `setid.mat`.
 enum Flowers102 {
     static func load(root: String, options: DatasetOptions) throws -> ImageDataset {
         let folder = try DatasetRoot.locate(
@@ -21,9 +23,14 @@ enum Flowers102 {
         let classNames = (1...max(classes, 1)).map { String($0) }
         let paths = labels.indices.map { String(format: "jpg/image_%05d.jpg", $0 + 1) }
         let isTest: [Bool]
-        if options.split == .official {
+        switch options.split {
+        case .official:
             isTest = try officialSplit(folder: folder, count: labels.count)
-        } else {
+        case .standard:
+            isTest = try SplitAssignment.fromFile(
+                path: "flowers102_split.json (embedded)", contents: ProtocolResources.bytes("flowers102_split"),
+                relativePaths: paths, classNames: classNames)
+        default:
             isTest = try SplitAssignment.assign(options.split, relativePaths: paths, labels: labels, classNames: classNames)
         }
         var skipped: [ImageDataset.SkippedFile] = []

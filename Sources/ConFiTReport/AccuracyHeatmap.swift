@@ -13,6 +13,9 @@ struct AccuracyHeatmap {
     var matrix: AccuracyMatrix
     /// Accuracy fractions mapped to the ends of the colour ramp.
     var scale: ClosedRange<Double>
+    /// For a matrix of means over seeds: each cell's standard deviation and the number of
+    /// runs, shown on hover.
+    var spread: (std: [[Double?]], runs: Int)? = nil
 
     /// Viridis at five stops: perceptually ordered, and readable in greyscale and by
     /// colour-blind readers.
@@ -46,11 +49,18 @@ struct AccuracyHeatmap {
             for (i, accuracy) in row.enumerated() {
                 let (fill, ink) = color(accuracy)
                 let (x, y) = (left + Double(i) * cell, top + Double(t) * cell)
-                svg += "<rect x=\"\(SVGChart.number(x))\" y=\"\(SVGChart.number(y))\" width=\"\(SVGChart.number(cell - 1))\" height=\"\(SVGChart.number(cell - 1))\" fill=\"\(fill)\"><title>a(\(t), \(i)) = \(String(format: "%.2f", accuracy * 100)) %</title></rect>"
+                svg += "<rect x=\"\(SVGChart.number(x))\" y=\"\(SVGChart.number(y))\" width=\"\(SVGChart.number(cell - 1))\" height=\"\(SVGChart.number(cell - 1))\" fill=\"\(fill)\"><title>\(tooltip(t, i, accuracy))</title></rect>"
                 svg += "<text x=\"\(SVGChart.number(x + cell / 2))\" y=\"\(SVGChart.number(y + cell / 2))\" text-anchor=\"middle\" dominant-baseline=\"central\" font-size=\"\(SVGChart.number(font))\" style=\"fill:\(ink)\">\(String(format: "%.1f", accuracy * 100))</text>"
             }
         }
         return svg + "</svg>"
+    }
+
+    private func tooltip(_ t: Int, _ i: Int, _ accuracy: Double) -> String {
+        let value = String(format: "%.2f", accuracy * 100)
+        guard let spread else { return "a(\(t), \(i)) = \(value) %" }
+        let std = spread.std[t][i].map { String(format: " ± %.2f", $0 * 100) } ?? ""
+        return "a(\(t), \(i)) = \(value)\(std) % (mean ± std over \(spread.runs) runs)"
     }
 
     /// A horizontal bar showing the colour ramp over `scale`, labelled in percent.

@@ -31,9 +31,12 @@ public struct RunReport: Sendable {
     }
 
     public var runs: [Run]
+    /// The runs grouped by configuration but for the seed (`SeedAggregate.grouping`).
+    public let aggregates: [SeedAggregate]
 
     public init(runs: [Run]) {
         self.runs = runs
+        aggregates = SeedAggregate.grouping(runs.map { ($0.name, $0.metrics) })
     }
 
     /// Reads `metrics.json` from each run folder, naming each run after its folder. The
@@ -63,7 +66,7 @@ public struct RunReport: Sendable {
             <h1>ConFiT report</h1>
             <p class="note">Accuracies in %; forgetting and BWT in percentage points. Tasks are numbered from 0. \
             Hover over a point, bar or cell for its exact value.</p>
-            <h2>Summary</h2>
+            \(seedSection)<h2>Summary</h2>
             \(summaryTable)
             <h2>Average accuracy A<sub>t</sub> after each task</h2>
             \(legend)\(averageAccuracyChart)
@@ -85,6 +88,7 @@ public struct RunReport: Sendable {
     private static let style = """
         body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#222;max-width:820px;margin:24px auto;padding:0 16px}\
         h1{font-size:22px;margin-bottom:4px}h2{font-size:17px;margin:32px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}\
+        h3{font-size:15px;margin:20px 0 6px}\
         table{border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:13px}\
         th,td{padding:4px 8px;border-bottom:1px solid #e4e4e4;text-align:right}td{white-space:nowrap}th{background:#f5f5f5}\
         th:nth-child(-n+2),td:nth-child(-n+2){text-align:left}\
@@ -119,6 +123,74 @@ public struct RunReport: Sendable {
             return "<tr>" + cells.map { "<td>\($0.htmlEscaped)</td>" }.joined() + "</tr>"
         }
         return "<table><tr>" + header.map { "<th>\($0)</th>" }.joined() + "</tr>\n" + rows.joined(separator: "\n") + "</table>"
+    }
+
+    /// Groups of runs that differ only in their seed: mean ± std (sample) per metric, A_t
+    /// as a band, and mean accuracy matrices; absent when no group has two runs.
+    private var seedSection: String {
+        let groups = aggregates.filter { $0.runs.count > 1 }
+        guard !groups.isEmpty else { return "" }
+        let labels = groupLabels(groups)
+        func cell(_ statistic: SeedAggregate.Statistic?) -> String {
+            guard let statistic else { return "—" }
+            return Self.percent(statistic.mean) + (statistic.std.map { " ± " + Self.percent($0) } ?? "")
+        }
+        let header = ["method", "runs", "seeds", "final avg. accuracy", "avg. incremental accuracy", "forgetting", "BWT",
+                      "storage per task", "mean time"]
+        let rows = zip(groups, labels).map { group, label in
+            let cells = [label, "\(group.runs.count)", group.seeds.map { $0.map(String.init) ?? "?" }.joined(separator: ", "),
+                         cell(group.finalAverageAccuracy), cell(group.averageIncrementalAccuracy), cell(group.forgetting),
+                         cell(group.backwardTransfer),
+                         group.bankBytesPerTask.mean == 0 ? "—" : Self.bytes(group.bankBytesPerTask.mean),
+                         Self.duration(group.wallSeconds.mean)]
+            return "<tr title=\"\(group.runs.joined(separator: ", ").htmlEscaped)\">" + cells.map { "<td>\($0.htmlEscaped)</td>" }.joined() + "</tr>"
+        }
+        let table = "<table><tr>" + header.map { "<th>\($0)</th>" }.joined() + "</tr>\n" + rows.joined(separator: "\n") + "</table>"
+        let legend = "<div class=\"legend\">" + labels.enumerated().map { k, label in
+            "<span><i style=\"background:\(color(k))\"></i>\(label.htmlEscaped)</span>"
+        }.joined() + "</div>\n"
+        let tasks = groups.map(\.averageAccuracy.count).max() ?? 0
+        let lowest = groups.flatMap { $0.averageAccuracy.map { $0.mean - ($0.std ?? 0) } }.min() ?? 1
+        let chart = SVGChart(
+            x: -0.5...Double(max(tasks, 1)) - 0.5, xTicks: SVGChart.integerTicks(upTo: tasks), xTitle: "after training task t",
+            yFrom: min(90, (lowest * 10).rounded(.down) * 10), to: 100, yTitle: "A_t (%), mean ± std")
+        let series = zip(groups, labels).enumerated().map { k, pair in
+            let (group, label) = pair
+            return SVGChart.Series(
+                color: color(k),
+                points: group.averageAccuracy.enumerated().map { t, a in
+                    .init(x: Double(t), y: a.mean * 100, tooltip: "\(label), after task \(t): A = \(cell(a)) % over \(group.runs.count) runs")
+                },
+                band: group.averageAccuracy.enumerated().map { t, a in
+                    (x: Double(t), low: (a.mean - (a.std ?? 0)) * 100, high: (a.mean + (a.std ?? 0)) * 100)
+                })
+        }
+        let means = groups.compactMap { try? AccuracyMatrix(rows: $0.accuracy.map { $0.map(\.mean) }) }
+        let scale = AccuracyHeatmap.scale(for: means)
+        let figures = zip(zip(groups, labels), means).map { pair, matrix in
+            let (group, label) = pair
+            let heatmap = AccuracyHeatmap(matrix: matrix, scale: scale,
+                                          spread: (group.accuracy.map { $0.map(\.std) }, group.runs.count))
+            return "<figure><figcaption>\(label.htmlEscaped), mean of \(group.runs.count)</figcaption>\(heatmap.svg)</figure>"
+        }
+        return """
+            <h2>Mean ± standard deviation over seeds</h2>
+            <p class="note">Runs with the same configuration but for the seed, grouped; the standard deviation is the \
+            sample one (n − 1). Hover over a row for its runs, over a cell for its spread.</p>
+            \(table)
+            <h3>A<sub>t</sub>: mean (line) ± std (band)</h3>
+            \(legend)\(chart.lines(series, title: "average accuracy per task, mean and spread over seeds"))
+            <h3>Mean accuracy matrices</h3>
+            \(AccuracyHeatmap.legend(scale: scale))<div class="heatmaps">\(figures.joined(separator: "\n"))</div>
+
+            """
+    }
+
+    /// Each group's method, with its first run's name beside it where two groups share a method.
+    private func groupLabels(_ groups: [SeedAggregate]) -> [String] {
+        groups.map { group in
+            groups.filter { $0.method == group.method }.count > 1 ? "\(group.method) (\(group.runs[0]))" : group.method
+        }
     }
 
     private var averageAccuracyChart: String {

@@ -15,10 +15,12 @@ struct SVGChart {
         var tooltip: String
     }
 
-    /// One run's line or bars. A non-finite y (a diverged loss) leaves a gap.
+    /// One run's line or bars. A non-finite y (a diverged loss) leaves a gap. A line may
+    /// carry a band (mean ± std over seeds), drawn translucent beneath it.
     struct Series {
         var color: String
         var points: [Point]
+        var band: [(x: Double, low: Double, high: Double)] = []
     }
 
     typealias Tick = (value: Double, label: String)
@@ -86,6 +88,11 @@ struct SVGChart {
             let x = px(marker.x)
             body += Self.labelledLine("boundary", from: (x, Self.top), to: (x, py(y.lowerBound)),
                                       label: marker.label.htmlEscaped, at: (x + 3, Self.top - 5), textAttributes: "class=\"marker\"")
+        }
+        for line in series where line.band.count > 1 {
+            let outline = line.band.map { (px($0.x), py($0.high)) } + line.band.reversed().map { (px($0.x), py($0.low)) }
+            let coordinates = outline.map { "\(Self.number($0.0)),\(Self.number($0.1))" }
+            body += "<polygon fill=\"\(line.color)\" fill-opacity=\"0.2\" stroke=\"none\" points=\"\(coordinates.joined(separator: " "))\"/>"
         }
         for line in series {
             let segments = line.points.split { !$0.y.isFinite }

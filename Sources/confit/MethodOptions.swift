@@ -1,10 +1,9 @@
 import ArgumentParser
 import ConFiT
 
-/// `--method` and the hyper-parameters of the methods that have them. A hyper-parameter
-/// given for another method is refused rather than silently ignored.
+/// The hyper-parameters of the methods that have them. One given for a method the
+/// command does not run is refused rather than silently ignored (`check(for:)`).
 struct MethodOptions: ParsableArguments {
-    @Option(help: "Method.") var method = ContinualMethod.confit
     @Option(help: "LwF: weight λ of the distillation loss (FACIL's default 1).") var lwfLambda: Float?
     @Option(help: "LwF: softmax temperature T (FACIL's default 2).") var lwfTemperature: Float?
     @Option(help: "EWC: weight λ of the penalty λ/2·Σ F(θ−θ*)² (FACIL's default 5000).") var ewcLambda: Float?
@@ -15,15 +14,17 @@ struct MethodOptions: ParsableArguments {
     @Option(help: "Piggyback: Adam's learning rate for the masks and the classifier (the official 1e-4).") var piggybackLR: Float?
     @Flag(help: "Piggyback: train BN and keep it per task (default: the pre-trained BN, frozen).") var piggybackTrainBN = false
 
-    func validate() throws {
+    /// Refuses hyper-parameters of methods other than `methods`, and out-of-range values.
+    func check(for methods: [ContinualMethod]) throws {
+        let names = Set(methods.map(\.name))
         let given = [("--lwf-lambda", lwfLambda, "lwf"), ("--lwf-temperature", lwfTemperature, "lwf"),
                      ("--ewc-lambda", ewcLambda, "ewc"), ("--ewc-alpha", ewcAlpha, "ewc")]
         let switches = [("--packnet-prune", packnetPrune != nil, "packnet"),
                         ("--packnet-retrain-epochs", packnetRetrainEpochs != nil, "packnet"),
                         ("--packnet-train-bn", packnetTrainBN, "packnet"),
                         ("--piggyback-lr", piggybackLR != nil, "piggyback"), ("--piggyback-train-bn", piggybackTrainBN, "piggyback")]
-        for (flag, isGiven, owner) in given.map({ ($0.0, $0.1 != nil, $0.2) }) + switches where isGiven && method.name != owner {
-            throw ValidationError("\(flag) applies to --method \(owner), not \(method.name)")
+        for (flag, isGiven, owner) in given.map({ ($0.0, $0.1 != nil, $0.2) }) + switches where isGiven && !names.contains(owner) {
+            throw ValidationError("\(flag) applies to --method \(owner), not \(names.sorted().joined(separator: ", "))")
         }
         if let lwfLambda, !(lwfLambda >= 0 && lwfLambda.isFinite) { throw ValidationError("--lwf-lambda must be finite and ≥ 0") }
         if let lwfTemperature, !(lwfTemperature > 0 && lwfTemperature.isFinite) { throw ValidationError("--lwf-temperature must be positive") }
@@ -34,8 +35,8 @@ struct MethodOptions: ParsableArguments {
         if let piggybackLR, !(piggybackLR > 0 && piggybackLR.isFinite) { throw ValidationError("--piggyback-lr must be positive") }
     }
 
-    /// The method with the hyper-parameters given.
-    var resolved: ContinualMethod {
+    /// `method` with the hyper-parameters given.
+    func resolve(_ method: ContinualMethod) -> ContinualMethod {
         switch method {
         case .lwf(var options):
             options.lambda = lwfLambda ?? options.lambda

@@ -102,8 +102,29 @@ struct DatasetTests {
         #expect(official.train.count == 6 && official.test.count == 6)
         #expect(official.train[0].label == 0 && official.train[1].label == 1 && official.train[2].label == 2)
         #expect(official.skipped.map { ($0.path as NSString).lastPathComponent } == ["extra.txt"])
-        let stratified = try DatasetKind.flowers102.load(root: root)
+        let stratified = try DatasetKind.flowers102.load(root: root, options: DatasetOptions(split: .stratified(testFraction: 0.2, seed: 0)))
         #expect(stratified.train.count + stratified.test.count == 12)
+        #expect { try DatasetKind.flowers102.load(root: root) } throws: { "\($0)".contains("flowers102_split.json (embedded)") }
+    }
+
+    /// The standard Flowers-102 split is the official ConFiT code's test list, exactly: the
+    /// embedded file against the copy of `protocols/flowers102_split.json` in this target,
+    /// over a dataset with Flowers-102's 8,189 images and 102 classes.
+    @Test func flowers102StandardSplitIsTheOfficialConFiTList() throws {
+        struct SplitFile: Decodable { var classes: [String], test: [String] }
+        let expected = try JSONDecoder().decode(SplitFile.self, from: Data(fixtures.bytes("flowers102_split.json")))
+        #expect(expected.test.count == 1638 && expected.classes == (1...102).map(String.init))
+        let folder = try TemporaryDirectory("confit-data")
+        try folder.write(["flowers-102/imagelabels.mat": try fixtures.bytes("mat/imagelabels_8189.mat"), "flowers-102/jpg/.keep": []])
+        let data = try DatasetKind.flowers102.load(root: folder.path)
+        let relative = { (sample: Sample) -> String in
+            guard case let .file(path) = sample.source else { return "" }
+            return path.components(separatedBy: "/").suffix(2).joined(separator: "/")
+        }
+        #expect(data.test.map(relative).sorted() == expected.test.sorted())
+        #expect(data.train.count == 8189 - 1638)
+        #expect(Set(data.train.map(relative)).isDisjoint(with: expected.test))
+        #expect(data.test.map(\.label).prefix(3) == [2, 3, 8], "image k has label (k - 1) % 102 in this fixture")
     }
 
     @Test func cub200ReadsItsTables() throws {

@@ -73,6 +73,27 @@ final class RunReportTests: TemporaryDirectoryTestCase {
         XCTAssertTrue(html.contains(">task 1</text>") && html.contains(">task 2</text>"))
     }
 
+    /// Two seeds of one configuration: a mean ± std section with the hand-computed
+    /// numbers, a band under the A_t line and std on the heatmap's hover; none without a
+    /// group of two (the sample report).
+    func testRunsDifferingOnlyInTheirSeedShowMeanAndStd() throws {
+        func seeded(_ seed: Int64, _ rows: [[Double]]) throws -> RunReport.Run {
+            let config = JSONValue.object(["method": .object(["name": .string("lwf")]), "training": .object(["seed": .integer(seed)])])
+            return .init(name: "lwf-seed\(seed)", metrics: try metrics(config: config, rows: rows, bankBytes: [0, 0], totalSeconds: 60))
+        }
+        // A_1: 0.75 and 0.65: 70.00 ± 7.07 (√0.005); incremental 0.775 both; F: 0.2 and
+        // 0.4: 30.00 ± 14.14; BWT: −0.2 and −0.4; a(1, 0): 0.6 and 0.5: 55.00 ± 7.07.
+        let report = RunReport(runs: [try seeded(0, [[0.8], [0.6, 0.9]]), try seeded(1, [[0.9], [0.5, 0.8]])])
+        let html = report.html
+        XCTAssertTrue(html.contains("<h2>Mean ± standard deviation over seeds</h2>"))
+        XCTAssertTrue(html.contains("<tr title=\"lwf-seed0, lwf-seed1\"><td>lwf</td><td>2</td><td>0, 1</td><td>70.00 ± 7.07</td>"
+            + "<td>77.50 ± 0.00</td><td>30.00 ± 14.14</td><td>-30.00 ± 14.14</td><td>—</td><td>1 min 00 s</td></tr>"), html)
+        XCTAssertTrue(html.contains("<title>a(1, 0) = 55.00 ± 7.07 % (mean ± std over 2 runs)</title>"), html)
+        XCTAssertTrue(html.contains("<polygon fill=\"#4e79a7\" fill-opacity=\"0.2\""), "no band under the A_t line")
+        XCTAssertEqual(report.aggregates.map(\.runs), [["lwf-seed0", "lwf-seed1"]])
+        XCTAssertFalse(try sampleReport().html.contains("over seeds"))
+    }
+
     func testMissingOrMalformedRunFolderIsNamedInTheError() throws {
         let good = directory.appendingPathComponent("good")
         try RunFolder(url: good).write(try metrics(config: .null, rows: [[1]], bankBytes: [8], totalSeconds: 1))

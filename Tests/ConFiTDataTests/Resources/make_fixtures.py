@@ -17,6 +17,9 @@ Files (all small):
   mat/imagelabels.mat (compressed), mat/setid.mat (uncompressed), mat/types.mat (several
                             dtypes, big matrix) for the MATLAB v5 reader; mat/types.json holds
                             the values.
+  mat/imagelabels_8189.mat  Flowers-102's shape (1 x 8189 uint8, 102 classes; image k has
+                            label (k - 1) % 102 + 1, not the real labels) for the embedded split.
+  flowers102_split.json     a copy of ../shared/protocols/flowers102_split.json (not generated).
   idx/*.gz                  a 6-image MNIST-format set (gzipped IDX).
   cifar-10-batches-py/      the CIFAR-10 python layout, one image per batch, pickle protocol 2
                             (bytes via _codecs.encode, as Python 3 writes them); image k of
@@ -109,6 +112,8 @@ scipy.io.savemat('mat/imagelabels.mat', {'labels': labels}, do_compression=True)
 scipy.io.savemat('mat/setid.mat', {'trnid': np.array([[1, 2, 3, 4]], dtype=np.uint16),
                                    'valid': np.array([[5, 6]], dtype=np.uint8),
                                    'tstid': np.array([[7, 8, 9, 10, 11, 12]], dtype=np.float64)})
+scipy.io.savemat('mat/imagelabels_8189.mat', {'labels': (np.arange(8189) % 102 + 1).astype(np.uint8)[None, :]},
+                 do_compression=True)
 types = {'i8': np.array([[-3, 5]], dtype=np.int8), 'i32': np.array([[-70000], [12]], dtype=np.int32),
          'f32': np.array([[0.5, -1.25, 3.0]], dtype=np.float32), 'u8': np.array([[200]], dtype=np.uint8),
          'big': np.arange(24, dtype=np.float64).reshape(4, 6) / 3, 'name': 'a string to skip'}
