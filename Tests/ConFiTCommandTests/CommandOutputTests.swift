@@ -115,6 +115,63 @@ final class CommandOutputTests: TemporaryDirectoryTestCase {
         XCTAssertEqual(printed[11], "  4 Coat: 0 train, 0 test")
     }
 
+    /// `data inspect --preset` prints the protocol: from the embedded file alone, and with
+    /// the data, each task's images and first class names (4 images per split of classes 0–3);
+    /// E = 5 epochs: [0, E/5) = epoch 0 classifier, [1, E/2 = 2) BN, then all.
+    func testDataInspectPrintsThePresetsProtocol() throws {
+        let embedded = lines(try run(["data", "inspect", "--preset", "fashion-mnist"]).standardOutput)
+        XCTAssertEqual(embedded, ["preset: fashion-mnist",
+                                  "protocol: 5 tasks of 2 classes (10 of 10 classes trained), 5 epochs per task, batch size 32 "
+                                    + "(last partial batch dropped)",
+                                  "confit's stages by epoch: fc bn full full full", "split: standard (the protocol's)",
+                                  "task 0: class ids 0, 1", "task 1: class ids 2, 3", "task 2: class ids 4, 5", "task 3: class ids 6, 7",
+                                  "task 4: class ids 8, 9"])
+        let root = try ReferenceRun.shared.get().workspace.appendingPathComponent("fashion-mnist").path
+        let printed = lines(try run(["data", "inspect", "--preset", "fashion-mnist", "--root", root]).standardOutput)
+        XCTAssertEqual(printed.first, "dataset: fashion-mnist")
+        XCTAssertEqual(Array(printed.suffix(5)), ["task 0: 8 train, 8 test images; classes T-shirt/top, Trouser",
+                                                  "task 1: 8 train, 8 test images; classes Pullover, Dress",
+                                                  "task 2: 0 train, 0 test images; classes Coat, Sandal",
+                                                  "task 3: 0 train, 0 test images; classes Shirt, Sneaker",
+                                                  "task 4: 0 train, 0 test images; classes Bag, Ankle boot"])
+    }
+
+    /// `--split-file` for a class-per-folder dataset: `data inspect --preset` shows its
+    /// counts, `train` records it and trains on it; a file naming a missing image stops
+    /// `train` before anything is written.
+    func testSplitFileIsAppliedByInspectAndTrain() throws {
+        let root = directory.appendingPathComponent("folder")
+        for name in ["a", "b", "c", "d"] {
+            let classFolder = root.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: classFolder, withIntermediateDirectories: true)
+            for k in 0..<3 { try FileManager.default.copyItem(at: try images.url("rgb.jpg"), to: classFolder.appendingPathComponent("\(k).jpg")) }
+        }
+        let split = directory.appendingPathComponent("split.json")
+        try Data(#"{"classes": ["a", "b", "c", "d"], "test": ["a/0.jpg", "b/2.jpg", "c/1.jpg", "d/0.jpg"]}"#.utf8).write(to: split)
+        let protocolLines = lines(try run(["data", "inspect", "--preset", "fashion-mnist", "--dataset", "folder", "--root", root.path,
+                                           "--split-file", split.path]).standardOutput)
+        XCTAssertTrue(protocolLines.contains("test images: 4"), "\(protocolLines)")
+        XCTAssertTrue(protocolLines.contains("split: file \(split.path)"), "\(protocolLines)")
+        XCTAssertTrue(protocolLines.contains("task 0: 4 train, 2 test images; classes a, b"), "\(protocolLines)")
+
+        let common = ["train", "--preset", "fashion-mnist", "--dataset", "folder", "--root", root.path, "--model", "resnet18",
+                      "--tasks", "1", "--epochs", "1", "--batch-size", "2", "--image-size", "32", "--threads", "1", "--quiet"]
+        let out = directory.appendingPathComponent("split-run")
+        _ = try run(common + ["--split-file", split.path, "--out", out.path])
+        let metrics = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("metrics.json")))
+            as? [String: Any])
+        let config = try XCTUnwrap(metrics["config"] as? [String: Any])
+        XCTAssertEqual(config["split"] as? [String: String], ["kind": "file", "path": split.path])
+        XCTAssertEqual((metrics["epochs"] as? [[String: Any]])?.count, 1)
+
+        let bad = directory.appendingPathComponent("bad-split.json")
+        try Data(#"{"test": ["a/7.jpg"]}"#.utf8).write(to: bad)
+        let badOut = directory.appendingPathComponent("bad-split-run")
+        let refused = try run(common + ["--split-file", bad.path, "--out", badOut.path], status: 1)
+        XCTAssertTrue(refused.standardError.contains("test image a/7.jpg is not in the dataset"), refused.transcript)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: badOut.path))
+    }
+
     /// `--log-format json` reports every epoch and task as one object per line, with the
     /// class order given; `--quiet` prints nothing and still writes the run.
     func testLogFormatsAndClassOrder() throws {
