@@ -21,7 +21,8 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
         .systemLibrary(name: "CImageIO", path: "Sources/CImageIO"),
-        .target(name: "ConFiTEngine", dependencies: ["CDNNL"]),
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
+        .target(name: "ConFiTEngine", dependencies: ["CDNNL", "CMPI"]),
         .target(
             name: "ConFiTIO",
             dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
@@ -41,6 +42,8 @@ let package = Package(
         .target(
             name: "ConFiTTestSupport", dependencies: ["ConFiTEngine", "ConFiTIO", "ConFiTNN"],
             path: "Tests/ConFiTTestSupport"),
+        .executableTarget(name: "MPIShardWorker", dependencies: ["ConFiTEngine", "ConFiTIO", "ConFiTTestSupport"],
+                          path: "Tests/MPIShardWorker"),
         .testTarget(name: "ConFiTEngineTests", dependencies: ["ConFiTEngine", "ConFiTTestSupport"]),
         .testTarget(name: "ConFiTIOTests", dependencies: ["ConFiTIO", "ConFiTTestSupport"], resources: [.copy("Resources")]),
         .testTarget(
@@ -55,7 +58,7 @@ let package = Package(
             resources: [.copy("Resources")]),
         .testTarget(name: "ConFiTReportTests", dependencies: ["ConFiTReport", "ConFiT", "ConFiTTestSupport"]),
         .testTarget(
-            name: "ConFiTCommandTests", dependencies: ["confit", "TwoTaskExample", "ConFiTTestSupport"],
+            name: "ConFiTCommandTests", dependencies: ["confit", "TwoTaskExample", "MPIShardWorker", "ConFiTTestSupport"],
             resources: [.copy("Resources")]),
     ]
 )

@@ -23,7 +23,8 @@ public final class BatchNormalization {
     private let format: TensorFormat
     /// Batch mean and biased batch variance of the last training forward.
     public let batchMean: Tensor, batchVariance: Tensor
-    private let scaleGradient: Tensor, shiftGradient: Tensor
+    /// ∂loss/∂γ and ∂loss/∂β of the last backward: Σ dy·x̂ and Σ dy per channel.
+    public let scaleGradient: Tensor, shiftGradient: Tensor
 
     public init(shape: [Int], format: TensorFormat, epsilon: Float, training: Bool, frozenStatistics: Bool = false,
                 fusedReLU: Bool = false, profiler: Profiler? = nil) throws {

@@ -10,6 +10,8 @@ public enum EngineError: Error, CustomStringConvertible, Equatable {
     case layoutMismatch(operation: String, expected: TensorFormat, found: TensorFormat)
     /// A value the operation cannot accept (e.g. a label outside the task's classes).
     case invalidArgument(operation: String, reason: String)
+    /// MPI refused or failed a call (its error string).
+    case mpi(operation: String, message: String)
 
     public var description: String {
         switch self {
@@ -19,6 +21,7 @@ public enum EngineError: Error, CustomStringConvertible, Equatable {
         case .layoutMismatch(let op, let expected, let found):
             "\(op): expected layout \(expected.rawValue), found \(found.rawValue)"
         case .invalidArgument(let op, let reason): "\(op): \(reason)"
+        case .mpi(let op, let message): "MPI failed in \(op): \(message)"
         }
     }
 }

@@ -45,11 +45,13 @@ public final class BatchNorm2d: Layer, ComputeConfigurable {
     public func forward(_ input: Tensor) throws -> Tensor {
         try layerInput("BatchNorm2d(\(channels))", input, rank: 4, channels: channels)
         let frozen = isTraining && freezesStatistics
-        let kernel = try kernels.get(input.shape, variant: frozen ? 2 : isTraining ? 1 : 0) {
-            try BatchNormalization(shape: input.shape, format: input.format, epsilon: epsilon, training: isTraining,
-                                   frozenStatistics: frozen, fusedReLU: fusesReLU, profiler: settings.profiler)
-        }
         let out = output.get(input.shape, input.format)
+        synchronized = isTraining && !frozen && settings.sharedWith != nil
+        if synchronized, let group = settings.sharedWith {
+            try synchronizedForward(input, over: group, into: out)
+            return out
+        }
+        let kernel = try kernel(input, frozen: frozen)
         try kernel.forward(input, scale: weight.value, shift: bias.value, mean: runningMean, variance: runningVariance, into: out)
         if isTraining {
             if !frozen { updateRunningStatistics(kernel, elementsPerChannel: input.count / channels) }
@@ -59,6 +61,42 @@ public final class BatchNorm2d: Layer, ComputeConfigurable {
         }
         return out
     }
+
+    private func kernel(_ input: Tensor, frozen: Bool) throws -> BatchNormalization {
+        try kernels.get(input.shape, variant: frozen ? 2 : isTraining ? 1 : 0) {
+            try BatchNormalization(shape: input.shape, format: input.format, epsilon: epsilon, training: isTraining,
+                                   frozenStatistics: frozen, fusedReLU: fusesReLU, profiler: settings.profiler)
+        }
+    }
+
+    /// Synchronised BN: this shard's statistics, combined with every other shard's (equal
+    /// shards; Chan's formula, in Double, in rank order, so every process gets the same
+    /// values), then normalisation with the whole batch's statistics, held as given for
+    /// the backward pass, which `synchronizedBackward` completes.
+    private func synchronizedForward(_ input: Tensor, over group: any ProcessGroup, into out: Tensor) throws {
+        let local = try kernel(input, frozen: false)
+        try local.forward(input, scale: weight.value, shift: bias.value, mean: runningMean, variance: runningVariance, into: out)
+        let shards = try group.allGather((0..<channels).map { Double(local.batchMean.pointer[$0]) }
+            + (0..<channels).map { Double(local.batchVariance.pointer[$0]) })
+        let statistics = synchronizedStatistics ?? (Tensor(shape: [channels]), Tensor(shape: [channels]))
+        synchronizedStatistics = statistics
+        for c in 0..<channels {
+            let means = (0..<group.size).map { shards[$0 * 2 * channels + c] }
+            let mean = means.reduce(0, +) / Double(group.size)
+            let variance = (0..<group.size).map { shards[$0 * 2 * channels + channels + c] + (means[$0] - mean) * (means[$0] - mean) }
+                .reduce(0, +) / Double(group.size)
+            (statistics.mean.pointer[c], statistics.variance.pointer[c]) = (Float(mean), Float(variance))
+        }
+        let given = try kernel(input, frozen: true)
+        try given.forward(input, scale: weight.value, shift: bias.value, mean: statistics.mean, variance: statistics.variance, into: out)
+        updateRunningStatistics(given, elementsPerChannel: input.count / channels * group.size)
+        (self.input, self.kernel) = (input, given)
+    }
+
+    /// The whole batch's mean and biased variance while synchronised (`synchronizedForward`).
+    private var synchronizedStatistics: (mean: Tensor, variance: Tensor)?
+    /// Whether the last forward was synchronised, so its backward must be too.
+    private var synchronized = false
 
     /// running ← (1 − momentum)·running + momentum·batch, with the batch variance made
     /// unbiased (× n / (n − 1)) as PyTorch does.
@@ -81,7 +119,31 @@ public final class BatchNorm2d: Layer, ComputeConfigurable {
                             inputGradient: gradient,
                             accumulateScale: weight.trainable ? weight.gradient : nil,
                             accumulateShift: bias.trainable ? bias.gradient : nil)
+        if synchronized, let statistics = synchronizedStatistics, let group = settings.sharedWith {
+            try synchronizedBackward(kernel, input: input, gradient: gradient, statistics: statistics, over: group)
+        }
         return needsInputGradient ? gradient : nil
+    }
+
+    /// Completes the input gradient of a synchronised forward. The kernel held the whole
+    /// batch's statistics constant: dx′ = γ/σ·dy. Through the statistics,
+    /// dx = γ/σ·(dy − Σdy/N − x̂·Σ(dy·x̂)/N) with the sums and N over every shard, which is
+    /// dx′ plus a per-channel affine function of x. (γ's and β's gradients stay this shard's
+    /// sums: averaging gradients over the processes completes them, as for every parameter.)
+    private func synchronizedBackward(_ kernel: BatchNormalization, input: Tensor, gradient: Tensor,
+                                      statistics: (mean: Tensor, variance: Tensor), over group: any ProcessGroup) throws {
+        var sums = (0..<channels).map { kernel.shiftGradient.pointer[$0] } + (0..<channels).map { kernel.scaleGradient.pointer[$0] }
+        try sums.withUnsafeMutableBufferPointer { try group.allReduceSum($0) }
+        let total = Float(input.count / channels * group.size)
+        var (scale, shift) = ([Float](repeating: 0, count: channels), [Float](repeating: 0, count: channels))
+        for c in 0..<channels {
+            let sigma = (statistics.variance.pointer[c] + epsilon).squareRoot()
+            let k = weight.value.pointer[c] / sigma
+            let (meanDy, meanDyXhat) = (sums[c] / total, sums[channels + c] / total)
+            scale[c] = -k * meanDyXhat / sigma
+            shift[c] = -k * (meanDy - statistics.mean.pointer[c] * meanDyXhat / sigma)
+        }
+        try gradient.addChannelAffine(of: input, scale: scale, shift: shift)
     }
 }
 

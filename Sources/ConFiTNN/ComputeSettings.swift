@@ -15,10 +15,18 @@ public struct ComputeSettings {
     public var winograd: Bool
     /// Where the kernels report their time (`confit bench --profile`); nil: nowhere.
     public var profiler: Profiler?
+    /// The processes whose batch shards together make each batch (data parallelism): batch
+    /// norms in training compute their statistics, and convolutions the input means they
+    /// report, over all of them. nil, or a group of one: this process's batch alone.
+    public var processGroup: (any ProcessGroup)?
 
-    public init(layout: TensorFormat = .blocked16, winograd: Bool = true, profiler: Profiler? = nil) {
-        (self.layout, self.winograd, self.profiler) = (layout, winograd, profiler)
+    public init(layout: TensorFormat = .blocked16, winograd: Bool = true, profiler: Profiler? = nil,
+                processGroup: (any ProcessGroup)? = nil) {
+        (self.layout, self.winograd, self.profiler, self.processGroup) = (layout, winograd, profiler, processGroup)
     }
+
+    /// The group when it has more than one process: what layers synchronise over.
+    var sharedWith: (any ProcessGroup)? { (processGroup?.size ?? 1) > 1 ? processGroup : nil }
 }
 
 /// A layer that builds oneDNN kernels and so takes its network's `ComputeSettings`.

@@ -65,7 +65,20 @@ public final class Conv2d: Layer, ComputeConfigurable {
     public func forward(_ input: Tensor) throws -> Tensor {
         try layerInput("Conv2d(\(inChannels), \(outChannels))", input, rank: 4, channels: inChannels)
         let input = try inActivationLayout(input)
-        if isTraining, let (byParity, receive) = inputMeansObserver { try receive(try inputMeans(input, byParity: byParity), input.shape) }
+        if isTraining, let (byParity, receive) = inputMeansObserver {
+            let means = try inputMeans(input, byParity: byParity)
+            guard let group = settings.sharedWith else { try receive(means, input.shape); return try convolve(input) }
+            // Equal shards: the whole batch's mean is the mean of the shards' means.
+            let summed = try group.allReduceSum(means.joined().map(Double.init))
+            let width = means[0].count, size = Double(group.size)
+            try receive((0..<means.count).map { k in (0..<width).map { Float(summed[k * width + $0] / size) } },
+                        [input.shape[0] * group.size] + input.shape.dropFirst())
+        }
+        return try convolve(input)
+    }
+
+    /// The convolution proper, on input already in the activation layout.
+    private func convolve(_ input: Tensor) throws -> Tensor {
         let shape = geometry(for: input.shape)
         let slot = try kernels.get(input.shape, training: isTraining) {
             Slot(try Convolution(shape, source: input.format, destination: settings.layout, training: isTraining,

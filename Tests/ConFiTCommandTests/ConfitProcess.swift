@@ -50,14 +50,25 @@ final class ConfitProcess {
     }
 
     /// The binary SwiftPM put beside the test bundle: on Linux the xctest runner's own
-    /// folder (`Bundle.main`), on macOS the folder holding the `.xctest` bundle.
+    /// folder (`Bundle.main`), on macOS the folder holding the `.xctest` bundle. An
+    /// absolute path is taken as it is.
     static func executable(_ program: String) throws -> URL {
+        if program.hasPrefix("/") { return URL(fileURLWithPath: program) }
         let folders = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent(),
                        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
         let candidates = folders.map { $0.appendingPathComponent(program) }
         guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
             throw Failure(description: "no \(program) executable at \(candidates.map(\.path).joined(separator: " or ")); "
                 + "build it with `swift build --build-tests`")
+        }
+        return found
+    }
+
+    /// `name` on the `PATH`, for system programs such as `mpirun`.
+    static func onPath(_ name: String) throws -> String {
+        let folders = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+        guard let found = folders.map({ "\($0)/\(name)" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw Failure(description: "no \(name) on the PATH; scripts/install-dependencies installs it")
         }
         return found
     }
