@@ -39,23 +39,24 @@ public final class ContinualRun {
     /// A new run into `folder` (created when the first checkpoint is written): loads the
     /// dataset and the pre-trained weights, resolves the class order and tasks. A folder
     /// that already holds a run is refused, not overwritten (`resumingIfPresent` continues it).
-    public convenience init(_ configuration: RunConfiguration, folder: URL) throws {
+    public convenience init(_ configuration: RunConfiguration, folder: URL, processGroup: (any ProcessGroup)? = nil) throws {
         let checkpoint = folder.appendingPathComponent(TrainingCheckpoint.fileName)
         guard !FileManager.default.fileExists(atPath: checkpoint.path) else {
             throw ConFiTError.invalidConfiguration("\(folder.path) already holds a run (\(TrainingCheckpoint.fileName)); "
                 + "continue it with confit train --resume \(folder.path), or choose another folder. Nothing was overwritten")
         }
-        try self.init(configuration, folder: RunFolder(url: folder), checkpoint: nil)
+        try self.init(configuration, folder: RunFolder(url: folder), checkpoint: nil, processGroup: processGroup)
     }
 
     /// The run of `configuration` in `folder`: continued from its checkpoint when the folder
     /// holds one of the same configuration (a finished one then only reports), new when it
     /// holds none; a run of another configuration there is an error.
-    public static func resumingIfPresent(_ configuration: RunConfiguration, folder: URL) throws -> ContinualRun {
+    public static func resumingIfPresent(_ configuration: RunConfiguration, folder: URL,
+                                         processGroup: (any ProcessGroup)? = nil) throws -> ContinualRun {
         guard FileManager.default.fileExists(atPath: folder.appendingPathComponent(TrainingCheckpoint.fileName).path) else {
-            return try ContinualRun(configuration, folder: folder)
+            return try ContinualRun(configuration, folder: folder, processGroup: processGroup)
         }
-        let run = try ContinualRun(resuming: folder)
+        let run = try ContinualRun(resuming: folder, processGroup: processGroup)
         guard run.configuration.matches(configuration) else {
             throw ConFiTError.invalidConfiguration("\(folder.path) holds a run of another configuration ("
                 + run.configuration.differences(from: configuration).joined(separator: "; ") + "); choose another folder")
@@ -65,13 +66,19 @@ public final class ContinualRun {
 
     /// The run in `folder`, from its last checkpoint: its configuration, network, trackers,
     /// banks, optimizer state and metrics so far.
-    public convenience init(resuming folder: URL) throws {
+    public convenience init(resuming folder: URL, processGroup: (any ProcessGroup)? = nil) throws {
         let (checkpoint, metrics, configuration) = try TrainingCheckpoint.last(ofRunIn: folder)
-        try self.init(configuration, folder: RunFolder(url: folder), checkpoint: (checkpoint, metrics))
+        try self.init(configuration, folder: RunFolder(url: folder), checkpoint: (checkpoint, metrics), processGroup: processGroup)
     }
 
-    private init(_ requested: RunConfiguration, folder: RunFolder, checkpoint: (TrainingCheckpoint, RunMetrics)?) throws {
+    /// Whether this process writes the run's files: the only one, or rank 0 of a group.
+    public var writesFiles: Bool { (trainer.processGroup?.rank ?? 0) == 0 }
+
+    private init(_ requested: RunConfiguration, folder: RunFolder, checkpoint: (TrainingCheckpoint, RunMetrics)?,
+                 processGroup: (any ProcessGroup)?) throws {
         var configuration = requested
+        let shared = (processGroup?.size ?? 1) > 1 ? processGroup : nil
+        configuration.processes = shared?.size
         if let threads = configuration.threads { Engine.shared.setThreads(threads) }
         configuration.threads = Engine.shared.threads
         let data = try configuration.dataset.load(root: configuration.root, options: DatasetOptions(split: configuration.split ?? .standard))
@@ -90,7 +97,8 @@ public final class ContinualRun {
             }
         }
         trainer = try ContinualTrainer(network: network, method: configuration.method, scenario: scenario,
-                                       configuration: configuration.training, normalization: configuration.model.normalization)
+                                       configuration: configuration.training, normalization: configuration.model.normalization,
+                                       processGroup: shared)
         if let (saved, _) = checkpoint { try trainer.restore(from: saved) }
         (self.configuration, self.folder, classNames) = (configuration, folder, data.classNames)
         metrics = try checkpoint?.1 ?? RunMetrics(config: JSONValue(encoding: configuration), versions: .current)
@@ -108,7 +116,7 @@ public final class ContinualRun {
     /// `RunFolderError.inUse` before it writes anything.
     @discardableResult
     public func execute() throws -> RunMetrics {
-        let lock = try folder.lock()
+        let lock = writesFiles ? try folder.lock() : nil
         defer { withExtendedLifetime(lock) {} }
         for observer in observers { observer.runStarting(self) }
         let elapsedBefore = metrics.totalWallSeconds
@@ -131,12 +139,13 @@ public final class ContinualRun {
         }
         callbacks.checkpoint = { [unowned self] checkpoint in
             metrics.totalWallSeconds = elapsedBefore + Date().timeIntervalSince(created)
+            position = checkpoint.position
+            guard writesFiles else { return }
             var checkpoint = checkpoint
             checkpoint.attach(TrainingCheckpoint.metricsKey, String(decoding: try metrics.jsonData(), as: UTF8.self))
             try folder.writeAtomically(try checkpoint.serialized(), to: TrainingCheckpoint.fileName,
                                        keepingPreviousAs: TrainingCheckpoint.previousFileName)
             try folder.write(metrics)
-            position = checkpoint.position
             for observer in observers { try observer.checkpointWritten(self) }
         }
         do {

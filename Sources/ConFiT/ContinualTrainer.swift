@@ -38,16 +38,35 @@ public final class ContinualTrainer {
     /// The stopped epoch's totals from the checkpoint `restore(from:)` read.
     private var pendingProgress: EpochProgress?
 
+    /// The processes sharing each batch (data parallelism); nil: this process alone.
+    public let processGroup: (any ProcessGroup)?
+    /// The methods whose every step is the whole batch's when the batch is split over
+    /// processes; the others' extra passes over the data (LwF's old logits, EWC's Fisher,
+    /// PackNet's and Piggyback's masks) are not yet shared.
+    public static let dataParallelMethods = ["confit", "confit-noxconv", "confit-nohier", "taskbn", "finetune", "linear"]
+
     /// A trainer for `method`'s strategy.
     public convenience init(network: any Layer, method: ContinualMethod, scenario: Scenario, configuration: TrainingConfiguration,
-                            normalization: Normalization) throws {
+                            normalization: Normalization, processGroup: (any ProcessGroup)? = nil) throws {
+        if let processGroup, processGroup.size > 1, !Self.dataParallelMethods.contains(method.name) {
+            throw ConFiTError.invalidConfiguration("--method \(method.name) does not run over several processes yet; under mpirun "
+                + "use one of \(Self.dataParallelMethods.joined(separator: ", "))")
+        }
         try self.init(network: network, strategy: method.makeStrategy(), scenario: scenario, configuration: configuration,
-                      normalization: normalization)
+                      normalization: normalization, processGroup: processGroup)
     }
 
-    /// A trainer for any strategy, the library's own or one of the caller's.
+    /// A trainer for any strategy, the library's own or one of the caller's. With a
+    /// `processGroup` of N processes, each trains on its 1/N of every batch (which must
+    /// divide by N) and evaluates its share of every test set, and every step is the whole
+    /// batch's: BN statistics, tracker means, the loss and the gradients are combined.
     public init(network: any Layer, strategy: any ContinualStrategy, scenario: Scenario, configuration: TrainingConfiguration,
-                normalization: Normalization) throws {
+                normalization: Normalization, processGroup: (any ProcessGroup)? = nil) throws {
+        let group = (processGroup?.size ?? 1) > 1 ? processGroup : nil
+        if let group, configuration.batchSize % group.size != 0 {
+            throw ConFiTError.invalidConfiguration("the batch size \(configuration.batchSize) does not divide into \(group.size) "
+                + "equal shards, one per process; choose a multiple of \(group.size)")
+        }
         guard let classifier = network.classifier?.layer else {
             throw ConFiTError.invalidConfiguration("the network has no Linear classifier")
         }
@@ -76,7 +95,8 @@ public final class ContinualTrainer {
             }
         }
         (self.network, self.strategy, self.scenario, self.configuration) = (network, strategy, scenario, configuration)
-        self.normalization = normalization
+        (self.normalization, self.processGroup) = (normalization, group)
+        network.shareStatistics(over: group)
         self.classifier = classifier
         evaluator = TaskEvaluator(network: network, pairs: try strategy.trackedPairs(in: network))
         cache = ImageCache(budgetBytes: configuration.cacheBytes)
@@ -142,7 +162,7 @@ public final class ContinualTrainer {
             try TrainingCheckpoint.restore(optimizer, from: pending)
         }
         pendingOptimizerState = nil
-        let step = TrainingStep(network: network, optimizer: optimizer.0)
+        let step = TrainingStep(network: network, optimizer: optimizer.0, averager: processGroup.map(GradientAverager.init))
         defer { skippedImages += loader.skippedCount }
         for epoch in position.epoch..<max(position.epoch, configuration.epochs) {
             let stage = strategy.epochStarting(epoch, of: configuration.epochs, context)
@@ -151,8 +171,9 @@ public final class ContinualTrainer {
             pendingProgress = nil
             var index = epoch == position.epoch ? position.batch : 0
             let stream = loader.epoch(epoch, from: index)
-            while let batch = try stream.next() {
+            while let whole = try stream.next() {
                 defer { index += 1 }
+                let batch = whole.shard(processGroup?.rank ?? 0, of: processGroup?.size ?? 1)
                 let loss = try step(try evaluator.input(for: batch), classes: task.classes, labels: batch.labels,
                                     addLoss: { [context] in try strategy.addLoss(logits: $0, gradient: $1, batch: batch, task: task, context) },
                                     finishGradients: { [context] in try strategy.finishGradients(task: task, context) },
@@ -161,9 +182,9 @@ public final class ContinualTrainer {
                     throw ConFiTError.nonFiniteLoss(task: task.id, epoch: epoch, batch: index, loss: loss)
                 }
                 progress.lossSum += Double(loss)
-                (progress.images, progress.batches) = (progress.images + batch.count, progress.batches + 1)
+                (progress.images, progress.batches) = (progress.images + whole.count, progress.batches + 1)
                 observer.batchFinished(TrainingPosition(task: task.id, epoch: epoch, batch: index), loader.batchesPerEpoch, loss)
-                if stop.isRequested {
+                if try stopAgreed() {
                     let next = TrainingPosition(task: task.id, epoch: epoch, batch: index + 1)
                     progress.seconds += Date().timeIntervalSince(start)
                     try observer.checkpoint(try TrainingCheckpoint(self, position: next, optimizer: optimizer, epochProgress: progress))
@@ -177,6 +198,13 @@ public final class ContinualTrainer {
             try observer.checkpoint(try TrainingCheckpoint(self, position: TrainingPosition(task: task.id, epoch: epoch + 1),
                                                            optimizer: optimizer))
         }
+    }
+
+    /// Whether to stop after this batch: asked for here, or in any process of the group,
+    /// so that all stop at the same batch.
+    private func stopAgreed() throws -> Bool {
+        guard let processGroup else { return stop.isRequested }
+        return try processGroup.allReduceSum([stop.isRequested ? 1 : 0])[0] > 0
     }
 
     /// Puts the network, trackers, the strategy's state and the optimizer's back as
@@ -200,10 +228,21 @@ public final class ContinualTrainer {
     public func evaluate(task i: Int, after t: Int) throws -> Double {
         try select(task: i, after: t)
         let task = scenario.tasks[i]
-        let loader = try makeLoader(task.test, perClass: configuration.testImagesPerClass,
-                                    .evaluation(batchSize: configuration.evaluationBatchSize))
+        guard let processGroup else {
+            let loader = try makeLoader(task.test, perClass: configuration.testImagesPerClass,
+                                        .evaluation(batchSize: configuration.evaluationBatchSize))
+            defer { skippedImages += loader.skippedCount }
+            return try evaluator.accuracy(loader, classes: task.classes)
+        }
+        // Each process its contiguous share of the test images; the counts added up.
+        let samples = Self.firstOfEachClass(task.test, perClass: configuration.testImagesPerClass)
+        let (rank, size) = (processGroup.rank, processGroup.size)
+        let share = Array(samples[samples.count * rank / size..<samples.count * (rank + 1) / size])
+        let loader = try makeLoader(share, perClass: nil, .evaluation(batchSize: configuration.evaluationBatchSize))
         defer { skippedImages += loader.skippedCount }
-        return try evaluator.accuracy(loader, classes: task.classes)
+        let (correct, total) = try evaluator.correctCount(loader, classes: task.classes)
+        let sums = try processGroup.allReduceSum([Double(correct), Double(total)])
+        return sums[1] > 0 ? sums[0] / sums[1] : 0
     }
 
     /// A loader over the first `perClass` samples of each label (all when nil), with the

@@ -29,6 +29,9 @@ public struct RunConfiguration: Sendable, Codable, Equatable {
     public var tasks: [[Int]]?
     /// oneDNN threads; nil: all cores. A run records the count it used.
     public var threads: Int?
+    /// The processes each batch was split over (`mpirun -np N`); nil: one. Recorded by
+    /// the run, like `threads`: it changes the order of sums, not the protocol.
+    public var processes: Int?
 
     /// The preset's protocol (epochs, batch size, class order, task size) for `model` and
     /// `method`; change any field afterwards.
@@ -99,6 +102,7 @@ public struct RunConfiguration: Sendable, Codable, Equatable {
         resolved.classesPerTask = request.classesPerTask ?? classesPerTask
         resolved.tasks = request.tasks ?? tasks
         resolved.threads = request.threads ?? threads
+        resolved.processes = request.processes ?? processes
         if Self.sameFile(request.root, root) { resolved.root = root }
         if case let .file(asked)? = request.split, case let .file(recorded)? = split, Self.sameFile(asked, recorded) {
             resolved.split = split

@@ -61,7 +61,7 @@ public struct SeedAggregate: Sendable, Equatable {
     }
 
     /// `runs` grouped into seed aggregates: runs whose configurations are equal but for the
-    /// seed and what sets only the speed or the place (threads, loader workers, cache,
+    /// seed and what sets only the speed or the place (threads, processes, loader workers, cache,
     /// the dataset's folder, the weights' folder), with equal task counts. Groups come in
     /// the order of their first run; a group of one run is an aggregate too. Runs with no
     /// finished task are left out.
@@ -82,7 +82,7 @@ public struct SeedAggregate: Sendable, Equatable {
             tree = current
         }
         guard case var .object(fields) = tree else { return tree }
-        for key in ["threads", "root", "tasks"] { fields[key] = nil }
+        for key in ["threads", "processes", "root", "tasks"] { fields[key] = nil }
         if case let .string(weights)? = fields["weights"] { fields["weights"] = .string((weights as NSString).lastPathComponent) }
         if case var .object(training)? = fields["training"] {
             for key in ["seed", "loaderWorkers", "cacheBytes"] { training[key] = nil }
@@ -132,7 +132,7 @@ extension SeedAggregate: Encodable {
 
     /// What `aggregate.json` says its numbers are.
     public static let definitions: [String: String] = [
-        "groups": "runs whose configurations are equal except for the seed, threads, loader workers, image cache and the folders of the data and weights, with as many finished tasks",
+        "groups": "runs whose configurations are equal except for the seed, threads, processes, loader workers, image cache and the folders of the data and weights, with as many finished tasks",
         "mean": "the mean over the group's runs of the run's metric (as metrics.json defines it)",
         "std": "the sample standard deviation over the group's runs (n - 1 in the denominator); null for a single run",
         "bank_bytes_per_task": "bytes stored per task, averaged over the run's tasks",

@@ -50,6 +50,12 @@ public final class TaskEvaluator {
     /// The fraction of `loader`'s images whose highest restricted logit is their label (an
     /// index into `classes`); 0 for an empty loader.
     public func accuracy(_ loader: BatchLoader, classes: [Int]) throws -> Double {
+        let (correct, total) = try correctCount(loader, classes: classes)
+        return total > 0 ? Double(correct) / Double(total) : 0
+    }
+
+    /// How many of `loader`'s images are classified right, of how many.
+    public func correctCount(_ loader: BatchLoader, classes: [Int]) throws -> (correct: Int, total: Int) {
         let stream = loader.epoch(0)
         var (correct, total) = (0, 0)
         while let batch = try stream.next() {
@@ -59,6 +65,6 @@ public final class TaskEvaluator {
             }
             total += batch.count
         }
-        return total > 0 ? Double(correct) / Double(total) : 0
+        return (correct, total)
     }
 }

@@ -4,8 +4,8 @@ import ConFiTNN
 /// One optimisation step on one batch, exactly as training runs it: zero the gradients,
 /// forward, softmax cross-entropy over the task's classes only plus the strategy's loss
 /// term, backward through what is trainable, the strategy's parameter terms, the
-/// optimizer's update, the strategy's after-step work.
-/// `confit bench` times this very step.
+/// optimizer's update, the strategy's after-step work; with an `averager`, on one shard of
+/// the batch per process. `confit bench` times this very step.
 public final class TrainingStep {
     public let network: any Layer
     public let optimizer: any Optimizer
@@ -14,8 +14,12 @@ public final class TrainingStep {
     /// ∂loss/∂logits, allocated once per logit shape.
     private var gradients: [[Int]: Tensor] = [:]
 
-    public init(network: any Layer, optimizer: any Optimizer) {
-        (self.network, self.optimizer) = (network, optimizer)
+    /// With processes sharing each batch: averages the loss and, after backward, the
+    /// gradients over them, so the update is the whole batch's.
+    public let averager: GradientAverager?
+
+    public init(network: any Layer, optimizer: any Optimizer, averager: GradientAverager? = nil) {
+        (self.network, self.optimizer, self.averager) = (network, optimizer, averager)
         let own = network.namedParameters().map(\.1)
         let ids = Set(own.map(ObjectIdentifier.init))
         zeroed = own + optimizer.parameters.filter { !ids.contains(ObjectIdentifier($0)) }
@@ -38,8 +42,13 @@ public final class TrainingStep {
         gradients[logits.shape] = gradient
         var loss = try CrossEntropy.loss(logits: logits, classes: classes, labels: labels, gradient: gradient)
         loss += try addLoss(logits, gradient)
+        if let averager {
+            // Before the check, so that every process stops at the same step, or none does.
+            loss = Float(try averager.group.allReduceSum([Double(loss)])[0] / Double(averager.group.size))
+        }
         guard loss.isFinite else { return loss }
         _ = try network.backward(gradient, needsInputGradient: false)
+        try averager?.average(zeroed)
         loss += try finishGradients()
         guard loss.isFinite else { return loss }
         optimizer.step()

@@ -15,3 +15,15 @@ public struct Batch: Sendable {
         (self.images, self.shape, self.labels, self.sampleIDs) = (images, shape, labels, sampleIDs)
     }
 }
+
+extension Batch {
+    /// Images `rank · count/shards ..< (rank + 1) · count/shards`: this process's
+    /// contiguous share of a batch split over `shards` processes (`count` divisible by it).
+    public func shard(_ rank: Int, of shards: Int) -> Batch {
+        guard shards > 1 else { return self }
+        let size = count / shards, perImage = images.count / max(count, 1)
+        let range = rank * size..<(rank + 1) * size
+        return Batch(images: Array(images[range.lowerBound * perImage..<range.upperBound * perImage]),
+                     shape: [size] + shape.dropFirst(), labels: Array(labels[range]), sampleIDs: Array(sampleIDs[range]))
+    }
+}

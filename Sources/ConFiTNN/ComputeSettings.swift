@@ -41,3 +41,11 @@ extension Layer {
         for (_, layer) in namedLayers() { (layer as? ComputeConfigurable)?.settings = settings }
     }
 }
+
+extension Layer {
+    /// Makes every layer below share its training statistics over `group` (nil: this
+    /// process alone), keeping their other settings.
+    public func shareStatistics(over group: (any ProcessGroup)?) {
+        for case let (_, layer as ComputeConfigurable) in namedLayers() { layer.settings.processGroup = group }
+    }
+}

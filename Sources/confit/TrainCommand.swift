@@ -1,6 +1,7 @@
 import ArgumentParser
 import ConFiT
 import ConFiTData
+import ConFiTEngine
 import ConFiTNN
 import ConFiTReport
 import Foundation
@@ -40,19 +41,21 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
+        // Under mpirun, every rank runs this command on its shard of each batch.
+        let group = MPIProcessGroup.launched
         let run: ContinualRun
         if let resume {
-            run = try ContinualRun(resuming: URL(fileURLWithPath: resume))
+            run = try ContinualRun(resuming: URL(fileURLWithPath: resume), processGroup: group)
         } else if let configuration, let out {
             var config = try RunConfiguration(contentsOf: URL(fileURLWithPath: configuration))
             config.threads = threads.threads ?? config.threads
-            run = try ContinualRun.resumingIfPresent(config, folder: URL(fileURLWithPath: out))
+            run = try ContinualRun.resumingIfPresent(config, folder: URL(fileURLWithPath: out), processGroup: group)
         } else {
             var config = try options.configuration(method: hyperparameters.resolve(method), seed: seed)
             config.threads = threads.threads
-            run = try ContinualRun(config, folder: URL(fileURLWithPath: out ?? ""))
+            run = try ContinualRun(config, folder: URL(fileURLWithPath: out ?? ""), processGroup: group)
         }
-        try Self.execute(run, log: log.format)
+        try Self.execute(run, log: run.writesFiles ? log.format : .quiet)
     }
 
     /// Runs `run` to the end with progress in `log` and `report.html` kept current; Ctrl-C
@@ -60,7 +63,8 @@ struct Train: ParsableCommand {
     /// to continue.
     @discardableResult
     static func execute(_ run: ContinualRun, log: LogFormat) throws -> RunMetrics {
-        run.observers += [ProgressLog(log, batchSize: run.configuration.training.batchSize), ReportWriter()]
+        run.observers += [ProgressLog(log, batchSize: run.configuration.training.batchSize)]
+            + (run.writesFiles ? [ReportWriter()] : [])
         let interrupt = InterruptHandler(run.stop) { signal in
             let name = signal == SIGTERM ? "interrupted (SIGTERM)" : "interrupted"
             FileHandle.standardError.write(Data("\n\(name): finishing the current batch, then checkpointing\n".utf8))
