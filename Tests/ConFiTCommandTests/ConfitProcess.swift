@@ -85,6 +85,19 @@ final class ConfitProcess {
 
     var terminationReason: Process.TerminationReason { process.terminationReason }
     var terminationStatus: Int32 { process.terminationStatus }
+    var processIdentifier: Int32 { process.processIdentifier }
+
+    /// The child's own children (`mpirun`'s ranks), by their process ids.
+    var children: [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { pid in
+            // /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after the last ')'.
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return false }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 1 && Int32(fields[1]) == process.processIdentifier
+        }.sorted()
+    }
 
     /// What the child printed, for failure messages.
     var transcript: String {

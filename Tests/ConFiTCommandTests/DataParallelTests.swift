@@ -68,6 +68,10 @@ final class DataParallelTests: TemporaryDirectoryTestCase {
         run.assertExited(with: 0)
         XCTAssertEqual(run.events.filter { $0["event"] as? String == "epoch" }.count, 4, "only rank 0 reports\n\(run.transcript)")
         let ranks = try RunOutputs(two), single = try RunOutputs(one)
+        let config = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(contentsOf: two.appendingPathComponent("metrics.json")))
+            as? [String: Any])?["config"] as? [String: Any])
+        XCTAssertEqual(config["processes"] as? Int, 2)
+        try assertStopsAllRanksAndResumes(arguments, uninterrupted: ranks)
         XCTAssertEqual(ranks.accuracyMatrix[0], single.accuracyMatrix[0])
         for (a, b) in zip(ranks.accuracyMatrix[1], single.accuracyMatrix[1]) { XCTAssertEqual(a, b, accuracy: 1.0 / 16 + 1e-9) }
         XCTAssertEqual(ranks.epochLosses.count, 4)
@@ -82,6 +86,51 @@ final class DataParallelTests: TemporaryDirectoryTestCase {
             let (a, e) = (floats(try XCTUnwrap(ranks.checkpointTensors[name], name)), floats(single.checkpointTensors[name]!))
             let scale = e.map(abs).max() ?? 0
             XCTAssertLessThanOrEqual(zip(a, e).map { abs($0 - $1) }.max() ?? 0, 1e-5 * scale + 1e-6, name)
+        }
+    }
+
+    /// SIGINT to one rank alone stops both at the same batch (they agree each batch), with
+    /// one checkpoint; `mpirun -np 2 confit train --resume` then ends bit for bit as the
+    /// uninterrupted two-rank run: a run over N processes is deterministic.
+    private func assertStopsAllRanksAndResumes(_ arguments: (URL) -> [String], uninterrupted: RunOutputs) throws {
+        let out = directory.appendingPathComponent("two-stopped")
+        setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1)
+        setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1)
+        let mpirun = try ConfitProcess(["-np", "2", "--oversubscribe", "--bind-to", "none", "-x", "OMP_NUM_THREADS=1",
+                                        try ConfitProcess.executable("confit").path] + arguments(out),
+                                       logs: directory, program: try ConfitProcess.onPath("mpirun"))
+        try mpirun.wait(timeout: 300, until: "the first checkpoint") {
+            FileManager.default.fileExists(atPath: out.appendingPathComponent("checkpoint.safetensors").path)
+        }
+        let ranks = mpirun.children
+        XCTAssertEqual(ranks.count, 2, "mpirun's ranks: \(ranks)")
+        XCTAssertEqual(kill(try XCTUnwrap(ranks.last), SIGINT), 0)
+        try mpirun.waitForExit(timeout: 300)
+        XCTAssertNotEqual(mpirun.terminationStatus, 0, mpirun.transcript)
+        XCTAssertTrue(mpirun.standardOutput.contains("\"event\":\"interrupted\""), mpirun.transcript)
+        let resumed = try self.mpirun(2, "confit", ["train", "--resume", out.path, "--log-format", "json"])
+        resumed.assertExited(with: 0)
+        let outputs = try RunOutputs(out)
+        XCTAssertEqual(outputs.accuracyMatrix, uninterrupted.accuracyMatrix)
+        XCTAssertEqual(outputs.epochLosses, uninterrupted.epochLosses)
+        XCTAssertEqual(outputs.checkpointTensors.filter { $0.key.hasPrefix("model.") }, uninterrupted.checkpointTensors.filter { $0.key.hasPrefix("model.") })
+    }
+
+    /// Under mpirun a batch that does not split evenly, or a method whose passes over the
+    /// data are not yet shared, stops before training, saying why.
+    func testConfigurationsThatCannotBeSplitAreRefused() throws {
+        let data = directory.appendingPathComponent("fashion-mnist")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        try SyntheticIDX().write(to: data, trainPerClass: 4, testPerClass: 2)
+        let common = ["train", "--preset", "fashion-mnist", "--root", data.path, "--model", "resnet18", "--tasks", "1", "--epochs", "1",
+                      "--image-size", "32", "--threads", "1"]
+        for (extra, message) in [(["--batch-size", "3"], "the batch size 3 does not divide into 2 equal shards"),
+                                 (["--batch-size", "4", "--method", "lwf"], "--method lwf does not run over several processes yet")] {
+            let out = directory.appendingPathComponent("refused-\(extra.count)")
+            let run = try mpirun(2, "confit", common + extra + ["--out", out.path])
+            XCTAssertNotEqual(run.terminationStatus, 0, run.transcript)
+            XCTAssertTrue(run.standardError.contains(message), run.transcript)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
         }
     }
 }
