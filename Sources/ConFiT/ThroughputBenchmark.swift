@@ -14,10 +14,16 @@ public final class ThroughputBenchmark {
     public struct Measurement: Sendable {
         public let imagesPerSecond: Double
         public let millisecondsPerStep: [String: Double]
+        /// Under a process group: per step, milliseconds inside collectives, bytes each
+        /// process contributed to them, and how many ran.
+        public var communication: (milliseconds: Double, bytes: Int, collectives: Int)?
     }
 
     public let network: any Layer
+    /// The whole batch; each process of `processGroup` steps on its 1/N of it.
     public let batch: Int, steps: Int, warmup: Int
+    /// The processes sharing each batch, their collectives metered; nil: this one alone.
+    public let processGroup: MeteredProcessGroup?
     /// Multiply-adds ×2 of the forward pass per image: every convolution and the classifier.
     public let forwardFLOPsPerImage: Double
     /// The same for the backward passes a stage runs: input gradients of every layer but
@@ -34,24 +40,30 @@ public final class ThroughputBenchmark {
     /// `ComputeSettings`; the first `min(taskClasses, classifier outputs)` classes form the
     /// task the training steps restrict their logits to.
     public init(network: any Layer, batch: Int, imageSize: Int, taskClasses: Int, steps: Int, warmup: Int,
-                profiler: Profiler?) throws {
+                profiler: Profiler?, processGroup: (any ProcessGroup)? = nil) throws {
         (self.network, self.batch, self.steps, self.warmup, self.profiler) = (network, batch, max(1, steps), max(0, warmup), profiler)
+        let processes = processGroup?.size ?? 1
+        self.processGroup = processes > 1 ? processGroup.map(MeteredProcessGroup.init) : nil
+        guard batch % processes == 0 else {
+            throw ConFiTError.invalidConfiguration("the batch \(batch) does not divide into \(processes) equal shards, one per process")
+        }
+        network.shareStatistics(over: self.processGroup)
         guard let classifier = network.classifier?.layer else {
             throw ConFiTError.invalidConfiguration("the network has no Linear classifier")
         }
         var generator = SplitMix64(seed: 1)
-        let shape = [batch, 3, imageSize, imageSize]
+        let shape = [batch / processes, 3, imageSize, imageSize]
         input = try Tensor(shape: shape, values: (0..<shape.reduce(1, *)).map { _ in generator.nextGaussian() })
         let classes = Array(0..<min(taskClasses, classifier.outFeatures))
-        (self.classes, labels) = (classes, (0..<batch).map { $0 % classes.count })
+        (self.classes, labels) = (classes, (0..<shape[0]).map { $0 % classes.count })
         network.eval()
         _ = try network.forward(input)
         let convolutions = network.namedLayers().compactMap { ($0.1 as? Conv2d)?.lastShape?.forwardFLOPs }
-        let convolutionFLOPs = convolutions.reduce(0, +) / Double(batch)
+        let convolutionFLOPs = convolutions.reduce(0, +) / Double(shape[0])
         classifierFLOPsPerImage = 2 * Double(classifier.inFeatures * classifier.outFeatures)
         forwardFLOPsPerImage = convolutionFLOPs + classifierFLOPsPerImage
         convolutionWeightFLOPsPerImage = convolutionFLOPs
-        backwardDataFLOPsPerImage = convolutionFLOPs - (convolutions.first ?? 0) / Double(batch) + classifierFLOPsPerImage
+        backwardDataFLOPsPerImage = convolutionFLOPs - (convolutions.first ?? 0) / Double(shape[0]) + classifierFLOPsPerImage
     }
 
     /// FLOPs of one training image at `selection`'s stage (direct-convolution count, so
@@ -72,7 +84,8 @@ public final class ThroughputBenchmark {
     public func train(_ selection: TrainableSelection) throws -> Measurement {
         network.train()
         network.setTrainable(selection)
-        let step = TrainingStep(network: network, optimizer: SGD(parameters: network.namedParameters().map(\.1), learningRate: 1e-4))
+        let step = TrainingStep(network: network, optimizer: SGD(parameters: network.namedParameters().map(\.1), learningRate: 1e-4),
+                                averager: processGroup.map(GradientAverager.init))
         defer { network.setTrainable(.all) }
         return try measure { _ = try step(input, classes: classes, labels: labels) }
     }
@@ -81,6 +94,9 @@ public final class ThroughputBenchmark {
     /// per step — clearing gradients, the straight-through gradient, re-deriving masked
     /// weights, its optimizer — in its first task.
     public func train(_ strategy: any ContinualStrategy) throws -> Measurement {
+        guard processGroup == nil else {
+            throw ConFiTError.invalidConfiguration("the mask methods' steps do not run over several processes yet")
+        }
         guard let classifier = network.classifier?.layer else { throw ConFiTError.invalidConfiguration("no classifier") }
         let task = Scenario.Task(id: 0, classes: classes)
         let context = StrategyContext(network: network, classifier: classifier, evaluator: TaskEvaluator(network: network, pairs: []),
@@ -103,6 +119,7 @@ public final class ThroughputBenchmark {
     private func measure(_ step: () throws -> Void) throws -> Measurement {
         for _ in 0..<warmup { try step() }
         profiler?.reset()
+        processGroup?.reset()
         var seconds: [Double] = []
         for _ in 0..<steps {
             let start = DispatchTime.now().uptimeNanoseconds
@@ -111,8 +128,12 @@ public final class ThroughputBenchmark {
         }
         var breakdown = profiler?.seconds ?? [:]
         if profiler != nil { breakdown["host"] = seconds.reduce(0, +) - breakdown.values.reduce(0, +) }
-        return Measurement(imagesPerSecond: Double(batch) / seconds.sorted()[seconds.count / 2],
-                           millisecondsPerStep: breakdown.mapValues { $0 * 1000 / Double(steps) })
+        var measurement = Measurement(imagesPerSecond: Double(batch) / seconds.sorted()[seconds.count / 2],
+                                      millisecondsPerStep: breakdown.mapValues { $0 * 1000 / Double(steps) })
+        if let processGroup {
+            measurement.communication = (processGroup.seconds * 1000 / Double(steps), processGroup.bytes / steps, processGroup.calls / steps)
+        }
+        return measurement
     }
 
     /// What `confit bench` measures: evaluation, a training step at a hierarchical stage, or
@@ -149,6 +170,8 @@ public final class ThroughputBenchmark {
         public var trackers = false
         /// Add milliseconds per step by kind of oneDNN call.
         public var profile = false
+        /// The processes sharing each batch (`mpirun`); nil: this one alone.
+        public var processGroup: (any ProcessGroup)?
 
         public init() {}
     }
@@ -166,11 +189,13 @@ public final class ThroughputBenchmark {
         defer { withExtendedLifetime(pairs) {} }
         let benchmark = try ThroughputBenchmark(network: network, batch: options.batch, imageSize: options.imageSize,
                                                 taskClasses: options.taskClasses, steps: options.steps, warmup: options.warmup,
-                                                profiler: profiler)
+                                                profiler: profiler, processGroup: options.processGroup)
         var result: [String: Any] = [
             "model": options.model.rawValue, "image_size": options.imageSize, "batch": options.batch, "threads": Engine.shared.threads,
             "onednn_version": Engine.shared.version, "cpu_isa": Engine.shared.cpuISA, "layout": options.layout.rawValue,
             "forward_gflop_per_image": benchmark.forwardFLOPsPerImage / 1e9, "winograd": options.winograd, "trackers": pairs.count,
+            "processes": options.processGroup?.size ?? 1,
+            "gradient_bytes": network.namedParameters().reduce(0) { $0 + $1.1.value.count } * 4,
         ]
         var breakdown: [String: Any] = [:]
         for stage in Stage.allCases where options.stages.contains(stage) {
@@ -184,6 +209,10 @@ public final class ThroughputBenchmark {
             }
             result["\(name)_img_s"] = measurement.imagesPerSecond
             result["\(name)_gflop_s"] = measurement.imagesPerSecond * flops / 1e9
+            if let (milliseconds, bytes, collectives) = measurement.communication {
+                (result["\(name)_collective_ms"], result["\(name)_collective_bytes"]) = (milliseconds, bytes)
+                result["\(name)_collectives"] = collectives
+            }
             breakdown[name] = measurement.millisecondsPerStep.mapValues { ($0 * 10).rounded() / 10 }
         }
         if options.profile { result["profile"] = breakdown }

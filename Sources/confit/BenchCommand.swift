@@ -34,6 +34,9 @@ struct Bench: ParsableCommand {
         (options.model, options.imageSize, options.batch, options.threads) = (model, imageSize, batch, threads.threads)
         (options.steps, options.warmup, options.layout, options.winograd) = (steps, warmup, layout, winograd)
         (options.taskClasses, options.trackers, options.profile) = (taskClasses, trackers, profile)
-        print(String(decoding: try ThroughputBenchmark.report(options), as: UTF8.self))
+        // Under mpirun every rank steps on its shard of the batch; rank 0 reports.
+        options.processGroup = MPIProcessGroup.launched
+        let report = try ThroughputBenchmark.report(options)
+        if (options.processGroup?.rank ?? 0) == 0 { print(String(decoding: report, as: UTF8.self)) }
     }
 }

@@ -116,6 +116,26 @@ final class DataParallelTests: TemporaryDirectoryTestCase {
         XCTAssertEqual(outputs.checkpointTensors.filter { $0.key.hasPrefix("model.") }, uninterrupted.checkpointTensors.filter { $0.key.hasPrefix("model.") })
     }
 
+    /// `confit bench` under `mpirun -np 2`: one JSON object (rank 0's) with the collectives
+    /// of a full training step of ResNet-18 counted by hand: the gradients, 4 × 11,689,512
+    /// bytes (torchvision's parameter count), plus per BatchNorm its 2C means and variances
+    /// gathered (8 bytes each) and 2C backward sums all-reduced (4 bytes each) over
+    /// ΣC = 4,800 channels in 20 BNs, plus the loss (8 bytes): 46,873,256 bytes in
+    /// 20 × 2 + 2 = 42 collectives.
+    func testBenchReportsTheCollectivesOfAStep() throws {
+        let run = try mpirun(2, "confit", ["bench", "--model", "resnet18", "--image-size", "32", "--batch", "4", "--steps", "1",
+                                           "--warmup", "0", "--stages", "full", "--threads", "1"])
+        run.assertExited(with: 0)
+        let lines = run.standardOutput.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1, run.transcript)
+        let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try XCTUnwrap(lines.first).utf8)) as? [String: Any])
+        XCTAssertEqual(report["processes"] as? Int, 2)
+        XCTAssertEqual(report["gradient_bytes"] as? Int, 4 * 11_689_512)
+        XCTAssertEqual(report["train_full_collective_bytes"] as? Int, 4 * 11_689_512 + 24 * 4800 + 8)
+        XCTAssertEqual(report["train_full_collectives"] as? Int, 42)
+        XCTAssertGreaterThan(report["train_full_collective_ms"] as? Double ?? 0, 0)
+    }
+
     /// Under mpirun a batch that does not split evenly, or a method whose passes over the
     /// data are not yet shared, stops before training, saying why.
     func testConfigurationsThatCannotBeSplitAreRefused() throws {
