@@ -58,7 +58,7 @@ let package = Package(
             resources: [.copy("Resources")]),
         .testTarget(name: "ConFiTReportTests", dependencies: ["ConFiTReport", "ConFiT", "ConFiTTestSupport"]),
         .testTarget(
-            name: "ConFiTCommandTests", dependencies: ["confit", "TwoTaskExample", "MPIShardWorker", "ConFiTTestSupport"],
+            name: "ConFiTCommandTests", dependencies: ["confit", "TwoTaskExample", "MPIShardWorker", "ConFiTIO", "ConFiTTestSupport"],
             resources: [.copy("Resources")]),
     ]
 )

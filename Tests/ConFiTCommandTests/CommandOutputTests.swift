@@ -247,7 +247,8 @@ final class CommandOutputTests: TemporaryDirectoryTestCase {
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(bench.standardOutput.utf8)) as? [String: Any])
         XCTAssertEqual(Set(json.keys), ["model", "image_size", "batch", "threads", "onednn_version", "cpu_isa", "layout",
                                         "forward_gflop_per_image", "winograd", "trackers", "eval_img_s", "eval_gflop_s",
-                                        "train_fc_img_s", "train_fc_gflop_s", "peak_rss_mb"])
+                                        "train_fc_img_s", "train_fc_gflop_s", "peak_rss_mb", "processes", "gradient_bytes"])
+        XCTAssertEqual(json["processes"] as? Int, 1, "not under mpirun")
         XCTAssertEqual(json["layout"] as? String, "nhwc")
         XCTAssertTrue(try run(["bench", "--stages", "eval,warp"], status: 64).standardError.contains("warp"))
         XCTAssertTrue(try run(["bench", "--layout", "native"], status: 64).standardError.contains("nChw16c"))
