@@ -142,8 +142,9 @@ final class DataParallelTests: TemporaryDirectoryTestCase {
         let data = directory.appendingPathComponent("fashion-mnist")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         try SyntheticIDX().write(to: data, trainPerClass: 4, testPerClass: 2)
-        let common = ["train", "--preset", "fashion-mnist", "--root", data.path, "--model", "resnet18", "--tasks", "1", "--epochs", "1",
-                      "--image-size", "32", "--threads", "1"]
+        // EfficientNet-Lite0: the smallest network to build before the refusal.
+        let common = ["train", "--preset", "fashion-mnist", "--root", data.path, "--model", "efficientnet_lite0", "--tasks", "1",
+                      "--epochs", "1", "--image-size", "32", "--threads", "1"]
         for (extra, message) in [(["--batch-size", "3"], "the batch size 3 does not divide into 2 equal shards"),
                                  (["--batch-size", "4", "--method", "lwf"], "--method lwf does not run over several processes yet")] {
             let out = directory.appendingPathComponent("refused-\(extra.count)")
