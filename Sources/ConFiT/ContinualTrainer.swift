@@ -40,18 +40,10 @@ public final class ContinualTrainer {
 
     /// The processes sharing each batch (data parallelism); nil: this process alone.
     public let processGroup: (any ProcessGroup)?
-    /// The methods whose every step is the whole batch's when the batch is split over
-    /// processes; the others' extra passes over the data (LwF's old logits, EWC's Fisher,
-    /// PackNet's and Piggyback's masks) are not yet shared.
-    public static let dataParallelMethods = ["confit", "confit-noxconv", "confit-nohier", "taskbn", "finetune", "linear"]
 
     /// A trainer for `method`'s strategy.
     public convenience init(network: any Layer, method: ContinualMethod, scenario: Scenario, configuration: TrainingConfiguration,
                             normalization: Normalization, processGroup: (any ProcessGroup)? = nil) throws {
-        if let processGroup, processGroup.size > 1, !Self.dataParallelMethods.contains(method.name) {
-            throw ConFiTError.invalidConfiguration("--method \(method.name) does not run over several processes yet; under mpirun "
-                + "use one of \(Self.dataParallelMethods.joined(separator: ", "))")
-        }
         try self.init(network: network, strategy: method.makeStrategy(), scenario: scenario, configuration: configuration,
                       normalization: normalization, processGroup: processGroup)
     }
