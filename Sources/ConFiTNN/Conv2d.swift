@@ -66,19 +66,9 @@ public final class Conv2d: Layer, ComputeConfigurable {
         try layerInput("Conv2d(\(inChannels), \(outChannels))", input, rank: 4, channels: inChannels)
         let input = try inActivationLayout(input)
         if isTraining, let (byParity, receive) = inputMeansObserver {
-            let means = try inputMeans(input, byParity: byParity)
-            guard let group = settings.sharedWith else { try receive(means, input.shape); return try convolve(input) }
-            // Equal shards: the whole batch's mean is the mean of the shards' means.
-            let summed = try group.allReduceSum(means.joined().map(Double.init))
-            let width = means[0].count, size = Double(group.size)
-            try receive((0..<means.count).map { k in (0..<width).map { Float(summed[k * width + $0] / size) } },
-                        [input.shape[0] * group.size] + input.shape.dropFirst())
+            let (means, batchShape) = try batchInputMeans(input, byParity: byParity)
+            try receive(means, batchShape)
         }
-        return try convolve(input)
-    }
-
-    /// The convolution proper, on input already in the activation layout.
-    private func convolve(_ input: Tensor) throws -> Tensor {
         let shape = geometry(for: input.shape)
         let slot = try kernels.get(input.shape, training: isTraining) {
             Slot(try Convolution(shape, source: input.format, destination: settings.layout, training: isTraining,
@@ -118,6 +108,18 @@ public final class Conv2d: Layer, ComputeConfigurable {
             try Reorder(from: input, to: converted, profiler: settings.profiler)
         }.run(input, converted)
         return converted
+    }
+
+    /// The means `inputMeansObserver` receives and the shape they are of: this input's, or
+    /// under a process group the whole batch's — with equal shards, the mean of the shards'
+    /// means.
+    private func batchInputMeans(_ input: Tensor, byParity: Bool) throws -> (means: [[Float]], shape: [Int]) {
+        let means = try inputMeans(input, byParity: byParity)
+        guard let group = settings.sharedWith else { return (means, input.shape) }
+        let summed = try group.allReduceSum(means.joined().map(Double.init))
+        let (width, size) = (means[0].count, Double(group.size))
+        return ((0..<means.count).map { k in (0..<width).map { Float(summed[k * width + $0] / size) } },
+                [input.shape[0] * group.size] + input.shape.dropFirst())
     }
 
     /// The per-channel means `inputMeansObserver` receives, by a reduction built once per
