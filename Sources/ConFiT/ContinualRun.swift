@@ -77,6 +77,7 @@ public final class ContinualRun {
     private init(_ requested: RunConfiguration, folder: RunFolder, checkpoint: (TrainingCheckpoint, RunMetrics)?,
                  processGroup: (any ProcessGroup)?) throws {
         var configuration = requested
+        if checkpoint == nil { configuration.makePathsAbsolute() }
         let shared = (processGroup?.size ?? 1) > 1 ? processGroup : nil
         configuration.processes = shared?.size
         if let threads = configuration.threads { Engine.shared.setThreads(threads) }

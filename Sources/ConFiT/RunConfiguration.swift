@@ -111,6 +111,16 @@ public struct RunConfiguration: Sendable, Codable, Equatable {
         return resolved
     }
 
+    /// The dataset folder, weights and split file as absolute paths (from the current
+    /// directory), as a new run records them, so that `--resume` works from anywhere.
+    public mutating func makePathsAbsolute() {
+        func absolute(_ path: String) -> String {
+            URL(fileURLWithPath: (path as NSString).expandingTildeInPath).standardizedFileURL.path
+        }
+        (root, weights) = (absolute(root), weights.map(absolute))
+        if case let .file(path)? = split { split = .file(absolute(path)) }
+    }
+
     private static func sameFile(_ a: String, _ b: String) -> Bool {
         func canonical(_ path: String) -> String {
             URL(fileURLWithPath: (path as NSString).expandingTildeInPath).standardizedFileURL.resolvingSymlinksInPath().path

@@ -100,6 +100,27 @@ final class ContinualRunTests: XCTestCase {
         XCTAssertNil(try ContinualRun.resumingIfPresent(finished.config, folder: fresh.appending("run")).resumedFrom)
     }
 
+    /// A run started with relative paths records them absolute, so that it resumes from
+    /// any working directory.
+    func testARunStartedWithRelativePathsResumesFromAnotherDirectory() throws {
+        let workspace = try TemporaryDirectory("confit-relative")
+        try FileManager.default.createDirectory(at: workspace.appending("fashion-mnist"), withIntermediateDirectories: true)
+        try SyntheticIDX().write(to: workspace.appending("fashion-mnist"), trainPerClass: 4, testPerClass: 2)
+        let previous = FileManager.default.currentDirectoryPath
+        defer { _ = FileManager.default.changeCurrentDirectoryPath(previous) }
+        XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(workspace.path))
+        var config = try RunConfiguration(preset: .fashionMNIST, root: "fashion-mnist", model: .resnet18, method: .finetune)
+        (config.training.taskLimit, config.training.epochs, config.training.batchSize) = (1, 1, 4)
+        (config.training.imageSize, config.training.resizeShortSide, config.training.loaderWorkers) = (32, 32, 0)
+        let stopped = try ContinualRun(config, folder: URL(fileURLWithPath: "run"))
+        stopped.observers = [StopAfterFirstBatch()]
+        XCTAssertThrowsError(try stopped.execute())
+        XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath("/"))
+        let resumed = try ContinualRun(resuming: workspace.appending("run"))
+        XCTAssertEqual(resumed.configuration.root, workspace.appending("fashion-mnist").standardizedFileURL.path)
+        XCTAssertEqual(try resumed.execute().accuracy.taskCount, 1)
+    }
+
     /// A run into a folder another run holds refuses to start, naming the holder, and
     /// writes nothing; the lock goes with its holder.
     func testSecondRunIntoALockedFolderRefusesToStart() throws {

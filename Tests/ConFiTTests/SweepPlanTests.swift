@@ -6,11 +6,6 @@ import XCTest
 /// The runs a sweep plans and where each stands, read from real run folders (synthetic
 /// Split Fashion-MNIST, ResNet-18 at 32 px, one task of two epochs).
 final class SweepPlanTests: XCTestCase {
-    /// Asks its run to stop after the first batch.
-    private final class StopAfterFirstBatch: RunObserver {
-        func batchFinished(_ run: ContinualRun, at position: TrainingPosition, of batches: Int, loss: Float) { run.stop.request() }
-    }
-
     private func base(root: String) throws -> RunConfiguration {
         var config = try RunConfiguration(preset: .fashionMNIST, root: root, model: .resnet18)
         (config.training.taskLimit, config.training.epochs, config.training.batchSize, config.training.learningRate) = (1, 2, 4, 0.1)
