@@ -33,7 +33,12 @@ final class SweepScheduler {
         let executable = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])
         let ended = DispatchSemaphore(value: 0)
         let stop = StopRequest()
-        let interrupt = InterruptHandler(stop) { _ in ended.signal() }
+        // The handler's notice runs before its own stop request: request first, then wake
+        // the loop, which must find the request set.
+        let interrupt = InterruptHandler(stop) { _ in
+            stop.request()
+            ended.signal()
+        }
         defer { interrupt.cancel() }
         var queue = jobs[...], running: [(job: Job, process: Process)] = [], outcome = Outcome()
         var environment = ProcessInfo.processInfo.environment
