@@ -1,9 +1,11 @@
 import ArgumentParser
 import ConFiT
+import ConFiTEngine
 import Foundation
 
 /// `confit eval`: re-evaluates a run from its checkpoint — every task trained so far, or
 /// one — exactly as after its last finished task (bank, recovery, restricted logits).
+/// Under mpirun every rank evaluates its share of each test set and rank 0 prints.
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Re-evaluate a run's tasks from its checkpoint.")
 
@@ -11,13 +13,14 @@ struct Eval: ParsableCommand {
     @Option(help: "Only this task.") var task: Int?
 
     func run() throws {
-        let run = try ContinualRun(resuming: URL(fileURLWithPath: runFolder))
+        let run = try ContinualRun(resuming: URL(fileURLWithPath: runFolder), processGroup: MPIProcessGroup.launched)
+        let report: (String) -> Void = run.writesFiles ? { say($0) } : { _ in }
         if run.position.epoch > 0 || run.position.batch > 0 {
-            say("note: the checkpoint is inside task \(run.position.task) (\(run.position)); evaluating the network as it stands there")
+            report("note: the checkpoint is inside task \(run.position.task) (\(run.position)); evaluating the network as it stands there")
         }
         let last = run.finishedTasks - 1
         let results = try run.evaluate(tasks: task.map { [$0] })
-        for (i, accuracy) in results { say(String(format: "a(%d, %d) = %.4f", last, i, accuracy)) }
-        if task == nil { say(String(format: "A_%d = %.4f", last, results.map(\.accuracy).reduce(0, +) / Double(results.count))) }
+        for (i, accuracy) in results { report(String(format: "a(%d, %d) = %.4f", last, i, accuracy)) }
+        if task == nil { report(String(format: "A_%d = %.4f", last, results.map(\.accuracy).reduce(0, +) / Double(results.count))) }
     }
 }

@@ -7,14 +7,21 @@ import XCTest
 /// rank training on half of a batch with synchronised batch norms, shared convolution
 /// input means and averaged gradients, against one process with the whole batch.
 final class DataParallelTests: TemporaryDirectoryTestCase {
-    /// `mpirun` as root (CI containers) needs Open MPI's two consent variables.
+    /// `mpirun -np RANKS PROGRAM ARGUMENTS...` to the end.
     private func mpirun(_ ranks: Int, _ program: String, _ arguments: [String]) throws -> ConfitProcess {
+        let child = try startMPIRun(arguments, ranks: ranks, program: program)
+        try child.waitForExit(timeout: 300)
+        return child
+    }
+
+    /// Starts `mpirun` (loopback, oversubscribed, one thread per rank); as root (CI
+    /// containers) it needs Open MPI's two consent variables.
+    private func startMPIRun(_ arguments: [String], ranks: Int = 2, program: String = "confit") throws -> ConfitProcess {
         setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1)
         setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1)
-        let worker = try ConfitProcess.executable(program).path
-        let child = try ConfitProcess.run(["-np", "\(ranks)", "--oversubscribe", "--bind-to", "none", "-x", "OMP_NUM_THREADS=1",
-                                           worker] + arguments, logs: directory, program: try ConfitProcess.onPath("mpirun"), timeout: 300)
-        return child
+        return try ConfitProcess(["-np", "\(ranks)", "--oversubscribe", "--bind-to", "none", "-x", "OMP_NUM_THREADS=1",
+                                  try ConfitProcess.executable(program).path] + arguments,
+                                 logs: directory, program: try ConfitProcess.onPath("mpirun"))
     }
 
     /// Loss within 1e-6, gradients within 1e-4 of their largest magnitude, BN running
@@ -71,6 +78,11 @@ final class DataParallelTests: TemporaryDirectoryTestCase {
         let config = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(contentsOf: two.appendingPathComponent("metrics.json")))
             as? [String: Any])?["config"] as? [String: Any])
         XCTAssertEqual(config["processes"] as? Int, 2)
+        let evaluated = try mpirun(2, "confit", ["eval", "--run", two.path])
+        evaluated.assertExited(with: 0)
+        let last = ranks.accuracyMatrix[1]
+        XCTAssertEqual(evaluated.standardOutput, last.enumerated().map { String(format: "a(1, %d) = %.4f\n", $0.offset, $0.element) }.joined()
+            + String(format: "A_1 = %.4f\n", last.reduce(0, +) / Double(last.count)), "rank 0 alone prints the last row")
         try assertStopsAllRanksAndResumes(arguments, uninterrupted: ranks)
         XCTAssertEqual(ranks.accuracyMatrix[0], single.accuracyMatrix[0])
         for (a, b) in zip(ranks.accuracyMatrix[1], single.accuracyMatrix[1]) { XCTAssertEqual(a, b, accuracy: 1.0 / 16 + 1e-9) }
@@ -90,24 +102,32 @@ final class DataParallelTests: TemporaryDirectoryTestCase {
     }
 
     /// SIGINT to one rank alone stops both at the same batch (they agree each batch), with
-    /// one checkpoint; `mpirun -np 2 confit train --resume` then ends bit for bit as the
-    /// uninterrupted two-rank run: a run over N processes is deterministic.
+    /// one checkpoint. The resumed run is then killed the hard way — SIGKILL to both ranks
+    /// and mpirun — at its first epoch or task report (while it writes that
+    /// checkpoint or trains on), and resumed again: it ends bit for bit as the uninterrupted two-rank run,
+    /// so a run over N processes is deterministic whatever stopped it.
     private func assertStopsAllRanksAndResumes(_ arguments: (URL) -> [String], uninterrupted: RunOutputs) throws {
         let out = directory.appendingPathComponent("two-stopped")
-        setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1)
-        setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1)
-        let mpirun = try ConfitProcess(["-np", "2", "--oversubscribe", "--bind-to", "none", "-x", "OMP_NUM_THREADS=1",
-                                        try ConfitProcess.executable("confit").path] + arguments(out),
-                                       logs: directory, program: try ConfitProcess.onPath("mpirun"))
-        try mpirun.wait(timeout: 300, until: "the first checkpoint") {
+        let stopped = try startMPIRun(arguments(out))
+        try stopped.wait(timeout: 300, until: "the first checkpoint") {
             FileManager.default.fileExists(atPath: out.appendingPathComponent("checkpoint.safetensors").path)
         }
-        let ranks = mpirun.children
+        let ranks = stopped.children
         XCTAssertEqual(ranks.count, 2, "mpirun's ranks: \(ranks)")
         XCTAssertEqual(kill(try XCTUnwrap(ranks.last), SIGINT), 0)
-        try mpirun.waitForExit(timeout: 300)
-        XCTAssertNotEqual(mpirun.terminationStatus, 0, mpirun.transcript)
-        XCTAssertTrue(mpirun.standardOutput.contains("\"event\":\"interrupted\""), mpirun.transcript)
+        try stopped.waitForExit(timeout: 300)
+        XCTAssertNotEqual(stopped.terminationStatus, 0, stopped.transcript)
+        XCTAssertTrue(stopped.standardOutput.contains("\"event\":\"interrupted\""), stopped.transcript)
+
+        let killed = try startMPIRun(["train", "--resume", out.path, "--log-format", "json"])
+        try killed.waitForEvent(timeout: 300, "the resumed run's first report") { ["epoch", "task"].contains($0["event"] as? String) }
+        let killedRanks = killed.children
+        XCTAssertEqual(killedRanks.count, 2, "mpirun's ranks: \(killedRanks)")
+        for pid in killedRanks + [killed.processIdentifier] { XCTAssertEqual(kill(pid, SIGKILL), 0, "kill(\(pid), SIGKILL)") }
+        try killed.waitForExit(timeout: 60)
+        XCTAssertEqual(killed.terminationReason, .uncaughtSignal, "the run ended before the kill\n\(killed.transcript)")
+        XCTAssertFalse(killed.standardOutput.contains("\"event\":\"finished\""), killed.transcript)
+
         let resumed = try self.mpirun(2, "confit", ["train", "--resume", out.path, "--log-format", "json"])
         resumed.assertExited(with: 0)
         let outputs = try RunOutputs(out)
