@@ -155,17 +155,17 @@ public final class ContinualTrainer {
         }
         pendingOptimizerState = nil
         let step = TrainingStep(network: network, optimizer: optimizer.0, averager: processGroup.map(GradientAverager.init))
-        defer { skippedImages += loader.skippedCount }
+        let processes = processGroup?.size ?? 1
         for epoch in position.epoch..<max(position.epoch, configuration.epochs) {
             let stage = strategy.epochStarting(epoch, of: configuration.epochs, context)
             let start = Date()
             var progress = epoch == position.epoch && position.batch > 0 ? pendingProgress ?? EpochProgress() : EpochProgress()
             pendingProgress = nil
             var index = epoch == position.epoch ? position.batch : 0
-            let stream = loader.epoch(epoch, from: index)
-            while let whole = try stream.next() {
+            let stream = loader.epoch(epoch, from: index, shard: (processGroup?.rank ?? 0, processes))
+            while var batch = try stream.next() {
                 defer { index += 1 }
-                let batch = whole.shard(processGroup?.rank ?? 0, of: processGroup?.size ?? 1)
+                if let processGroup, configuration.skipUnreadable { batch = try Self.equalShare(batch, over: processGroup) }
                 let loss = try step(try evaluator.input(for: batch), classes: task.classes, labels: batch.labels,
                                     addLoss: { [context] in try strategy.addLoss(logits: $0, gradient: $1, batch: batch, task: task, context) },
                                     finishGradients: { [context] in try strategy.finishGradients(task: task, context) },
@@ -174,9 +174,11 @@ public final class ContinualTrainer {
                     throw ConFiTError.nonFiniteLoss(task: task.id, epoch: epoch, batch: index, loss: loss)
                 }
                 progress.lossSum += Double(loss)
-                (progress.images, progress.batches) = (progress.images + whole.count, progress.batches + 1)
+                (progress.images, progress.batches) = (progress.images + batch.count * processes, progress.batches + 1)
                 observer.batchFinished(TrainingPosition(task: task.id, epoch: epoch, batch: index), loader.batchesPerEpoch, loss)
-                if try stopAgreed() {
+                let agreed = try agreeAfterBatch(unreadable: batch.unreadable)
+                skippedImages += agreed.unreadable
+                if agreed.stop {
                     let next = TrainingPosition(task: task.id, epoch: epoch, batch: index + 1)
                     progress.seconds += Date().timeIntervalSince(start)
                     try observer.checkpoint(try TrainingCheckpoint(self, position: next, optimizer: optimizer, epochProgress: progress))
@@ -192,11 +194,20 @@ public final class ContinualTrainer {
         }
     }
 
-    /// Whether to stop after this batch: asked for here, or in any process of the group,
-    /// so that all stop at the same batch.
-    private func stopAgreed() throws -> Bool {
-        guard let processGroup else { return stop.isRequested }
-        return try processGroup.allReduceSum([stop.isRequested ? 1 : 0])[0] > 0
+    /// After a batch, in one collective: whether to stop — asked for here, or in any process
+    /// of the group, so that all stop at the same batch — and how many images of the whole
+    /// batch were left out as unreadable.
+    private func agreeAfterBatch(unreadable: Int) throws -> (stop: Bool, unreadable: Int) {
+        guard let processGroup else { return (stop.isRequested, unreadable) }
+        let sums = try processGroup.allReduceSum([stop.isRequested ? 1 : 0, Double(unreadable)])
+        return (sums[0] > 0, Int(sums[1]))
+    }
+
+    /// This process's share cut to the smallest share of the group: synchronised batch norm
+    /// and gradient averaging take equal shares, which images skipped as unreadable can
+    /// make unequal.
+    private static func equalShare(_ batch: Batch, over group: any ProcessGroup) throws -> Batch {
+        batch.prefix(Int(try group.allGather([Double(batch.count)]).min() ?? 0))
     }
 
     /// Puts the network, trackers, the strategy's state and the optimizer's back as
@@ -231,9 +242,9 @@ public final class ContinualTrainer {
         let (rank, size) = (processGroup.rank, processGroup.size)
         let share = Array(samples[samples.count * rank / size..<samples.count * (rank + 1) / size])
         let loader = try makeLoader(share, perClass: nil, .evaluation(batchSize: configuration.evaluationBatchSize))
-        defer { skippedImages += loader.skippedCount }
         let (correct, total) = try evaluator.correctCount(loader, classes: task.classes)
-        let sums = try processGroup.allReduceSum([Double(correct), Double(total)])
+        let sums = try processGroup.allReduceSum([Double(correct), Double(total), Double(loader.skippedCount)])
+        skippedImages += Int(sums[2])
         return sums[1] > 0 ? sums[0] / sums[1] : 0
     }
 

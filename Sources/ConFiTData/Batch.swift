@@ -2,28 +2,28 @@
 ///
 /// `images` is NCHW float32 (`shape` = [n, 3, height, width]); `labels[i]` is the label
 /// the loader was given for image i (a task's local label for `Scenario.Task` samples);
-/// `sampleIDs[i]` is that image's `Sample.id`.
+/// `sampleIDs[i]` is that image's `Sample.id`; `unreadable` counts the images of the
+/// batch's plan left out because they could not be decoded (`skipUnreadable`).
 public struct Batch: Sendable {
     public var images: [Float]
     public var shape: [Int]
     public var labels: [Int]
     public var sampleIDs: [Int]
+    public var unreadable: Int
 
     public var count: Int { labels.count }
 
-    public init(images: [Float], shape: [Int], labels: [Int], sampleIDs: [Int]) {
-        (self.images, self.shape, self.labels, self.sampleIDs) = (images, shape, labels, sampleIDs)
+    public init(images: [Float], shape: [Int], labels: [Int], sampleIDs: [Int], unreadable: Int = 0) {
+        (self.images, self.shape, self.labels, self.sampleIDs, self.unreadable) = (images, shape, labels, sampleIDs, unreadable)
     }
 }
 
 extension Batch {
-    /// Images `rank · count/shards ..< (rank + 1) · count/shards`: this process's
-    /// contiguous share of a batch split over `shards` processes (`count` divisible by it).
-    public func shard(_ rank: Int, of shards: Int) -> Batch {
-        guard shards > 1 else { return self }
-        let size = count / shards, perImage = images.count / max(count, 1)
-        let range = rank * size..<(rank + 1) * size
-        return Batch(images: Array(images[range.lowerBound * perImage..<range.upperBound * perImage]),
-                     shape: [size] + shape.dropFirst(), labels: Array(labels[range]), sampleIDs: Array(sampleIDs[range]))
+    /// The first `n` images (all when the batch has fewer).
+    public func prefix(_ n: Int) -> Batch {
+        guard n < count else { return self }
+        let perImage = images.count / max(count, 1)
+        return Batch(images: Array(images[0..<n * perImage]), shape: [n] + shape.dropFirst(), labels: Array(labels[0..<n]),
+                     sampleIDs: Array(sampleIDs[0..<n]), unreadable: unreadable)
     }
 }

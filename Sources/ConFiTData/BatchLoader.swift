@@ -59,9 +59,16 @@ public final class BatchLoader: Sendable {
 
     /// The batches of one epoch from batch `first` on (a run resumed part-way through an
     /// epoch skips what it already trained on without decoding it); decoding starts
-    /// immediately in the background.
-    public func epoch(_ epoch: Int, from first: Int = 0) -> BatchStream {
-        BatchStream(loader: self, plan: Array(order(epoch: epoch).dropFirst(first)))
+    /// immediately in the background. With a `shard`, only that process's contiguous share
+    /// of each batch of n images, `rank · ⌊n/of⌋ ..< (rank + 1) · ⌊n/of⌋`, is decoded: data
+    /// parallelism, where each process trains on its share, decodes every image once.
+    public func epoch(_ epoch: Int, from first: Int = 0, shard: (rank: Int, of: Int) = (0, 1)) -> BatchStream {
+        let plan = order(epoch: epoch).dropFirst(first).map { positions in
+            guard shard.of > 1 else { return positions }
+            let size = positions.count / shard.of
+            return Array(positions[shard.rank * size..<(shard.rank + 1) * size])
+        }
+        return BatchStream(loader: self, plan: plan)
     }
 
     /// Decodes (or fetches from the cache), transforms and normalises one batch.
@@ -87,7 +94,8 @@ public final class BatchLoader: Sendable {
             ids.append(sample.id)
         }
         images.removeSubrange((labels.count * plane)...)
-        return Batch(images: images, shape: [labels.count, 3, size, size], labels: labels, sampleIDs: ids)
+        return Batch(images: images, shape: [labels.count, 3, size, size], labels: labels, sampleIDs: ids,
+                     unreadable: positions.count - labels.count)
     }
 
     /// The transformed uint8 image of a sample, cached when the budget allows.

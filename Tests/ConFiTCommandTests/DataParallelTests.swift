@@ -176,6 +176,37 @@ final class DataParallelTests: TemporaryDirectoryTestCase {
         }
     }
 
+    /// With `--skip-unreadable`, each rank decodes only its share of a batch, so ranks can
+    /// lose different numbers of images: every share is cut to the smallest (synchronised BN
+    /// and the gradient average take equal shares), and the images skipped are counted over
+    /// all ranks — as many as one process counts, at the same batches (a folder of two
+    /// classes, a corrupt JPEG in each).
+    func testUnreadableImagesAreCountedOverEveryRank() throws {
+        let data = directory.appendingPathComponent("folder")
+        let images = FixtureFiles(Bundle.module)
+        for (label, picture) in [("a", "rgb.jpg"), ("b", "gray.png")] {
+            let folder = data.appendingPathComponent(label)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            for i in 0..<7 {
+                let source = i == 3 ? "corrupt.jpg" : picture
+                try FileManager.default.copyItem(at: try images.url(source), to: folder.appendingPathComponent("\(i)-\(source)"))
+            }
+        }
+        func arguments(_ out: URL) -> [String] {
+            ["train", "--preset", "fashion-mnist", "--dataset", "folder", "--root", data.path, "--model", "efficientnet_lite0",
+             "--tasks", "1", "--epochs", "2", "--batch-size", "4", "--image-size", "32", "--threads", "1", "--skip-unreadable",
+             "--log-format", "json", "--out", out.path]
+        }
+        let one = try ConfitProcess.run(arguments(directory.appendingPathComponent("one")), logs: directory, timeout: 300)
+        one.assertExited(with: 0)
+        let two = try mpirun(2, "confit", arguments(directory.appendingPathComponent("two")))
+        two.assertExited(with: 0)
+        let skipped = { (run: ConfitProcess) in run.events.first { $0["event"] as? String == "skipped" }?["images"] as? Int }
+        let expected = try XCTUnwrap(skipped(one), one.transcript)
+        XCTAssertGreaterThan(expected, 0)
+        XCTAssertEqual(skipped(two), expected, two.transcript)
+    }
+
     /// `confit bench` under `mpirun -np 2`: one JSON object (rank 0's) with the collectives
     /// of a full training step of ResNet-18 counted by hand: the gradients, 4 × 11,689,512
     /// bytes (torchvision's parameter count), plus per BatchNorm its 2C means and variances

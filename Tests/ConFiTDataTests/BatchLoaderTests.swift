@@ -75,6 +75,26 @@ struct BatchLoaderTests {
         #expect(try drain(second.epoch(0)).map(\.images) == first)
     }
 
+    /// Each of two shards gets its contiguous half of every batch of the epoch's order, in
+    /// the whole batch's order, and decodes nothing else (the cache sees only its images).
+    @Test func aShardDecodesOnlyItsShareOfEachBatch() throws {
+        var four = options(workers: 2)
+        four.batchSize = 4
+        let whole = try drain(BatchLoader(samples: samples, options: four).epoch(2))
+        #expect(whole.count == 2)
+        for rank in 0..<2 {
+            let cache = ImageCache(budgetBytes: 1 << 20)
+            let loader = try BatchLoader(samples: samples, options: four, cache: cache)
+            let shards = try drain(loader.epoch(2, shard: (rank, 2)))
+            #expect(shards.map(\.sampleIDs) == whole.map { Array($0.sampleIDs[(2 * rank)..<(2 * rank + 2)]) })
+            #expect(shards.map(\.images) == whole.map { Array($0.images[(96 * rank)..<(96 * rank + 96)]) })
+            #expect(shards.allSatisfy { $0.shape == [2, 3, 4, 4] })
+            #expect(cache.count == 4)
+        }
+        #expect(try drain(BatchLoader(samples: samples, options: four).epoch(2, from: 1, shard: (1, 2))).map(\.sampleIDs)
+            == [Array(whole[1].sampleIDs[2..<4])])
+    }
+
     @Test func unreadableImagesFailOrAreSkippedWithACount() throws {
         var broken = samples
         let path = fixtures.path("images/truncated.jpg")
@@ -90,6 +110,7 @@ struct BatchLoaderTests {
         let loader = try BatchLoader(samples: broken, options: lenient, warn: { warnings.append($0) })
         let batches = try drain(loader.epoch(0))
         #expect(batches.map(\.count) == [3, 2, 3, 1])
+        #expect(batches.map(\.unreadable) == [0, 1, 0, 0])
         #expect(loader.skippedCount == 1)
         #expect(warnings.lines.count == 1 && warnings.lines[0].contains("truncated.jpg"))
     }
