@@ -116,6 +116,26 @@ public final class ThroughputBenchmark {
         }
     }
 
+    /// Under a process group, the two terms of the cost model on this interconnect: the
+    /// median time of one all-reduce of `floats` values (a step's gradients) and of one
+    /// value (a BN collective's latency), each after an all-reduce that lines the processes
+    /// up, so neither includes waiting for a slower process as a training step's do.
+    public func collectiveCosts(floats: Int) throws -> (milliseconds: Double, latencyMicroseconds: Double)? {
+        guard let group = processGroup?.group else { return nil }
+        var buffer = [Float](repeating: 1, count: floats), one: [Float] = [1]
+        func median(_ buffer: inout [Float]) throws -> Double {
+            var seconds: [Double] = []
+            for repetition in 0..<(warmup + steps) {
+                _ = try group.allReduceSum([0])
+                let start = DispatchTime.now().uptimeNanoseconds
+                try buffer.withUnsafeMutableBufferPointer { try group.allReduceSum($0) }
+                if repetition >= warmup { seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
+            }
+            return seconds.sorted()[seconds.count / 2]
+        }
+        return (try median(&buffer) * 1000, try median(&one) * 1e6)
+    }
+
     private func measure(_ step: () throws -> Void) throws -> Measurement {
         for _ in 0..<warmup { try step() }
         profiler?.reset()
@@ -179,7 +199,8 @@ public final class ThroughputBenchmark {
     /// Builds `options.model` (1000 classes) and measures every chosen stage: `confit
     /// bench`'s JSON object, keys sorted — `<stage>_img_s`, `<stage>_gflop_s` (stages
     /// `eval`, `train_fc`, `train_bn`, `train_full`), `profile` (with `options.profile`),
-    /// `peak_rss_mb`, and the configuration measured.
+    /// `peak_rss_mb`, and the configuration measured; under a process group also each
+    /// stage's collectives and `gradient_allreduce_ms`, `allreduce_latency_us`.
     public static func report(_ options: Options) throws -> Data {
         if let threads = options.threads { Engine.shared.setThreads(threads) }
         let profiler = options.profile ? Profiler() : nil
@@ -214,6 +235,9 @@ public final class ThroughputBenchmark {
                 result["\(name)_collectives"] = collectives
             }
             breakdown[name] = measurement.millisecondsPerStep.mapValues { ($0 * 10).rounded() / 10 }
+        }
+        if let (milliseconds, latency) = try benchmark.collectiveCosts(floats: (result["gradient_bytes"] as? Int ?? 0) / 4) {
+            (result["gradient_allreduce_ms"], result["allreduce_latency_us"]) = (milliseconds, latency)
         }
         if options.profile { result["profile"] = breakdown }
         result["peak_rss_mb"] = peakResidentMegabytes()

@@ -212,7 +212,7 @@ final class DataParallelTests: TemporaryDirectoryTestCase {
     /// bytes (torchvision's parameter count), plus per BatchNorm its 2C means and variances
     /// gathered (8 bytes each) and 2C backward sums all-reduced (4 bytes each) over
     /// ΣC = 4,800 channels in 20 BNs, plus the loss (8 bytes): 46,873,256 bytes in
-    /// 20 × 2 + 2 = 42 collectives.
+    /// 20 × 2 + 2 = 42 collectives; and the two terms of the cost model, timed alone.
     func testBenchReportsTheCollectivesOfAStep() throws {
         let run = try mpirun(2, "confit", ["bench", "--model", "resnet18", "--image-size", "32", "--batch", "4", "--steps", "1",
                                            "--warmup", "0", "--stages", "full", "--threads", "1"])
@@ -225,6 +225,10 @@ final class DataParallelTests: TemporaryDirectoryTestCase {
         XCTAssertEqual(report["train_full_collective_bytes"] as? Int, 4 * 11_689_512 + 24 * 4800 + 8)
         XCTAssertEqual(report["train_full_collectives"] as? Int, 42)
         XCTAssertGreaterThan(report["train_full_collective_ms"] as? Double ?? 0, 0)
+        // The cost model's terms alone: a gradient-sized all-reduce takes longer than a one-value one.
+        let (gradients, latency) = (report["gradient_allreduce_ms"] as? Double ?? 0, report["allreduce_latency_us"] as? Double ?? 0)
+        XCTAssertGreaterThan(latency, 0, run.transcript)
+        XCTAssertGreaterThan(gradients * 1000, latency, run.transcript)
     }
 
     /// Under mpirun a batch that does not split evenly stops before training, saying why.
