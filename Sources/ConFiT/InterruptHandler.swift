@@ -1,15 +1,16 @@
 import Dispatch
 import Foundation
 
-/// Turns Ctrl-C (SIGINT) and SIGTERM — what batch schedulers send before they kill a job —
-/// into a stop request: the run finishes its current batch, writes a checkpoint and stops
+/// Turns Ctrl-C (SIGINT), SIGTERM — what batch schedulers send before they kill a job —
+/// and SIGUSR1 — what `mpirun` passes on to every rank at once, and Slurm's `--signal`
+/// sends ahead of a time limit — into a stop request: the run finishes its current batch, writes a checkpoint and stops
 /// (`ConFiTError.interrupted`). Further signals while stopping are ignored, so a checkpoint
-/// is never cut off half-written. Installing it replaces the process's handling of both
+/// is never cut off half-written. Installing it replaces the process's handling of these
 /// signals until `cancel()`; a library does not do that on its own, so the program running
 /// the run creates one.
 public final class InterruptHandler {
     /// The signals handled.
-    public static let signals: [Int32] = [SIGINT, SIGTERM]
+    public static let signals: [Int32] = [SIGINT, SIGTERM, SIGUSR1]
     private let sources: [DispatchSourceSignal]
     private let first = FirstSignal()
 
@@ -31,7 +32,7 @@ public final class InterruptHandler {
     }
 
     /// The first signal received, if any: what the program's exit status reports
-    /// (128 + the signal, as a shell does: 130 for SIGINT, 143 for SIGTERM).
+    /// (128 + the signal, as a shell does: 130 for SIGINT, 143 for SIGTERM, 138 for SIGUSR1).
     public var received: Int32? { first.value }
 
     public func cancel() {

@@ -58,15 +58,15 @@ struct Train: ParsableCommand {
         try Self.execute(run, log: run.writesFiles ? log.format : .quiet)
     }
 
-    /// Runs `run` to the end with progress in `log` and `report.html` kept current; Ctrl-C
-    /// or SIGTERM checkpoints and exits with status 128 + the signal (130, 143), saying how
-    /// to continue.
+    /// Runs `run` to the end with progress in `log` and `report.html` kept current; Ctrl-C,
+    /// SIGTERM or SIGUSR1 checkpoints and exits with status 128 + the signal (130, 143, 138),
+    /// saying how to continue.
     @discardableResult
     static func execute(_ run: ContinualRun, log: LogFormat) throws -> RunMetrics {
         run.observers += [ProgressLog(log, batchSize: run.configuration.training.batchSize)]
             + (run.writesFiles ? [ReportWriter()] : [])
         let interrupt = InterruptHandler(run.stop) { signal in
-            let name = signal == SIGTERM ? "interrupted (SIGTERM)" : "interrupted"
+            let name = signal == SIGINT ? "interrupted" : "interrupted (\(signal == SIGTERM ? "SIGTERM" : "SIGUSR1"))"
             FileHandle.standardError.write(Data("\n\(name): finishing the current batch, then checkpointing\n".utf8))
         }
         defer { interrupt.cancel() }

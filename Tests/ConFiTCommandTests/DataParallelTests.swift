@@ -102,10 +102,10 @@ final class DataParallelTests: TemporaryDirectoryTestCase {
     }
 
     /// SIGINT to one rank alone stops both at the same batch (they agree each batch), with
-    /// one checkpoint. The resumed run is then killed the hard way — SIGKILL to both ranks
-    /// and mpirun — at its first epoch or task report (while it writes that
-    /// checkpoint or trains on), and resumed again: it ends bit for bit as the uninterrupted two-rank run,
-    /// so a run over N processes is deterministic whatever stopped it.
+    /// one checkpoint; resumed, SIGUSR1 to mpirun stops it the same way. Resumed again, it is
+    /// killed the hard way — SIGKILL to both ranks and mpirun — as it starts, and resumed
+    /// again: it ends bit for bit as the uninterrupted two-rank run, so a run over N
+    /// processes is deterministic whatever stopped it.
     private func assertStopsAllRanksAndResumes(_ arguments: (URL) -> [String], uninterrupted: RunOutputs) throws {
         let out = directory.appendingPathComponent("two-stopped")
         let stopped = try startMPIRun(arguments(out))
@@ -119,8 +119,19 @@ final class DataParallelTests: TemporaryDirectoryTestCase {
         XCTAssertNotEqual(stopped.terminationStatus, 0, stopped.transcript)
         XCTAssertTrue(stopped.standardOutput.contains("\"event\":\"interrupted\""), stopped.transcript)
 
+        // SIGUSR1 to mpirun, which Open MPI forwards to every rank: a clean stop too.
+        let forwarded = try startMPIRun(["train", "--resume", out.path, "--log-format", "json"])
+        // After an evaluation (a collective), so that both ranks handle the signal by then.
+        try forwarded.waitForEvent(timeout: 300, "the resumed run's first evaluation") { $0["event"] as? String == "task" }
+        let before = try checkpointIdentity(out)
+        XCTAssertEqual(kill(forwarded.processIdentifier, SIGUSR1), 0)
+        try forwarded.waitForExit(timeout: 300)
+        XCTAssertTrue(forwarded.standardOutput.contains("\"event\":\"interrupted\""), forwarded.transcript)
+        XCTAssertEqual(forwarded.standardError.components(separatedBy: "interrupted (SIGUSR1)").count, 3, "both ranks stopped\n\(forwarded.transcript)")
+        XCTAssertNotEqual(try checkpointIdentity(out), before, "a new checkpoint")
+
         let killed = try startMPIRun(["train", "--resume", out.path, "--log-format", "json"])
-        try killed.waitForEvent(timeout: 300, "the resumed run's first report") { ["epoch", "task"].contains($0["event"] as? String) }
+        try killed.waitForEvent(timeout: 300, "the resumed run's start") { $0["event"] as? String == "resume" }
         let killedRanks = killed.children
         XCTAssertEqual(killedRanks.count, 2, "mpirun's ranks: \(killedRanks)")
         for pid in killedRanks + [killed.processIdentifier] { XCTAssertEqual(kill(pid, SIGKILL), 0, "kill(\(pid), SIGKILL)") }
@@ -205,6 +216,12 @@ final class DataParallelTests: TemporaryDirectoryTestCase {
         let expected = try XCTUnwrap(skipped(one), one.transcript)
         XCTAssertGreaterThan(expected, 0)
         XCTAssertEqual(skipped(two), expected, two.transcript)
+    }
+
+    /// The checkpoint file's inode: a new checkpoint replaces the file by renaming.
+    private func checkpointIdentity(_ out: URL) throws -> Int {
+        let path = out.appendingPathComponent("checkpoint.safetensors").path
+        return try XCTUnwrap(FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? Int, path)
     }
 
     /// `confit bench` under `mpirun -np 2`: one JSON object (rank 0's) with the collectives
