@@ -3,8 +3,8 @@ import Foundation
 
 /// Turns Ctrl-C (SIGINT), SIGTERM — what batch schedulers send before they kill a job —
 /// and SIGUSR1 — what `mpirun` passes on to every rank at once, and Slurm's `--signal`
-/// sends ahead of a time limit — into a stop request: the run finishes its current batch, writes a checkpoint and stops
-/// (`ConFiTError.interrupted`). Further signals while stopping are ignored, so a checkpoint
+/// sends ahead of a time limit — into a stop request: the run finishes its current batch,
+/// writes a checkpoint and stops (`ConFiTError.interrupted`). Further signals while stopping are ignored, so a checkpoint
 /// is never cut off half-written. Installing it replaces the process's handling of these
 /// signals until `cancel()`; a library does not do that on its own, so the program running
 /// the run creates one.
