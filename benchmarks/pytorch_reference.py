@@ -1,14 +1,18 @@
 """PyTorch reference for `confit bench`: the same measurements (eval, and one training
 step at each hierarchical stage: fc, bn, full) on the same machine, printed as JSON.
 
-    python3 benchmarks/pytorch_reference.py --model resnet18 --batch 32 --image-size 224 [--channels-last]
+    python3 benchmarks/pytorch_reference.py --model resnet18 --batch 32 --image-size 224 [--channels-last] [--bf16]
+
+`--bf16` runs the forward passes and the loss under `torch.autocast("cpu", dtype=torch.bfloat16)`
+(PyTorch's mixed precision: bf16 convolutions and matrix products, float32 weights, optimizer
+and batch-norm statistics); the backward passes follow the forward's types, as autocast has it.
 
 Needs torch (never needed by the project itself); torchvision for the ResNets when it loads,
 else the same modules from Tests/ConFiTNNTests/Resources/make_resnet_fixtures.py.
 torchvision has no EfficientNet-Lite0, so it is defined below as `confit` builds it (TF
 'SAME' padding, ReLU6, BN eps 1e-3); padding is done by F.pad, as timm does.
 """
-import argparse, json, math, statistics, time
+import argparse, contextlib, json, math, statistics, time
 import torch, torch.nn as nn, torch.nn.functional as F
 
 
@@ -61,6 +65,7 @@ p.add_argument("--warmup", type=int, default=2)
 p.add_argument("--threads", type=int, default=None)
 p.add_argument("--task-classes", type=int, default=10)
 p.add_argument("--channels-last", action="store_true", help="NHWC tensors (PyTorch's faster CPU layout)")
+p.add_argument("--bf16", action="store_true", help="bfloat16 autocast (mixed precision)")
 a = p.parse_args()
 if a.threads: torch.set_num_threads(a.threads)
 
@@ -84,6 +89,7 @@ x = torch.randn(a.batch, 3, a.image_size, a.image_size)
 if a.channels_last:
     m, x = m.to(memory_format=torch.channels_last), x.contiguous(memory_format=torch.channels_last)
 classes = torch.arange(a.task_classes)
+precision = (lambda: torch.autocast("cpu", dtype=torch.bfloat16)) if a.bf16 else contextlib.nullcontext
 y = torch.arange(a.batch) % a.task_classes
 
 def median_rate(step):
@@ -101,14 +107,16 @@ def stage(name):
     opt = torch.optim.SGD([q for q in m.parameters() if q.requires_grad], lr=1e-4)
     def step():
         opt.zero_grad()
-        F.cross_entropy(m(x)[:, classes], y).backward()
+        with precision():
+            loss = F.cross_entropy(m(x)[:, classes], y)
+        loss.backward()
         opt.step()
     return step
 
 out = {"model": a.model, "batch": a.batch, "image_size": a.image_size, "threads": torch.get_num_threads(),
-       "torch": torch.__version__, "channels_last": a.channels_last}
+       "torch": torch.__version__, "channels_last": a.channels_last, "precision": "bf16" if a.bf16 else "float32"}
 m.eval()
-with torch.no_grad():
+with torch.no_grad(), precision():
     out["eval_img_s"] = median_rate(lambda: m(x))
 m.train()
 for s in ("fc", "bn", "full"):
