@@ -133,7 +133,7 @@ public final class ContinualRun {
         }
         callbacks.taskFinished = { [unowned self] report in
             try metrics.recordTask(accuracies: report.accuracies, bankBytes: report.bankBytes, carriedBytes: report.carriedBytes,
-                                   wallSeconds: report.trainSeconds + report.evaluationSeconds,
+                                   wallSeconds: report.trainSeconds + report.evaluationSeconds, evaluationSeconds: report.evaluationSeconds,
                                    imagesPerSecond: taskImages / max(taskSeconds, 1e-9))
             (taskImages, taskSeconds) = (0, 0)
             for observer in observers { observer.taskFinished(self, report) }

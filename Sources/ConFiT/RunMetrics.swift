@@ -15,6 +15,9 @@ public struct RunMetrics: Sendable, Equatable, Codable {
     public private(set) var carriedBytesPerTask: [Int] = []
     /// Wall time of each task: its training and the evaluation after it.
     public private(set) var wallSecondsPerTask: [Double] = []
+    /// Wall time of the evaluation after each task (every task so far, with its bank and
+    /// recovery); NaN for tasks of runs recorded before it was.
+    public private(set) var evaluationSecondsPerTask: [Double] = []
     /// Training throughput of each task over all its epochs.
     public private(set) var imagesPerSecondPerTask: [Double] = []
     /// Every epoch trained so far, in order; may run ahead of the tasks when a checkpoint
@@ -42,25 +45,34 @@ public struct RunMetrics: Sendable, Equatable, Codable {
         "bwt": "backward transfer = mean over i < T of (a(T, i) - a(i, i)); null with one task",
         "bank_bytes_per_task": "bytes the method stores for task t alone, beyond the shared network: for confit, its ablations and taskbn every BatchNorm's gamma, beta, running mean and variance and every pre-convolution tracker's means; 0 for finetune, linear, lwf and ewc",
         "carried_bytes_per_task": "bytes of method state kept after task t that belong to no single task: ewc's Fisher diagonal and anchor weights (two float32 copies of the backbone); 0 for the others",
-        "wall_seconds": "seconds: total = whole run including setup; per_task[t] = training task t plus the evaluation after it; per_epoch[t][e] = epoch e of task t",
+        "wall_seconds": "seconds: total = whole run including setup; per_task[t] = training task t plus the evaluation after it; per_epoch[t][e] = epoch e of task t; training = the sum of every epoch; outside_training = total - training (setup, evaluations, recovery, checkpoints, reports); evaluation_per_task[t] = the evaluation after task t; evaluation = their sum",
         "images_per_second": "training images per second over all epochs of task t",
         "epochs": "one record per trained epoch: task, epoch, stage (trainable parameters), mean training loss, images per second, seconds",
     ]
 
     /// Records a finished task t = `accuracy.taskCount`: its accuracy row a(t, 0...t),
-    /// stored and carried bytes, wall time and training throughput.
+    /// stored and carried bytes, wall time (of which `evaluationSeconds` evaluating) and
+    /// training throughput.
     public mutating func recordTask(
-        accuracies: [Double], bankBytes: Int, carriedBytes: Int = 0, wallSeconds: Double, imagesPerSecond: Double
+        accuracies: [Double], bankBytes: Int, carriedBytes: Int = 0, wallSeconds: Double, evaluationSeconds: Double,
+        imagesPerSecond: Double
     ) throws(AccuracyMatrixError) {
         try accuracy.append(row: accuracies)
         bankBytesPerTask.append(bankBytes)
         carriedBytesPerTask.append(carriedBytes)
         wallSecondsPerTask.append(wallSeconds)
+        evaluationSecondsPerTask.append(evaluationSeconds)
         imagesPerSecondPerTask.append(imagesPerSecond)
     }
 
     public mutating func recordEpoch(_ record: EpochRecord) {
         epochs.append(record)
+    }
+
+    /// The time spent in training epochs, and outside them (`totalWallSeconds` − that).
+    public var trainingWallSeconds: (training: Double, outside: Double) {
+        let training = epochs.reduce(0) { $0 + $1.seconds }
+        return (training, totalWallSeconds - training)
     }
 
     /// Epoch wall times grouped by task: element t lists the epochs of task t.
@@ -91,8 +103,9 @@ public struct RunMetrics: Sendable, Equatable, Codable {
     /// `metrics.csv`, in long ("tidy") form so it loads straight into a data frame:
     /// header `after_task,task,metric,value`, then for each task t in order
     /// - one `accuracy` row per i ≤ t with `task` = i and value a(t, i);
-    /// - rows `average_accuracy` (A_t), `bank_bytes`, `carried_bytes`, `wall_seconds` and
-    ///   `images_per_second` with `task` empty, since they belong to task t as a whole.
+    /// - rows `average_accuracy` (A_t), `bank_bytes`, `carried_bytes`, `wall_seconds`,
+    ///   `evaluation_seconds` and `images_per_second` with `task` empty, since they belong to
+    ///   task t as a whole.
     public var csv: String {
         var lines = ["after_task,task,metric,value"]
         for (t, row) in accuracy.rows.enumerated() {
@@ -101,6 +114,7 @@ public struct RunMetrics: Sendable, Equatable, Codable {
             lines.append("\(t),,bank_bytes,\(bankBytesPerTask[t])")
             lines.append("\(t),,carried_bytes,\(carriedBytesPerTask[t])")
             lines.append("\(t),,wall_seconds,\(wallSecondsPerTask[t])")
+            lines.append("\(t),,evaluation_seconds,\(evaluationSecondsPerTask[t])")
             lines.append("\(t),,images_per_second,\(imagesPerSecondPerTask[t])")
         }
         return lines.joined(separator: "\n") + "\n"
@@ -122,6 +136,10 @@ public struct RunMetrics: Sendable, Equatable, Codable {
         case total
         case perTask = "per_task"
         case perEpoch = "per_epoch"
+        case training
+        case outsideTraining = "outside_training"
+        case evaluationPerTask = "evaluation_per_task"
+        case evaluation
     }
 
     public init(from decoder: any Decoder) throws {
@@ -135,11 +153,14 @@ public struct RunMetrics: Sendable, Equatable, Codable {
         let wall = try container.nestedContainer(keyedBy: WallSecondsKeys.self, forKey: .wallSeconds)
         totalWallSeconds = try wall.decode(Double.self, forKey: .total)
         wallSecondsPerTask = try wall.decode([Double].self, forKey: .perTask)
+        evaluationSecondsPerTask = try wall.decodeIfPresent([Double].self, forKey: .evaluationPerTask)
+            ?? Array(repeating: .nan, count: wallSecondsPerTask.count)
         epochs = try container.decode([EpochRecord].self, forKey: .epochs)
         config = try container.decode(JSONValue.self, forKey: .config)
         versions = try container.decode(SoftwareVersions.self, forKey: .versions)
         let tasks = accuracy.taskCount
-        guard [bankBytesPerTask.count, carriedBytesPerTask.count, imagesPerSecondPerTask.count, wallSecondsPerTask.count]
+        guard [bankBytesPerTask.count, carriedBytesPerTask.count, imagesPerSecondPerTask.count, wallSecondsPerTask.count,
+               evaluationSecondsPerTask.count]
             .allSatisfy({ $0 == tasks })
         else {
             throw DecodingError.dataCorrupted(.init(
@@ -162,6 +183,11 @@ public struct RunMetrics: Sendable, Equatable, Codable {
         try wall.encode(totalWallSeconds, forKey: .total)
         try wall.encode(wallSecondsPerTask, forKey: .perTask)
         try wall.encode(wallSecondsPerEpoch, forKey: .perEpoch)
+        let (training, outside) = trainingWallSeconds
+        try wall.encode(training, forKey: .training)
+        try wall.encode(outside, forKey: .outsideTraining)
+        try wall.encode(evaluationSecondsPerTask, forKey: .evaluationPerTask)
+        try wall.encode(evaluationSecondsPerTask.reduce(0, +), forKey: .evaluation)
         try container.encode(imagesPerSecondPerTask, forKey: .imagesPerSecond)
         try container.encode(epochs, forKey: .epochs)
         try container.encode(Self.definitions, forKey: .definitions)

@@ -14,7 +14,7 @@ final class RunReportTests: TemporaryDirectoryTestCase {
                 metrics.recordEpoch(EpochRecord(
                     task: t, epoch: epoch, stage: .all, meanLoss: 2 - Double(epoch), imagesPerSecond: 50, seconds: 5))
             }
-            try metrics.recordTask(accuracies: row, bankBytes: bankBytes[t], carriedBytes: carriedBytes?[t] ?? 0, wallSeconds: 10 + Double(t), imagesPerSecond: 50)
+            try metrics.recordTask(accuracies: row, bankBytes: bankBytes[t], carriedBytes: carriedBytes?[t] ?? 0, wallSeconds: 10 + Double(t), evaluationSeconds: 2, imagesPerSecond: 50)
         }
         metrics.totalWallSeconds = totalSeconds
         return metrics

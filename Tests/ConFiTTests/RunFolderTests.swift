@@ -21,7 +21,7 @@ final class RunFolderTests: TemporaryDirectoryTestCase {
                     meanLoss: 1.5 - Double(epoch), imagesPerSecond: 100, seconds: Double(10 * t + epoch)))
             }
             try metrics.recordTask(
-                accuracies: row, bankBytes: 1000 + t, carriedBytes: 50 * t, wallSeconds: Double(20 + t), imagesPerSecond: 90 + Double(t))
+                accuracies: row, bankBytes: 1000 + t, carriedBytes: 50 * t, wallSeconds: Double(20 + t), evaluationSeconds: Double(t + 1), imagesPerSecond: 90 + Double(t))
         }
         metrics.totalWallSeconds = 70
         return metrics
@@ -49,10 +49,14 @@ final class RunFolderTests: TemporaryDirectoryTestCase {
         XCTAssertEqual(json["images_per_second"] as? [Double], [90, 91, 92])
 
         let wall = try XCTUnwrap(json["wall_seconds"] as? [String: Any])
-        XCTAssertEqual(Set(wall.keys), ["total", "per_task", "per_epoch"])
+        XCTAssertEqual(Set(wall.keys), ["total", "per_task", "per_epoch", "training", "outside_training", "evaluation_per_task", "evaluation"])
         XCTAssertEqual(wall["total"] as? Double, 70)
         XCTAssertEqual(wall["per_task"] as? [Double], [20, 21, 22])
         XCTAssertEqual(wall["per_epoch"] as? [[Double]], [[0, 1], [10, 11], [20, 21]])
+        XCTAssertEqual(wall["training"] as? Double, 63)
+        XCTAssertEqual(wall["outside_training"] as? Double, 7)
+        XCTAssertEqual(wall["evaluation_per_task"] as? [Double], [1, 2, 3])
+        XCTAssertEqual(wall["evaluation"] as? Double, 6)
 
         let epochs = try XCTUnwrap(json["epochs"] as? [[String: Any]])
         XCTAssertEqual(epochs.count, 6)
@@ -75,7 +79,7 @@ final class RunFolderTests: TemporaryDirectoryTestCase {
 
     func testOneTaskWritesNullForgettingAndBWT() throws {
         var metrics = RunMetrics(config: .null, versions: SoftwareVersions(confit: "", oneDNN: "", swift: ""))
-        try metrics.recordTask(accuracies: [0.5], bankBytes: 8, wallSeconds: 1, imagesPerSecond: 1)
+        try metrics.recordTask(accuracies: [0.5], bankBytes: 8, wallSeconds: 1, evaluationSeconds: 0.5, imagesPerSecond: 1)
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: metrics.jsonData()) as? [String: Any])
         XCTAssertTrue(json["forgetting"] is NSNull)
         XCTAssertTrue(json["bwt"] is NSNull)
@@ -93,6 +97,7 @@ final class RunFolderTests: TemporaryDirectoryTestCase {
             0,,bank_bytes,1000
             0,,carried_bytes,0
             0,,wall_seconds,20.0
+            0,,evaluation_seconds,1.0
             0,,images_per_second,90.0
             1,0,accuracy,0.5
             1,1,accuracy,0.75
@@ -100,6 +105,7 @@ final class RunFolderTests: TemporaryDirectoryTestCase {
             1,,bank_bytes,1001
             1,,carried_bytes,50
             1,,wall_seconds,21.0
+            1,,evaluation_seconds,2.0
             1,,images_per_second,91.0
             2,0,accuracy,0.25
             2,1,accuracy,0.5
@@ -108,9 +114,24 @@ final class RunFolderTests: TemporaryDirectoryTestCase {
             2,,bank_bytes,1002
             2,,carried_bytes,100
             2,,wall_seconds,22.0
+            2,,evaluation_seconds,3.0
             2,,images_per_second,92.0
 
             """)
+    }
+
+    /// A run recorded before the evaluations were timed reads back with NaN for them, and
+    /// its training split is still derived from its epochs.
+    func testMetricsWithoutEvaluationTimesDecodeWithNaN() throws {
+        var json = try XCTUnwrap(try JSONSerialization.jsonObject(with: try sampleMetrics().jsonData()) as? [String: Any])
+        var wall = try XCTUnwrap(json["wall_seconds"] as? [String: Any])
+        for key in ["training", "outside_training", "evaluation_per_task", "evaluation"] { wall.removeValue(forKey: key) }
+        json["wall_seconds"] = wall
+        let metrics = try RunMetrics.decode(from: try JSONSerialization.data(withJSONObject: json))
+        XCTAssertEqual(metrics.evaluationSecondsPerTask.count, 3)
+        XCTAssertTrue(metrics.evaluationSecondsPerTask.allSatisfy(\.isNaN))
+        XCTAssertEqual(metrics.trainingWallSeconds.training, 63)
+        XCTAssertEqual(metrics.trainingWallSeconds.outside, 7)
     }
 
     func testMetricsRoundTripThroughTheFolder() throws {

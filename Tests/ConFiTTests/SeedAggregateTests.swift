@@ -11,7 +11,7 @@ final class SeedAggregateTests: XCTestCase {
         edit(&config)
         var metrics = RunMetrics(config: try JSONValue(encoding: config), versions: .current)
         for (t, row) in rows.enumerated() {
-            try metrics.recordTask(accuracies: row, bankBytes: bankBytes[t], wallSeconds: 1, imagesPerSecond: 1)
+            try metrics.recordTask(accuracies: row, bankBytes: bankBytes[t], wallSeconds: 1, evaluationSeconds: 0.5, imagesPerSecond: 1)
         }
         metrics.totalWallSeconds = seconds
         return (name, metrics)
