@@ -55,7 +55,7 @@ public final class Tensor {
         self.base = base
         let raw: UnsafeMutableRawPointer
         if let base {
-            byteCount = base.byteCount
+            byteCount = min(base.byteCount, max(64, dnnl_memory_desc_get_size(&md)))
             raw = UnsafeMutableRawPointer(base.pointer)
         } else {
             byteCount = max(64, dnnl_memory_desc_get_size(&md))
@@ -82,6 +82,16 @@ public final class Tensor {
             throw EngineError.shapeMismatch(operation: "Tensor.viewed(as:) of a plain tensor", expected: shape, found: newShape)
         }
         return Tensor(descriptor: memoryDescriptor(newShape, format: .plain), shape: newShape, format: .plain, viewing: self)
+    }
+
+    /// The first `n` images of this [N, ...] tensor, in its storage: every layout here keeps
+    /// images outermost, so they are a prefix of it. The view keeps this tensor alive.
+    public func batchPrefix(_ n: Int) throws -> Tensor {
+        guard let batch = shape.first, (1...batch).contains(n) else {
+            throw EngineError.invalidArgument(operation: "Tensor.batchPrefix", reason: "\(n) images of a tensor of shape \(shape)")
+        }
+        let prefix = [n] + shape.dropFirst()
+        return Tensor(descriptor: memoryDescriptor(prefix, format: format), shape: prefix, format: format, viewing: self)
     }
 
     /// The same bytes read as `newShape` in `newFormat`; the caller vouches that this
