@@ -63,6 +63,23 @@ final class TensorTests: XCTestCase {
         assertShapeMismatch { _ = try Tensor(shape: self.shape, format: .channelsLast).viewed(as: [60]) }
     }
 
+    /// The first image of a two-image tensor, in every layout: its own elements, in the
+    /// same storage, half the bytes.
+    func testBatchPrefixViewsTheFirstImages() throws {
+        for format in [TensorFormat.plain, .channelsLast, .blocked16] {
+            let tensor = try makeTensor(shape, values, format)
+            let first = try tensor.batchPrefix(1)
+            XCTAssertEqual(first.shape, [1, 5, 3, 2])
+            XCTAssertEqual(first.pointer, tensor.pointer)
+            XCTAssertEqual(first.byteCount * 2, tensor.byteCount, "\(format)")
+            XCTAssertEqual(try first.toArray(), Array(values[0..<30]), "\(format)")
+            first.zero()
+            XCTAssertEqual(try tensor.toArray(), [Float](repeating: 0, count: 30) + values[30...], "zeroing the view leaves image 1")
+        }
+        XCTAssertThrowsError(try Tensor(shape: shape).batchPrefix(3))
+        XCTAssertThrowsError(try Tensor(shape: shape).batchPrefix(0))
+    }
+
     func testReorderAccumulates() throws {
         let source = try makeTensor(shape, values, .blocked16)
         let destination = try filledTensor(shape, 100, .channelsLast)
