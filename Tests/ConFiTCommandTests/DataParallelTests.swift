@@ -62,9 +62,7 @@ final class DataParallelTests: TemporaryDirectoryTestCase {
     /// later epochs by 2–10 % — so only the first steps can be compared tightly (the next
     /// test takes the amplification away and compares everything).
     func testTrainingOverTwoRanksEndsAsOneProcess() throws {
-        let data = directory.appendingPathComponent("fashion-mnist")
-        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-        try SyntheticIDX().write(to: data, trainPerClass: 8, testPerClass: 8)
+        let data = try syntheticData()
         func arguments(_ out: URL) -> [String] {
             ["train", "--preset", "fashion-mnist", "--root", data.path, "--model", "resnet18", "--method", "confit", "--tasks", "2",
              "--epochs", "2", "--batch-size", "16", "--image-size", "32", "--lr", "0.01", "--threads", "1", "--log-format", "json",
@@ -100,23 +98,39 @@ final class DataParallelTests: TemporaryDirectoryTestCase {
     /// statistic and tracker mean of both tasks' banks within 1e-5 (measured 6e-6), the same
     /// accuracy matrix.
     func testConFiTOverTwoRanksMatchesOneProcessThroughoutWithoutAmplification() throws {
+        let data = try syntheticData()
+        let (ranks, single) = try trainAloneAndOverTwoRanks("confit", [
+            "train", "--preset", "fashion-mnist", "--root", data.path, "--model", "resnet18", "--method", "confit", "--tasks", "2",
+            "--epochs", "2", "--batch-size", "16", "--image-size", "32", "--lr", "1e-6", "--threads", "1", "--quiet"])
+        assertSameAccuraciesAndLosses(ranks, single, epochs: 4, "confit")
+        try assertBankStatisticsClose(ranks, single, banks: [0, 1])
+    }
+
+    /// A fresh synthetic Fashion-MNIST folder (`SyntheticIDX`) in the test's directory.
+    private func syntheticData(trainPerClass: Int = 8, testPerClass: Int = 8) throws -> URL {
         let data = directory.appendingPathComponent("fashion-mnist")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-        try SyntheticIDX().write(to: data, trainPerClass: 8, testPerClass: 8)
-        func arguments(_ out: URL) -> [String] {
-            ["train", "--preset", "fashion-mnist", "--root", data.path, "--model", "resnet18", "--method", "confit", "--tasks", "2",
-             "--epochs", "2", "--batch-size", "16", "--image-size", "32", "--lr", "1e-6", "--threads", "1", "--quiet", "--out", out.path]
-        }
-        let (one, two) = (directory.appendingPathComponent("one"), directory.appendingPathComponent("two"))
-        try ConfitProcess.run(arguments(one), logs: directory, timeout: 300).assertExited(with: 0)
-        try mpirun(2, "confit", arguments(two)).assertExited(with: 0)
-        let (ranks, single) = (try RunOutputs(two), try RunOutputs(one))
-        XCTAssertEqual(ranks.accuracyMatrix, single.accuracyMatrix)
-        XCTAssertEqual(ranks.epochLosses.count, 4)
+        try SyntheticIDX().write(to: data, trainPerClass: trainPerClass, testPerClass: testPerClass)
+        return data
+    }
+
+    /// `confit ARGUMENTS --out NAME-one` in one process and the same over two ranks into
+    /// `NAME-two`, both to the end; their run folders.
+    private func trainAloneAndOverTwoRanks(_ name: String, _ arguments: [String]) throws -> (ranks: RunOutputs, single: RunOutputs) {
+        let (one, two) = (directory.appendingPathComponent("\(name)-one"), directory.appendingPathComponent("\(name)-two"))
+        try ConfitProcess.run(arguments + ["--out", one.path], logs: directory, timeout: 300).assertExited(with: 0)
+        try mpirun(2, "confit", arguments + ["--out", two.path]).assertExited(with: 0)
+        return (try RunOutputs(two), try RunOutputs(one))
+    }
+
+    /// The same accuracy matrix, `epochs` epochs, each epoch's mean loss within 1e-5 relative.
+    private func assertSameAccuraciesAndLosses(_ ranks: RunOutputs, _ single: RunOutputs, epochs: Int, _ name: String,
+                                               file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(ranks.accuracyMatrix, single.accuracyMatrix, name, file: file, line: line)
+        XCTAssertEqual(ranks.epochLosses.count, epochs, name, file: file, line: line)
         for (a, b) in zip(ranks.epochLosses, single.epochLosses) {
-            XCTAssertEqual(a[2], b[2], accuracy: 1e-5 * abs(b[2]), "epoch \(a[0]).\(a[1]) loss")
+            XCTAssertEqual(a[2], b[2], accuracy: 1e-5 * abs(b[2]), "\(name) epoch \(a[0]).\(a[1]) loss", file: file, line: line)
         }
-        try assertBankStatisticsClose(ranks, single, banks: [0, 1])
     }
 
     /// Every BN running statistic and tracker mean of the given task banks within 1e-5 of
@@ -195,24 +209,12 @@ final class DataParallelTests: TemporaryDirectoryTestCase {
     /// single entries move by percents). A Fisher summed over the ranks instead of averaged,
     /// or taken over one rank's share, would be off by a factor or by half.
     func testLwFAndEWCOverTwoRanksMatchOneProcess() throws {
-        let data = directory.appendingPathComponent("fashion-mnist")
-        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-        try SyntheticIDX().write(to: data, trainPerClass: 8, testPerClass: 8)
+        let data = try syntheticData()
         for method in ["lwf", "ewc"] {
-            func arguments(_ out: URL) -> [String] {
-                ["train", "--preset", "fashion-mnist", "--root", data.path, "--model", "resnet18", "--method", method, "--tasks", "2",
-                 "--epochs", "2", "--batch-size", "16", "--image-size", "32", "--lr", "1e-6", "--threads", "1", "--quiet",
-                 "--out", out.path]
-            }
-            let (one, two) = (directory.appendingPathComponent("\(method)-one"), directory.appendingPathComponent("\(method)-two"))
-            try ConfitProcess.run(arguments(one), logs: directory, timeout: 300).assertExited(with: 0)
-            try mpirun(2, "confit", arguments(two)).assertExited(with: 0)
-            let (ranks, single) = (try RunOutputs(two), try RunOutputs(one))
-            XCTAssertEqual(ranks.accuracyMatrix, single.accuracyMatrix, method)
-            XCTAssertEqual(ranks.epochLosses.count, 4, method)
-            for (a, b) in zip(ranks.epochLosses, single.epochLosses) {
-                XCTAssertEqual(a[2], b[2], accuracy: 1e-5 * abs(b[2]), "\(method) epoch \(a[0]).\(a[1]) loss")
-            }
+            let (ranks, single) = try trainAloneAndOverTwoRanks(method, [
+                "train", "--preset", "fashion-mnist", "--root", data.path, "--model", "resnet18", "--method", method, "--tasks", "2",
+                "--epochs", "2", "--batch-size", "16", "--image-size", "32", "--lr", "1e-6", "--threads", "1", "--quiet"])
+            assertSameAccuraciesAndLosses(ranks, single, epochs: 4, method)
             let fisher = single.checkpointTensors.keys.filter { $0.hasPrefix("ewc.fisher.") }
             XCTAssertEqual(fisher.count, method == "ewc" ? 60 : 0, "\(method): every parameter of ResNet-18 has a Fisher")
             let total = { (data: Data) in data.withUnsafeBytes { $0.bindMemory(to: Float.self).reduce(0.0) { $0 + Double($1) } } }
@@ -287,9 +289,7 @@ final class DataParallelTests: TemporaryDirectoryTestCase {
 
     /// Under mpirun a batch that does not split evenly stops before training, saying why.
     func testABatchThatCannotBeSplitIsRefused() throws {
-        let data = directory.appendingPathComponent("fashion-mnist")
-        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-        try SyntheticIDX().write(to: data, trainPerClass: 4, testPerClass: 2)
+        let data = try syntheticData(trainPerClass: 4, testPerClass: 2)
         let out = directory.appendingPathComponent("refused")
         // EfficientNet-Lite0: the smallest network to build before the refusal.
         let run = try mpirun(2, "confit", ["train", "--preset", "fashion-mnist", "--root", data.path, "--model", "efficientnet_lite0",
@@ -305,25 +305,14 @@ final class DataParallelTests: TemporaryDirectoryTestCase {
     /// same accuracy matrix, their per-task work (pruning, masks, Adam) included
     /// (EfficientNet-Lite0 from scratch: the fewest convolution weights to mask).
     func testMaskMethodsOverTwoRanksMatchOneProcessThroughout() throws {
-        let data = directory.appendingPathComponent("fashion-mnist")
-        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-        try SyntheticIDX().write(to: data, trainPerClass: 8, testPerClass: 8)
+        let data = try syntheticData()
         // PackNet: one task, an epoch of training, the prune, an epoch of retraining.
         for (method, tasks) in [("packnet", 1), ("piggyback", 2)] {
-            func arguments(_ out: URL) -> [String] {
-                ["train", "--preset", "fashion-mnist", "--root", data.path, "--model", "efficientnet_lite0", "--method", method,
-                 "--tasks", "\(tasks)", "--epochs", "2", "--batch-size", "16", "--image-size", "32", "--lr", "0.01", "--threads", "1", "--quiet",
-                 "--out", out.path]
-            }
-            let (one, two) = (directory.appendingPathComponent("\(method)-one"), directory.appendingPathComponent("\(method)-two"))
-            try ConfitProcess.run(arguments(one), logs: directory, timeout: 300).assertExited(with: 0)
-            try mpirun(2, "confit", arguments(two)).assertExited(with: 0)
-            let (ranks, single) = (try RunOutputs(two), try RunOutputs(one))
-            XCTAssertEqual(ranks.accuracyMatrix, single.accuracyMatrix, method)
-            XCTAssertEqual(ranks.epochLosses.count, 2 * tasks, method)
-            for (a, b) in zip(ranks.epochLosses, single.epochLosses) {
-                XCTAssertEqual(a[2], b[2], accuracy: 1e-5 * abs(b[2]), "\(method) epoch \(a[0]).\(a[1]) loss")
-            }
+            let (ranks, single) = try trainAloneAndOverTwoRanks(method, [
+                "train", "--preset", "fashion-mnist", "--root", data.path, "--model", "efficientnet_lite0", "--method", method,
+                "--tasks", "\(tasks)", "--epochs", "2", "--batch-size", "16", "--image-size", "32", "--lr", "0.01", "--threads", "1",
+                "--quiet"])
+            assertSameAccuraciesAndLosses(ranks, single, epochs: 2 * tasks, method)
         }
     }
 }
