@@ -182,6 +182,8 @@ public final class ThroughputBenchmark {
         public var threads: Int?
         public var steps = 5, warmup = 2
         public var layout: TensorFormat = .blocked16
+        /// The activations' element type (`ComputeSettings.precision`).
+        public var precision: DataType = .float32
         public var winograd = true
         /// Classes of the training task (logits restricted to them).
         public var taskClasses = 10
@@ -203,9 +205,11 @@ public final class ThroughputBenchmark {
     /// stage's collectives and `gradient_allreduce_ms`, `allreduce_latency_us`.
     public static func report(_ options: Options) throws -> Data {
         if let threads = options.threads { Engine.shared.setThreads(threads) }
+        try Engine.shared.require(options.precision)
         let profiler = options.profile ? Profiler() : nil
-        let network = options.model.make(numClasses: 1000, settings: ComputeSettings(layout: options.layout, winograd: options.winograd,
-                                                                                      profiler: profiler))
+        let settings = ComputeSettings(layout: options.layout, precision: options.precision, winograd: options.winograd,
+                                       profiler: profiler)
+        let network = options.model.make(numClasses: 1000, settings: settings)
         let pairs = options.trackers ? try ConvolutionNormPair.pairs(in: network) : []
         defer { withExtendedLifetime(pairs) {} }
         let benchmark = try ThroughputBenchmark(network: network, batch: options.batch, imageSize: options.imageSize,
@@ -214,6 +218,7 @@ public final class ThroughputBenchmark {
         var result: [String: Any] = [
             "model": options.model.rawValue, "image_size": options.imageSize, "batch": options.batch, "threads": Engine.shared.threads,
             "onednn_version": Engine.shared.version, "cpu_isa": Engine.shared.cpuISA, "layout": options.layout.rawValue,
+            "precision": options.precision.rawValue,
             "forward_gflop_per_image": benchmark.forwardFLOPsPerImage / 1e9, "winograd": options.winograd, "trackers": pairs.count,
             "processes": options.processGroup?.size ?? 1,
             "gradient_bytes": network.namedParameters().reduce(0) { $0 + $1.1.value.count } * 4,

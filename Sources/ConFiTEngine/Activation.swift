@@ -13,12 +13,14 @@ public final class Activation {
     public let kind: Kind
     public let shape: [Int]
     private let format: TensorFormat
+    public let dataType: DataType
     private let forwardPrimitive: Primitive
     private var backwardPrimitive: Primitive?
 
-    public init(_ kind: Kind, shape: [Int], format: TensorFormat, training: Bool, profiler: Profiler? = nil) throws {
-        (self.kind, self.shape, self.format) = (kind, shape, format)
-        var data = memoryDescriptor(shape, format: format)
+    public init(_ kind: Kind, shape: [Int], format: TensorFormat, dataType: DataType = .float32, training: Bool,
+                profiler: Profiler? = nil) throws {
+        (self.kind, self.shape, self.format, self.dataType) = (kind, shape, format, dataType)
+        var data = memoryDescriptor(shape, format: format, dataType: dataType)
         var desc = dnnl_eltwise_desc_t()
         let (alg, alpha, beta) = Activation.algorithm(kind)
         try check(dnnl_eltwise_forward_desc_init(
@@ -27,21 +29,21 @@ public final class Activation {
     }
 
     public func forward(_ input: Tensor, into output: Tensor) throws {
-        try expect(input, shape, "\(kind) input", format: format)
-        try expect(output, shape, "\(kind) output", format: format)
+        try expect(input, shape, "\(kind) input", format: format, dataType: dataType)
+        try expect(output, shape, "\(kind) output", format: format, dataType: dataType)
         try forwardPrimitive.execute([(DNNL_ARG_SRC, input), (DNNL_ARG_DST, output)])
     }
 
     /// `inputGradient = outputGradient ⊙ f′`, where f′ is read off the forward `output`.
     public func backward(output: Tensor, outputGradient: Tensor, into inputGradient: Tensor) throws {
-        try expect(outputGradient, shape, "\(kind) output gradient", format: format)
-        try expect(inputGradient, shape, "\(kind) input gradient", format: format)
+        try expect(outputGradient, shape, "\(kind) output gradient", format: format, dataType: dataType)
+        try expect(inputGradient, shape, "\(kind) input gradient", format: format, dataType: dataType)
         try backward().execute([(DNNL_ARG_DST, output), (DNNL_ARG_DIFF_DST, outputGradient), (DNNL_ARG_DIFF_SRC, inputGradient)])
     }
 
     private func backward() throws -> Primitive {
         if let backwardPrimitive { return backwardPrimitive }
-        var data = memoryDescriptor(shape, format: format)
+        var data = memoryDescriptor(shape, format: format, dataType: dataType)
         var diff = data
         var desc = dnnl_eltwise_desc_t()
         let (alg, alpha, beta) = Activation.algorithm(kind)

@@ -21,13 +21,15 @@ public final class BatchNormalization {
     private let frozenStatistics: Bool
     private var backwardPrimitive: Primitive?
     private let format: TensorFormat
+    /// The element type of the activations; scale, shift and statistics are float32.
+    public let dataType: DataType
     /// Batch mean and biased batch variance of the last training forward.
     public let batchMean: Tensor, batchVariance: Tensor
     /// ∂loss/∂γ and ∂loss/∂β of the last backward: Σ dy·x̂ and Σ dy per channel.
     public let scaleGradient: Tensor, shiftGradient: Tensor
 
-    public init(shape: [Int], format: TensorFormat, epsilon: Float, training: Bool, frozenStatistics: Bool = false,
-                fusedReLU: Bool = false, profiler: Profiler? = nil) throws {
+    public init(shape: [Int], format: TensorFormat, dataType: DataType = .float32, epsilon: Float, training: Bool,
+                frozenStatistics: Bool = false, fusedReLU: Bool = false, profiler: Profiler? = nil) throws {
         guard shape.count == 4 else {
             throw EngineError.invalidArgument(operation: "batch normalization", reason: "needs [N, C, H, W], got \(shape)")
         }
@@ -36,8 +38,9 @@ public final class BatchNormalization {
         self.training = training
         self.frozenStatistics = training && frozenStatistics
         self.format = format
+        self.dataType = dataType
         self.fusedReLU = fusedReLU
-        var data = memoryDescriptor(shape, format: format)
+        var data = memoryDescriptor(shape, format: format, dataType: dataType)
         var desc = dnnl_batch_normalization_desc_t()
         let flags = Self.flags(fusedReLU: fusedReLU, givenStatistics: !training || self.frozenStatistics)
         try check(dnnl_batch_normalization_forward_desc_init(
@@ -52,8 +55,8 @@ public final class BatchNormalization {
     /// Training: normalises with the batch statistics and leaves them in `batchMean` and
     /// `batchVariance`. Inference and frozen statistics: normalises with `mean` and `variance`.
     public func forward(_ input: Tensor, scale: Tensor, shift: Tensor, mean: Tensor, variance: Tensor, into output: Tensor) throws {
-        try expect(input, shape, "batch norm input", format: format)
-        try expect(output, shape, "batch norm output", format: format)
+        try expect(input, shape, "batch norm input", format: format, dataType: dataType)
+        try expect(output, shape, "batch norm output", format: format, dataType: dataType)
         let (m, v) = training && !frozenStatistics ? (batchMean, batchVariance) : (mean, variance)
         if frozenStatistics { try batchMean.copy(from: mean); try batchVariance.copy(from: variance) }
         try forwardPrimitive.execute([(DNNL_ARG_SRC, input), (DNNL_ARG_DST, output), (DNNL_ARG_SCALE, scale),
@@ -71,7 +74,7 @@ public final class BatchNormalization {
         guard training else {
             throw EngineError.invalidArgument(operation: "batch norm \(shape) backward", reason: "built for inference")
         }
-        try expect(inputGradient, shape, "batch norm input gradient", format: format)
+        try expect(inputGradient, shape, "batch norm input gradient", format: format, dataType: dataType)
         try backward().execute([(DNNL_ARG_SRC, input), (DNNL_ARG_MEAN, batchMean), (DNNL_ARG_VARIANCE, batchVariance),
                                 (DNNL_ARG_DIFF_DST, outputGradient), (DNNL_ARG_SCALE, scale), (DNNL_ARG_SHIFT, shift),
                                 (DNNL_ARG_DIFF_SRC, inputGradient), (DNNL_ARG_DIFF_SCALE, scaleGradient),
@@ -84,7 +87,7 @@ public final class BatchNormalization {
     /// and the γ/β gradients cost little next to the input gradient.
     private func backward() throws -> Primitive {
         if let backwardPrimitive { return backwardPrimitive }
-        var data = memoryDescriptor(shape, format: format)
+        var data = memoryDescriptor(shape, format: format, dataType: dataType)
         var diff = data
         var desc = dnnl_batch_normalization_desc_t()
         try check(dnnl_batch_normalization_backward_desc_init(

@@ -13,12 +13,14 @@ import CDNNL
 ///   blocks of 16; NCHW: single channels), each group H × W × L. The same memory read as a
 ///   5-D NDHWC tensor [N·G, 2L, H/2, 2, W/2] — channel index (column parity, lane), H the
 ///   row parity — is pooled over D and W;
-/// - odd sizes fall back to `Tensor.channelMeans(byParity:)`, a loop over the images split
-///   over oneDNN's threads.
+/// - odd sizes, and bfloat16 inputs (oneDNN 2.6 pools bfloat16 into bfloat16 only, which
+///   would round every image's means to 8 bits of mantissa), use
+///   `Tensor.channelMeans(byParity:)`, a loop over the images split over oneDNN's threads.
 public final class ChannelMeanReduction {
     public let shape: [Int]
     public let format: TensorFormat
     public let byParity: Bool
+    public let dataType: DataType
     private let pooling: (primitive: Primitive, pooled: Tensor, viewShape: [Int])?
     /// Floats between consecutive images in the globally pooled output (blocked layouts pad C).
     private let pooledStride: Int
@@ -27,11 +29,12 @@ public final class ChannelMeanReduction {
     /// The 5-D view of the last input (the same buffer every step, as a rule).
     private var inputView: (input: Tensor, view: Tensor)?
 
-    public init(shape: [Int], format: TensorFormat, byParity: Bool, profiler: Profiler? = nil) throws {
+    public init(shape: [Int], format: TensorFormat, dataType: DataType = .float32, byParity: Bool,
+                profiler: Profiler? = nil) throws {
         guard shape.count == 4 else {
             throw EngineError.invalidArgument(operation: "channel means", reason: "needs [N, C, H, W], got \(shape)")
         }
-        (self.shape, self.format, self.byParity) = (shape, format, byParity)
+        (self.shape, self.format, self.dataType, self.byParity) = (shape, format, dataType, byParity)
         let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
         lanes = switch format {
         case .channelsLast: c
@@ -40,7 +43,10 @@ public final class ChannelMeanReduction {
         }
         let groups = (c + lanes - 1) / lanes
         let pooledShape: [Int], kernel: [Int64], viewShape: [Int], viewFormat: TensorFormat
-        if !byParity {
+        if dataType != .float32 {
+            (pooling, pooledStride) = (nil, 0)
+            return
+        } else if !byParity {
             (pooledShape, kernel, viewShape, viewFormat) = ([n, c, 1, 1], [Int64(h), Int64(w)], shape, format)
         } else if h % 2 == 0, w % 2 == 0 {
             (pooledShape, kernel, viewShape, viewFormat) = ([n * groups, 2 * lanes, 1, 2, 1], [Int64(h / 2), 1, Int64(w / 2)],
@@ -61,7 +67,7 @@ public final class ChannelMeanReduction {
 
     /// [1 or 4][C] means of `input`.
     public func callAsFunction(_ input: Tensor) throws -> [[Float]] {
-        try expect(input, shape, "channel means input", format: format)
+        try expect(input, shape, "channel means input", format: format, dataType: dataType)
         guard let pooling else { return try input.channelMeans(byParity: byParity).map { $0.map(Float.init) } }
         let source: Tensor
         if !byParity {

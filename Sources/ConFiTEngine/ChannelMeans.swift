@@ -1,5 +1,6 @@
 extension Tensor {
-    /// Per-channel means of an [N, C, H, W] tensor over N, H and W, in any layout.
+    /// Per-channel means of an [N, C, H, W] tensor over N, H and W, in any layout and element
+    /// type (summed in float32 and Double either way).
     ///
     /// With `byParity`, four means per channel instead, one per parity phase of the
     /// spatial grid, ordered (even row, even col), (even, odd), (odd, even), (odd, odd):
@@ -25,29 +26,46 @@ extension Tensor {
         default: (h * w, c)
         }
         let blocks = (c + blockChannels - 1) / blockChannels
-        ThreadTeam.run { thread, team in
-            guard thread < threads else { return }
-            let (total, acc) = (sums.baseAddress! + thread * width, rows.baseAddress! + thread * width)
-            for image in stride(from: thread, to: n, by: min(team, threads)) {
-                for y in 0..<h {
-                    acc.update(repeating: 0, count: width)
-                    for block in 0..<blocks {
-                        let first = block * blockChannels, count = min(blockChannels, c - first)
-                        for x in 0..<w {
-                            let target = (byParity ? (y % 2) * 2 + x % 2 : 0) * c + first
-                            let base: Int = switch format {
-                            case .channelsLast: ((image * h + y) * w + x) * c
-                            case .blocked16: (((image * blocks + block) * h + y) * w + x) * 16
-                            default: ((image * c + first) * h + y) * w + x
+        func accumulate<E: ActivationElement>(_ elements: UnsafePointer<E>) {
+            ThreadTeam.run { thread, team in
+                guard thread < threads else { return }
+                let (total, acc) = (sums.baseAddress! + thread * width, rows.baseAddress! + thread * width)
+                for image in stride(from: thread, to: n, by: min(team, threads)) {
+                    for y in 0..<h {
+                        acc.update(repeating: 0, count: width)
+                        for block in 0..<blocks {
+                            let first = block * blockChannels, count = min(blockChannels, c - first)
+                            for x in 0..<w {
+                                let target = (byParity ? (y % 2) * 2 + x % 2 : 0) * c + first
+                                let base: Int = switch format {
+                                case .channelsLast: ((image * h + y) * w + x) * c
+                                case .blocked16: (((image * blocks + block) * h + y) * w + x) * 16
+                                default: ((image * c + first) * h + y) * w + x
+                                }
+                                // Raw pointers: no bounds checks, so the contiguous case vectorizes.
+                                let (sum, source) = (acc + target, elements + base)
+                                if channelStride == 1 {
+                                    var k = 0
+                                    while k + 16 <= count {
+                                        let row = UnsafeMutableRawPointer(sum + k)
+                                        row.storeBytes(of: row.loadUnaligned(as: SIMD16<Float>.self) + E.widen16(source + k),
+                                                       as: SIMD16<Float>.self)
+                                        k += 16
+                                    }
+                                    for k in k..<count { sum[k] += source[k].float }
+                                } else {
+                                    for k in 0..<count { sum[k] += source[k * channelStride].float }
+                                }
                             }
-                            // Raw pointers: no bounds checks, so the contiguous case vectorizes.
-                            let (sum, source) = (acc + target, pointer + base)
-                            for k in 0..<count { sum[k] += source[k * channelStride] }
                         }
+                        for i in 0..<width { total[i] += Double(acc[i]) }
                     }
-                    for i in 0..<width { total[i] += Double(acc[i]) }
                 }
             }
+        }
+        switch dataType {
+        case .float32: accumulate(UnsafePointer(pointer))
+        case .bfloat16: accumulate(UnsafePointer(bfloat16Pointer))
         }
         return (0..<phases).map { phase in
             let rows = byParity ? (phase / 2 == 0 ? (h + 1) / 2 : h / 2) : h

@@ -5,10 +5,14 @@ import CDNNL
 ///
 /// Activations use the layouts the caller gives; weights use whatever layout oneDNN
 /// prefers, reordered from (and, for gradients, accumulated back into) PyTorch's OIHW.
+/// With bfloat16 activations the kernels read bfloat16 weights — a rounded copy of the
+/// float32 OIHW weights, made by the same reorder — and write float32 weight gradients.
 public final class Convolution {
     public let shape: ConvolutionShape
     private let sourceFormat: TensorFormat
     private let destinationFormat: TensorFormat
+    /// The element type of activations, their gradients and the weights the kernels read.
+    public let dataType: DataType
     private let training: Bool
     private let algorithm: dnnl_alg_kind_t
     private let profiler: Profiler?
@@ -30,11 +34,12 @@ public final class Convolution {
     /// convolution uses oneDNN's Winograd F(4×4, 3×3) kernels where it has them (blocked
     /// layout; direct otherwise): 1.6–2× faster than direct convolution here, and within
     /// 1e-5 of PyTorch on the parity fixture. Time goes to `profiler` when one is given.
-    public init(_ shape: ConvolutionShape, source: TensorFormat, destination: TensorFormat, training: Bool,
-                winograd: Bool = true, profiler: Profiler? = nil) throws {
+    public init(_ shape: ConvolutionShape, source: TensorFormat, destination: TensorFormat, dataType: DataType = .float32,
+                training: Bool, winograd: Bool = true, profiler: Profiler? = nil) throws {
         self.shape = shape
         sourceFormat = source
         destinationFormat = destination
+        self.dataType = dataType
         self.training = training
         self.profiler = profiler
         guard shape.inChannels % shape.groups == 0, shape.outChannels % shape.groups == 0 else {
@@ -43,14 +48,15 @@ public final class Convolution {
         guard shape.outHeight > 0, shape.outWidth > 0 else {
             throw EngineError.invalidArgument(operation: shape.description, reason: "kernel larger than the padded input")
         }
-        let candidates = winograd && shape.kernel == 3 && shape.stride == 1 && shape.groups == 1
+        // oneDNN 2.6 has Winograd for float32 only.
+        let candidates = winograd && dataType == .float32 && shape.kernel == 3 && shape.stride == 1 && shape.groups == 1
             ? [dnnl_convolution_winograd, dnnl_convolution_direct] : [dnnl_convolution_direct]
         var built: (Primitive, dnnl_alg_kind_t)?
         for algorithm in candidates where built == nil {
             var desc = dnnl_convolution_desc_t()
-            var src = memoryDescriptor(shape.inputShape, format: source)
-            var dst = memoryDescriptor(shape.outputShape, format: destination)
-            var weights = memoryDescriptor(shape.engineWeightShape, format: .native)
+            var src = memoryDescriptor(shape.inputShape, format: source, dataType: dataType)
+            var dst = memoryDescriptor(shape.outputShape, format: destination, dataType: dataType)
+            var weights = memoryDescriptor(shape.engineWeightShape, format: .native, dataType: dataType)
             do {
                 try withGeometry(shape) { strides, padL, padR in
                     try check(dnnl_convolution_forward_desc_init(
@@ -81,15 +87,15 @@ public final class Convolution {
 
     /// `output = conv(input, weights)` with the weights last given to `loadWeights`.
     public func forward(_ input: Tensor, into output: Tensor) throws {
-        try expect(input, shape.inputShape, "\(shape) input", format: sourceFormat)
-        try expect(output, shape.outputShape, "\(shape) output", format: destinationFormat)
+        try expect(input, shape.inputShape, "\(shape) input", format: sourceFormat, dataType: dataType)
+        try expect(output, shape.outputShape, "\(shape) output", format: destinationFormat, dataType: dataType)
         try forwardPrimitive.execute([(DNNL_ARG_SRC, input), (DNNL_ARG_WEIGHTS, nativeWeights), (DNNL_ARG_DST, output)])
     }
 
     /// `inputGradient = convᵀ(outputGradient, weights)`.
     public func backwardData(outputGradient: Tensor, into inputGradient: Tensor) throws {
-        try expect(outputGradient, shape.outputShape, "\(shape) output gradient", format: destinationFormat)
-        try expect(inputGradient, shape.inputShape, "\(shape) input gradient", format: sourceFormat)
+        try expect(outputGradient, shape.outputShape, "\(shape) output gradient", format: destinationFormat, dataType: dataType)
+        try expect(inputGradient, shape.inputShape, "\(shape) input gradient", format: sourceFormat, dataType: dataType)
         let (primitive, weights, reorder) = try backwardDataPrimitive()
         if backwardDataGeneration != weightsGeneration {
             try reorder.run(nativeWeights, weights)
@@ -100,8 +106,8 @@ public final class Convolution {
 
     /// Adds ∂loss/∂weights for this batch into the OIHW tensor `weightGradient`.
     public func accumulateWeightGradient(input: Tensor, outputGradient: Tensor, into weightGradient: Tensor) throws {
-        try expect(input, shape.inputShape, "\(shape) input", format: sourceFormat)
-        try expect(outputGradient, shape.outputShape, "\(shape) output gradient", format: destinationFormat)
+        try expect(input, shape.inputShape, "\(shape) input", format: sourceFormat, dataType: dataType)
+        try expect(outputGradient, shape.outputShape, "\(shape) output gradient", format: destinationFormat, dataType: dataType)
         try expect(weightGradient, shape.weightShape, "\(shape) weight gradient", format: .plain)
         switch try weightGradientKernel() {
         case let .oneDNN(primitive, gradient, accumulate):
@@ -128,9 +134,9 @@ public final class Convolution {
         if let built = backwardData { return built }
         try requireTraining("backward data")
         var desc = dnnl_convolution_desc_t()
-        var diffSrc = memoryDescriptor(shape.inputShape, format: sourceFormat)
-        var diffDst = memoryDescriptor(shape.outputShape, format: destinationFormat)
-        var weights = memoryDescriptor(shape.engineWeightShape, format: .native)
+        var diffSrc = memoryDescriptor(shape.inputShape, format: sourceFormat, dataType: dataType)
+        var diffDst = memoryDescriptor(shape.outputShape, format: destinationFormat, dataType: dataType)
+        var weights = memoryDescriptor(shape.engineWeightShape, format: .native, dataType: dataType)
         try withGeometry(shape) { strides, padL, padR in
             try check(dnnl_convolution_backward_data_desc_init(
                 &desc, algorithm, &diffSrc, &weights, &diffDst, strides, padL, padR), "\(shape) backward data")
@@ -154,8 +160,8 @@ public final class Convolution {
         if let built = weightGradient { return built }
         try requireTraining("backward weights")
         var desc = dnnl_convolution_desc_t()
-        var src = memoryDescriptor(shape.inputShape, format: sourceFormat)
-        var diffDst = memoryDescriptor(shape.outputShape, format: destinationFormat)
+        var src = memoryDescriptor(shape.inputShape, format: sourceFormat, dataType: dataType)
+        var diffDst = memoryDescriptor(shape.outputShape, format: destinationFormat, dataType: dataType)
         var diffWeights = memoryDescriptor(shape.engineWeightShape, format: .native)
         try withGeometry(shape) { strides, padL, padR in
             try check(dnnl_convolution_backward_weights_desc_init(

@@ -51,6 +51,22 @@ public final class Engine: @unchecked Sendable {
         }
     }
 
+    /// Whether oneDNN computes bfloat16 natively on this CPU (AVX512-BF16 or AMX, as it
+    /// dispatches — `DNNL_MAX_CPU_ISA` can lower that). Elsewhere oneDNN 2.6 emulates
+    /// bfloat16 or falls back to reference kernels: correct, but slower than float32.
+    public var supportsBFloat16: Bool {
+        [dnnl_cpu_isa_avx512_core_bf16, dnnl_cpu_isa_avx512_core_amx].contains(dnnl_get_effective_cpu_isa())
+    }
+
+    /// Throws, saying why, unless this CPU computes `type` natively.
+    public func require(_ type: DataType) throws {
+        guard type == .bfloat16, !supportsBFloat16 else { return }
+        throw EngineError.invalidArgument(
+            operation: "bf16 precision",
+            reason: "this CPU (oneDNN ISA \(cpuISA)) has no native bfloat16 arithmetic (AVX512-BF16 or AMX); "
+                + "use --precision float32")
+    }
+
     /// Blocks until every primitive submitted to the stream has finished.
     func wait() throws { try check(dnnl_stream_wait(stream), "stream wait") }
 }

@@ -8,6 +8,8 @@ public enum EngineError: Error, CustomStringConvertible, Equatable {
     case shapeMismatch(operation: String, expected: [Int], found: [Int])
     /// A tensor was not in the memory layout the operation was built for.
     case layoutMismatch(operation: String, expected: TensorFormat, found: TensorFormat)
+    /// A tensor did not hold the element type the operation was built for.
+    case dataTypeMismatch(operation: String, expected: DataType, found: DataType)
     /// A value the operation cannot accept (e.g. a label outside the task's classes).
     case invalidArgument(operation: String, reason: String)
     /// MPI refused or failed a call (its error string).
@@ -20,6 +22,8 @@ public enum EngineError: Error, CustomStringConvertible, Equatable {
             "\(op): expected shape \(expected), found \(found)"
         case .layoutMismatch(let op, let expected, let found):
             "\(op): expected layout \(expected.rawValue), found \(found.rawValue)"
+        case .dataTypeMismatch(let op, let expected, let found):
+            "\(op): expected \(expected.rawValue) elements, found \(found.rawValue)"
         case .invalidArgument(let op, let reason): "\(op): \(reason)"
         case .mpi(let op, let message): "MPI failed in \(op): \(message)"
         }
@@ -44,12 +48,15 @@ private func statusName(_ status: dnnl_status_t) -> String {
     }
 }
 
-/// Throws unless `tensor` has `shape` (and `format`, when given), naming `what`.
-func expect(_ tensor: Tensor, _ shape: [Int], _ what: String, format: TensorFormat? = nil) throws {
+/// Throws unless `tensor` has `shape` (and `format` and `dataType`, when given), naming `what`.
+func expect(_ tensor: Tensor, _ shape: [Int], _ what: String, format: TensorFormat? = nil, dataType: DataType? = nil) throws {
     guard tensor.shape == shape else {
         throw EngineError.shapeMismatch(operation: what, expected: shape, found: tensor.shape)
     }
     if let format, tensor.format != format {
         throw EngineError.layoutMismatch(operation: what, expected: format, found: tensor.format)
+    }
+    if let dataType, tensor.dataType != dataType {
+        throw EngineError.dataTypeMismatch(operation: what, expected: dataType, found: tensor.dataType)
     }
 }

@@ -1,7 +1,7 @@
 import CDNNL
 import Foundation
 
-/// A float32 tensor: a shape, a memory layout, and 64-byte-aligned storage it owns.
+/// A tensor: a shape, a memory layout, an element type, and 64-byte-aligned storage it owns.
 ///
 /// A reference type, on purpose: networks allocate their activation and gradient buffers
 /// once and overwrite them every step (as llm.c does), and oneDNN primitives hold raw
@@ -11,12 +11,26 @@ import Foundation
 public final class Tensor {
     /// Logical dimensions, outermost first (N, C, H, W for images).
     public let shape: [Int]
-    /// The memory layout of `pointer`.
+    /// The memory layout of `bytes`.
     public let format: TensorFormat
-    /// Size of the storage in bytes; larger than `count * 4` for padded blocked layouts.
+    /// The element type of the storage.
+    public let dataType: DataType
+    /// Size of the storage in bytes; larger than `count * dataType.size` for padded blocked layouts.
     public let byteCount: Int
     /// The storage, in `format`'s order.
-    public let pointer: UnsafeMutablePointer<Float>
+    public let bytes: UnsafeMutableRawPointer
+
+    /// The storage of a float32 tensor as floats.
+    public var pointer: UnsafeMutablePointer<Float> {
+        precondition(dataType == .float32, "float elements of a \(dataType) tensor")
+        return bytes.assumingMemoryBound(to: Float.self)
+    }
+
+    /// The storage of a bfloat16 tensor as its elements.
+    public var bfloat16Pointer: UnsafeMutablePointer<BFloat16> {
+        precondition(dataType == .bfloat16, "bfloat16 elements of a \(dataType) tensor")
+        return bytes.assumingMemoryBound(to: BFloat16.self)
+    }
 
     var descriptor: dnnl_memory_desc_t
     let memory: dnnl_memory_t
@@ -24,8 +38,8 @@ public final class Tensor {
     private let base: Tensor?
 
     /// A zero-filled tensor of `shape` in `format`.
-    public convenience init(shape: [Int], format: TensorFormat = .plain) {
-        let md = memoryDescriptor(shape, format: format)
+    public convenience init(shape: [Int], format: TensorFormat = .plain, dataType: DataType = .float32) {
+        let md = memoryDescriptor(shape, format: format, dataType: dataType)
         self.init(descriptor: md, shape: shape, format: format)
     }
 
@@ -51,18 +65,19 @@ public final class Tensor {
         var md = md
         self.shape = shape
         self.format = format
+        self.dataType = DataType(md.data_type) ?? .float32
         self.descriptor = md
         self.base = base
         let raw: UnsafeMutableRawPointer
         if let base {
             byteCount = min(base.byteCount, max(64, dnnl_memory_desc_get_size(&md)))
-            raw = UnsafeMutableRawPointer(base.pointer)
+            raw = base.bytes
         } else {
             byteCount = max(64, dnnl_memory_desc_get_size(&md))
             raw = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 64)
             raw.initializeMemory(as: UInt8.self, repeating: 0, count: byteCount)
         }
-        pointer = raw.bindMemory(to: Float.self, capacity: byteCount / 4)
+        bytes = raw
         var mem: dnnl_memory_t?
         precondition(dnnl_memory_create(&mem, &md, Engine.shared.handle, raw) == dnnl_success,
                      "oneDNN rejected a memory descriptor built for shape \(shape)")
@@ -71,7 +86,7 @@ public final class Tensor {
 
     deinit {
         dnnl_memory_destroy(memory)
-        if base == nil { pointer.deallocate() }
+        if base == nil { bytes.deallocate() }
     }
 
     /// The same storage seen as another plain shape with the same element count, such as
@@ -81,7 +96,8 @@ public final class Tensor {
               newShape.reduce(1, *) == count else {
             throw EngineError.shapeMismatch(operation: "Tensor.viewed(as:) of a plain tensor", expected: shape, found: newShape)
         }
-        return Tensor(descriptor: memoryDescriptor(newShape, format: .plain), shape: newShape, format: .plain, viewing: self)
+        return Tensor(descriptor: memoryDescriptor(newShape, format: .plain, dataType: dataType), shape: newShape, format: .plain,
+                      viewing: self)
     }
 
     /// The first `n` images of this [N, ...] tensor, in its storage: every layout here keeps
@@ -91,14 +107,15 @@ public final class Tensor {
             throw EngineError.invalidArgument(operation: "Tensor.batchPrefix", reason: "\(n) images of a tensor of shape \(shape)")
         }
         let prefix = [n] + shape.dropFirst()
-        return Tensor(descriptor: memoryDescriptor(prefix, format: format), shape: prefix, format: format, viewing: self)
+        return Tensor(descriptor: memoryDescriptor(prefix, format: format, dataType: dataType), shape: prefix, format: format,
+                      viewing: self)
     }
 
     /// The same bytes read as `newShape` in `newFormat`; the caller vouches that this
     /// means something (e.g. an even-sized image's channel groups as NDHWC with the row
     /// parity split off, `ChannelMeanReduction`). The view keeps this tensor alive.
     func reinterpreted(as newShape: [Int], format newFormat: TensorFormat) throws -> Tensor {
-        let md = memoryDescriptor(newShape, format: newFormat)
+        let md = memoryDescriptor(newShape, format: newFormat, dataType: dataType)
         guard dnnl_memory_desc_get_size([md]) == dnnl_memory_desc_get_size([descriptor]) else {
             throw EngineError.shapeMismatch(operation: "Tensor.reinterpreted(as:format:)", expected: shape, found: newShape)
         }
@@ -109,23 +126,24 @@ public final class Tensor {
     public var count: Int { shape.reduce(1, *) }
 
     /// Sets every element (padding included) to zero.
-    public func zero() { memset(pointer, 0, byteCount) }
+    public func zero() { memset(bytes, 0, byteCount) }
 
-    /// The elements in plain row-major order, whatever the layout.
+    /// The elements in plain row-major order as floats, whatever the layout and type.
     public func toArray() throws -> [Float] {
-        if format == .plain { return Array(UnsafeBufferPointer(start: pointer, count: count)) }
+        if format == .plain, dataType == .float32 { return Array(UnsafeBufferPointer(start: pointer, count: count)) }
         let plain = Tensor(shape: shape)
         try plain.copy(from: self)
         return try plain.toArray()
     }
 
-    /// Overwrites this tensor with `source`'s elements, converting the layout if needed.
+    /// Overwrites this tensor with `source`'s elements, converting the layout and the element
+    /// type if needed (float32 to bfloat16 rounds to nearest even).
     public func copy(from source: Tensor) throws {
         guard source.shape == shape else {
             throw EngineError.shapeMismatch(operation: "Tensor.copy", expected: shape, found: source.shape)
         }
         if dnnl_memory_desc_equal(&descriptor, &source.descriptor) != 0 {
-            pointer.update(from: source.pointer, count: byteCount / 4)
+            bytes.copyMemory(from: source.bytes, byteCount: byteCount)
         } else {
             try Reorder(from: source.descriptor, to: descriptor).run(source, self)
         }
@@ -137,13 +155,20 @@ public final class Tensor {
         try copy.copy(from: self)
         return copy
     }
+
+    /// A new tensor with the same shape, layout and elements, stored as `type`.
+    public func converted(to type: DataType) throws -> Tensor {
+        let copy = Tensor(shape: shape, format: format == .native ? .plain : format, dataType: type)
+        try copy.copy(from: self)
+        return copy
+    }
 }
 
-/// A oneDNN memory descriptor for float32 `shape` in `format`.
-func memoryDescriptor(_ shape: [Int], format: TensorFormat) -> dnnl_memory_desc_t {
+/// A oneDNN memory descriptor for `shape` in `format`, of `dataType` elements.
+func memoryDescriptor(_ shape: [Int], format: TensorFormat, dataType: DataType = .float32) -> dnnl_memory_desc_t {
     var md = dnnl_memory_desc_t()
     let dims = shape.map(Int64.init)
-    let status = dnnl_memory_desc_init_by_tag(&md, Int32(shape.count), dims, dnnl_f32, format.tag(rank: shape.count))
-    precondition(status == dnnl_success, "cannot describe shape \(shape) as \(format)")
+    let status = dnnl_memory_desc_init_by_tag(&md, Int32(shape.count), dims, dataType.dnnl, format.tag(rank: shape.count))
+    precondition(status == dnnl_success, "cannot describe shape \(shape) as \(format) \(dataType)")
     return md
 }

@@ -17,7 +17,8 @@ public final class ActivationLayer: Layer, ComputeConfigurable {
 
     public func forward(_ input: Tensor) throws -> Tensor {
         let kernel = try kernels.get(input.shape, training: isTraining) {
-            try Activation(kind, shape: input.shape, format: input.format, training: isTraining, profiler: settings.profiler)
+            try Activation(kind, shape: input.shape, format: input.format, dataType: input.dataType, training: isTraining,
+                           profiler: settings.profiler)
         }
         try kernel.forward(input, into: input)
         (output, self.kernel) = isTraining ? (input, kernel) : (nil, nil)

@@ -45,7 +45,7 @@ public final class BatchNorm2d: Layer, ComputeConfigurable {
     public func forward(_ input: Tensor) throws -> Tensor {
         try layerInput("BatchNorm2d(\(channels))", input, rank: 4, channels: channels)
         let frozen = isTraining && freezesStatistics
-        let out = output.get(input.shape, input.format)
+        let out = output.get(input.shape, input.format, input.dataType)
         synchronized = isTraining && !frozen && settings.sharedWith != nil
         if synchronized, let group = settings.sharedWith {
             try synchronizedForward(input, over: group, into: out)
@@ -64,7 +64,8 @@ public final class BatchNorm2d: Layer, ComputeConfigurable {
 
     private func kernel(_ input: Tensor, frozen: Bool) throws -> BatchNormalization {
         try kernels.get(input.shape, variant: frozen ? 2 : isTraining ? 1 : 0) {
-            try BatchNormalization(shape: input.shape, format: input.format, epsilon: epsilon, training: isTraining,
+            try BatchNormalization(shape: input.shape, format: input.format, dataType: input.dataType, epsilon: epsilon,
+                                   training: isTraining,
                                    frozenStatistics: frozen, fusedReLU: fusesReLU, profiler: settings.profiler)
         }
     }
@@ -114,7 +115,7 @@ public final class BatchNorm2d: Layer, ComputeConfigurable {
         guard let input, let kernel else {
             throw EngineError.invalidArgument(operation: "BatchNorm2d backward", reason: "no training-mode forward to go back through")
         }
-        let gradient = inputGradient.get(input.shape, input.format)
+        let gradient = inputGradient.get(input.shape, input.format, input.dataType)
         try kernel.backward(input: input, outputGradient: outputGradient, scale: weight.value, shift: bias.value,
                             inputGradient: gradient,
                             accumulateScale: weight.trainable ? weight.gradient : nil,

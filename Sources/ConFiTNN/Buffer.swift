@@ -9,14 +9,14 @@ struct Buffer {
     private var storage: Tensor?
     private var tensor: Tensor?
 
-    mutating func get(_ shape: [Int], _ format: TensorFormat) -> Tensor {
-        if let tensor, tensor.shape == shape, tensor.format == format { return tensor }
-        if let storage, storage.format == format, storage.shape.dropFirst() == shape.dropFirst(),
+    mutating func get(_ shape: [Int], _ format: TensorFormat, _ dataType: DataType = .float32) -> Tensor {
+        if let tensor, tensor.shape == shape, tensor.format == format, tensor.dataType == dataType { return tensor }
+        if let storage, storage.format == format, storage.dataType == dataType, storage.shape.dropFirst() == shape.dropFirst(),
            let batch = shape.first, batch <= storage.shape[0], let view = try? storage.batchPrefix(batch) {
             tensor = view
             return view
         }
-        let fresh = Tensor(shape: shape, format: format)
+        let fresh = Tensor(shape: shape, format: format, dataType: dataType)
         (storage, tensor) = (fresh, fresh)
         return fresh
     }
@@ -58,7 +58,9 @@ struct InPlaceAddition {
     private var kernels = KernelCache<Addition>()
 
     mutating func callAsFunction(_ a: Tensor, _ b: Tensor, profiler: Profiler?) throws {
-        let add = try kernels.get(a.shape, training: false) { try Addition(shape: a.shape, format: a.format, profiler: profiler) }
+        let add = try kernels.get(a.shape, training: false) {
+            try Addition(shape: a.shape, format: a.format, dataType: a.dataType, profiler: profiler)
+        }
         try add.run(a, b, into: a)
     }
 }

@@ -1,8 +1,8 @@
 import ConFiTEngine
 
-/// How one network's layers build and run their oneDNN kernels: the layout of its 4-D
-/// activations, whether 3×3 convolutions may use Winograd, and the profiler that its
-/// kernels report to.
+/// How one network's layers build and run their oneDNN kernels: the layout and element
+/// type of its 4-D activations, whether 3×3 convolutions may use Winograd, and the
+/// profiler that its kernels report to.
 ///
 /// A setting of the network, not of the process: `Layer.configure(_:)` hands it to every
 /// layer below, so two networks in one process can use different layouts or be profiled
@@ -11,6 +11,11 @@ public struct ComputeSettings {
     /// The layout of activations between layers. nChw16c: oneDNN 2.6's Winograd kernels
     /// need it, and its batch norm and 1×1 convolutions are faster in it than in NHWC.
     public var layout: TensorFormat
+    /// The element type of activations and their gradients between the first convolution
+    /// and the global pooling. bfloat16 is mixed precision: weights, their gradients and
+    /// updates, BN's γ, β and statistics, ConFiT's trackers and recovery, the classifier,
+    /// logits and loss all stay float32; convolutions read a bfloat16 copy of the weights.
+    public var precision: DataType
     /// Winograd F(4×4, 3×3) for 3×3 stride-1 convolutions where oneDNN has it.
     public var winograd: Bool
     /// Where the kernels report their time (`confit bench --profile`); nil: nowhere.
@@ -20,9 +25,10 @@ public struct ComputeSettings {
     /// report, over all of them. nil, or a group of one: this process's batch alone.
     public var processGroup: (any ProcessGroup)?
 
-    public init(layout: TensorFormat = .blocked16, winograd: Bool = true, profiler: Profiler? = nil,
-                processGroup: (any ProcessGroup)? = nil) {
-        (self.layout, self.winograd, self.profiler, self.processGroup) = (layout, winograd, profiler, processGroup)
+    public init(layout: TensorFormat = .blocked16, precision: DataType = .float32, winograd: Bool = true,
+                profiler: Profiler? = nil, processGroup: (any ProcessGroup)? = nil) {
+        (self.layout, self.precision, self.winograd) = (layout, precision, winograd)
+        (self.profiler, self.processGroup) = (profiler, processGroup)
     }
 
     /// The group when it has more than one process: what layers synchronise over.

@@ -3,7 +3,9 @@ import ConFiTEngine
 /// A bias-free 2-D convolution, PyTorch's `nn.Conv2d(bias=False)` (the networks here all
 /// follow their convolutions with BatchNorm). `groups == inChannels` is depthwise.
 ///
-/// Its output is in the network's activation layout (`settings.layout`). Two extras serve
+/// Its output is in the network's activation layout and precision (`settings.layout`,
+/// `settings.precision`); an input in another precision (the network's float32 images) is
+/// converted first. Two extras serve
 /// ConFiT's Xconv BN, which watches a convolution's input and later pushes statistics
 /// through it: `inputMeansObserver` and `meanOutput(forConstantInput:inputShape:)`.
 public final class Conv2d: Layer, ComputeConfigurable {
@@ -71,14 +73,14 @@ public final class Conv2d: Layer, ComputeConfigurable {
         }
         let shape = geometry(for: input.shape)
         let slot = try kernels.get(input.shape, training: isTraining) {
-            Slot(try Convolution(shape, source: input.format, destination: settings.layout, training: isTraining,
-                                 winograd: settings.winograd, profiler: settings.profiler))
+            Slot(try Convolution(shape, source: input.format, destination: settings.layout, dataType: settings.precision,
+                                 training: isTraining, winograd: settings.winograd, profiler: settings.profiler))
         }
         if slot.weightsVersion != (weight.version, maskVersion) {
             try slot.kernel.loadWeights(try effectiveWeight())
             slot.weightsVersion = (weight.version, maskVersion)
         }
-        let out = output.get(shape.outputShape, settings.layout)
+        let out = output.get(shape.outputShape, settings.layout, settings.precision)
         try slot.kernel.forward(input, into: out)
         lastShape = shape
         (self.input, self.slot) = isTraining ? (input, slot) : (nil, nil)
@@ -100,10 +102,12 @@ public final class Conv2d: Layer, ComputeConfigurable {
 
     /// oneDNN's NHWC kernels need NHWC input even for the 3-channel stem, whereas its
     /// blocked kernels read plain NCHW images directly (padding 3 channels to 16 would
-    /// waste work), so only the NHWC layout converts the network's plain input.
+    /// waste work), so only the NHWC layout converts the network's plain input's layout;
+    /// bfloat16 converts its float32 images' element type (still NCHW for blocked kernels).
     private func inActivationLayout(_ input: Tensor) throws -> Tensor {
-        guard settings.layout == .channelsLast, input.format != .channelsLast else { return input }
-        let converted = convertedInput.get(input.shape, .channelsLast)
+        let format = settings.layout == .channelsLast ? .channelsLast : input.format
+        guard format != input.format || settings.precision != input.dataType else { return input }
+        let converted = convertedInput.get(input.shape, format, settings.precision)
         try inputConversion.get(input.shape, training: false) {
             try Reorder(from: input, to: converted, profiler: settings.profiler)
         }.run(input, converted)
@@ -126,11 +130,11 @@ public final class Conv2d: Layer, ComputeConfigurable {
     /// input shape and layout.
     private func inputMeans(_ input: Tensor, byParity: Bool) throws -> [[Float]] {
         if let reduction = meanReduction, reduction.shape == input.shape, reduction.format == input.format,
-           reduction.byParity == byParity {
+           reduction.dataType == input.dataType, reduction.byParity == byParity {
             return try reduction(input)
         }
-        let reduction = try ChannelMeanReduction(shape: input.shape, format: input.format, byParity: byParity,
-                                                 profiler: settings.profiler)
+        let reduction = try ChannelMeanReduction(shape: input.shape, format: input.format, dataType: input.dataType,
+                                                 byParity: byParity, profiler: settings.profiler)
         meanReduction = reduction
         return try reduction(input)
     }
@@ -186,7 +190,7 @@ public final class Conv2d: Layer, ComputeConfigurable {
             try slot.kernel.accumulateWeightGradient(input: input, outputGradient: outputGradient, into: weight.gradient)
         }
         guard needsInputGradient else { return nil }
-        let gradient = inputGradient.get(input.shape, input.format)
+        let gradient = inputGradient.get(input.shape, input.format, input.dataType)
         try slot.kernel.backwardData(outputGradient: outputGradient, into: gradient)
         return gradient
     }

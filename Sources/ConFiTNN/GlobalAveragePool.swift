@@ -1,7 +1,8 @@
 import ConFiTEngine
 
 /// PyTorch's `nn.AdaptiveAvgPool2d(1)` followed by `flatten(1)`: [N, C, H, W] in the
-/// activation layout → plain [N, C], ready for a `Linear`.
+/// activation layout and precision → plain float32 [N, C], ready for a `Linear` (the
+/// reorder to plain converts bfloat16 to float32, and its gradient back).
 public final class GlobalAveragePool: Layer, ComputeConfigurable {
     public var isTraining = true
 
@@ -13,9 +14,9 @@ public final class GlobalAveragePool: Layer, ComputeConfigurable {
 
         init(_ pooling: Pooling, format: TensorFormat, profiler: Profiler?) throws {
             self.pooling = pooling
-            pooled = Tensor(shape: pooling.outputShape, format: format)
-            pooledGradient = Tensor(shape: pooling.outputShape, format: format)
-            inputGradient = Tensor(shape: pooling.inputShape, format: format)
+            pooled = Tensor(shape: pooling.outputShape, format: format, dataType: pooling.dataType)
+            pooledGradient = Tensor(shape: pooling.outputShape, format: format, dataType: pooling.dataType)
+            inputGradient = Tensor(shape: pooling.inputShape, format: format, dataType: pooling.dataType)
             flat = Tensor(shape: pooling.outputShape)
             flatView = try flat.viewed(as: Array(pooling.outputShape.prefix(2)))
             toPlain = try Reorder(from: pooled, to: flat, profiler: profiler)
@@ -30,8 +31,8 @@ public final class GlobalAveragePool: Layer, ComputeConfigurable {
 
     public func forward(_ input: Tensor) throws -> Tensor {
         let slot = try slots.get(input.shape, training: isTraining) {
-            let pooling = try Pooling.globalAverage(inputShape: input.shape, format: input.format, training: isTraining,
-                                                    profiler: settings.profiler)
+            let pooling = try Pooling.globalAverage(inputShape: input.shape, format: input.format, dataType: input.dataType,
+                                                    training: isTraining, profiler: settings.profiler)
             return try Slot(pooling, format: input.format, profiler: settings.profiler)
         }
         try slot.pooling.forward(input, into: slot.pooled)

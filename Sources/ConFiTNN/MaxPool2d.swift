@@ -16,9 +16,9 @@ public final class MaxPool2d: Layer, ComputeConfigurable {
     public func forward(_ input: Tensor) throws -> Tensor {
         let kernel = try kernels.get(input.shape, training: isTraining) {
             try Pooling(.max, inputShape: input.shape, kernel: kernelSize, stride: stride, padding: padding,
-                        format: input.format, training: isTraining, profiler: settings.profiler)
+                        format: input.format, dataType: input.dataType, training: isTraining, profiler: settings.profiler)
         }
-        let out = output.get(kernel.outputShape, input.format)
+        let out = output.get(kernel.outputShape, input.format, input.dataType)
         try kernel.forward(input, into: out)
         self.kernel = isTraining ? kernel : nil
         return out
@@ -29,7 +29,7 @@ public final class MaxPool2d: Layer, ComputeConfigurable {
             throw EngineError.invalidArgument(operation: "MaxPool2d backward", reason: "no training-mode forward to go back through")
         }
         guard needsInputGradient else { return nil }
-        let gradient = inputGradient.get(kernel.inputShape, outputGradient.format)
+        let gradient = inputGradient.get(kernel.inputShape, outputGradient.format, outputGradient.dataType)
         try kernel.backward(outputGradient: outputGradient, into: gradient)
         return gradient
     }

@@ -11,6 +11,7 @@ extension Architecture: ExpressibleByArgument {}
 extension Preset: ExpressibleByArgument {}
 extension DatasetKind: ExpressibleByArgument {}
 extension ThroughputBenchmark.Stage: ExpressibleByArgument {}
+extension DataType: ExpressibleByArgument {}
 
 extension TensorFormat: ExpressibleByArgument {
     /// The three activation layouts; `native` (a primitive's own weight layout) is not one.
