@@ -66,8 +66,11 @@ public final class ContinualRun {
 
     /// The run in `folder`, from its last checkpoint: its configuration, network, trackers,
     /// banks, optimizer state and metrics so far.
-    public convenience init(resuming folder: URL, processGroup: (any ProcessGroup)? = nil) throws {
-        let (checkpoint, metrics, configuration) = try TrainingCheckpoint.last(ofRunIn: folder)
+    /// `precision`, when given, replaces the recorded one: for evaluating or predicting with a
+    /// run in another precision, never for training it further.
+    public convenience init(resuming folder: URL, processGroup: (any ProcessGroup)? = nil, precision: DataType? = nil) throws {
+        var (checkpoint, metrics, configuration) = try TrainingCheckpoint.last(ofRunIn: folder)
+        if let precision { configuration.precision = precision == .float32 ? nil : precision }
         try self.init(configuration, folder: RunFolder(url: folder), checkpoint: (checkpoint, metrics), processGroup: processGroup)
     }
 
@@ -86,7 +89,9 @@ public final class ContinualRun {
         let scenario = try configuration.scenario(for: data)
         (configuration.classOrder, configuration.tasks) = (scenario.classOrder, scenario.tasks.map(\.classes))
         configuration.classesPerTask = scenario.tasks.first?.classes.count
-        let network = configuration.model.make(numClasses: data.classNames.count)
+        let precision = configuration.precision ?? .float32
+        try Engine.shared.require(precision)
+        let network = configuration.model.make(numClasses: data.classNames.count, settings: ComputeSettings(precision: precision))
         if let weights = configuration.weights, checkpoint == nil {
             let file = try TensorFile(contentsOf: URL(fileURLWithPath: weights))
             do {

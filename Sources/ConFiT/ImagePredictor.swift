@@ -28,14 +28,15 @@ public final class ImagePredictor {
     /// the classifier's weight), so fine-tuned checkpoints classify into their own classes;
     /// classes are named by index. A file without that classifier (most likely weights of
     /// another network) fails before any image is read, saying what its keys look like.
-    public static func pretrained(_ architecture: Architecture, weights: URL) throws -> ImagePredictor {
+    public static func pretrained(_ architecture: Architecture, weights: URL, precision: DataType = .float32) throws -> ImagePredictor {
+        try Engine.shared.require(precision)
         let file = try TensorFile(contentsOf: weights)
         let key = architecture.classifierName + ".weight"
         guard let head = file.tensors.first(where: { $0.name == key })?.tensor, head.shape.count == 2 else {
             throw ConFiTError.weightsMismatch(path: weights.path, model: architecture.rawValue, classifierKey: key,
                                               recognised: ArchitectureRecognizer.recognize(file.tensors.map(\.name)))
         }
-        let network = architecture.make(numClasses: head.shape[0])
+        let network = architecture.make(numClasses: head.shape[0], settings: ComputeSettings(precision: precision))
         try network.loadPretrained(file.tensors.map { ($0.name, $0.tensor) })
         let evaluator = TaskEvaluator(network: network, pairs: [])
         try evaluator.select(nil, recover: false)
@@ -53,13 +54,14 @@ public final class ImagePredictor {
 
     /// The shared weights (a run's `checkpoint.safetensors`, or a plain state dict) with
     /// one exported task: what a deployment keeps per task instead of a model copy.
-    public static func exported(_ taskFile: TaskFile, weights: URL) throws -> ImagePredictor {
+    public static func exported(_ taskFile: TaskFile, weights: URL, precision: DataType = .float32) throws -> ImagePredictor {
+        try Engine.shared.require(precision)
         let base = try TensorFile(contentsOf: weights).tensors
         let modelPrefix = "model."
         let stateDict = base.contains { $0.name.hasPrefix(modelPrefix) }
             ? base.filter { $0.name.hasPrefix(modelPrefix) }.map { (String($0.name.dropFirst(modelPrefix.count)), $0.tensor) }
             : base.map { ($0.name, $0.tensor) }
-        let network = taskFile.model.make(numClasses: taskFile.classes.count)
+        let network = taskFile.model.make(numClasses: taskFile.classes.count, settings: ComputeSettings(precision: precision))
         try network.loadPretrained(stateDict, classifier: .reinitialize(seed: 0))
         try network.loadStateDict(taskFile.classifierStateDict, strict: false)
         try ContinualMethod.named(taskFile.method).makeStrategy()

@@ -1,4 +1,5 @@
 import ConFiTData
+import ConFiTEngine
 import ConFiTNN
 import Foundation
 
@@ -32,6 +33,10 @@ public struct RunConfiguration: Sendable, Codable, Equatable {
     /// The processes each batch was split over (`mpirun -np N`); nil: one. Recorded by
     /// the run, like `threads`: it changes the order of sums, not the protocol.
     public var processes: Int?
+    /// The activations' element type (`ComputeSettings.precision`); nil: float32. Recorded
+    /// only when bf16, so configurations from before it existed read back unchanged. Unlike
+    /// `threads` it is part of the run: bf16 rounds every activation.
+    public var precision: DataType?
 
     /// The preset's protocol (epochs, batch size, class order, task size) for `model` and
     /// `method`; change any field afterwards.

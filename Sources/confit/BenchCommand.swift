@@ -16,8 +16,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed steps per measurement.") var steps = 5
     @Option(help: "Untimed warm-up steps per measurement.") var warmup = 2
     @Option(help: "Activation layout (nChw16c: the fastest for every model here).") var layout = TensorFormat.blocked16
-    @Option(help: "Activations' element type: float32, or bf16 (mixed precision; float32 weights, statistics and loss).")
-    var precision = DataType.float32
+    @OptionGroup var precision: PrecisionOptions
     @Option(help: "Classes in the training task (logits restricted to them).") var taskClasses = 10
     @Flag(inversion: .prefixedNo, help: "Use Winograd for 3x3 stride-1 convolutions where oneDNN has it.")
     var winograd = true
@@ -36,7 +35,7 @@ struct Bench: ParsableCommand {
         (options.model, options.imageSize, options.batch, options.threads) = (model, imageSize, batch, threads.threads)
         (options.steps, options.warmup, options.layout, options.winograd) = (steps, warmup, layout, winograd)
         (options.taskClasses, options.trackers, options.profile) = (taskClasses, trackers, profile)
-        options.precision = precision
+        options.precision = precision.precision ?? .float32
         // Under mpirun every rank steps on its shard of the batch; rank 0 reports.
         options.processGroup = MPIProcessGroup.launched
         let report = try ThroughputBenchmark.report(options)

@@ -21,6 +21,7 @@ struct Classify: ParsableCommand {
     var json = false
     @Option(help: "Images per forward pass.") var batchSize = 16
     @OptionGroup var threads: ThreadOptions
+    @OptionGroup var precision: PrecisionOptions
     @Argument(help: "Image files (JPEG or PNG).") var images: [String]
 
     func validate() throws {
@@ -30,7 +31,8 @@ struct Classify: ParsableCommand {
 
     func run() throws {
         if let threads = threads.threads { Engine.shared.setThreads(threads) }
-        let predictor = try ImagePredictor.pretrained(model, weights: URL(fileURLWithPath: weights))
+        let predictor = try ImagePredictor.pretrained(model, weights: URL(fileURLWithPath: weights),
+                                                      precision: precision.precision ?? .float32)
         predictor.options.batchSize = batchSize
         let skipped = try predictor.predict(images, top: 5, warn: { Self.printError($0) }) { image, top in
             print(try json ? Self.jsonLine(image, top) : Self.textLine(image, top))

@@ -23,6 +23,7 @@ struct Demo: ParsableCommand {
     @Option(help: "Test images per class.") var testImagesPerClass = 200
     @Option(help: "Epochs per task.") var epochs = 5
     @OptionGroup var threads: ThreadOptions
+    @OptionGroup var precision: PrecisionOptions
 
     func run() throws {
         let chosen = try methods.split(separator: ",").map { name in
@@ -36,7 +37,7 @@ struct Demo: ParsableCommand {
             config.training.epochs = epochs
             (config.training.imageSize, config.training.resizeShortSide) = (imageSize, imageSize * 256 / 224)
             (config.training.trainImagesPerClass, config.training.testImagesPerClass) = (imagesPerClass, testImagesPerClass)
-            config.threads = threads.threads
+            (config.threads, config.precision) = (threads.threads, precision.recorded)
             let folder = URL(fileURLWithPath: out).appendingPathComponent(method.name)
             let run = try ContinualRun.resumingIfPresent(config, folder: folder)
             results.append(RunReport.Run(name: method.name, metrics: try Train.execute(run, log: .text)))

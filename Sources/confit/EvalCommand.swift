@@ -11,9 +11,11 @@ struct Eval: ParsableCommand {
 
     @Option(name: .customLong("run"), help: "Run folder (with checkpoint.safetensors).") var runFolder: String
     @Option(help: "Only this task.") var task: Int?
+    @OptionGroup(title: "Precision (default: the run's)") var precision: PrecisionOptions
 
     func run() throws {
-        let run = try ContinualRun(resuming: URL(fileURLWithPath: runFolder), processGroup: MPIProcessGroup.launched)
+        let run = try ContinualRun(resuming: URL(fileURLWithPath: runFolder), processGroup: MPIProcessGroup.launched,
+                                   precision: precision.precision)
         let report: (String) -> Void = run.writesFiles ? { say($0) } : { _ in }
         if run.position.epoch > 0 || run.position.batch > 0 {
             report("note: the checkpoint is inside task \(run.position.task) (\(run.position)); evaluating the network as it stands there")

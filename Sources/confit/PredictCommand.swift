@@ -14,6 +14,7 @@ struct Predict: ParsableCommand {
     @Option(help: "Shared weights: a run's checkpoint.safetensors or a state dict (with --bank).") var weights: String?
     @Option(help: "A task file from confit export (with --weights).") var bank: String?
     @Option(help: "How many classes to list.") var top = 5
+    @OptionGroup(title: "Precision (default: the run's with --run, else float32)") var precision: PrecisionOptions
     @Argument(help: "Image files.") var images: [String]
 
     func validate() throws {
@@ -26,9 +27,10 @@ struct Predict: ParsableCommand {
     func run() throws {
         let predictor: ImagePredictor
         if let weights, let bank {
-            predictor = try .exported(TaskFile(contentsOf: URL(fileURLWithPath: bank)), weights: URL(fileURLWithPath: weights))
+            predictor = try .exported(TaskFile(contentsOf: URL(fileURLWithPath: bank)), weights: URL(fileURLWithPath: weights),
+                                      precision: precision.precision ?? .float32)
         } else if let runFolder, let task {
-            predictor = try .task(task, of: ContinualRun(resuming: URL(fileURLWithPath: runFolder)))
+            predictor = try .task(task, of: ContinualRun(resuming: URL(fileURLWithPath: runFolder), precision: precision.precision))
         } else {
             return
         }

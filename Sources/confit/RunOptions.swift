@@ -24,11 +24,13 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Use only the first N training images of each class.") var trainImagesPerClass: Int?
     @Option(help: "Use only the first N test images of each class.") var testImagesPerClass: Int?
     @Flag(help: "Skip images that cannot be decoded (each reported on stderr) instead of stopping.") var skipUnreadable = false
+    @OptionGroup var precision: PrecisionOptions
 
     /// Whether any option that defines a new run was given (refused beside `--resume`).
     var anyGiven: Bool {
         preset != nil || root != nil || dataset != nil || split.anyGiven || weights != nil || epochs != nil || batchSize != nil || tasks != nil
             || classesPerTask != nil || classOrder != nil || trainImagesPerClass != nil || testImagesPerClass != nil || skipUnreadable
+            || precision.precision != nil
     }
 
     /// The configuration these options describe for `method` and `seed`; warns on standard
@@ -44,6 +46,7 @@ struct RunOptions: ParsableArguments {
         (config.training.loaderWorkers, config.training.taskLimit, config.training.skipUnreadable) = (workers, tasks, skipUnreadable)
         (config.training.trainImagesPerClass, config.training.testImagesPerClass) = (trainImagesPerClass, testImagesPerClass)
         (config.classOrder, config.classesPerTask) = (try classOrder.map(parseOrder), classesPerTask)
+        config.precision = precision.recorded
         let perTask = try config.resolvedClassesPerTask
         if let order = config.classOrder, order.count % perTask != 0 {
             throw ValidationError("--class-order lists \(order.count) classes, which do not divide into tasks of \(perTask) "

@@ -19,8 +19,10 @@ final class ConfitProcess {
 
     /// Starts `program arguments...`, logging into `logs` (which must exist). With
     /// `fileSizeLimit` (KiB, `ulimit -f`) writing a larger file fails with EFBIG, as on a
-    /// full disk, rather than killing the child with SIGXFSZ.
-    init(_ arguments: [String], logs: URL, program: String = "confit", fileSizeLimit: Int? = nil) throws {
+    /// full disk, rather than killing the child with SIGXFSZ. `environment` adds to (or
+    /// replaces) this process's variables.
+    init(_ arguments: [String], logs: URL, program: String = "confit", fileSizeLimit: Int? = nil,
+         environment extra: [String: String] = [:]) throws {
         (self.arguments, self.program) = (arguments, program)
         let name = UUID().uuidString
         (outputURL, errorURL) = (logs.appendingPathComponent("\(name).stdout"), logs.appendingPathComponent("\(name).stderr"))
@@ -36,15 +38,16 @@ final class ConfitProcess {
         // OpenMP threads that spin at barriers starve each other on a busy 2-core machine
         // (4× slower training); sleeping instead changes timing, never results.
         environment["OMP_WAIT_POLICY"] = environment["OMP_WAIT_POLICY"] ?? "passive"
-        process.environment = environment
+        process.environment = environment.merging(extra) { $1 }
         process.standardOutput = try FileHandle(forWritingTo: outputURL)
         process.standardError = try FileHandle(forWritingTo: errorURL)
         try process.run()
     }
 
     /// Runs `program arguments...` to the end.
-    static func run(_ arguments: [String], logs: URL, program: String = "confit", timeout: TimeInterval = 120) throws -> ConfitProcess {
-        let child = try ConfitProcess(arguments, logs: logs, program: program)
+    static func run(_ arguments: [String], logs: URL, program: String = "confit", timeout: TimeInterval = 120,
+                    environment: [String: String] = [:]) throws -> ConfitProcess {
+        let child = try ConfitProcess(arguments, logs: logs, program: program, environment: environment)
         try child.waitForExit(timeout: timeout)
         return child
     }
