@@ -247,7 +247,9 @@ final class CommandOutputTests: TemporaryDirectoryTestCase {
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(bench.standardOutput.utf8)) as? [String: Any])
         XCTAssertEqual(Set(json.keys), ["model", "image_size", "batch", "threads", "onednn_version", "cpu_isa", "layout",
                                         "forward_gflop_per_image", "winograd", "trackers", "eval_img_s", "eval_gflop_s",
-                                        "train_fc_img_s", "train_fc_gflop_s", "peak_rss_mb", "processes", "gradient_bytes"])
+                                        "train_fc_img_s", "train_fc_gflop_s", "peak_rss_mb", "processes", "gradient_bytes",
+                                        "precision"])
+        XCTAssertEqual(json["precision"] as? String, "float32")
         XCTAssertEqual(json["processes"] as? Int, 1, "not under mpirun")
         XCTAssertEqual(json["layout"] as? String, "nhwc")
         XCTAssertTrue(try run(["bench", "--stages", "eval,warp"], status: 64).standardError.contains("warp"))

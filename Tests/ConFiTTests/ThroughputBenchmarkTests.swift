@@ -14,9 +14,10 @@ final class ThroughputBenchmarkTests: XCTestCase {
         XCTAssertEqual(Set(json.keys), [
             "model", "image_size", "batch", "threads", "onednn_version", "cpu_isa", "layout", "forward_gflop_per_image",
             "winograd", "trackers", "eval_img_s", "eval_gflop_s", "train_full_img_s", "train_full_gflop_s", "profile", "peak_rss_mb",
-            "processes", "gradient_bytes",
+            "processes", "gradient_bytes", "precision",
         ])
         XCTAssertEqual(json["processes"] as? Int, 1)
+        XCTAssertEqual(json["precision"] as? String, "float32")
         XCTAssertEqual(json["gradient_bytes"] as? Int, 4 * 11_689_512, "torchvision's ResNet-18 parameter count, in float32")
         XCTAssertEqual(json["model"] as? String, "resnet18")
         XCTAssertEqual(json["layout"] as? String, "nChw16c")
