@@ -44,6 +44,17 @@ final class PrecisionTests: XCTestCase {
         XCTAssertEqual(again.epochLosses, outputs.epochLosses)
         let differing = outputs.checkpointTensors.keys.filter { again.checkpointTensors[$0] != outputs.checkpointTensors[$0] }
         XCTAssertEqual(differing.sorted(), [], "checkpoint tensors that differ from the uninterrupted bf16 run's")
+
+        // `confit eval` uses the run's precision: its last row, as the run printed it.
+        let eval = try ConfitProcess.run(["eval", "--run", uninterrupted.path], logs: reference.logs)
+        eval.assertExited(with: 0)
+        let last = try XCTUnwrap(outputs.accuracyMatrix.last)
+        XCTAssertTrue(eval.standardOutput.contains(String(format: "a(1, 1) = %.4f", last[1])), eval.transcript)
+        XCTAssertTrue(eval.standardOutput.contains(String(format: "A_1 = %.4f", (last[0] + last[1]) / 2)), eval.transcript)
+        // A float32 run evaluated in bf16 on request.
+        let float32 = try ConfitProcess.run(["eval", "--run", reference.outputs.folder.path, "--precision", "bf16"], logs: reference.logs)
+        float32.assertExited(with: 0)
+        XCTAssertTrue(float32.standardOutput.contains("A_1 = "), float32.transcript)
     }
 
     /// oneDNN's `DNNL_MAX_CPU_ISA` makes this CPU look like one without bf16 (AVX-512 only).
