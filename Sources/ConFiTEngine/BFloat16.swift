@@ -20,7 +20,7 @@ public struct BFloat16: Hashable, Sendable {
 
 /// An element type that Swift kernels over activations read as float32 and write back:
 /// `Float` itself, and `BFloat16`, widened exactly and narrowed with rounding.
-public protocol ActivationElement {
+protocol ActivationElement {
     init(_ value: Float)
     var float: Float { get }
     /// 16 consecutive elements as floats, from any alignment.
@@ -30,13 +30,13 @@ public protocol ActivationElement {
 }
 
 extension Float: ActivationElement {
-    public var float: Float { self }
+    var float: Float { self }
 
-    @inline(__always) public static func widen16(_ pointer: UnsafePointer<Float>) -> SIMD16<Float> {
+    @inline(__always) static func widen16(_ pointer: UnsafePointer<Float>) -> SIMD16<Float> {
         UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<Float>.self)
     }
 
-    @inline(__always) public static func widen8(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {
+    @inline(__always) static func widen8(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {
         UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
     }
 }
@@ -44,13 +44,13 @@ extension Float: ActivationElement {
 extension BFloat16: ActivationElement {
     // Element by element: LLVM turns these loops into vector unpacks, while Swift's generic
     // SIMD conversions (`init(truncatingIfNeeded:)`) are an out-of-line call per vector.
-    @inline(__always) public static func widen16(_ pointer: UnsafePointer<BFloat16>) -> SIMD16<Float> {
+    @inline(__always) static func widen16(_ pointer: UnsafePointer<BFloat16>) -> SIMD16<Float> {
         var floats = SIMD16<Float>()
         for k in 0..<16 { floats[k] = pointer[k].float }
         return floats
     }
 
-    @inline(__always) public static func widen8(_ pointer: UnsafePointer<BFloat16>) -> SIMD8<Float> {
+    @inline(__always) static func widen8(_ pointer: UnsafePointer<BFloat16>) -> SIMD8<Float> {
         var floats = SIMD8<Float>()
         for k in 0..<8 { floats[k] = pointer[k].float }
         return floats
