@@ -70,7 +70,7 @@ public final class ContinualRun {
     /// run in another precision, never for training it further.
     public convenience init(resuming folder: URL, processGroup: (any ProcessGroup)? = nil, precision: DataType? = nil) throws {
         var (checkpoint, metrics, configuration) = try TrainingCheckpoint.last(ofRunIn: folder)
-        if let precision { configuration.precision = precision == .float32 ? nil : precision }
+        if let precision { configuration.resolvedPrecision = precision }
         try self.init(configuration, folder: RunFolder(url: folder), checkpoint: (checkpoint, metrics), processGroup: processGroup)
     }
 
@@ -85,13 +85,14 @@ public final class ContinualRun {
         configuration.processes = shared?.size
         if let threads = configuration.threads { Engine.shared.setThreads(threads) }
         configuration.threads = Engine.shared.threads
+        // Before the data is read or anything written; the kernels check again when built.
+        try Engine.shared.require(configuration.resolvedPrecision)
         let data = try configuration.dataset.load(root: configuration.root, options: DatasetOptions(split: configuration.split ?? .standard))
         let scenario = try configuration.scenario(for: data)
         (configuration.classOrder, configuration.tasks) = (scenario.classOrder, scenario.tasks.map(\.classes))
         configuration.classesPerTask = scenario.tasks.first?.classes.count
-        let precision = configuration.precision ?? .float32
-        try Engine.shared.require(precision)
-        let network = configuration.model.make(numClasses: data.classNames.count, settings: ComputeSettings(precision: precision))
+        let network = configuration.model.make(numClasses: data.classNames.count,
+                                               settings: ComputeSettings(precision: configuration.resolvedPrecision))
         if let weights = configuration.weights, checkpoint == nil {
             let file = try TensorFile(contentsOf: URL(fileURLWithPath: weights))
             do {

@@ -29,7 +29,6 @@ public final class ImagePredictor {
     /// classes are named by index. A file without that classifier (most likely weights of
     /// another network) fails before any image is read, saying what its keys look like.
     public static func pretrained(_ architecture: Architecture, weights: URL, precision: DataType = .float32) throws -> ImagePredictor {
-        try Engine.shared.require(precision)
         let file = try TensorFile(contentsOf: weights)
         let key = architecture.classifierName + ".weight"
         guard let head = file.tensors.first(where: { $0.name == key })?.tensor, head.shape.count == 2 else {
@@ -55,7 +54,6 @@ public final class ImagePredictor {
     /// The shared weights (a run's `checkpoint.safetensors`, or a plain state dict) with
     /// one exported task: what a deployment keeps per task instead of a model copy.
     public static func exported(_ taskFile: TaskFile, weights: URL, precision: DataType = .float32) throws -> ImagePredictor {
-        try Engine.shared.require(precision)
         let base = try TensorFile(contentsOf: weights).tensors
         let modelPrefix = "model."
         let stateDict = base.contains { $0.name.hasPrefix(modelPrefix) }

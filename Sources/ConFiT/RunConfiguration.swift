@@ -38,6 +38,12 @@ public struct RunConfiguration: Sendable, Codable, Equatable {
     /// `threads` it is part of the run: bf16 rounds every activation.
     public var precision: DataType?
 
+    /// `precision` with nil read as float32; setting float32 records nil.
+    public var resolvedPrecision: DataType {
+        get { precision ?? .float32 }
+        set { precision = newValue == .float32 ? nil : newValue }
+    }
+
     /// The preset's protocol (epochs, batch size, class order, task size) for `model` and
     /// `method`; change any field afterwards.
     public init(preset: Preset, root: String, model: Architecture = .efficientNetLite0, weights: String? = nil,

@@ -205,7 +205,6 @@ public final class ThroughputBenchmark {
     /// stage's collectives and `gradient_allreduce_ms`, `allreduce_latency_us`.
     public static func report(_ options: Options) throws -> Data {
         if let threads = options.threads { Engine.shared.setThreads(threads) }
-        try Engine.shared.require(options.precision)
         let profiler = options.profile ? Profiler() : nil
         let settings = ComputeSettings(layout: options.layout, precision: options.precision, winograd: options.winograd,
                                        profiler: profiler)

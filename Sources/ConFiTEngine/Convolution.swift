@@ -42,6 +42,7 @@ public final class Convolution {
         self.dataType = dataType
         self.training = training
         self.profiler = profiler
+        try Engine.shared.require(dataType)
         guard shape.inChannels % shape.groups == 0, shape.outChannels % shape.groups == 0 else {
             throw EngineError.invalidArgument(operation: shape.description, reason: "channels are not divisible by groups")
         }

@@ -65,6 +65,8 @@ public final class Tensor {
         var md = md
         self.shape = shape
         self.format = format
+        // Workspaces (batch norm's ReLU mask, max pooling's indices) are u8 or s32: storage only
+        // oneDNN reads, labelled float32 for want of a type of their own.
         self.dataType = DataType(md.data_type) ?? .float32
         self.descriptor = md
         self.base = base

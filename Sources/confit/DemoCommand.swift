@@ -37,7 +37,7 @@ struct Demo: ParsableCommand {
             config.training.epochs = epochs
             (config.training.imageSize, config.training.resizeShortSide) = (imageSize, imageSize * 256 / 224)
             (config.training.trainImagesPerClass, config.training.testImagesPerClass) = (imagesPerClass, testImagesPerClass)
-            (config.threads, config.precision) = (threads.threads, precision.recorded)
+            (config.threads, config.resolvedPrecision) = (threads.threads, precision.precision ?? .float32)
             let folder = URL(fileURLWithPath: out).appendingPathComponent(method.name)
             let run = try ContinualRun.resumingIfPresent(config, folder: folder)
             results.append(RunReport.Run(name: method.name, metrics: try Train.execute(run, log: .text)))

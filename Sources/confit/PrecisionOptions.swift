@@ -7,7 +7,4 @@ struct PrecisionOptions: ParsableArguments {
         "Activations' element type: float32, or bf16 — mixed precision, with float32 weights, updates, BN statistics, "
             + "trackers, classifier and loss (needs AVX512-BF16 or AMX).", valueName: "precision"))
     var precision: DataType?
-
-    /// What a run's configuration records: nil for float32.
-    var recorded: DataType? { precision == .float32 ? nil : precision }
 }

@@ -46,7 +46,7 @@ struct RunOptions: ParsableArguments {
         (config.training.loaderWorkers, config.training.taskLimit, config.training.skipUnreadable) = (workers, tasks, skipUnreadable)
         (config.training.trainImagesPerClass, config.training.testImagesPerClass) = (trainImagesPerClass, testImagesPerClass)
         (config.classOrder, config.classesPerTask) = (try classOrder.map(parseOrder), classesPerTask)
-        config.precision = precision.recorded
+        config.resolvedPrecision = precision.precision ?? .float32
         let perTask = try config.resolvedClassesPerTask
         if let order = config.classOrder, order.count % perTask != 0 {
             throw ValidationError("--class-order lists \(order.count) classes, which do not divide into tasks of \(perTask) "
