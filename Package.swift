@@ -21,8 +21,9 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
         .systemLibrary(name: "CImageIO", path: "Sources/CImageIO"),
+        .systemLibrary(name: "CLAPACK", path: "Sources/CLAPACK"),
         .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
-        .target(name: "ConFiTEngine", dependencies: ["CDNNL", "CMPI"]),
+        .target(name: "ConFiTEngine", dependencies: ["CDNNL", "CMPI", "CLAPACK"]),
         .target(
             name: "ConFiTIO",
             dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),

@@ -22,9 +22,16 @@ public enum ContinualMethod: Sendable, Hashable {
     case packnet(PackNetStrategy.Options)
     /// Piggyback: a learned binary mask per task over frozen weights (arunmallya/piggyback).
     case piggyback(PiggybackStrategy.Options)
+    /// SimpleCIL: the frozen pre-trained backbone, cosine similarity to class-mean prototypes.
+    case simplecil
+    /// RanPAC: frozen features, a random ReLU projection and a ridge-regression head.
+    case ranpac(RanPACStrategy.Options)
+    /// First Session Adaptation: task 0 fine-tuned, then the body frozen and an LDA head.
+    case fsa
 
     public static let all: [ContinualMethod] = [.confit, .confitNoXconv, .confitNoHier, .taskBN, .finetune, .linear,
-                                                .lwf(.init()), .ewc(.init()), .packnet(.init()), .piggyback(.init())]
+                                                .lwf(.init()), .ewc(.init()), .packnet(.init()), .piggyback(.init()),
+                                                .simplecil, .ranpac(.init()), .fsa]
 
     public var name: String {
         switch self {
@@ -38,6 +45,9 @@ public enum ContinualMethod: Sendable, Hashable {
         case .ewc: "ewc"
         case .packnet: "packnet"
         case .piggyback: "piggyback"
+        case .simplecil: "simplecil"
+        case .ranpac: "ranpac"
+        case .fsa: "fsa"
         }
     }
 
@@ -60,6 +70,9 @@ public enum ContinualMethod: Sendable, Hashable {
         case .ewc(let options): EWCStrategy(options)
         case .packnet(let options): PackNetStrategy(options)
         case .piggyback(let options): PiggybackStrategy(options)
+        case .simplecil: SimpleCILStrategy()
+        case .ranpac(let options): RanPACStrategy(options)
+        case .fsa: FSAStrategy()
         }
     }
 }
@@ -69,6 +82,7 @@ extension ContinualMethod: Codable {
         case name, lambda, temperature, alpha, prune
         case retrainEpochs = "retrain_epochs", trainBN = "train_bn", learningRate = "learning_rate"
         case maskScale = "mask_scale", threshold
+        case ranpacDimension = "ranpac_dim"
     }
 
     /// Reads `{"name": ...}` plus the method's hyper-parameters (defaults where absent);
@@ -93,6 +107,11 @@ extension ContinualMethod: Codable {
                 maskScale: try container.decodeIfPresent(Float.self, forKey: .maskScale) ?? defaults.maskScale,
                 threshold: try container.decodeIfPresent(Float.self, forKey: .threshold) ?? defaults.threshold,
                 trainsNormalization: try container.decodeIfPresent(Bool.self, forKey: .trainBN) ?? false))
+        case .ranpac(let defaults):
+            let options = RanPACStrategy.Options(
+                dimension: try container.decodeIfPresent(Int.self, forKey: .ranpacDimension) ?? defaults.dimension)
+            try options.validate()
+            self = .ranpac(options)
         default: self = method
         }
     }
@@ -116,6 +135,8 @@ extension ContinualMethod: Codable {
             try container.encode(options.maskScale, forKey: .maskScale)
             try container.encode(options.threshold, forKey: .threshold)
             try container.encode(options.trainsNormalization, forKey: .trainBN)
+        case .ranpac(let options):
+            try container.encode(options.dimension, forKey: .ranpacDimension)
         default: break
         }
     }

@@ -138,7 +138,7 @@ public final class ContinualRun {
             for observer in observers { observer.epochFinished(self, epoch) }
         }
         callbacks.taskFinished = { [unowned self] report in
-            try metrics.recordTask(accuracies: report.accuracies, bankBytes: report.bankBytes, carriedBytes: report.carriedBytes,
+            try metrics.recordTask(accuracies: report.accuracies, taskAgnostic: report.taskAgnosticAccuracies, bankBytes: report.bankBytes, carriedBytes: report.carriedBytes,
                                    wallSeconds: report.trainSeconds + report.evaluationSeconds, evaluationSeconds: report.evaluationSeconds,
                                    imagesPerSecond: taskImages / max(taskSeconds, 1e-9))
             (taskImages, taskSeconds) = (0, 0)

@@ -18,6 +18,19 @@ public protocol ContinualStrategy: AnyObject {
     /// The conv → BN pairs whose inputs are tracked (`PreConvTracker`); trackers cost a
     /// reduction per training forward, so only methods that store them ask for them.
     func trackedPairs(in network: any Layer) throws -> [ConvolutionNormPair]
+    /// Refuses, before anything runs, a network or scenario the method cannot work with
+    /// (the frozen-feature methods need a `FeatureExtractor`; RanPAC checks its memory).
+    func validate(network: any Layer, classes: Int) throws
+    /// The epochs of gradient descent `task` trains, of the configured ones: 0 for the
+    /// methods that fit their head in closed form after the task (`taskFinished`).
+    func epochs(for task: Scenario.Task, configured: Int) -> Int
+    /// Whether only the classifier trains, over a body frozen in eval mode (`linear`): the
+    /// trainer then computes each training image's pooled features once per task and
+    /// trains the classifier on them.
+    var trainsOnlyClassifier: Bool { get }
+    /// Whether every task is classified by one head over all classes, so that the arg-max
+    /// over every class seen so far (task-agnostic accuracy) needs no task identity.
+    var hasSharedHead: Bool { get }
     /// Before the first epoch of `task` (not again when a run resumes inside the task).
     func taskStarting(_ task: Scenario.Task, _ context: StrategyContext) throws
     /// The optimizer of `task`'s training (a fresh one per task, and again when a run resumes
@@ -52,9 +65,9 @@ public protocol ContinualStrategy: AnyObject {
     /// is every task's). Called on a strategy restored from the run's last checkpoint, whose
     /// last finished task is `last`.
     func exportTask(_ i: Int, after last: Int) throws -> (tensors: [(String, HostTensor)], metadata: [String: String])?
-    /// Puts what `exportTask` gave into `network`, freshly built with the shared weights
-    /// (`confit predict --bank`), leaving it in eval mode.
-    func importTask(_ tensors: [(String, HostTensor)], metadata: [String: String], into network: any Layer) throws
+    /// Puts what `exportTask` gave into the evaluator's network, freshly built with the
+    /// shared weights (`confit predict --bank`), or its head, leaving it in eval mode.
+    func importTask(_ tensors: [(String, HostTensor)], metadata: [String: String], into evaluator: TaskEvaluator) throws
     /// Everything the strategy holds, as named tensors under a prefix of its own.
     func state() throws -> [(String, HostTensor)]
     /// Reads back `state()` from a checkpoint's tensors (all of them; a strategy picks its own).
@@ -63,6 +76,10 @@ public protocol ContinualStrategy: AnyObject {
 
 extension ContinualStrategy {
     public func trackedPairs(in network: any Layer) throws -> [ConvolutionNormPair] { [] }
+    public func validate(network: any Layer, classes: Int) throws {}
+    public func epochs(for task: Scenario.Task, configured: Int) -> Int { configured }
+    public var hasSharedHead: Bool { true }
+    public var trainsOnlyClassifier: Bool { false }
     public func taskStarting(_ task: Scenario.Task, _ context: StrategyContext) throws {}
     public func makeOptimizer(task: Scenario.Task, _ context: StrategyContext) throws -> (any Optimizer, names: [(String, Parameter)]) {
         let named = context.network.namedParameters()
@@ -86,7 +103,7 @@ extension ContinualStrategy {
     public func storedBytes(task t: Int) -> Int { 0 }
     public var carriedBytes: Int { 0 }
     public func exportTask(_ i: Int, after last: Int) throws -> (tensors: [(String, HostTensor)], metadata: [String: String])? { nil }
-    public func importTask(_ tensors: [(String, HostTensor)], metadata: [String: String], into network: any Layer) throws {
+    public func importTask(_ tensors: [(String, HostTensor)], metadata: [String: String], into evaluator: TaskEvaluator) throws {
         throw ConFiTError.invalidConfiguration("\(name) keeps nothing per task to import")
     }
     public func state() throws -> [(String, HostTensor)] { [] }

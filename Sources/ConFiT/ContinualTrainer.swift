@@ -12,6 +12,9 @@ public final class ContinualTrainer {
     public struct TaskReport: Sendable {
         public var task: Int
         public var accuracies: [Double]
+        /// The task-agnostic row: accuracy on task i's test set of the arg-max over every
+        /// class seen so far; nil for strategies without one head over all classes.
+        public var taskAgnosticAccuracies: [Double]?
         /// Bytes stored for this task alone (`ContinualStrategy.storedBytes(task:)`).
         public var bankBytes: Int
         /// Bytes carried to the next task that belong to no single task (`carriedBytes`).
@@ -90,6 +93,7 @@ public final class ContinualTrainer {
         (self.normalization, self.processGroup) = (normalization, group)
         network.shareStatistics(over: group)
         self.classifier = classifier
+        try strategy.validate(network: network, classes: classifier.outFeatures)
         evaluator = TaskEvaluator(network: network, pairs: try strategy.trackedPairs(in: network))
         cache = ImageCache(budgetBytes: configuration.cacheBytes)
     }
@@ -134,8 +138,10 @@ public final class ContinualTrainer {
             try train(task, from: resume, observer)
             try strategy.taskFinished(task, context)
             let evaluationStart = Date()
-            let accuracies = try (0...task.id).map { try evaluate(task: $0, after: task.id) }
-            try observer.taskFinished(TaskReport(task: task.id, accuracies: accuracies, bankBytes: strategy.storedBytes(task: task.id),
+            let tallies = try (0...task.id).map { try tally(task: $0, after: task.id) }
+            try observer.taskFinished(TaskReport(task: task.id, accuracies: tallies.map(\.taskAware),
+                                                 taskAgnosticAccuracies: strategy.hasSharedHead ? tallies.map(\.taskAgnostic) : nil,
+                                                 bankBytes: strategy.storedBytes(task: task.id),
                                                  carriedBytes: strategy.carriedBytes,
                                                  trainSeconds: evaluationStart.timeIntervalSince(trainStart),
                                                  evaluationSeconds: Date().timeIntervalSince(evaluationStart)))
@@ -154,10 +160,13 @@ public final class ContinualTrainer {
             try TrainingCheckpoint.restore(optimizer, from: pending)
         }
         pendingOptimizerState = nil
-        let step = TrainingStep(network: network, optimizer: optimizer.0, averager: processGroup.map(GradientAverager.init))
+        let step = TrainingStep(network: strategy.trainsOnlyClassifier ? classifier : network, optimizer: optimizer.0,
+                                averager: processGroup.map(GradientAverager.init))
+        var features = FeatureCache()
         let processes = processGroup?.size ?? 1
-        for epoch in position.epoch..<max(position.epoch, configuration.epochs) {
-            let stage = strategy.epochStarting(epoch, of: configuration.epochs, context)
+        let epochs = strategy.epochs(for: task, configured: configuration.epochs)
+        for epoch in position.epoch..<max(position.epoch, epochs) {
+            let stage = strategy.epochStarting(epoch, of: epochs, context)
             let start = Date()
             var progress = epoch == position.epoch && position.batch > 0 ? pendingProgress ?? EpochProgress() : EpochProgress()
             pendingProgress = nil
@@ -166,7 +175,8 @@ public final class ContinualTrainer {
             while var batch = try stream.next() {
                 defer { index += 1 }
                 if let processGroup, configuration.skipUnreadable { batch = try Self.equalShare(batch, over: processGroup) }
-                let loss = try step(try evaluator.input(for: batch), classes: task.classes, labels: batch.labels,
+                let input = strategy.trainsOnlyClassifier ? try features.features(for: batch, evaluator) : try evaluator.input(for: batch)
+                let loss = try step(input, classes: task.classes, labels: batch.labels,
                                     addLoss: { [context] in try strategy.addLoss(logits: $0, gradient: $1, batch: batch, task: task, context) },
                                     finishGradients: { [context] in try strategy.finishGradients(task: task, context) },
                                     stepFinished: { [context] in try strategy.stepFinished(task: task, context) })
@@ -228,24 +238,26 @@ public final class ContinualTrainer {
 
     /// a(t, i): accuracy on task i's test set with restricted logits, in the state
     /// `select(task: i, after: t)` sets up.
-    public func evaluate(task i: Int, after t: Int) throws -> Double {
+    public func evaluate(task i: Int, after t: Int) throws -> Double { try tally(task: i, after: t).taskAware }
+
+    /// a(t, i) and, from the same forward, the task-agnostic accuracy: the arg-max over
+    /// every class of tasks 0…t (meaningful for strategies with `hasSharedHead`).
+    public func tally(task i: Int, after t: Int) throws -> (taskAware: Double, taskAgnostic: Double) {
         try select(task: i, after: t)
         let task = scenario.tasks[i]
-        guard let processGroup else {
-            let loader = try makeLoader(task.test, perClass: configuration.testImagesPerClass,
-                                        .evaluation(batchSize: configuration.evaluationBatchSize))
-            defer { skippedImages += loader.skippedCount }
-            return try evaluator.accuracy(loader, classes: task.classes)
+        let seen = scenario.tasks[0...t].flatMap(\.classes)
+        var samples = Self.firstOfEachClass(task.test, perClass: configuration.testImagesPerClass)
+        if let processGroup {
+            // Each process its contiguous share of the test images; the counts added up.
+            let (rank, size) = (processGroup.rank, processGroup.size)
+            samples = Array(samples[samples.count * rank / size..<samples.count * (rank + 1) / size])
         }
-        // Each process its contiguous share of the test images; the counts added up.
-        let samples = Self.firstOfEachClass(task.test, perClass: configuration.testImagesPerClass)
-        let (rank, size) = (processGroup.rank, processGroup.size)
-        let share = Array(samples[samples.count * rank / size..<samples.count * (rank + 1) / size])
-        let loader = try makeLoader(share, perClass: nil, .evaluation(batchSize: configuration.evaluationBatchSize))
-        let (correct, total) = try evaluator.correctCount(loader, classes: task.classes)
-        let sums = try processGroup.allReduceSum([Double(correct), Double(total), Double(loader.skippedCount)])
-        skippedImages += Int(sums[2])
-        return sums[1] > 0 ? sums[0] / sums[1] : 0
+        let loader = try makeLoader(samples, perClass: nil, .evaluation(batchSize: configuration.evaluationBatchSize))
+        let tally = try evaluator.tally(loader, classes: task.classes, seen: seen)
+        var sums = [Double(tally.correct), Double(tally.taskAgnosticCorrect), Double(tally.total), Double(loader.skippedCount)]
+        if let processGroup { sums = try processGroup.allReduceSum(sums) }
+        skippedImages += Int(sums[3])
+        return sums[2] > 0 ? (sums[0] / sums[2], sums[1] / sums[2]) : (0, 0)
     }
 
     /// A loader over the first `perClass` samples of each label (all when nil), with the

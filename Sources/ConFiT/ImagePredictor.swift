@@ -62,9 +62,9 @@ public final class ImagePredictor {
         let network = taskFile.model.make(numClasses: taskFile.classes.count, settings: ComputeSettings(precision: precision))
         try network.loadPretrained(stateDict, classifier: .reinitialize(seed: 0))
         try network.loadStateDict(taskFile.classifierStateDict, strict: false)
-        try ContinualMethod.named(taskFile.method).makeStrategy()
-            .importTask(taskFile.taskTensors, metadata: taskFile.file.metadata, into: network)
         let evaluator = TaskEvaluator(network: network, pairs: [])
+        try ContinualMethod.named(taskFile.method).makeStrategy()
+            .importTask(taskFile.taskTensors, metadata: taskFile.file.metadata, into: evaluator)
         return ImagePredictor(evaluator: evaluator, classes: Array(taskFile.classes.indices), classNames: taskFile.classNames,
                               transform: taskFile.transform, normalization: taskFile.model.normalization)
     }

@@ -1,10 +1,13 @@
 import ConFiTNN
 
 /// The linear probe (`linear`): the pre-trained backbone frozen in eval mode (running
-/// statistics, no updates), only the classifier trains.
+/// statistics, no updates), only the classifier trains — on features the trainer computes
+/// once per image and task (`trainsOnlyClassifier`).
 public final class LinearProbeStrategy: ContinualStrategy {
     public let name = "linear"
     public init() {}
+
+    public var trainsOnlyClassifier: Bool { true }
 
     public func epochStarting(_ epoch: Int, of epochs: Int, _ context: StrategyContext) -> TrainableSelection {
         context.network.setTrainable(.classifier)

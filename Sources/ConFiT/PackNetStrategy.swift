@@ -134,8 +134,10 @@ public final class PackNetStrategy: ContinualStrategy {
         return (BinaryMask.exportedTask(masks: masks, bank: normalization.trains ? normalization.banks[i] : nil), [:])
     }
 
-    public func importTask(_ tensors: [(String, HostTensor)], metadata: [String: String], into network: any Layer) throws {
-        try BinaryMask.importTask(tensors, into: network)
+    public var hasSharedHead: Bool { false }
+
+    public func importTask(_ tensors: [(String, HostTensor)], metadata: [String: String], into evaluator: TaskEvaluator) throws {
+        try BinaryMask.importTask(tensors, into: evaluator.network)
     }
 
     public func storedBytes(task t: Int) -> Int { normalization.bytes(task: t) }

@@ -129,8 +129,10 @@ public final class PiggybackStrategy: ContinualStrategy {
         return (BinaryMask.exportedTask(masks: masks[i], bank: normalization.trains ? normalization.banks[i] : nil), [:])
     }
 
-    public func importTask(_ tensors: [(String, HostTensor)], metadata: [String: String], into network: any Layer) throws {
-        try BinaryMask.importTask(tensors, into: network)
+    public var hasSharedHead: Bool { false }
+
+    public func importTask(_ tensors: [(String, HostTensor)], metadata: [String: String], into evaluator: TaskEvaluator) throws {
+        try BinaryMask.importTask(tensors, into: evaluator.network)
     }
 
     public func storedBytes(task t: Int) -> Int {

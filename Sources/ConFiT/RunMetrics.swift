@@ -8,6 +8,9 @@ import Foundation
 /// from it. Decoding (for resume and reports) reads back the recorded quantities only.
 public struct RunMetrics: Sendable, Equatable, Codable {
     public private(set) var accuracy = AccuracyMatrix()
+    /// The task-agnostic accuracy matrix (arg-max over every class seen so far), for
+    /// methods with one head over all classes; nil for the others.
+    public private(set) var taskAgnostic: AccuracyMatrix?
     /// Bytes the method stored for each task alone (a BN bank; nothing for fine-tuning).
     public private(set) var bankBytesPerTask: [Int] = []
     /// Bytes of method state carried on after each task that belong to no single task
@@ -37,7 +40,8 @@ public struct RunMetrics: Sendable, Equatable, Codable {
     /// The metric definitions written into `metrics.json` (DESIGN §2), keyed like the
     /// values they describe, so the file explains itself.
     public static let definitions: [String: String] = [
-        "accuracy_matrix": "a(t, i) = accuracy (fraction in [0, 1]) on task i's test set after training task t; row t lists a(t, 0..t); tasks are 0-based",
+        "accuracy_matrix": "a(t, i) = task-aware accuracy (fraction in [0, 1]) on task i's test set after training task t, the prediction the arg-max over task i's classes only (FACIL's taw); row t lists a(t, 0..t); tasks are 0-based",
+        "task_agnostic": "for methods with one head over all classes (finetune, linear, lwf, ewc, simplecil, ranpac, fsa): the accuracy matrix, average accuracies, final average accuracy and forgetting of the task-agnostic prediction, the arg-max over every class of tasks 0..t (FACIL's tag), defined as for the task-aware ones; absent for methods whose tasks differ in more than the head",
         "average_accuracy": "A_t = mean over i <= t of a(t, i), unweighted; one value per task t",
         "final_average_accuracy": "A_T, the average accuracy after the last task T",
         "average_incremental_accuracy": "mean over t of A_t",
@@ -54,9 +58,15 @@ public struct RunMetrics: Sendable, Equatable, Codable {
     /// stored and carried bytes, wall time (of which `evaluationSeconds` evaluating) and
     /// training throughput.
     public mutating func recordTask(
-        accuracies: [Double], bankBytes: Int, carriedBytes: Int = 0, wallSeconds: Double, evaluationSeconds: Double,
-        imagesPerSecond: Double
+        accuracies: [Double], taskAgnostic: [Double]? = nil, bankBytes: Int, carriedBytes: Int = 0, wallSeconds: Double,
+        evaluationSeconds: Double, imagesPerSecond: Double
     ) throws(AccuracyMatrixError) {
+        // A run recorded before task-agnostic rows were keeps its one matrix.
+        if let taskAgnostic, (self.taskAgnostic?.taskCount ?? 0) == accuracy.taskCount {
+            var matrix = self.taskAgnostic ?? AccuracyMatrix()
+            try matrix.append(row: taskAgnostic)
+            self.taskAgnostic = matrix
+        }
         try accuracy.append(row: accuracies)
         bankBytesPerTask.append(bankBytes)
         carriedBytesPerTask.append(carriedBytes)
@@ -130,6 +140,14 @@ public struct RunMetrics: Sendable, Equatable, Codable {
         case carriedBytesPerTask = "carried_bytes_per_task"
         case wallSeconds = "wall_seconds"
         case imagesPerSecond = "images_per_second"
+        case taskAgnostic = "task_agnostic"
+    }
+
+    enum TaskAgnosticKeys: String, CodingKey {
+        case accuracyMatrix = "accuracy_matrix"
+        case averageAccuracy = "average_accuracy"
+        case finalAverageAccuracy = "final_average_accuracy"
+        case forgetting
     }
 
     enum WallSecondsKeys: String, CodingKey {
@@ -156,10 +174,14 @@ public struct RunMetrics: Sendable, Equatable, Codable {
         evaluationSecondsPerTask = try wall.decodeIfPresent([Double].self, forKey: .evaluationPerTask)
             ?? Array(repeating: .nan, count: wallSecondsPerTask.count)
         epochs = try container.decode([EpochRecord].self, forKey: .epochs)
+        if container.contains(.taskAgnostic) {
+            taskAgnostic = try container.nestedContainer(keyedBy: TaskAgnosticKeys.self, forKey: .taskAgnostic)
+                .decode(AccuracyMatrix.self, forKey: .accuracyMatrix)
+        }
         config = try container.decode(JSONValue.self, forKey: .config)
         versions = try container.decode(SoftwareVersions.self, forKey: .versions)
         let tasks = accuracy.taskCount
-        guard [bankBytesPerTask.count, carriedBytesPerTask.count, imagesPerSecondPerTask.count, wallSecondsPerTask.count,
+        guard [taskAgnostic?.taskCount ?? tasks, bankBytesPerTask.count, carriedBytesPerTask.count, imagesPerSecondPerTask.count, wallSecondsPerTask.count,
                evaluationSecondsPerTask.count]
             .allSatisfy({ $0 == tasks })
         else {
@@ -177,6 +199,13 @@ public struct RunMetrics: Sendable, Equatable, Codable {
         try container.encode(accuracy.averageIncrementalAccuracy, forKey: .averageIncrementalAccuracy)
         try container.encode(accuracy.forgetting, forKey: .forgetting)
         try container.encode(accuracy.backwardTransfer, forKey: .bwt)
+        if let taskAgnostic {
+            var agnostic = container.nestedContainer(keyedBy: TaskAgnosticKeys.self, forKey: .taskAgnostic)
+            try agnostic.encode(taskAgnostic, forKey: .accuracyMatrix)
+            try agnostic.encode(taskAgnostic.averageAccuracy, forKey: .averageAccuracy)
+            try agnostic.encode(taskAgnostic.finalAverageAccuracy, forKey: .finalAverageAccuracy)
+            try agnostic.encode(taskAgnostic.forgetting, forKey: .forgetting)
+        }
         try container.encode(bankBytesPerTask, forKey: .bankBytesPerTask)
         try container.encode(carriedBytesPerTask, forKey: .carriedBytesPerTask)
         var wall = container.nestedContainer(keyedBy: WallSecondsKeys.self, forKey: .wallSeconds)

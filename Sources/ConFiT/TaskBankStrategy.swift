@@ -56,8 +56,10 @@ public final class TaskBankStrategy: ContinualStrategy {
         return (banks[i].tensors.map { ($0.name, $0.tensor) }, ["recover": String(recovers(task: i, after: last))])
     }
 
-    public func importTask(_ tensors: [(String, HostTensor)], metadata: [String: String], into network: any Layer) throws {
-        try TaskEvaluator(network: network, pairs: try ConvolutionNormPair.pairs(in: network))
+    public var hasSharedHead: Bool { false }
+
+    public func importTask(_ tensors: [(String, HostTensor)], metadata: [String: String], into evaluator: TaskEvaluator) throws {
+        try TaskEvaluator(network: evaluator.network, pairs: try ConvolutionNormPair.pairs(in: evaluator.network))
             .select(TaskBank(tensors: tensors), recover: metadata["recover"] == "true")
     }
 

@@ -11,11 +11,22 @@ public final class TaskEvaluator {
     public let network: any Layer
     /// Every conv → BN pair with its tracker; empty for methods without task banks.
     public let pairs: [ConvolutionNormPair]
+    /// The classifier of the frozen-feature methods (prototypes, random-projection ridge):
+    /// when set, logits are the head's over the network's pooled features, and the
+    /// network's own `Linear` is not used.
+    public var head: (any FeatureHead)?
     /// Input buffers, allocated once per batch shape.
     private var inputs: [[Int]: Tensor] = [:]
 
     public init(network: any Layer, pairs: [ConvolutionNormPair]) {
         (self.network, self.pairs) = (network, pairs)
+    }
+
+    /// How many of a loader's images are classified right, within their task's classes
+    /// (task-aware) and among every class seen so far (task-agnostic), of how many.
+    public struct Tally: Sendable, Equatable {
+        public var correct = 0, taskAgnosticCorrect = 0, total = 0
+        public init() {}
     }
 
     /// Puts the network into a task's state: `bank` (nil: the shared BN of a method
@@ -42,29 +53,59 @@ public final class TaskEvaluator {
     /// One row of logits per image of `batch`, restricted to `classes` (in that order), in
     /// whatever state the network is.
     public func logits(for batch: Batch, classes: [Int]) throws -> [[Float]] {
-        let logits = try network.forward(try input(for: batch))
+        let logits = try head.map { try $0.logits(features: try pooledFeatures(for: batch)) } ?? network.forward(try input(for: batch))
         let width = logits.shape[1]
         return (0..<batch.count).map { row in classes.map { logits.pointer[row * width + $0] } }
+    }
+
+    /// The pooled features of `batch` (the classifier's input), in the network's state.
+    public func pooledFeatures(for batch: Batch) throws -> Tensor {
+        guard let extractor = network as? any FeatureExtractor else {
+            throw ConFiTError.invalidConfiguration("\(type(of: network)) does not expose the features its classifier reads")
+        }
+        return try extractor.features(try input(for: batch))
+    }
+
+    /// Every image of `loader` once, in order, through the network in its current state:
+    /// pooled features and labels mapped through `classes` to dataset class ids.
+    public func features(of loader: BatchLoader, classes: [Int]) throws -> FeatureSet {
+        var set = FeatureSet(dimension: 0)
+        let stream = loader.epoch(0)
+        while let batch = try stream.next() {
+            guard batch.count > 0 else { continue }
+            let features = try pooledFeatures(for: batch)
+            set.dimension = features.shape[1]
+            set.values += UnsafeBufferPointer(start: features.pointer, count: batch.count * set.dimension)
+            set.labels += batch.labels.map { classes[$0] }
+        }
+        return set
     }
 
     /// The fraction of `loader`'s images whose highest restricted logit is their label (an
     /// index into `classes`); 0 for an empty loader.
     public func accuracy(_ loader: BatchLoader, classes: [Int]) throws -> Double {
-        let (correct, total) = try correctCount(loader, classes: classes)
-        return total > 0 ? Double(correct) / Double(total) : 0
+        let tally = try tally(loader, classes: classes)
+        return tally.total > 0 ? Double(tally.correct) / Double(tally.total) : 0
     }
 
-    /// How many of `loader`'s images are classified right, of how many.
-    public func correctCount(_ loader: BatchLoader, classes: [Int]) throws -> (correct: Int, total: Int) {
+    /// Counts `loader`'s images classified right among `classes` (labels index into it)
+    /// and, when `seen` is given, by the arg-max over the classes in `seen` (which holds
+    /// `classes`): FACIL's task-aware and task-agnostic accuracies from one forward.
+    public func tally(_ loader: BatchLoader, classes: [Int], seen: [Int] = []) throws -> Tally {
         let stream = loader.epoch(0)
-        var (correct, total) = (0, 0)
+        var tally = Tally()
+        let columns = seen.isEmpty ? classes : seen
+        let local = classes.map { class_ in columns.firstIndex(of: class_) ?? -1 }
         while let batch = try stream.next() {
-            for (scores, label) in zip(try logits(for: batch, classes: classes), batch.labels) {
-                let predicted = scores.indices.max { scores[$0] < scores[$1] } ?? -1
-                if predicted == label { correct += 1 }
+            for (scores, label) in zip(try logits(for: batch, classes: columns), batch.labels) {
+                if Self.argmax(local.map { scores[$0] }) == label { tally.correct += 1 }
+                if Self.argmax(scores) == local[label] { tally.taskAgnosticCorrect += 1 }
             }
-            total += batch.count
+            tally.total += batch.count
         }
-        return (correct, total)
+        return tally
     }
+
+    /// The index of the first largest score; -1 for none.
+    static func argmax(_ scores: [Float]) -> Int { scores.indices.max { scores[$0] < scores[$1] } ?? -1 }
 }

@@ -35,6 +35,13 @@ public struct HostTensor: Sendable, Equatable {
         self.bytes = values.withUnsafeBytes { Array($0) }
     }
 
+    /// A float64 tensor holding `values` in row-major order.
+    public init(shape: [Int], doubles values: [Double]) {
+        self.shape = shape
+        self.dtype = .float64
+        self.bytes = values.withUnsafeBytes { Array($0) }
+    }
+
     /// An int64 tensor holding `values` in row-major order.
     public init(shape: [Int], int64s values: [Int]) {
         self.shape = shape
@@ -69,6 +76,11 @@ public struct HostTensor: Sendable, Equatable {
         case .int32: elements(Int32.self) { Float($0) }
         case .uint8, .bool: bytes.map { Float($0) }
         }
+    }
+
+    /// The elements as Double (exact for float64 and float32; integers converted).
+    public func doubles() -> [Double] {
+        dtype == .float64 ? elements(Double.self) { $0 } : floats().map(Double.init)
     }
 
     /// The elements converted to Int (integers as they are, floats truncated).

@@ -11,7 +11,7 @@ import ConFiTEngine
 /// blocks 1, 3, 5 and 11. There is no dropout before the classifier: the reference (and
 /// the ConFiT training it serves) has none, so train-mode logits are deterministic.
 /// Inputs are expected normalised as `(pixel − 127) / 128`.
-public final class EfficientNetLite0: Layer {
+public final class EfficientNetLite0: FeatureExtractor {
     /// One stage of blocks: expansion ratio, kernel, stride of its first block, output
     /// width and block count (EfficientNet-B0's stages at width and depth multiplier 1).
     public struct Stage: Sendable, Hashable {
@@ -76,6 +76,9 @@ public final class EfficientNetLite0: Layer {
 
     /// Logits [N, numClasses] for images [N, 3, H, W] (plain NCHW, normalised).
     public func forward(_ input: Tensor) throws -> Tensor { try forwardChain(chain, input) }
+
+    /// The globally pooled features [N, classifier.inFeatures] the classifier reads.
+    public func features(_ input: Tensor) throws -> Tensor { try forwardChain(chain.dropLast(), input) }
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool = false) throws -> Tensor? {
         try backwardChain(chain, outputGradient, needsInputGradient: needsInputGradient)

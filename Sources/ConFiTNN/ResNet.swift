@@ -4,7 +4,7 @@ import ConFiTEngine
 /// `layer1.0.conv1`, `layer2.0.downsample.0`, `fc`), so torchvision and timm checkpoints
 /// load unchanged. Stage widths are configurable so that small test networks run the
 /// very same code as ResNet-18.
-public final class ResNet: Layer {
+public final class ResNet: FeatureExtractor {
     public enum BlockKind: String, Sendable { case basic, bottleneck }
 
     public struct Configuration: Sendable, Hashable {
@@ -72,6 +72,9 @@ public final class ResNet: Layer {
 
     /// Logits [N, numClasses] for images [N, 3, H, W] (plain NCHW).
     public func forward(_ input: Tensor) throws -> Tensor { try forwardChain(chain, input) }
+
+    /// The globally pooled features [N, classifier.inFeatures] the classifier reads.
+    public func features(_ input: Tensor) throws -> Tensor { try forwardChain(chain.dropLast(), input) }
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool = false) throws -> Tensor? {
         try backwardChain(chain, outputGradient, needsInputGradient: needsInputGradient)

@@ -13,6 +13,8 @@ struct MethodOptions: ParsableArguments {
     @Flag(help: "PackNet: train BN and keep it per task (default: the pre-trained BN, frozen).") var packnetTrainBN = false
     @Option(help: "Piggyback: Adam's learning rate for the masks and the classifier (the official 1e-4).") var piggybackLR: Float?
     @Flag(help: "Piggyback: train BN and keep it per task (default: the pre-trained BN, frozen).") var piggybackTrainBN = false
+    @Option(help: "RanPAC: width M of the random projection (the official 10000; 0 = ridge regression on the features).")
+    var ranpacDim: Int?
 
     /// Refuses hyper-parameters of methods other than `methods`, and out-of-range values.
     func check(for methods: [ContinualMethod]) throws {
@@ -22,7 +24,8 @@ struct MethodOptions: ParsableArguments {
         let switches = [("--packnet-prune", packnetPrune != nil, "packnet"),
                         ("--packnet-retrain-epochs", packnetRetrainEpochs != nil, "packnet"),
                         ("--packnet-train-bn", packnetTrainBN, "packnet"),
-                        ("--piggyback-lr", piggybackLR != nil, "piggyback"), ("--piggyback-train-bn", piggybackTrainBN, "piggyback")]
+                        ("--piggyback-lr", piggybackLR != nil, "piggyback"), ("--piggyback-train-bn", piggybackTrainBN, "piggyback"),
+                        ("--ranpac-dim", ranpacDim != nil, "ranpac")]
         for (flag, isGiven, owner) in given.map({ ($0.0, $0.1 != nil, $0.2) }) + switches where isGiven && !names.contains(owner) {
             throw ValidationError("\(flag) applies to --method \(owner), not \(names.sorted().joined(separator: ", "))")
         }
@@ -33,6 +36,7 @@ struct MethodOptions: ParsableArguments {
         if let packnetPrune, !(packnetPrune > 0 && packnetPrune < 1) { throw ValidationError("--packnet-prune must be within (0, 1)") }
         if let packnetRetrainEpochs, packnetRetrainEpochs < 0 { throw ValidationError("--packnet-retrain-epochs must be ≥ 0") }
         if let piggybackLR, !(piggybackLR > 0 && piggybackLR.isFinite) { throw ValidationError("--piggyback-lr must be positive") }
+        if let ranpacDim { try RanPACStrategy.Options(dimension: ranpacDim).validate() }
     }
 
     /// `method` with the hyper-parameters given.
@@ -55,6 +59,9 @@ struct MethodOptions: ParsableArguments {
             options.learningRate = piggybackLR ?? options.learningRate
             options.trainsNormalization = piggybackTrainBN
             return .piggyback(options)
+        case .ranpac(var options):
+            options.dimension = ranpacDim ?? options.dimension
+            return .ranpac(options)
         default: return method
         }
     }

@@ -1,0 +1,154 @@
+import ConFiT
+import ConFiTData
+import ConFiTEngine
+import ConFiTIO
+import ConFiTNN
+import ConFiTTestSupport
+import XCTest
+
+/// Whole runs of the frozen-feature methods (simplecil, ranpac, fsa) on the synthetic
+/// protocol, and the task-agnostic tally counted by hand.
+final class FrozenFeatureMethodTests: XCTestCase {
+    /// Runs `trainer` to the end: accuracy rows, task-agnostic rows, epochs trained, checkpoints.
+    private func run(_ trainer: ContinualTrainer) throws -> (rows: [[Double]], agnostic: [[Double]?], epochs: [EpochRecord],
+                                                              checkpoints: [TrainingCheckpoint]) {
+        var result: ([[Double]], [[Double]?], [EpochRecord], [TrainingCheckpoint]) = ([], [], [], [])
+        var observer = ContinualTrainer.Observer()
+        observer.taskFinished = { result.0.append($0.accuracies); result.1.append($0.taskAgnosticAccuracies) }
+        observer.epochFinished = { result.2.append($0) }
+        observer.checkpoint = { result.3.append($0) }
+        try trainer.run(observer)
+        return result
+    }
+
+    /// SimpleCIL trains nothing, keeps the pre-trained network bit for bit, and never
+    /// forgets: a(t, i) = a(i, i); its stored bytes are the prototypes.
+    func testSimpleCILTrainsNothingAndNeverForgets() throws {
+        let trainer = try SyntheticProtocol.makeTrainer(.simplecil, in: self, tasks: 2)
+        let before = try trainer.network.stateDict().map(\.1)
+        let (rows, agnostic, epochs, checkpoints) = try run(trainer)
+        XCTAssertTrue(epochs.isEmpty)
+        XCTAssertEqual(try trainer.network.stateDict().map(\.1), before)
+        XCTAssertEqual(rows[1][0], rows[0][0])
+        XCTAssertEqual(agnostic.count, 2)
+        XCTAssertEqual(agnostic[0], [rows[0][0]], "with one task, task-agnostic is task-aware")
+        let features = try XCTUnwrap(trainer.network.classifier).layer.inFeatures
+        XCTAssertEqual(try XCTUnwrap(checkpoints.last).file.tensor("simplecil.prototypes").shape, [4, features])
+        XCTAssertEqual(trainer.strategy.storedBytes(task: 1), 2 * features * 4)
+    }
+
+    /// FSA trains task 0 only; afterwards the body stays as task 0 left it and only the
+    /// LDA rows of the classifier change.
+    func testFSATrainsOnlyTheFirstTask() throws {
+        let trainer = try SyntheticProtocol.makeTrainer(.fsa, in: self, tasks: 2)
+        let (_, _, epochs, checkpoints) = try run(trainer)
+        XCTAssertEqual(epochs.map(\.task), [0, 0, 0, 0, 0])
+        let afterTask0 = try XCTUnwrap(checkpoints.first { $0.position == TrainingPosition(task: 1, epoch: 0) })
+        for (name, tensor) in try trainer.network.stateDict() where !name.hasPrefix("fc.") {
+            XCTAssertEqual(tensor, try afterTask0.file.tensor("model." + name), name)
+        }
+        XCTAssertNotEqual(try trainer.network.stateDict().first { $0.0 == "fc.weight" }?.1, try afterTask0.file.tensor("model.fc.weight"))
+    }
+
+    /// RanPAC and FSA resumed from the checkpoint after task 0 (written to a file and read
+    /// back: float64 sums included) end exactly as the uninterrupted run.
+    func testResumedAfterFirstTaskMatchesUninterruptedRun() throws {
+        for method in [ContinualMethod.ranpac(.init(dimension: 64)), .fsa, .simplecil] {
+            let uninterrupted = try SyntheticProtocol.makeTrainer(method, in: self, tasks: 2)
+            let (rows, agnostic, _, checkpoints) = try run(uninterrupted)
+            let folder = try TemporaryDirectory("confit-checkpoint")
+            let url = folder.appending("checkpoint.safetensors")
+            try XCTUnwrap(checkpoints.first { $0.position == TrainingPosition(task: 1, epoch: 0) }).write(to: url)
+            let resumed = try SyntheticProtocol.makeTrainer(method, in: self, tasks: 2)
+            let checkpoint = try TrainingCheckpoint(contentsOf: url)
+            try resumed.restore(from: checkpoint)
+            var observer = ContinualTrainer.Observer()
+            var last: ContinualTrainer.TaskReport?
+            observer.taskFinished = { last = $0 }
+            try resumed.run(from: checkpoint.position, observer)
+            XCTAssertEqual(last?.accuracies, rows.last, method.name)
+            XCTAssertEqual(last?.taskAgnosticAccuracies, agnostic.last ?? nil, method.name)
+            XCTAssertEqual(try resumed.network.stateDict().map(\.1), try uninterrupted.network.stateDict().map(\.1), method.name)
+            let (state, expected) = (try resumed.strategy.state(), try uninterrupted.strategy.state())
+            XCTAssertEqual(state.map(\.0), expected.map(\.0), method.name)
+            XCTAssertEqual(state.map(\.1), expected.map(\.1), method.name)
+            XCTAssertFalse(state.isEmpty, method.name)
+        }
+    }
+
+    /// An exported task of simplecil and ranpac, imported into a fresh network with the
+    /// shared weights, gives the logits the run gives for that task.
+    func testExportedHeadGivesTheRunsLogits() throws {
+        for method in [ContinualMethod.simplecil, .ranpac(.init(dimension: 32))] {
+            let trainer = try SyntheticProtocol.makeTrainer(method, in: self, tasks: 2)
+            let (_, _, _, checkpoints) = try run(trainer)
+            let classes = trainer.scenario.tasks[1].classes
+            let file = try TaskFile(task: 1, classes: classes, checkpoint: XCTUnwrap(checkpoints.last), classifier: "fc", model: .resnet18,
+                                    method: method, transform: EvalTransform(resizeShortSide: 12, cropSize: 12), classNames: nil)
+            let fresh = ResNet(.init(block: .basic, layers: [1, 1, 1, 1], widths: [8, 8, 16, 16], numClasses: classes.count), seed: 9)
+            try fresh.loadStateDict(try XCTUnwrap(checkpoints.last).file.tensors.filter { $0.name.hasPrefix("model.") && !$0.name.hasPrefix("model.fc.") }
+                .map { (String($0.name.dropFirst(6)), $0.tensor) }, strict: false)
+            let evaluator = TaskEvaluator(network: fresh, pairs: [])
+            try method.makeStrategy().importTask(file.taskTensors, metadata: file.file.metadata, into: evaluator)
+            try trainer.select(task: 1, after: 1)
+            let stream = try trainer.context.trainingImages(trainer.scenario.tasks[1], false).epoch(0)
+            let batch = try XCTUnwrap(try stream.next())
+            let expected = try trainer.evaluator.logits(for: batch, classes: classes)
+            let got = try evaluator.logits(for: batch, classes: Array(classes.indices))
+            for (row, reference) in zip(got, expected) {
+                for (a, b) in zip(row, reference) { XCTAssertEqual(a, b, accuracy: 1e-5 * max(1, abs(b)), method.name) }
+            }
+        }
+    }
+
+    /// A projection too wide for this machine's memory is refused before anything runs,
+    /// with the bytes it would need.
+    func testTooWideProjectionIsRefusedWithTheBytesNeeded() throws {
+        XCTAssertThrowsError(try SyntheticProtocol.makeTrainer(.ranpac(.init(dimension: 2_000_000)), in: self)) { error in
+            let message = "\(error)"
+            XCTAssertTrue(message.contains("--ranpac-dim 2000000 needs about 96000") && message.contains("MB"), message)
+        }
+    }
+
+    /// The task-aware and task-agnostic counts of `TaskEvaluator.tally`, against a head whose
+    /// logits are set per image: right in both, right only within the task, wrong in both.
+    func testTaskAgnosticTallyCountedByHand() throws {
+        let trainer = try SyntheticProtocol.makeTrainer(.simplecil, in: self, tasks: 2)
+        let task = trainer.scenario.tasks[1], seen = trainer.scenario.tasks[0].classes + task.classes
+        let loader = try trainer.context.trainingImages(task, false)
+        var labels: [Int] = []
+        let stream = loader.epoch(0)
+        while let batch = try stream.next() { labels += batch.labels }
+        // Image k: k % 3 == 0 → its class highest of all; 1 → another task's class highest,
+        // its own highest within the task; 2 → the task's other class highest of all.
+        let other = trainer.scenario.tasks[0].classes[0]
+        let rows: [[Float]] = labels.enumerated().map { k, label in
+            var row = [Float](repeating: 0, count: 10)
+            let own = task.classes[label], wrong = task.classes[1 - label]
+            switch k % 3 {
+            case 0: row[own] = 2; row[other] = 1
+            case 1: row[own] = 1; row[other] = 2
+            default: row[wrong] = 2; row[own] = 1
+            }
+            return row
+        }
+        trainer.evaluator.head = TableHead(rows)
+        let tally = try trainer.evaluator.tally(loader, classes: task.classes, seen: seen)
+        XCTAssertEqual(tally.total, labels.count)
+        XCTAssertEqual(tally.correct, labels.indices.filter { $0 % 3 != 2 }.count)
+        XCTAssertEqual(tally.taskAgnosticCorrect, labels.indices.filter { $0 % 3 == 0 }.count)
+    }
+}
+
+/// A head answering the given logit rows in order, one per image scored.
+private final class TableHead: FeatureHead {
+    private var rows: ArraySlice<[Float]>
+    init(_ rows: [[Float]]) { self.rows = rows[...] }
+
+    func logits(features: Tensor) throws -> Tensor {
+        let n = features.shape[0]
+        let taken = rows.prefix(n)
+        rows = rows.dropFirst(n)
+        return try Tensor(shape: [n, 10], values: taken.flatMap { $0 })
+    }
+}
