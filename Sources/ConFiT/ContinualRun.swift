@@ -138,7 +138,8 @@ public final class ContinualRun {
             for observer in observers { observer.epochFinished(self, epoch) }
         }
         callbacks.taskFinished = { [unowned self] report in
-            try metrics.recordTask(accuracies: report.accuracies, taskAgnostic: report.taskAgnosticAccuracies, bankBytes: report.bankBytes, carriedBytes: report.carriedBytes,
+            try metrics.recordTask(accuracies: report.accuracies, taskAgnostic: report.taskAgnosticAccuracies,
+                                   taskInference: report.taskInferenceAccuracies, bankBytes: report.bankBytes, carriedBytes: report.carriedBytes,
                                    wallSeconds: report.trainSeconds + report.evaluationSeconds, evaluationSeconds: report.evaluationSeconds,
                                    imagesPerSecond: taskImages / max(taskSeconds, 1e-9))
             (taskImages, taskSeconds) = (0, 0)
@@ -187,6 +188,18 @@ public final class ContinualRun {
         let accuracies = try chosen.map { (task: $0, accuracy: try trainer.evaluate(task: $0, after: last)) }
         try trainer.select(task: last, after: last)
         return accuracies
+    }
+
+    /// The task-agnostic accuracy of every finished task after the last one T: the arg-max
+    /// over every class of tasks 0…T for methods with one head, else with each image's task
+    /// inferred (`ContinualTrainer.inferTasks(after:)`, which also gives the fraction inferred
+    /// right); leaves task T's state in the network.
+    public func evaluateTaskAgnostic() throws -> [(accuracy: Double, inference: Double?)] {
+        let last = try lastFinishedTask()
+        guard trainer.strategy.hasSharedHead else { return try trainer.inferTasks(after: last).map { ($0.accuracy, $0.inference) } }
+        let rows = try (0...last).map { (accuracy: try trainer.tally(task: $0, after: last).taskAgnostic, inference: Double?.none) }
+        try trainer.select(task: last, after: last)
+        return rows
     }
 
     /// Puts the network into finished task i's state after the last finished task, as its

@@ -13,8 +13,11 @@ public final class ContinualTrainer {
         public var task: Int
         public var accuracies: [Double]
         /// The task-agnostic row: accuracy on task i's test set of the arg-max over every
-        /// class seen so far; nil for strategies without one head over all classes.
+        /// class seen so far, or for the other strategies with `taskAgnostic` the accuracy when
+        /// the task is inferred per image (`inferTasks(after:)`); nil when not measured.
         public var taskAgnosticAccuracies: [Double]?
+        /// The fraction of task i's test images whose task was inferred right; nil when not inferred.
+        public var taskInferenceAccuracies: [Double]?
         /// Bytes stored for this task alone (`ContinualStrategy.storedBytes(task:)`).
         public var bankBytes: Int
         /// Bytes carried to the next task that belong to no single task (`carriedBytes`).
@@ -94,6 +97,10 @@ public final class ContinualTrainer {
         network.shareStatistics(over: group)
         self.classifier = classifier
         try strategy.validate(network: network, classes: classifier.outFeatures)
+        if configuration.head == .prototypes, !(strategy is TaskBankStrategy) {
+            throw ConFiTError.invalidConfiguration("the prototype head is for the bank methods (confit, its ablations, taskbn), "
+                + "not \(strategy.name)")
+        }
         evaluator = TaskEvaluator(network: network, pairs: try strategy.trackedPairs(in: network))
         cache = ImageCache(budgetBytes: configuration.cacheBytes)
     }
@@ -138,14 +145,20 @@ public final class ContinualTrainer {
             try train(task, from: resume, observer)
             try strategy.taskFinished(task, context)
             let evaluationStart = Date()
+            let inferred = configuration.taskAgnostic == true && !strategy.hasSharedHead ? try inferTasks(after: task.id) : nil
             let tallies = try (0...task.id).map { try tally(task: $0, after: task.id) }
             try observer.taskFinished(TaskReport(task: task.id, accuracies: tallies.map(\.taskAware),
-                                                 taskAgnosticAccuracies: strategy.hasSharedHead ? tallies.map(\.taskAgnostic) : nil,
+                                                 taskAgnosticAccuracies: strategy.hasSharedHead ? tallies.map(\.taskAgnostic)
+                                                     : inferred?.map(\.accuracy),
+                                                 taskInferenceAccuracies: inferred?.map(\.inference),
                                                  bankBytes: strategy.storedBytes(task: task.id),
                                                  carriedBytes: strategy.carriedBytes,
                                                  trainSeconds: evaluationStart.timeIntervalSince(trainStart),
                                                  evaluationSeconds: Date().timeIntervalSince(evaluationStart)))
-            try observer.checkpoint(try TrainingCheckpoint(self, position: TrainingPosition(task: task.id + 1, epoch: 0), optimizer: nil))
+            let next = TrainingPosition(task: task.id + 1, epoch: 0)
+            try observer.checkpoint(try TrainingCheckpoint(self, position: next, optimizer: nil))
+            // Closed-form methods run no batch, where stops are otherwise taken.
+            if task.id < tasks.last?.id ?? 0, try agreeAfterBatch(unreadable: 0).stop { throw ConFiTError.interrupted(next) }
         }
     }
 
@@ -246,18 +259,54 @@ public final class ContinualTrainer {
         try select(task: i, after: t)
         let task = scenario.tasks[i]
         let seen = scenario.tasks[0...t].flatMap(\.classes)
-        var samples = Self.firstOfEachClass(task.test, perClass: configuration.testImagesPerClass)
-        if let processGroup {
-            // Each process its contiguous share of the test images; the counts added up.
-            let (rank, size) = (processGroup.rank, processGroup.size)
-            samples = Array(samples[samples.count * rank / size..<samples.count * (rank + 1) / size])
-        }
-        let loader = try makeLoader(samples, perClass: nil, .evaluation(batchSize: configuration.evaluationBatchSize))
+        // Each process its share of the test images; the counts added up.
+        let loader = try makeLoader(testShare(of: task), perClass: nil, .evaluation(batchSize: configuration.evaluationBatchSize))
         let tally = try evaluator.tally(loader, classes: task.classes, seen: seen)
         var sums = [Double(tally.correct), Double(tally.taskAgnosticCorrect), Double(tally.total), Double(loader.skippedCount)]
         if let processGroup { sums = try processGroup.allReduceSum(sums) }
         skippedImages += Int(sums[3])
         return sums[2] > 0 ? (sums[0] / sums[2], sums[1] / sums[2]) : (0, 0)
+    }
+
+    /// Task-agnostic accuracy of a strategy whose tasks differ in more than the head (banks,
+    /// masks): each test image of tasks 0…t is scored in the state of every task j ≤ t, its
+    /// task inferred as the j whose restricted prediction is most confident (the largest
+    /// softmax probability; the first j on ties), and classified there. For each task i: the
+    /// fraction classified right, and the fraction whose task was inferred right. Costs t + 1
+    /// forwards per image; leaves task t's state.
+    public func inferTasks(after t: Int) throws -> [(accuracy: Double, inference: Double)] {
+        var best: [[(confidence: Double, task: Int, correct: Bool)]] = Array(repeating: [], count: t + 1)
+        for j in 0...t {
+            try select(task: j, after: t)
+            for i in 0...t {
+                var k = 0
+                let stream = try makeLoader(testShare(of: scenario.tasks[i]), perClass: nil,
+                                            .evaluation(batchSize: configuration.evaluationBatchSize)).epoch(0)
+                while let batch = try stream.next() {
+                    for (scores, label) in zip(try evaluator.logits(for: batch, classes: scenario.tasks[j].classes), batch.labels) {
+                        let top = TaskEvaluator.argmax(scores), largest = Double(scores[top])
+                        let confidence = 1 / scores.reduce(0.0) { $0 + exp(Double($1) - largest) }
+                        let scored = (confidence, j, j == i && top == label)
+                        if j == 0 { best[i].append(scored) } else if confidence > best[i][k].confidence { best[i][k] = scored }
+                        k += 1
+                    }
+                }
+            }
+        }
+        var sums = best.enumerated().flatMap { i, images in
+            [Double(images.count { $0.task == i && $0.correct }), Double(images.count { $0.task == i }), Double(images.count)]
+        }
+        if let processGroup { sums = try processGroup.allReduceSum(sums) }
+        try select(task: t, after: t)
+        return (0...t).map { i in sums[3 * i + 2] > 0 ? (sums[3 * i] / sums[3 * i + 2], sums[3 * i + 1] / sums[3 * i + 2]) : (0, 0) }
+    }
+
+    /// Task `task`'s test images this process evaluates: all of them, or its contiguous share.
+    private func testShare(of task: Scenario.Task) -> [Sample] {
+        let samples = Self.firstOfEachClass(task.test, perClass: configuration.testImagesPerClass)
+        guard let processGroup else { return samples }
+        let (rank, size) = (processGroup.rank, processGroup.size)
+        return Array(samples[samples.count * rank / size..<samples.count * (rank + 1) / size])
     }
 
     /// A loader over the first `perClass` samples of each label (all when nil), with the

@@ -54,7 +54,7 @@ public struct RidgeRegression: Sendable, Equatable {
     public func weights(ridge: Double) throws -> [Double] {
         var a = gram
         for i in 0..<width { a[i * width + i] += ridge }
-        let solution = try LinearAlgebra.solvePositiveDefinite(a, targets, n: width, columns: classes,
+        let solution = try LinearAlgebra.solvePositiveDefinite(consume a, targets, n: width, columns: classes,
                                                                operation: "RanPAC's ridge solve (G + \(ridge)·I)")
         return LinearAlgebra.transpose(solution, rows: width, columns: classes)
     }

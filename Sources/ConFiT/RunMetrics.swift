@@ -11,6 +11,9 @@ public struct RunMetrics: Sendable, Equatable, Codable {
     /// The task-agnostic accuracy matrix (arg-max over every class seen so far), for
     /// methods with one head over all classes; nil for the others.
     public private(set) var taskAgnostic: AccuracyMatrix?
+    /// For bank and mask methods with task inference: the fraction of task i's test images
+    /// whose task was inferred right after task t; nil otherwise.
+    public private(set) var taskInference: AccuracyMatrix?
     /// Bytes the method stored for each task alone (a BN bank; nothing for fine-tuning).
     public private(set) var bankBytesPerTask: [Int] = []
     /// Bytes of method state carried on after each task that belong to no single task
@@ -41,7 +44,8 @@ public struct RunMetrics: Sendable, Equatable, Codable {
     /// values they describe, so the file explains itself.
     public static let definitions: [String: String] = [
         "accuracy_matrix": "a(t, i) = task-aware accuracy (fraction in [0, 1]) on task i's test set after training task t, the prediction the arg-max over task i's classes only (FACIL's taw); row t lists a(t, 0..t); tasks are 0-based",
-        "task_agnostic": "for methods with one head over all classes (finetune, linear, lwf, ewc, simplecil, ranpac, fsa): the accuracy matrix, average accuracies, final average accuracy and forgetting of the task-agnostic prediction, the arg-max over every class of tasks 0..t (FACIL's tag), defined as for the task-aware ones; absent for methods whose tasks differ in more than the head",
+        "task_agnostic": "for methods with one head over all classes (finetune, linear, lwf, ewc, simplecil, ranpac, fsa): the accuracy matrix, average accuracies, final average accuracy and forgetting of the task-agnostic prediction, the arg-max over every class of tasks 0..t (FACIL's tag), defined as for the task-aware ones; for bank and mask methods run with task inference (--task-agnostic), the same measures when each image's task is inferred as the seen task whose state gives the most confident restricted prediction (largest softmax probability) and the image is classified within it; absent otherwise",
+        "task_inference": "bank and mask methods with --task-agnostic: the fraction of task i's test images whose task was inferred right after task t, row t lists tasks 0..t",
         "average_accuracy": "A_t = mean over i <= t of a(t, i), unweighted; one value per task t",
         "final_average_accuracy": "A_T, the average accuracy after the last task T",
         "average_incremental_accuracy": "mean over t of A_t",
@@ -58,21 +62,26 @@ public struct RunMetrics: Sendable, Equatable, Codable {
     /// stored and carried bytes, wall time (of which `evaluationSeconds` evaluating) and
     /// training throughput.
     public mutating func recordTask(
-        accuracies: [Double], taskAgnostic: [Double]? = nil, bankBytes: Int, carriedBytes: Int = 0, wallSeconds: Double,
-        evaluationSeconds: Double, imagesPerSecond: Double
+        accuracies: [Double], taskAgnostic: [Double]? = nil, taskInference: [Double]? = nil, bankBytes: Int, carriedBytes: Int = 0,
+        wallSeconds: Double, evaluationSeconds: Double, imagesPerSecond: Double
     ) throws(AccuracyMatrixError) {
-        // A run recorded before task-agnostic rows were keeps its one matrix.
-        if let taskAgnostic, (self.taskAgnostic?.taskCount ?? 0) == accuracy.taskCount {
-            var matrix = self.taskAgnostic ?? AccuracyMatrix()
-            try matrix.append(row: taskAgnostic)
-            self.taskAgnostic = matrix
-        }
+        try Self.append(taskAgnostic, to: &self.taskAgnostic, tasks: accuracy.taskCount)
+        try Self.append(taskInference, to: &self.taskInference, tasks: accuracy.taskCount)
         try accuracy.append(row: accuracies)
         bankBytesPerTask.append(bankBytes)
         carriedBytesPerTask.append(carriedBytes)
         wallSecondsPerTask.append(wallSeconds)
         evaluationSecondsPerTask.append(evaluationSeconds)
         imagesPerSecondPerTask.append(imagesPerSecond)
+    }
+
+    /// Adds `row` to an optional matrix that has a row for every task so far; a run recorded
+    /// before such rows were (or resumed without them) keeps none.
+    private static func append(_ row: [Double]?, to matrix: inout AccuracyMatrix?, tasks: Int) throws(AccuracyMatrixError) {
+        guard let row, (matrix?.taskCount ?? 0) == tasks else { return }
+        var extended = matrix ?? AccuracyMatrix()
+        try extended.append(row: row)
+        matrix = extended
     }
 
     public mutating func recordEpoch(_ record: EpochRecord) {
@@ -141,6 +150,7 @@ public struct RunMetrics: Sendable, Equatable, Codable {
         case wallSeconds = "wall_seconds"
         case imagesPerSecond = "images_per_second"
         case taskAgnostic = "task_agnostic"
+        case taskInference = "task_inference"
     }
 
     enum TaskAgnosticKeys: String, CodingKey {
@@ -178,10 +188,11 @@ public struct RunMetrics: Sendable, Equatable, Codable {
             taskAgnostic = try container.nestedContainer(keyedBy: TaskAgnosticKeys.self, forKey: .taskAgnostic)
                 .decode(AccuracyMatrix.self, forKey: .accuracyMatrix)
         }
+        taskInference = try container.decodeIfPresent(AccuracyMatrix.self, forKey: .taskInference)
         config = try container.decode(JSONValue.self, forKey: .config)
         versions = try container.decode(SoftwareVersions.self, forKey: .versions)
         let tasks = accuracy.taskCount
-        guard [taskAgnostic?.taskCount ?? tasks, bankBytesPerTask.count, carriedBytesPerTask.count, imagesPerSecondPerTask.count, wallSecondsPerTask.count,
+        guard [taskAgnostic?.taskCount ?? tasks, taskInference?.taskCount ?? tasks, bankBytesPerTask.count, carriedBytesPerTask.count, imagesPerSecondPerTask.count, wallSecondsPerTask.count,
                evaluationSecondsPerTask.count]
             .allSatisfy({ $0 == tasks })
         else {
@@ -206,6 +217,7 @@ public struct RunMetrics: Sendable, Equatable, Codable {
             try agnostic.encode(taskAgnostic.finalAverageAccuracy, forKey: .finalAverageAccuracy)
             try agnostic.encode(taskAgnostic.forgetting, forKey: .forgetting)
         }
+        try container.encodeIfPresent(taskInference, forKey: .taskInference)
         try container.encode(bankBytesPerTask, forKey: .bankBytesPerTask)
         try container.encode(carriedBytesPerTask, forKey: .carriedBytesPerTask)
         var wall = container.nestedContainer(keyedBy: WallSecondsKeys.self, forKey: .wallSeconds)

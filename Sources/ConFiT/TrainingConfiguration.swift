@@ -24,6 +24,21 @@ public struct TrainingConfiguration: Sendable, Codable, Hashable {
     public var trainImagesPerClass: Int?, testImagesPerClass: Int?
     /// Train only the first tasks of the scenario (nil: all).
     public var taskLimit: Int?
+    /// The classifier the bank methods evaluate with; nil: the trained `Linear`. Recorded
+    /// only when given, so configurations from before it existed read back unchanged.
+    public var head: Head?
+    /// With bank and mask methods, also the task-agnostic accuracy by task inference after
+    /// every task (one forward per seen task and image); nil: not measured.
+    public var taskAgnostic: Bool?
+
+    /// What classifies a task's images for the bank methods.
+    public enum Head: String, Sendable, Codable, Hashable, CaseIterable {
+        /// The network's classifier, trained with the task.
+        case linear
+        /// Cosine similarity to class-mean features computed under the task's bank after its
+        /// training (SimpleCIL's head on ConFiT's features).
+        case prototypes
+    }
 
     public init(epochs: Int, batchSize: Int, learningRate: Float = 0.01, seed: UInt64 = 0) {
         (self.epochs, self.batchSize, self.learningRate, self.seed) = (epochs, batchSize, learningRate, seed)

@@ -13,14 +13,14 @@ public enum LinearAlgebra {
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
-    /// X with A·X = B for a symmetric positive-definite A (n×n; only its values are read, so
-    /// either triangle may be the one kept up to date) and B n×columns, by Cholesky
-    /// factorisation (`LAPACKE_dposv`). Throws `EngineError.invalidArgument` when A is not
-    /// positive-definite, naming `operation`.
-    public static func solvePositiveDefinite(_ a: [Double], _ b: [Double], n: Int, columns: Int,
+    /// X with A·X = B for a symmetric positive-definite A (n×n, symmetric in full) and B
+    /// n×columns, by Cholesky factorisation (`LAPACKE_dposv`), which overwrites A with its
+    /// factor (taken, not copied: A may hold hundreds of megabytes). Throws
+    /// `EngineError.invalidArgument` when A is not positive-definite, naming `operation`.
+    public static func solvePositiveDefinite(_ a: consuming [Double], _ b: [Double], n: Int, columns: Int,
                                              operation: String) throws -> [Double] {
         precondition(a.count == n * n && b.count == n * columns, "solvePositiveDefinite: \(a.count), \(b.count) for n = \(n)")
-        var factor = a
+        var factor = consume a
         // Column-major B is Bᵀ row-major; A is symmetric, so its layout does not matter.
         var x = transpose(b, rows: n, columns: columns)
         let info = LAPACKE_dposv(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "U")), Int32(n), Int32(columns), &factor, Int32(n),

@@ -12,6 +12,7 @@ extension Preset: ExpressibleByArgument {}
 extension DatasetKind: ExpressibleByArgument {}
 extension ThroughputBenchmark.Stage: ExpressibleByArgument {}
 extension DataType: ExpressibleByArgument {}
+extension TrainingConfiguration.Head: ExpressibleByArgument {}
 
 extension TensorFormat: ExpressibleByArgument {
     /// The three activation layouts; `native` (a primitive's own weight layout) is not one.

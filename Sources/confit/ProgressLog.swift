@@ -76,10 +76,13 @@ final class ProgressLog: RunObserver {
         let row = report.accuracies.map { String(format: "%.3f", $0) }.joined(separator: " ")
         let average = report.accuracies.reduce(0, +) / Double(report.accuracies.count)
         let carried = report.carriedBytes > 0 ? "  carried \(report.carriedBytes) bytes" : ""
-        format.event("task", ["task": report.task, "accuracies": report.accuracies, "average_accuracy": average,
-                              "bank_bytes": report.bankBytes, "carried_bytes": report.carriedBytes],
+        var fields: [String: Any] = ["task": report.task, "accuracies": report.accuracies, "average_accuracy": average,
+                                     "bank_bytes": report.bankBytes, "carried_bytes": report.carriedBytes]
+        let agnostic = report.taskAgnosticAccuracies.map { $0.reduce(0, +) / Double($0.count) }
+        fields["task_agnostic_average_accuracy"] = agnostic
+        format.event("task", fields,
                      text: String(format: "after task %d: accuracies [%@]  A_t %.4f  bank %d bytes", report.task, row, average,
-                                  report.bankBytes) + carried)
+                                  report.bankBytes) + carried + (agnostic.map { String(format: "  task-agnostic A_t %.4f", $0) } ?? ""))
     }
 
     func runStopped(_ run: ContinualRun, at position: TrainingPosition) {

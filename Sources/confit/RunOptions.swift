@@ -25,12 +25,16 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Use only the first N test images of each class.") var testImagesPerClass: Int?
     @Flag(help: "Skip images that cannot be decoded (each reported on stderr) instead of stopping.") var skipUnreadable = false
     @OptionGroup var precision: PrecisionOptions
+    @Option(help: "Bank methods: classify with the trained classifier (linear) or with class-mean prototypes under each task's bank (prototypes).")
+    var head: TrainingConfiguration.Head?
+    @Flag(help: "Bank and mask methods: also measure task-agnostic accuracy, inferring each image's task (one forward per seen task).")
+    var taskAgnostic = false
 
     /// Whether any option that defines a new run was given (refused beside `--resume`).
     var anyGiven: Bool {
         preset != nil || root != nil || dataset != nil || split.anyGiven || weights != nil || epochs != nil || batchSize != nil || tasks != nil
             || classesPerTask != nil || classOrder != nil || trainImagesPerClass != nil || testImagesPerClass != nil || skipUnreadable
-            || precision.precision != nil
+            || precision.precision != nil || head != nil || taskAgnostic
     }
 
     /// The configuration these options describe for `method` and `seed`; warns on standard
@@ -47,6 +51,8 @@ struct RunOptions: ParsableArguments {
         (config.training.trainImagesPerClass, config.training.testImagesPerClass) = (trainImagesPerClass, testImagesPerClass)
         (config.classOrder, config.classesPerTask) = (try classOrder.map(parseOrder), classesPerTask)
         config.resolvedPrecision = precision.precision ?? .float32
+        config.training.head = head == .linear ? nil : head
+        config.training.taskAgnostic = taskAgnostic ? true : nil
         let perTask = try config.resolvedClassesPerTask
         if let order = config.classOrder, order.count % perTask != 0 {
             throw ValidationError("--class-order lists \(order.count) classes, which do not divide into tasks of \(perTask) "

@@ -12,7 +12,7 @@ enum SyntheticProtocol {
     /// can be changed (`ContinualTrainerTests` uses an easier set in natural order).
     static func makeTrainer(_ method: ContinualMethod, in test: XCTestCase, tasks: Int = 2,
                             images: (bright: Int, dark: Int, noise: Int, testPerClass: Int) = (150, 70, 90, 16),
-                            order: [Int] = [3, 1, 0, 2]) throws -> ContinualTrainer {
+                            order: [Int] = [3, 1, 0, 2], configuration given: TrainingConfiguration? = nil) throws -> ContinualTrainer {
         let root = try TemporaryDirectory("confit-protocol")
         test.addTeardownBlock { withExtendedLifetime(root) {} }
         var idx = SyntheticIDX()
@@ -23,6 +23,7 @@ enum SyntheticProtocol {
         var configuration = TrainingConfiguration(epochs: 5, batchSize: 8, learningRate: 0.05, seed: 3)
         (configuration.resizeShortSide, configuration.imageSize, configuration.loaderWorkers) = (12, 12, 0)
         (configuration.evaluationBatchSize, configuration.taskLimit) = (16, tasks)
+        configuration = given ?? configuration
         // MNIST's reader names all 10 digit classes; the data holds 4 of them.
         let network = ResNet(.init(block: .basic, layers: [1, 1, 1, 1], widths: [8, 8, 16, 16], numClasses: data.classNames.count),
                              seed: 4)
