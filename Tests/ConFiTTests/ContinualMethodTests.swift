@@ -12,7 +12,8 @@ final class ContinualMethodTests: XCTestCase {
     func testEveryMethodRoundTripsWithItsHyperParameters() throws {
         let tuned: [ContinualMethod] = [.lwf(.init(lambda: 0.5, temperature: 3)), .ewc(.init(lambda: 100, alpha: 0.25)),
                                         .packnet(.init(prune: 0.5, retrainEpochs: 3, trainsNormalization: true)),
-                                        .piggyback(.init(learningRate: 1e-3, maskScale: 0.02, threshold: 0.01, trainsNormalization: true))]
+                                        .piggyback(.init(learningRate: 1e-3, maskScale: 0.02, threshold: 0.01, trainsNormalization: true)),
+                                        .ranpac(.init(dimension: 0))]
         for method in ContinualMethod.all + tuned {
             XCTAssertEqual(try roundTrip(method), method, method.name)
         }
@@ -23,6 +24,9 @@ final class ContinualMethodTests: XCTestCase {
         XCTAssertEqual(String(decoding: try encoder.encode(ContinualMethod.confit), as: UTF8.self), #"{"name":"confit"}"#)
         XCTAssertEqual(String(decoding: try encoder.encode(ContinualMethod.packnet(.init())), as: UTF8.self),
                        #"{"name":"packnet","prune":0.75,"train_bn":false}"#, "the retraining epochs follow --epochs unless given")
+        XCTAssertEqual(String(decoding: try encoder.encode(ContinualMethod.ranpac(.init())), as: UTF8.self),
+                       #"{"name":"ranpac","ranpac_dim":10000}"#)
+        XCTAssertThrowsError(try JSONDecoder().decode(ContinualMethod.self, from: Data(#"{"name":"ranpac","ranpac_dim":-5}"#.utf8)))
     }
 
     /// The JSON that runs wrote when methods were switches (session 5's metrics.json).
@@ -34,7 +38,7 @@ final class ContinualMethodTests: XCTestCase {
 
     func testUnknownNamesAreRefusedWithTheChoices() {
         XCTAssertThrowsError(try ContinualMethod.named("icarl")) { error in
-            XCTAssertEqual("\(error)", "unknown method 'icarl': choose one of confit, confit-noxconv, confit-nohier, taskbn, finetune, linear, lwf, ewc, packnet, piggyback")
+            XCTAssertEqual("\(error)", "unknown method 'icarl': choose one of confit, confit-noxconv, confit-nohier, taskbn, finetune, linear, lwf, ewc, packnet, piggyback, simplecil, ranpac, fsa")
         }
     }
 
