@@ -25,8 +25,8 @@ public protocol ContinualStrategy: AnyObject {
     /// methods that fit their head in closed form after the task (`taskFinished`).
     func epochs(for task: Scenario.Task, configured: Int) -> Int
     /// Whether only the classifier trains, over a body frozen in eval mode (`linear`): the
-    /// trainer then computes each training image's pooled features once per task and
-    /// trains the classifier on them.
+    /// trainer then trains the classifier on pooled features, which the strategy keeps in
+    /// `TaskEvaluator.frozenFeatures` so that each image passes through the body once.
     var trainsOnlyClassifier: Bool { get }
     /// Whether every task is classified by one head over all classes, so that the arg-max
     /// over every class seen so far (task-agnostic accuracy) needs no task identity.

@@ -175,7 +175,6 @@ public final class ContinualTrainer {
         pendingOptimizerState = nil
         let step = TrainingStep(network: strategy.trainsOnlyClassifier ? classifier : network, optimizer: optimizer.0,
                                 averager: processGroup.map(GradientAverager.init))
-        var features = FeatureCache()
         let processes = processGroup?.size ?? 1
         let epochs = strategy.epochs(for: task, configured: configuration.epochs)
         for epoch in position.epoch..<max(position.epoch, epochs) {
@@ -188,7 +187,7 @@ public final class ContinualTrainer {
             while var batch = try stream.next() {
                 defer { index += 1 }
                 if let processGroup, configuration.skipUnreadable { batch = try Self.equalShare(batch, over: processGroup) }
-                let input = strategy.trainsOnlyClassifier ? try features.features(for: batch, evaluator) : try evaluator.input(for: batch)
+                let input = strategy.trainsOnlyClassifier ? try evaluator.pooledFeatures(for: batch) : try evaluator.input(for: batch)
                 let loss = try step(input, classes: task.classes, labels: batch.labels,
                                     addLoss: { [context] in try strategy.addLoss(logits: $0, gradient: $1, batch: batch, task: task, context) },
                                     finishGradients: { [context] in try strategy.finishGradients(task: task, context) },

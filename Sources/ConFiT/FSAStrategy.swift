@@ -49,6 +49,12 @@ public final class FSAStrategy: ContinualStrategy {
         return ([], ["head": "lda"])
     }
 
+    /// The shared network with the LDA rows; after task 0 its body is frozen for good.
+    public func select(task i: Int, after t: Int, _ context: StrategyContext) throws {
+        try context.evaluator.select(nil, recover: false)
+        if discriminant != nil { FrozenFeatures.keep(context) }
+    }
+
     public func importTask(_ tensors: [(String, HostTensor)], metadata: [String: String], into evaluator: TaskEvaluator) throws {
         evaluator.network.eval()
     }

@@ -11,9 +11,16 @@ enum FrozenFeatures {
         }
     }
 
-    /// `task`'s training images once each through the network in eval mode.
+    /// `task`'s training images once each through the network in eval mode; from now on
+    /// the body is frozen, so the evaluator keeps every image's features.
     static func training(_ task: Scenario.Task, _ context: StrategyContext) throws -> FeatureSet {
         context.network.eval()
+        keep(context)
         return try context.evaluator.features(of: try context.trainingImages(task, false), classes: task.classes)
+    }
+
+    /// Has the evaluator keep pooled features: the body no longer changes.
+    static func keep(_ context: StrategyContext) {
+        context.evaluator.frozenFeatures = context.evaluator.frozenFeatures ?? [:]
     }
 }

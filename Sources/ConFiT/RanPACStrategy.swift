@@ -94,6 +94,7 @@ public final class RanPACStrategy: ContinualStrategy {
 
     public func select(task i: Int, after t: Int, _ context: StrategyContext) throws {
         try context.evaluator.select(nil, recover: false)
+        FrozenFeatures.keep(context)
         guard let regression else { throw ConFiTError.bankMismatch(key: "ranpac", reason: "no task has been fitted yet") }
         context.evaluator.head = makeHead(classes: regression.classes, features: context.classifier.inFeatures)
     }

@@ -22,6 +22,7 @@ public final class SimpleCILStrategy: ContinualStrategy {
 
     public func select(task i: Int, after t: Int, _ context: StrategyContext) throws {
         try context.evaluator.select(nil, recover: false)
+        FrozenFeatures.keep(context)
         context.evaluator.head = try prototypes.head(width: context.classifier.outFeatures)
     }
 

@@ -15,6 +15,10 @@ public final class TaskEvaluator {
     /// when set, logits are the head's over the network's pooled features, and the
     /// network's own `Linear` is not used.
     public var head: (any FeatureHead)?
+    /// Pooled features by sample id, kept while the body is frozen for good (the
+    /// frozen-feature methods set it): each image then passes through the body once per run.
+    /// nil: computed at every use.
+    public var frozenFeatures: [Int: [Float]]?
     /// Input buffers, allocated once per batch shape.
     private var inputs: [[Int]: Tensor] = [:]
 
@@ -53,17 +57,36 @@ public final class TaskEvaluator {
     /// One row of logits per image of `batch`, restricted to `classes` (in that order), in
     /// whatever state the network is.
     public func logits(for batch: Batch, classes: [Int]) throws -> [[Float]] {
-        let logits = try head.map { try $0.logits(features: try pooledFeatures(for: batch)) } ?? network.forward(try input(for: batch))
+        let logits: Tensor
+        if let head {
+            logits = try head.logits(features: try pooledFeatures(for: batch))
+        } else if frozenFeatures != nil, let classifier = network.classifier?.layer {
+            logits = try classifier.forward(try pooledFeatures(for: batch))
+        } else {
+            logits = try network.forward(try input(for: batch))
+        }
         let width = logits.shape[1]
         return (0..<batch.count).map { row in classes.map { logits.pointer[row * width + $0] } }
     }
 
-    /// The pooled features of `batch` (the classifier's input), in the network's state.
+    /// The pooled features of `batch` (the classifier's input), in the network's state, or
+    /// from `frozenFeatures` when it holds every image of the batch.
     public func pooledFeatures(for batch: Batch) throws -> Tensor {
+        if let cached = frozenFeatures.map({ rows in batch.sampleIDs.compactMap { rows[$0] } }), cached.count == batch.count,
+           let width = cached.first?.count {
+            return try Tensor(shape: [batch.count, width], values: cached.flatMap { $0 })
+        }
         guard let extractor = network as? any FeatureExtractor else {
             throw ConFiTError.invalidConfiguration("\(type(of: network)) does not expose the features its classifier reads")
         }
-        return try extractor.features(try input(for: batch))
+        let features = try extractor.features(try input(for: batch))
+        if frozenFeatures != nil {
+            let width = features.shape[1]
+            for (row, id) in batch.sampleIDs.enumerated() {
+                frozenFeatures?[id] = Array(UnsafeBufferPointer(start: features.pointer + row * width, count: width))
+            }
+        }
+        return features
     }
 
     /// Every image of `loader` once, in order, through the network in its current state:
