@@ -36,7 +36,9 @@ struct MethodOptions: ParsableArguments {
         if let packnetPrune, !(packnetPrune > 0 && packnetPrune < 1) { throw ValidationError("--packnet-prune must be within (0, 1)") }
         if let packnetRetrainEpochs, packnetRetrainEpochs < 0 { throw ValidationError("--packnet-retrain-epochs must be ≥ 0") }
         if let piggybackLR, !(piggybackLR > 0 && piggybackLR.isFinite) { throw ValidationError("--piggyback-lr must be positive") }
-        if let ranpacDim { try RanPACStrategy.Options(dimension: ranpacDim).validate() }
+        if let ranpacDim {
+            do { try RanPACStrategy.Options(dimension: ranpacDim).validate() } catch { throw ValidationError("--ranpac-dim: \(error)") }
+        }
     }
 
     /// `method` with the hyper-parameters given.

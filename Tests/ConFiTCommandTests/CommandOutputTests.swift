@@ -229,6 +229,44 @@ final class CommandOutputTests: TemporaryDirectoryTestCase {
         XCTAssertTrue(export.standardError.contains("lwf stores nothing per task"), export.standardError)
     }
 
+    /// A frozen-feature method through the commands: trains no epoch, records its
+    /// task-agnostic matrix, which `eval --task-agnostic` prints again; its exported task
+    /// predicts as the run does; RanPAC's width and the prototype head are checked first.
+    func testFrozenFeatureMethodThroughTheCommands() throws {
+        let root = try ReferenceRun.shared.get().workspace.appendingPathComponent("fashion-mnist").path
+        let common = ["train", "--preset", "fashion-mnist", "--root", root, "--model", "resnet18", "--tasks", "2", "--epochs", "1",
+                      "--batch-size", "4", "--image-size", "32", "--threads", "1", "--quiet"]
+        let out = directory.appendingPathComponent("simplecil")
+        _ = try run(common + ["--method", "simplecil", "--out", out.path])
+        let metrics = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("metrics.json")))
+            as? [String: Any])
+        XCTAssertEqual(metrics["bank_bytes_per_task"] as? [Int], [2 * 512 * 4, 2 * 512 * 4], "two classes' prototypes a task")
+        XCTAssertEqual((metrics["epochs"] as? [Any])?.count, 0)
+        let agnostic = try XCTUnwrap((metrics["task_agnostic"] as? [String: Any])?["accuracy_matrix"] as? [[Double]])
+        XCTAssertEqual(agnostic.count, 2)
+        let eval = try run(["eval", "--run", out.path, "--task-agnostic"])
+        XCTAssertTrue(lines(eval.standardOutput).contains(String(format: "task-agnostic a(1, 0) = %.4f", agnostic[1][0])), eval.transcript)
+        XCTAssertTrue(lines(eval.standardOutput).contains(String(format: "task-agnostic a(1, 1) = %.4f", agnostic[1][1])), eval.transcript)
+
+        let file = directory.appendingPathComponent("task-1.safetensors")
+        _ = try run(["export", "--run", out.path, "--task", "1", "--out", file.path])
+        XCTAssertEqual(try RunOutputs.safetensors(at: file).tensors["prototypes"]?.count, 2 * 512 * 4)
+        let pictures = [images.path("rgb.jpg"), images.path("gray.png")]
+        let fromRun = try run(["predict", "--run", out.path, "--task", "1", "--top", "2"] + pictures)
+        let fromFile = try run(["predict", "--weights", out.appendingPathComponent("checkpoint.safetensors").path, "--bank", file.path,
+                                "--top", "2"] + pictures)
+        XCTAssertEqual(fromRun.standardOutput, fromFile.standardOutput)
+
+        let negative = try run(common + ["--method", "ranpac", "--ranpac-dim=-1", "--out", "x"], status: 64)
+        XCTAssertTrue(negative.standardError.contains("must be ≥ 0"), negative.standardError)
+        let wide = directory.appendingPathComponent("wide")
+        let refused = try run(common + ["--method", "ranpac", "--ranpac-dim", "2000000", "--out", wide.path], status: 1)
+        XCTAssertTrue(refused.standardError.contains("--ranpac-dim 2000000 needs about"), refused.standardError)
+        let prototypes = try run(common + ["--method", "finetune", "--head", "prototypes", "--out", wide.path], status: 1)
+        XCTAssertTrue(prototypes.standardError.contains("the prototype head is for the bank methods"), prototypes.standardError)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: wide.path), "nothing written for a refused run")
+    }
+
     /// `confit report` names the runs and prints their numbers.
     func testReportHoldsTheRunsNumbers() throws {
         let reference = try ReferenceRun.shared.get()
