@@ -101,6 +101,17 @@ final class FrozenFeatureMethodTests: XCTestCase {
         }
     }
 
+    /// A stop request is honoured between tasks too, where a closed-form method runs no
+    /// batch: the run stops with the checkpoint of the next task's start.
+    func testStopBetweenTasksOfAClosedFormMethod() throws {
+        let trainer = try SyntheticProtocol.makeTrainer(.simplecil, in: self, tasks: 2)
+        var observer = ContinualTrainer.Observer()
+        observer.taskFinished = { if $0.task == 0 { trainer.stop.request() } }
+        XCTAssertThrowsError(try trainer.run(observer)) { error in
+            XCTAssertEqual(error as? ConFiTError, .interrupted(TrainingPosition(task: 1, epoch: 0)))
+        }
+    }
+
     /// A projection too wide for this machine's memory is refused before anything runs,
     /// with the bytes it would need.
     func testTooWideProjectionIsRefusedWithTheBytesNeeded() throws {

@@ -27,6 +27,26 @@ final class RunFolderTests: TemporaryDirectoryTestCase {
         return metrics
     }
 
+    /// The task-agnostic matrix with its derived values (the dyadic rows above, read as
+    /// task-agnostic ones) and the task-inference matrix, written and read back.
+    func testTaskAgnosticAndInferenceMatricesAreWrittenAndReadBack() throws {
+        var metrics = RunMetrics(config: .object([:]), versions: SoftwareVersions(confit: "0.1.0", oneDNN: "3.5.3", swift: "6.3.1"))
+        let rows: [[Double]] = [[1.0], [0.5, 0.75], [0.25, 0.5, 0.75]]
+        for row in rows {
+            try metrics.recordTask(accuracies: row.map { min(1, $0 + 0.125) }, taskAgnostic: row, taskInference: row.map { $0 / 2 },
+                                   bankBytes: 0, wallSeconds: 1, evaluationSeconds: 1, imagesPerSecond: 1)
+        }
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: metrics.jsonData()) as? [String: Any])
+        let agnostic = try XCTUnwrap(json["task_agnostic"] as? [String: Any])
+        XCTAssertEqual(agnostic["accuracy_matrix"] as? [[Double]], rows)
+        XCTAssertEqual(agnostic["average_accuracy"] as? [Double], [1, 0.625, 0.5])
+        XCTAssertEqual(agnostic["final_average_accuracy"] as? Double, 0.5)
+        XCTAssertEqual(agnostic["forgetting"] as? Double, 0.5)
+        XCTAssertEqual(json["task_inference"] as? [[Double]], [[0.5], [0.25, 0.375], [0.125, 0.25, 0.375]])
+        XCTAssertNotNil((json["definitions"] as? [String: String])?["task_agnostic"])
+        XCTAssertEqual(try RunMetrics.decode(from: metrics.jsonData()), metrics)
+    }
+
     func testMetricsJSONHasExactlyTheSpecifiedKeysAndValues() throws {
         let folder = RunFolder(url: directory)
         try folder.write(try sampleMetrics())
