@@ -56,7 +56,7 @@ public final class ContinualRun {
         guard FileManager.default.fileExists(atPath: folder.appendingPathComponent(TrainingCheckpoint.fileName).path) else {
             return try ContinualRun(configuration, folder: folder, processGroup: processGroup)
         }
-        let run = try ContinualRun(resuming: folder, processGroup: processGroup)
+        let run = try ContinualRun(resuming: folder, processGroup: processGroup, workers: configuration.training.loaderWorkers)
         guard run.configuration.matches(configuration) else {
             throw ConFiTError.invalidConfiguration("\(folder.path) holds a run of another configuration ("
                 + run.configuration.differences(from: configuration).joined(separator: "; ") + "); choose another folder")
@@ -67,10 +67,15 @@ public final class ContinualRun {
     /// The run in `folder`, from its last checkpoint: its configuration, network, trackers,
     /// banks, optimizer state and metrics so far.
     /// `precision`, when given, replaces the recorded one: for evaluating or predicting with a
-    /// run in another precision, never for training it further.
-    public convenience init(resuming folder: URL, processGroup: (any ProcessGroup)? = nil, precision: DataType? = nil) throws {
+    /// run in another precision, never for training it further. `workers`, when given,
+    /// replaces the recorded decoding threads, and `threads` the recorded oneDNN threads: a
+    /// machine's own choices, recorded as the run's resumes them.
+    public convenience init(resuming folder: URL, processGroup: (any ProcessGroup)? = nil, precision: DataType? = nil,
+                            workers: Int? = nil, threads: Int? = nil) throws {
         var (checkpoint, metrics, configuration) = try TrainingCheckpoint.last(ofRunIn: folder)
         if let precision { configuration.resolvedPrecision = precision }
+        configuration.training.loaderWorkers = workers ?? configuration.training.loaderWorkers
+        configuration.threads = threads ?? configuration.threads
         try self.init(configuration, folder: RunFolder(url: folder), checkpoint: (checkpoint, metrics), processGroup: processGroup)
     }
 

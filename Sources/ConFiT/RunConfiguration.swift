@@ -114,6 +114,7 @@ public struct RunConfiguration: Sendable, Codable, Equatable {
         resolved.tasks = request.tasks ?? tasks
         resolved.threads = request.threads ?? threads
         resolved.processes = request.processes ?? processes
+        resolved.training.loaderWorkers = training.loaderWorkers  // decoding threads change no result
         if Self.sameFile(request.root, root) { resolved.root = root }
         if case let .file(asked)? = request.split, case let .file(recorded)? = split, Self.sameFile(asked, recorded) {
             resolved.split = split

@@ -12,12 +12,13 @@ struct Eval: ParsableCommand {
     @Option(name: .customLong("run"), help: "Run folder (with checkpoint.safetensors).") var runFolder: String
     @Option(help: "Only this task.") var task: Int?
     @OptionGroup(title: "Precision (default: the run's)") var precision: PrecisionOptions
+    @OptionGroup var threads: ThreadOptions
     @Flag(help: "Also the task-agnostic accuracy: the arg-max over every class seen (one-head methods), or with each image's task inferred (bank and mask methods).")
     var taskAgnostic = false
 
     func run() throws {
         let run = try ContinualRun(resuming: URL(fileURLWithPath: runFolder), processGroup: MPIProcessGroup.launched,
-                                   precision: precision.precision)
+                                   precision: precision.precision, threads: threads.threads)
         let report: (String) -> Void = run.writesFiles ? { say($0) } : { _ in }
         if run.position.epoch > 0 || run.position.batch > 0 {
             report("note: the checkpoint is inside task \(run.position.task) (\(run.position)); evaluating the network as it stands there")

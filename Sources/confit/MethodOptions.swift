@@ -16,6 +16,14 @@ struct MethodOptions: ParsableArguments {
     @Option(help: "RanPAC: width M of the random projection (the official 10000; 0 = ridge regression on the features).")
     var ranpacDim: Int?
 
+    /// The hyper-parameters given, by flag.
+    var given: [String] {
+        [("--lwf-lambda", lwfLambda != nil), ("--lwf-temperature", lwfTemperature != nil), ("--ewc-lambda", ewcLambda != nil),
+         ("--ewc-alpha", ewcAlpha != nil), ("--packnet-prune", packnetPrune != nil), ("--packnet-retrain-epochs", packnetRetrainEpochs != nil),
+         ("--packnet-train-bn", packnetTrainBN), ("--piggyback-lr", piggybackLR != nil), ("--piggyback-train-bn", piggybackTrainBN),
+         ("--ranpac-dim", ranpacDim != nil)].filter(\.1).map(\.0)
+    }
+
     /// Refuses hyper-parameters of methods other than `methods`, and out-of-range values.
     func check(for methods: [ContinualMethod]) throws {
         let names = Set(methods.map(\.name))

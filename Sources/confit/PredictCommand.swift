@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConFiT
+import ConFiTEngine
 import Foundation
 
 /// `confit predict`: classifies images as task I of a run — the task's bank (recovered
@@ -15,6 +16,7 @@ struct Predict: ParsableCommand {
     @Option(help: "A task file from confit export (with --weights).") var bank: String?
     @Option(help: "How many classes to list.") var top = 5
     @OptionGroup(title: "Precision (default: the run's with --run, else float32)") var precision: PrecisionOptions
+    @OptionGroup var threads: ThreadOptions
     @Argument(help: "Image files.") var images: [String]
 
     func validate() throws {
@@ -25,12 +27,14 @@ struct Predict: ParsableCommand {
     }
 
     func run() throws {
+        if let threads = threads.threads { Engine.shared.setThreads(threads) }
         let predictor: ImagePredictor
         if let weights, let bank {
             predictor = try .exported(TaskFile(contentsOf: URL(fileURLWithPath: bank)), weights: URL(fileURLWithPath: weights),
                                       precision: precision.precision ?? .float32)
         } else if let runFolder, let task {
-            predictor = try .task(task, of: ContinualRun(resuming: URL(fileURLWithPath: runFolder), precision: precision.precision))
+            predictor = try .task(task, of: ContinualRun(resuming: URL(fileURLWithPath: runFolder), precision: precision.precision,
+                                                        threads: threads.threads))
         } else {
             return
         }

@@ -13,9 +13,9 @@ struct Train: ParsableCommand {
         abstract: "Train task after task with ConFiT or a baseline and evaluate every task seen so far.")
 
     @OptionGroup var options: RunOptions
-    @Option(help: "Method.") var method = ContinualMethod.confit
+    @Option(help: "Method (default: confit).") var method: ContinualMethod?
     @OptionGroup var hyperparameters: MethodOptions
-    @Option(help: "Seed for shuffling and the new classifier.") var seed: UInt64 = 0
+    @Option(help: "Seed for shuffling and the new classifier (default: 0).") var seed: UInt64?
     @Option(help: "Run folder.") var out: String?
     @Option(help: "Continue the run in this folder from its last checkpoint.") var resume: String?
     @Option(help: ArgumentHelp("Start the run a configuration file describes (a metrics.json's `config`, or the file "
@@ -25,15 +25,16 @@ struct Train: ParsableCommand {
     @OptionGroup var log: LogOptions
 
     func validate() throws {
-        try hyperparameters.check(for: [method])
         if resume != nil || configuration != nil {
-            guard !options.anyGiven else {
-                throw ValidationError("--resume and --configuration take the run's options from the run or the file; "
-                    + "give no --preset, --root, --epochs, ... beside them")
+            let changed = options.given + (method != nil ? ["--method"] : []) + (seed != nil ? ["--seed"] : []) + hyperparameters.given
+            guard changed.isEmpty else {
+                throw ValidationError("--resume and --configuration take the run's configuration from the run or the file; "
+                    + "\(changed.joined(separator: ", ")) would change it: give none (--threads, --workers and the log options may change)")
             }
             guard resume == nil || configuration == nil else { throw ValidationError("give --resume or --configuration, not both") }
             guard configuration == nil || out != nil else { throw ValidationError("--configuration needs --out RUN_FOLDER") }
         } else {
+            try hyperparameters.check(for: [method ?? .confit])
             guard options.preset != nil && options.root != nil && out != nil else {
                 throw ValidationError("give --preset, --root and --out for a new run, or --resume RUN_FOLDER")
             }
@@ -45,13 +46,15 @@ struct Train: ParsableCommand {
         let group = MPIProcessGroup.launched
         let run: ContinualRun
         if let resume {
-            run = try ContinualRun(resuming: URL(fileURLWithPath: resume), processGroup: group)
+            run = try ContinualRun(resuming: URL(fileURLWithPath: resume), processGroup: group, workers: options.workers,
+                                   threads: threads.threads)
         } else if let configuration, let out {
             var config = try RunConfiguration(contentsOf: URL(fileURLWithPath: configuration))
             config.threads = threads.threads ?? config.threads
+            config.training.loaderWorkers = options.workers ?? config.training.loaderWorkers
             run = try ContinualRun.resumingIfPresent(config, folder: URL(fileURLWithPath: out), processGroup: group)
         } else {
-            var config = try options.configuration(method: hyperparameters.resolve(method), seed: seed)
+            var config = try options.configuration(method: hyperparameters.resolve(method ?? .confit), seed: seed ?? 0)
             config.threads = threads.threads
             run = try ContinualRun(config, folder: URL(fileURLWithPath: out ?? ""), processGroup: group)
         }

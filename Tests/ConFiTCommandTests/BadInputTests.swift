@@ -40,6 +40,31 @@ final class BadInputTests: TemporaryDirectoryTestCase {
         try assertCleanFailure(["train", "--resume", empty.path], naming: empty.path)
     }
 
+    /// `--resume` continues the run as it was configured: an option that would change it is
+    /// refused, naming each; the machine's own choices (threads, workers, log) are accepted.
+    func testResumeRefusesOptionsThatWouldChangeTheRun() throws {
+        let reference = folder.appendingPathComponent("reference").path
+        try FileManager.default.copyItem(atPath: try ReferenceRun.shared.get().outputs.folder.path, toPath: reference)
+        let refused = try ConfitProcess.run(["train", "--resume", reference, "--lr", "0.5", "--method", "finetune", "--seed", "3",
+                                             "--ewc-lambda", "1", "--ewc-alpha", "0.2"], logs: folder, timeout: 60)
+        refused.assertExited(with: 64)
+        XCTAssertTrue(refused.standardError.contains("--lr, --method, --seed, --ewc-lambda, --ewc-alpha would change it"),
+                      refused.standardError)
+        XCTAssertFalse(refused.standardOutput.contains("resuming"), refused.transcript)
+        let accepted = try ConfitProcess.run(["train", "--resume", reference, "--threads", "1", "--workers", "2", "--quiet"],
+                                             logs: folder, timeout: 120)
+        accepted.assertExited(with: 0)
+    }
+
+    /// Every command that computes takes `--threads N`, as the README promises.
+    func testEveryComputingCommandTakesThreads() throws {
+        for command in ["train", "sweep", "eval", "predict", "classify", "bench", "demo"] {
+            let help = try ConfitProcess.run([command, "--help"], logs: folder, timeout: 60)
+            help.assertExited(with: 0)
+            XCTAssertTrue(help.standardOutput.contains("--threads <threads>"), "confit \(command) --help:\n\(help.standardOutput)")
+        }
+    }
+
     /// Each bad configuration stops before any training with the message the README's
     /// table gives, and leaves no run folder behind.
     func testBadConfigurationsAreRefusedBeforeAnyWork() throws {
