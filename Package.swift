@@ -1,7 +1,7 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// Layering (DESIGN.md §3): each module depends only on those listed before it, and
+// Layering (docs/architecture.md): each module depends only on those listed before it, and
 // declares every module it imports.
 let package = Package(
     name: "ConFiT",

@@ -8,7 +8,7 @@ import XCTest
 
 /// End to end on a tiny ResNet and a synthetic 4-class IDX dataset (2 tasks of 2 classes,
 /// 12×12 images): banks are restored per task, recovery touches old tasks only, and the
-/// accuracy matrix has the shape DESIGN §2 describes.
+/// accuracy matrix has the shape docs/methods.md describes.
 final class ContinualTrainerTests: XCTestCase {
     func testBanksAndRecoveryPerTask() throws {
         let trainer = try makeTrainer(.confit)

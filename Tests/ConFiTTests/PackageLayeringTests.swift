@@ -2,12 +2,12 @@ import Foundation
 import XCTest
 
 /// The layering the README's architecture section states, read off the package itself:
-/// every module depends only on modules above it in DESIGN.md's order, and declares in
+/// every module depends only on modules above it in docs/architecture.md's order, and declares in
 /// Package.swift every module its sources import.
 final class PackageLayeringTests: XCTestCase {
     private static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
-    /// DESIGN.md §3, lowest first.
+    /// docs/architecture.md, lowest first.
     private static let layers = ["CDNNL", "CImageIO", "CLAPACK", "CMPI", "ConFiTEngine", "ConFiTIO", "ConFiTNN", "ConFiTData", "ConFiT",
                                  "ConFiTReport", "confit"]
     private static let platform: Set = ["Foundation", "Dispatch", "XCTest", "Testing", "Glibc"]

@@ -1,7 +1,7 @@
 """Golden values for the LwF and EWC strategies, computed with PyTorch on CPU in float64 and
 stored float32 (ints as int64), following FACIL (mmasana/FACIL src/approach/lwf.py, ewc.py)
 in task-incremental form: one shared classifier whose logits are restricted to a task's
-classes, as DESIGN §2 does.
+classes, as docs/methods.md does.
 
 Regenerate with: python3 make_strategy_fixtures.py  (needs torch, safetensors). The network is
 the plain-torch torchvision ResNet of ../../ConFiTNNTests/Resources/make_resnet_fixtures.py with

@@ -1,6 +1,6 @@
 import ConFiTData
 
-/// The protocol values of a continual fine-tuning run (DESIGN §2 defaults: SGD lr 0.01, no
+/// The protocol values of a continual fine-tuning run (the official code's defaults: SGD lr 0.01, no
 /// momentum or weight decay, a fresh optimizer per task, last partial batch dropped).
 public struct TrainingConfiguration: Sendable, Codable, Hashable {
     public var epochs: Int

@@ -40,7 +40,7 @@ public struct RunMetrics: Sendable, Equatable, Codable {
         self.versions = versions
     }
 
-    /// The metric definitions written into `metrics.json` (DESIGN §2), keyed like the
+    /// The metric definitions written into `metrics.json` (docs/methods.md), keyed like the
     /// values they describe, so the file explains itself.
     public static let definitions: [String: String] = [
         "accuracy_matrix": "a(t, i) = task-aware accuracy (fraction in [0, 1]) on task i's test set after training task t, the prediction the arg-max over task i's classes only (FACIL's taw); row t lists a(t, 0..t); tasks are 0-based",

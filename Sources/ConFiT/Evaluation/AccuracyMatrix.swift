@@ -1,5 +1,5 @@
 /// The accuracy matrix of a task-incremental run and the continual-learning metrics
-/// derived from it (DESIGN §2).
+/// derived from it (docs/methods.md, Metrics).
 ///
 /// a(t, i) is the accuracy on task i's test set after training task t, a fraction in
 /// [0, 1]; only i ≤ t is ever measured, so row t holds a(t, 0...t). Rows are appended task

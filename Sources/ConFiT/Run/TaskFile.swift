@@ -35,15 +35,15 @@ public struct TaskFile: Sendable {
     public init(task: Int, classes: [Int], checkpoint: TrainingCheckpoint, classifier: String, model: Architecture,
                 method: ContinualMethod, transform: EvalTransform, classNames: [String]?) throws {
         let strategy = method.makeStrategy()
-        try strategy.restore(from: checkpoint.file.tensors.map { ($0.name, $0.tensor) })
+        try strategy.restore(from: checkpoint.allTensors)
         guard let exported = try strategy.exportTask(task, after: checkpoint.position.task - 1) else {
             throw ConFiTError.invalidConfiguration("\(method.name) stores nothing per task: every task uses the run's one network, "
                 + "which its checkpoint holds (predict --run uses it)")
         }
-        let weight = try checkpoint.file.tensor("model.\(classifier).weight")
-        let bias = try checkpoint.file.tensor("model.\(classifier).bias")
+        let weight = try checkpoint.modelTensor("\(classifier).weight")
+        let bias = try checkpoint.modelTensor("\(classifier).bias")
         guard weight.shape.count == 2, classes.allSatisfy({ (0..<weight.shape[0]).contains($0) }) else {
-            throw ConFiTError.bankMismatch(key: "model.\(classifier).weight", reason: "shape \(weight.shape) has no rows for classes \(classes)")
+            throw ConFiTError.bankMismatch(key: "\(classifier).weight", reason: "shape \(weight.shape) has no rows for classes \(classes)")
         }
         let (features, rows, biases) = (weight.shape[1], weight.floats(), bias.floats())
         let tensors = exported.tensors + [

@@ -23,17 +23,21 @@ public struct TrainingCheckpoint {
     public var position: TrainingPosition
     public var file: SafeTensorsFile
 
+    /// Where each part lives in the file; this type writes and reads all of them.
+    static let modelPrefix = "model.", currentPrefix = "current.", optimizerPrefix = "optimizer."
+
     /// Snapshot of `trainer` about to continue at `position`, with the totals of the
     /// epoch so far when that is part-way through one.
     init(_ trainer: ContinualTrainer, position: TrainingPosition, optimizer: (any Optimizer, names: [(String, Parameter)])?,
          epochProgress: EpochProgress? = nil) throws {
         self.position = position
-        var tensors = try trainer.network.stateDict().map { ("model." + $0.0, $0.1) }
-        tensors += try TaskBank(capturing: trainer.pairs).tensors.map { ("current." + $0.name, $0.tensor) }
+        var tensors = try trainer.network.stateDict().map { (Self.modelPrefix + $0.0, $0.1) }
+        tensors += try TaskBank(capturing: trainer.pairs).tensors.map { (Self.currentPrefix + $0.name, $0.tensor) }
         tensors += try trainer.strategy.state()
         if let (optimizer, names) = optimizer {
             for (name, p) in names {
-                tensors += try optimizer.state(of: p).sorted { $0.key < $1.key }.map { ("optimizer.\(name).\($0.key)", $0.value) }
+                tensors += try optimizer.state(of: p).sorted { $0.key < $1.key }
+                    .map { (Self.optimizerPrefix + "\(name).\($0.key)", $0.value) }
             }
         }
         var metadata = ["format": "confit-checkpoint-1", "task": "\(position.task)", "epoch": "\(position.epoch)",
@@ -66,11 +70,26 @@ public struct TrainingCheckpoint {
         position = TrainingPosition(task: task, epoch: epoch, batch: batch)
     }
 
-    /// Puts the state `init` stored under `optimizer.` (prefix removed) back into `optimizer`.
-    /// Checkpoints from before optimizers other than SGD hold a momentum buffer under the
-    /// parameter's bare name, which is read as such.
-    static func restore(_ optimizer: (any Optimizer, names: [(String, Parameter)]), from tensors: [(String, HostTensor)]) throws {
-        let stored = Dictionary(tensors, uniquingKeysWith: { a, _ in a })
+    /// The network's state dict.
+    public var modelStateDict: [(String, HostTensor)] { tensors(Self.modelPrefix) }
+
+    /// The trackers' means and BN values of the network as it stood (the task in training).
+    var currentBank: TaskBank { TaskBank(tensors: tensors(Self.currentPrefix)) }
+
+    /// Every tensor by its name: strategies pick their own (`ContinualStrategy.restore(from:)`).
+    var allTensors: [(String, HostTensor)] { file.tensors.map { ($0.name, $0.tensor) } }
+
+    /// Whether the checkpoint holds optimizer state (one written inside a task).
+    var hasOptimizerState: Bool { file.tensors.contains { $0.name.hasPrefix(Self.optimizerPrefix) } }
+
+    /// One tensor of the network's state dict (`fc.weight`).
+    func modelTensor(_ name: String) throws -> HostTensor { try file.tensor(Self.modelPrefix + name) }
+
+    /// Puts the optimizer state `init` stored back into `optimizer`. Checkpoints from before
+    /// optimizers other than SGD hold a momentum buffer under the parameter's bare name,
+    /// which is read as such.
+    func restoreOptimizer(_ optimizer: (any Optimizer, names: [(String, Parameter)])) throws {
+        let stored = Dictionary(tensors(Self.optimizerPrefix), uniquingKeysWith: { a, _ in a })
         for (name, p) in optimizer.names {
             var state: [String: HostTensor] = [:]
             for (key, tensor) in stored where key.hasPrefix(name + ".") { state[String(key.dropFirst(name.count + 1))] = tensor }
@@ -101,7 +120,7 @@ public struct TrainingCheckpoint {
     }
 
     /// The tensors under `prefix`, with it removed.
-    func tensors(_ prefix: String) -> [(String, HostTensor)] {
+    private func tensors(_ prefix: String) -> [(String, HostTensor)] {
         file.tensors.filter { $0.name.hasPrefix(prefix) }.map { (String($0.name.dropFirst(prefix.count)), $0.tensor) }
     }
 

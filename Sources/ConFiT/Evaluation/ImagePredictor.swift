@@ -57,7 +57,7 @@ public final class ImagePredictor {
     /// one exported task: what a deployment keeps per task instead of a model copy.
     public static func exported(_ taskFile: TaskFile, weights: URL, precision: DataType = .float32) throws -> ImagePredictor {
         let base = try TensorFile(contentsOf: weights).tensors
-        let modelPrefix = "model."
+        let modelPrefix = TrainingCheckpoint.modelPrefix
         let stateDict = base.contains { $0.name.hasPrefix(modelPrefix) }
             ? base.filter { $0.name.hasPrefix(modelPrefix) }.map { (String($0.name.dropFirst(modelPrefix.count)), $0.tensor) }
             : base.map { ($0.name, $0.tensor) }

@@ -5,7 +5,7 @@ import ConFiTNN
 import Foundation
 
 /// Trains a network task after task and evaluates every task seen so far after each,
-/// exactly as DESIGN §2 describes. What differs between ConFiT and the baselines is the
+/// exactly as docs/methods.md describes. What differs between ConFiT and the baselines is the
 /// `ContinualStrategy`'s hooks; the trainer owns the data, the optimizer and the loop.
 public final class ContinualTrainer {
     /// One finished task: a(t, 0…t), what the strategy stores and the time taken.
@@ -39,8 +39,8 @@ public final class ContinualTrainer {
     public private(set) var skippedImages = 0
     private let classifier: Linear
     private let cache: ImageCache
-    /// The optimizer's state from a checkpoint, applied when the resumed task's optimizer exists.
-    private var pendingOptimizerState: [(String, HostTensor)]?
+    /// The checkpoint whose optimizer state is applied when the resumed task's optimizer exists.
+    private var pendingOptimizerState: TrainingCheckpoint?
     /// The stopped epoch's totals from the checkpoint `restore(from:)` read.
     private var pendingProgress: EpochProgress?
 
@@ -170,7 +170,7 @@ public final class ContinualTrainer {
         if position.epoch == 0 && position.batch == 0 { try strategy.taskStarting(task, context) }
         let optimizer = try strategy.makeOptimizer(task: task, context)
         if let pending = pendingOptimizerState, position.epoch > 0 || position.batch > 0 {
-            try TrainingCheckpoint.restore(optimizer, from: pending)
+            try pending.restoreOptimizer(optimizer)
         }
         pendingOptimizerState = nil
         let step = TrainingStep(network: strategy.trainsOnlyClassifier ? classifier : network, optimizer: optimizer.0,
@@ -235,11 +235,10 @@ public final class ContinualTrainer {
     /// Puts the network, trackers, the strategy's state and the optimizer's back as
     /// `checkpoint` holds them; then `run(from: checkpoint.position, ...)` continues the run.
     public func restore(from checkpoint: TrainingCheckpoint) throws {
-        try network.loadStateDict(checkpoint.tensors("model."))
-        try TaskBank(tensors: checkpoint.tensors("current.")).restore(into: pairs)
-        try strategy.restore(from: checkpoint.file.tensors.map { ($0.name, $0.tensor) })
-        let optimizerState = checkpoint.tensors("optimizer.")
-        pendingOptimizerState = optimizerState.isEmpty ? nil : optimizerState
+        try network.loadStateDict(checkpoint.modelStateDict)
+        try checkpoint.currentBank.restore(into: pairs)
+        try strategy.restore(from: checkpoint.allTensors)
+        pendingOptimizerState = checkpoint.hasOptimizerState ? checkpoint : nil
         pendingProgress = checkpoint.epochProgress
     }
 

@@ -2,7 +2,7 @@ import ConFiTData
 import ConFiTIO
 import ConFiTNN
 
-/// ConFiT and the methods that share its per-task BatchNorm banks (DESIGN §2): after each
+/// ConFiT and the methods that share its per-task BatchNorm banks (docs/methods.md): after each
 /// task every BN's γ, β and running statistics and every tracker's means are stored; a
 /// task is evaluated with its own bank, its BN running means recovered through the current
 /// convolutions when the method recovers and the weights have moved on since.
