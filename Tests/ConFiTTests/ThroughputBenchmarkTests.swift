@@ -31,7 +31,9 @@ final class ThroughputBenchmarkTests: XCTestCase {
         XCTAssertNotNil(profile["eval"]?["convolution forward_inference"])
         XCTAssertNotNil(profile["train_full"]?["convolution backward_weights"])
         XCTAssertNotNil(profile["train_full"]?["host"])
-        XCTAssertGreaterThan(try XCTUnwrap(json["train_full_img_s"] as? Double), 0)
+        // The rate in GFLOP/s is the measured images per second times the hand-counted FLOPs.
+        let evalImages = try XCTUnwrap(json["eval_img_s"] as? Double)
+        XCTAssertEqual(try XCTUnwrap(json["eval_gflop_s"] as? Double), evalImages * 0.075046912, accuracy: 1e-9 * evalImages)
     }
 }
 
@@ -45,9 +47,9 @@ extension ThroughputBenchmarkTests {
                                                 profiler: nil)
         let conv = network.namedLayers().compactMap { $0.1 as? Conv2d }[3]
         let before = try conv.weight.value.toArray()
-        XCTAssertGreaterThan(try benchmark.train(PiggybackStrategy()).imagesPerSecond, 0)
+        _ = try benchmark.train(PiggybackStrategy())
         XCTAssertEqual(try conv.weight.value.toArray(), before)
-        XCTAssertGreaterThan(try benchmark.train(PackNetStrategy()).imagesPerSecond, 0)
+        _ = try benchmark.train(PackNetStrategy())
         XCTAssertNotEqual(try conv.weight.value.toArray(), before)
         XCTAssertNil(conv.weightMask)
         XCTAssertTrue(network.namedLayers().compactMap { $0.1 as? BatchNorm2d }.allSatisfy { !$0.freezesStatistics })
