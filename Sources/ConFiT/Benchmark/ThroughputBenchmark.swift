@@ -110,10 +110,8 @@ public final class ThroughputBenchmark {
             network.freezeNormalizationStatistics(false)
             for (_, conv) in network.namedConvolutions() { conv.weightMask = nil }
         }
-        return try measure {
-            _ = try step(input, classes: classes, labels: labels, finishGradients: { try strategy.finishGradients(task: task, context) },
-                         stepFinished: { try strategy.stepFinished(task: task, context) })
-        }
+        let batch = Batch(images: [], shape: input.shape, labels: labels, sampleIDs: Array(labels.indices))
+        return try measure { _ = try step(input, batch: batch, task: task, strategy: strategy, context) }
     }
 
     /// Under a process group, the two terms of the cost model on this interconnect: the

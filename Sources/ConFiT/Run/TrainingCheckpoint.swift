@@ -120,9 +120,7 @@ public struct TrainingCheckpoint {
     }
 
     /// The tensors under `prefix`, with it removed.
-    private func tensors(_ prefix: String) -> [(String, HostTensor)] {
-        file.tensors.filter { $0.name.hasPrefix(prefix) }.map { (String($0.name.dropFirst(prefix.count)), $0.tensor) }
-    }
+    private func tensors(_ prefix: String) -> [(String, HostTensor)] { allTensors.under(prefix) }
 
     /// The checkpoint of the run in `folder`, with the metrics and configuration it holds;
     /// an error that names the folder when it holds none.

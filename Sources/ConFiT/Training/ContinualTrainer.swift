@@ -166,6 +166,7 @@ public final class ContinualTrainer {
     /// strategy (its state restored when resuming mid-task), the strategy's schedule and loss
     /// terms, and logits restricted to the task's classes.
     func train(_ task: Scenario.Task, from position: TrainingPosition, _ observer: Observer) throws {
+        // Before the task: the strategy's start, a fresh optimizer (its state back when resuming).
         let loader = try context.trainingImages(task, true)
         if position.epoch == 0 && position.batch == 0 { try strategy.taskStarting(task, context) }
         let optimizer = try strategy.makeOptimizer(task: task, context)
@@ -178,6 +179,7 @@ public final class ContinualTrainer {
         let processes = processGroup?.size ?? 1
         let epochs = strategy.epochs(for: task, configured: configuration.epochs)
         for epoch in position.epoch..<max(position.epoch, epochs) {
+            // Before the epoch: what trains, and the network's mode.
             let stage = strategy.epochStarting(epoch, of: epochs, context)
             let start = Date()
             var progress = epoch == position.epoch && position.batch > 0 ? pendingProgress ?? EpochProgress() : EpochProgress()
@@ -186,15 +188,14 @@ public final class ContinualTrainer {
             let stream = loader.epoch(epoch, from: index, shard: (processGroup?.rank ?? 0, processes))
             while var batch = try stream.next() {
                 defer { index += 1 }
+                // The step: forward, restricted cross-entropy and the strategy's terms, backward, update.
                 if let processGroup, configuration.skipUnreadable { batch = try Self.equalShare(batch, over: processGroup) }
                 let input = strategy.trainsOnlyClassifier ? try evaluator.pooledFeatures(for: batch) : try evaluator.input(for: batch)
-                let loss = try step(input, classes: task.classes, labels: batch.labels,
-                                    addLoss: { [context] in try strategy.addLoss(logits: $0, gradient: $1, batch: batch, task: task, context) },
-                                    finishGradients: { [context] in try strategy.finishGradients(task: task, context) },
-                                    stepFinished: { [context] in try strategy.stepFinished(task: task, context) })
+                let loss = try step(input, batch: batch, task: task, strategy: strategy, context)
                 guard loss.isFinite else {
                     throw ConFiTError.nonFiniteLoss(task: task.id, epoch: epoch, batch: index, loss: loss)
                 }
+                // After the batch: progress, skipped images, and a stop agreed by every process.
                 progress.lossSum += Double(loss)
                 (progress.images, progress.batches) = (progress.images + batch.count * processes, progress.batches + 1)
                 observer.batchFinished(TrainingPosition(task: task.id, epoch: epoch, batch: index), loader.batchesPerEpoch, loss)
@@ -207,6 +208,7 @@ public final class ContinualTrainer {
                     throw ConFiTError.interrupted(next)
                 }
             }
+            // After the epoch: its record and a checkpoint.
             let seconds = progress.seconds + Date().timeIntervalSince(start)
             try observer.epochFinished(EpochRecord(task: task.id, epoch: epoch, stage: stage,
                                                    meanLoss: progress.batches > 0 ? progress.lossSum / Double(progress.batches) : .nan,
