@@ -44,12 +44,15 @@ let package = Package(
         .target(
             name: "ConFiTTestSupport", dependencies: ["ConFiTEngine", "ConFiTIO", "ConFiTNN"],
             path: "Tests/ConFiTTestSupport"),
-        .executableTarget(name: "MPIShardWorker", dependencies: ["ConFiTEngine", "ConFiTIO", "ConFiTTestSupport"],
-                          path: "Tests/MPIShardWorker"),
+        .executableTarget(
+            name: "MPIShardWorker", dependencies: ["ConFiTEngine", "ConFiTIO", "ConFiTTestSupport"],
+            path: "Tests/MPIShardWorker"),
         .testTarget(name: "ConFiTEngineTests", dependencies: ["ConFiTEngine", "ConFiTTestSupport"]),
-        .testTarget(name: "ConFiTIOTests", dependencies: ["ConFiTIO", "ConFiTTestSupport"], resources: [.copy("Resources")]),
         .testTarget(
-            name: "ConFiTNNTests", dependencies: ["ConFiTNN", "ConFiTEngine", "ConFiTIO", "ConFiTData", "ConFiTTestSupport"],
+            name: "ConFiTIOTests", dependencies: ["ConFiTIO", "ConFiTTestSupport"], resources: [.copy("Resources")]),
+        .testTarget(
+            name: "ConFiTNNTests",
+            dependencies: ["ConFiTNN", "ConFiTEngine", "ConFiTIO", "ConFiTData", "ConFiTTestSupport"],
             resources: [.copy("Resources")]),
         .testTarget(
             name: "ConFiTDataTests", dependencies: ["ConFiTData", "ConFiTNN", "ConFiTTestSupport"],
@@ -60,7 +63,8 @@ let package = Package(
             resources: [.copy("Resources")]),
         .testTarget(name: "ConFiTReportTests", dependencies: ["ConFiTReport", "ConFiT", "ConFiTTestSupport"]),
         .testTarget(
-            name: "ConFiTCommandTests", dependencies: ["confit", "TwoTaskExample", "MPIShardWorker", "ConFiTIO", "ConFiTTestSupport"],
+            name: "ConFiTCommandTests",
+            dependencies: ["confit", "TwoTaskExample", "MPIShardWorker", "ConFiTIO", "ConFiTTestSupport"],
             resources: [.copy("Resources")]),
     ]
 )

@@ -16,7 +16,8 @@ public enum ConFiTError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case .unpairedConvolution(let name): "convolution \(name) is not followed by a BatchNorm; Xconv BN needs conv → BN pairs"
+        case .unpairedConvolution(let name):
+            "convolution \(name) is not followed by a BatchNorm; Xconv BN needs conv → BN pairs"
         case .unpairedNormalization(let name): "BatchNorm \(name) does not follow a convolution with as many channels"
         case .bankMismatch(let key, let reason): "task bank entry \(key): \(reason)"
         case .nonFiniteLoss(let task, let epoch, let batch, let loss):
@@ -27,10 +28,13 @@ public enum ConFiTError: Error, CustomStringConvertible, Equatable {
         case let .weightsMismatch(path, model, classifierKey, recognised):
             "\(path) has no 2-D classifier weight '\(classifierKey)', so it does not hold \(model) weights "
                 + "(its key names look like: \(recognised))"
-        case .interrupted(let position): "stopped at \(position) on request; the checkpoint holds everything up to there"
+        case .interrupted(let position):
+            "stopped at \(position) on request; the checkpoint holds everything up to there"
         case let .damagedCheckpoint(path, reason, previous):
             "the checkpoint \(path) is damaged (\(reason))"
-                + (previous.map { ". The one before it is kept: to resume from there, mv \($0) \(path) and resume again" } ?? "")
+                + (previous.map {
+                    ". The one before it is kept: to resume from there, mv \($0) \(path) and resume again"
+                } ?? "")
         }
     }
 }

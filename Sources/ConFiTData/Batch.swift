@@ -14,7 +14,9 @@ public struct Batch: Sendable {
     public var count: Int { labels.count }
 
     public init(images: [Float], shape: [Int], labels: [Int], sampleIDs: [Int], unreadable: Int = 0) {
-        (self.images, self.shape, self.labels, self.sampleIDs, self.unreadable) = (images, shape, labels, sampleIDs, unreadable)
+        (self.images, self.shape, self.labels, self.sampleIDs, self.unreadable) = (
+            images, shape, labels, sampleIDs, unreadable
+        )
     }
 }
 
@@ -23,7 +25,8 @@ extension Batch {
     public func prefix(_ n: Int) -> Batch {
         guard n < count else { return self }
         let perImage = images.count / max(count, 1)
-        return Batch(images: Array(images[0..<n * perImage]), shape: [n] + shape.dropFirst(), labels: Array(labels[0..<n]),
-                     sampleIDs: Array(sampleIDs[0..<n]), unreadable: unreadable)
+        return Batch(
+            images: Array(images[0..<n * perImage]), shape: [n] + shape.dropFirst(), labels: Array(labels[0..<n]),
+            sampleIDs: Array(sampleIDs[0..<n]), unreadable: unreadable)
     }
 }

@@ -37,7 +37,8 @@ public final class BatchLoader: Sendable {
     public var runningWorkers: Int { workerCount.value }
 
     public var batchesPerEpoch: Int {
-        options.dropLast ? samples.count / options.batchSize : (samples.count + options.batchSize - 1) / options.batchSize
+        options.dropLast
+            ? samples.count / options.batchSize : (samples.count + options.batchSize - 1) / options.batchSize
     }
 
     /// Positions into `samples`, batch by batch. With shuffling, epoch e permutes
@@ -87,15 +88,17 @@ public final class BatchLoader: Sendable {
                 continue
             }
             images.withUnsafeMutableBufferPointer { buffer in
-                let slot = UnsafeMutableBufferPointer(rebasing: buffer[(labels.count * plane)..<((labels.count + 1) * plane)])
+                let slot = UnsafeMutableBufferPointer(
+                    rebasing: buffer[(labels.count * plane)..<((labels.count + 1) * plane)])
                 options.normalization.write(image, into: slot)
             }
             labels.append(sample.label)
             ids.append(sample.id)
         }
         images.removeSubrange((labels.count * plane)...)
-        return Batch(images: images, shape: [labels.count, 3, size, size], labels: labels, sampleIDs: ids,
-                     unreadable: positions.count - labels.count)
+        return Batch(
+            images: images, shape: [labels.count, 3, size, size], labels: labels, sampleIDs: ids,
+            unreadable: positions.count - labels.count)
     }
 
     /// The transformed uint8 image of a sample, cached when the budget allows.

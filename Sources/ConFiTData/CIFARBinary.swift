@@ -11,10 +11,11 @@ enum CIFARBinary {
 
     static func load(root: String, classes: Int) throws -> ImageDataset {
         let ten = classes == 10
-        guard let folder = try? DatasetRoot.locate(
-            root, within: [ten ? "cifar-10-batches-bin" : "cifar-100-binary"],
-            expected: ten ? "cifar-10-batches-bin/ with data_batch_1.bin" : "cifar-100-binary/ with train.bin",
-            isDataset: { DatasetRoot.exists($0, ten ? "data_batch_1.bin" : "train.bin") })
+        guard
+            let folder = try? DatasetRoot.locate(
+                root, within: [ten ? "cifar-10-batches-bin" : "cifar-100-binary"],
+                expected: ten ? "cifar-10-batches-bin/ with data_batch_1.bin" : "cifar-100-binary/ with train.bin",
+                isDataset: { DatasetRoot.exists($0, ten ? "data_batch_1.bin" : "train.bin") })
         else {
             return try CIFARPython.load(root: root, classes: classes)
         }
@@ -26,7 +27,8 @@ enum CIFARBinary {
             let listed = try DatasetRoot.readText(namesFile).split(whereSeparator: \.isNewline)
                 .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             guard listed.count == classes else {
-                throw DataError.malformedFile(path: namesFile, reason: "\(listed.count) class names, expected \(classes)")
+                throw DataError.malformedFile(
+                    path: namesFile, reason: "\(listed.count) class names, expected \(classes)")
             }
             names = listed
         }
@@ -54,7 +56,9 @@ enum CIFARBinary {
             pixels.reserveCapacity(pixels.count + bytes.count / recordSize * 3072)
             for start in stride(from: 0, to: bytes.count, by: recordSize) {
                 let label = Int(bytes[start + labelBytes - 1])
-                guard label < classes else { throw DataError.labelOutOfRange(path: path, label: label, classes: classes) }
+                guard label < classes else {
+                    throw DataError.labelOutOfRange(path: path, label: label, classes: classes)
+                }
                 labels.append(label)
                 pixels += interleave(planes: bytes[(start + labelBytes)..<(start + recordSize)], count: 1)
             }

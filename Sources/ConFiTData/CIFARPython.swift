@@ -12,13 +12,18 @@ enum CIFARPython {
             expected: ten
                 ? "cifar-10-batches-bin/ (data_batch_1.bin) or cifar-10-batches-py/ (data_batch_1)"
                 : "cifar-100-binary/ (train.bin) or cifar-100-python/ (train, meta)"
-        ) { DatasetRoot.exists($0, ten ? "data_batch_1" : "train") && DatasetRoot.exists($0, ten ? "batches.meta" : "meta") }
+        ) {
+            DatasetRoot.exists($0, ten ? "data_batch_1" : "train")
+                && DatasetRoot.exists($0, ten ? "batches.meta" : "meta")
+        }
         let metaPath = DatasetRoot.join(folder, ten ? "batches.meta" : "meta")
         let meta = try dictionary(metaPath)
         guard let names = meta[ten ? "label_names" : "fine_label_names"]?.elements?.compactMap(\.text),
             names.count == classes
         else { throw DataError.malformedFile(path: metaPath, reason: "expected \(classes) class names") }
-        let splits = [(ten ? (1...5).map { "data_batch_\($0)" } : ["train"], false), ([ten ? "test_batch" : "test"], true)]
+        let splits = [
+            (ten ? (1...5).map { "data_batch_\($0)" } : ["train"], false), ([ten ? "test_batch" : "test"], true),
+        ]
         var samples: [(label: Int, source: Sample.Source, isTest: Bool)] = []
         for (files, isTest) in splits {
             var pixels: [UInt8] = [], labels: [Int] = []
@@ -29,7 +34,9 @@ enum CIFARPython {
                     array.shape.count == 2, array.shape[1] == 3072,
                     let batchLabels = batch[ten ? "labels" : "fine_labels"]?.elements?.compactMap(\.integer),
                     batchLabels.count == array.shape[0]
-                else { throw DataError.malformedFile(path: path, reason: "expected a 'data' array N × 3072 and N labels") }
+                else {
+                    throw DataError.malformedFile(path: path, reason: "expected a 'data' array N × 3072 and N labels")
+                }
                 if let bad = batchLabels.first(where: { !(0..<classes).contains($0) }) {
                     throw DataError.labelOutOfRange(path: path, label: bad, classes: classes)
                 }

@@ -28,7 +28,8 @@ enum CUB200 {
                 throw DataError.labelOutOfRange(path: labelsPath, label: label - 1, classes: classes.count)
             }
             guard let flag = split[id] else {
-                throw DataError.malformedFile(path: DatasetRoot.join(folder, "train_test_split.txt"), reason: "no split for image \(id)")
+                throw DataError.malformedFile(
+                    path: DatasetRoot.join(folder, "train_test_split.txt"), reason: "no split for image \(id)")
             }
             let file = DatasetRoot.join(DatasetRoot.join(folder, "images"), path)
             samples.append((label - 1, .file(file), flag == "0"))

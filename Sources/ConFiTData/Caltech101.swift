@@ -22,7 +22,8 @@ enum Caltech101 {
                 path: "caltech101_split.json (embedded)", contents: ProtocolResources.bytes("caltech101_split"),
                 relativePaths: paths, classNames: scan.classNames)
         default:
-            isTest = try SplitAssignment.assign(options.split, relativePaths: paths, labels: labels, classNames: scan.classNames)
+            isTest = try SplitAssignment.assign(
+                options.split, relativePaths: paths, labels: labels, classNames: scan.classNames)
         }
         return ImageDataset.assemble(
             name: "caltech101", root: folder, classNames: scan.classNames,

@@ -34,11 +34,14 @@ extension DatasetOptions.SplitChoice: Codable {
         case "official": self = .official
         case "file": self = .file(try container.decode(String.self, forKey: .path))
         case "stratified":
-            self = .stratified(testFraction: try container.decode(Double.self, forKey: .testFraction),
-                               seed: try container.decode(UInt64.self, forKey: .seed))
+            self = .stratified(
+                testFraction: try container.decode(Double.self, forKey: .testFraction),
+                seed: try container.decode(UInt64.self, forKey: .seed))
         case let kind:
-            throw DecodingError.dataCorruptedError(forKey: .kind, in: container, debugDescription:
-                "unknown split '\(kind)'; expected standard, official, file or stratified")
+            throw DecodingError.dataCorruptedError(
+                forKey: .kind, in: container,
+                debugDescription:
+                    "unknown split '\(kind)'; expected standard, official, file or stratified")
         }
     }
 

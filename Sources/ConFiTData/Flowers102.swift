@@ -31,7 +31,8 @@ enum Flowers102 {
                 path: "flowers102_split.json (embedded)", contents: ProtocolResources.bytes("flowers102_split"),
                 relativePaths: paths, classNames: classNames)
         default:
-            isTest = try SplitAssignment.assign(options.split, relativePaths: paths, labels: labels, classNames: classNames)
+            isTest = try SplitAssignment.assign(
+                options.split, relativePaths: paths, labels: labels, classNames: classNames)
         }
         var skipped: [ImageDataset.SkippedFile] = []
         let jpgFolder = DatasetRoot.join(folder, "jpg")

@@ -13,7 +13,9 @@ struct IDXFile {
             throw DataError.malformedFile(path: path, reason: "IDX element type \(bytes[2]) is not unsigned byte")
         }
         let rank = Int(bytes[3])
-        guard bytes.count >= 4 + 4 * rank else { throw DataError.malformedFile(path: path, reason: "IDX header truncated") }
+        guard bytes.count >= 4 + 4 * rank else {
+            throw DataError.malformedFile(path: path, reason: "IDX header truncated")
+        }
         dimensions = (0..<rank).map { d in
             (0..<4).reduce(0) { $0 << 8 | Int(bytes[4 + 4 * d + $1]) }
         }
@@ -22,7 +24,8 @@ struct IDXFile {
         }
         guard bytes.count - 4 - 4 * rank == expected else {
             throw DataError.malformedFile(
-                path: path, reason: "dimensions \(dimensions) do not match the \(bytes.count - 4 - 4 * rank) bytes of data")
+                path: path,
+                reason: "dimensions \(dimensions) do not match the \(bytes.count - 4 - 4 * rank) bytes of data")
         }
         data = Array(bytes[(4 + 4 * rank)...])
     }

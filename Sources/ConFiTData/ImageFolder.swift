@@ -12,8 +12,13 @@ enum ImageFolder {
             guard train.classNames == test.classNames else {
                 throw DataError.splitMismatch(path: testFolder, reason: "class folders differ from \(trainFolder)")
             }
-            let samples = train.images.map { ($0.label, Sample.Source.file(DatasetRoot.join(trainFolder, $0.relativePath)), false) }
-                + test.images.map { ($0.label, Sample.Source.file(DatasetRoot.join(testFolder, $0.relativePath)), true) }
+            let samples =
+                train.images.map {
+                    ($0.label, Sample.Source.file(DatasetRoot.join(trainFolder, $0.relativePath)), false)
+                }
+                + test.images.map {
+                    ($0.label, Sample.Source.file(DatasetRoot.join(testFolder, $0.relativePath)), true)
+                }
             return ImageDataset.assemble(
                 name: "folder", root: root, classNames: train.classNames, samples: samples,
                 skipped: train.skipped + test.skipped)

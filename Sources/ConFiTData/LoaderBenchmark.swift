@@ -55,7 +55,9 @@ public enum LoaderBenchmark {
         return Double(transformed.count) / seconds(since: start)
     }
 
-    private static func seconds(since start: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+    private static func seconds(since start: UInt64) -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
 
     private static func round(_ value: Double) -> Double { (value * 10).rounded() / 10 }
 }

@@ -14,7 +14,9 @@ public struct MATLABFile: Sendable {
     public let variables: [String: Variable]
 
     public init(bytes: [UInt8], path: String) throws {
-        guard bytes.count >= 128 else { throw DataError.malformedFile(path: path, reason: "shorter than a MAT-file header") }
+        guard bytes.count >= 128 else {
+            throw DataError.malformedFile(path: path, reason: "shorter than a MAT-file header")
+        }
         let littleEndian: Bool
         switch (bytes[126], bytes[127]) {
         case (UInt8(ascii: "I"), UInt8(ascii: "M")): littleEndian = true
@@ -57,7 +59,9 @@ public struct MATLABFile: Sendable {
         let complex = word & 0x800 != 0
         guard (6...15).contains(mxClass), !complex else { return nil }
         let dims = try sub.element()
-        let dimensions = stride(from: 0, to: dims.data.count - 3, by: 4).map { Int(Int32(bitPattern: sub.uint32(dims.data, at: $0))) }
+        let dimensions = stride(from: 0, to: dims.data.count - 3, by: 4).map {
+            Int(Int32(bitPattern: sub.uint32(dims.data, at: $0)))
+        }
         let name = String(decoding: try sub.element().data, as: UTF8.self)
         let real = try sub.element()
         let values = try sub.numbers(type: real.type, data: real.data)

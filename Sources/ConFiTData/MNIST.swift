@@ -27,7 +27,9 @@ enum MNIST {
             let store = RawImageStore(
                 width: images.dimensions[2], height: images.dimensions[1], channels: 1, pixels: images.data)
             for (i, label) in labels.data.enumerated() {
-                guard label < 10 else { throw DataError.labelOutOfRange(path: labelsPath, label: Int(label), classes: 10) }
+                guard label < 10 else {
+                    throw DataError.labelOutOfRange(path: labelsPath, label: Int(label), classes: 10)
+                }
                 samples.append((Int(label), .memory(store, index: i), isTest))
             }
         }

@@ -31,12 +31,16 @@ struct NumPyPickleResolver: PickleResolver {
     }
 
     func reduce(_ callable: PickleValue, arguments: [PickleValue]) throws -> PickleValue {
-        guard case let .global(_, name) = callable else { throw PickleError.Reason.invalid("cannot call \(callable.kindName)") }
+        guard case let .global(_, name) = callable else {
+            throw PickleError.Reason.invalid("cannot call \(callable.kindName)")
+        }
         switch name {
         case "_reconstruct", "ndarray":
             return .object(Array())
         case "dtype":
-            guard let code = arguments.first?.text else { throw PickleError.Reason.invalid("dtype without a type code") }
+            guard let code = arguments.first?.text else {
+                throw PickleError.Reason.invalid("dtype without a type code")
+            }
             return .object(DType(code: code))
         case "encode":
             guard let text = arguments.first?.text, arguments.count < 2 || arguments[1].text == "latin1" else {
@@ -55,7 +59,9 @@ struct NumPyPickleResolver: PickleResolver {
     /// ndarray state: (version, shape, dtype, is_fortran, raw bytes); dtype state is ignored
     /// beyond its code because only single-byte types are accepted.
     func build(_ object: PickleValue, state: PickleValue) throws -> PickleValue {
-        guard case let .object(built) = object else { throw PickleError.Reason.invalid("cannot set the state of \(object.kindName)") }
+        guard case let .object(built) = object else {
+            throw PickleError.Reason.invalid("cannot set the state of \(object.kindName)")
+        }
         if built is DType { return object }
         guard let array = built as? Array, let fields = state.elements, fields.count == 5,
             let shape = fields[1].elements?.compactMap(\.integer), case let .object(dtype as DType) = fields[2],

@@ -31,8 +31,10 @@ public struct Scenario: Sendable {
         public func samples(_ split: Split) -> [Sample] { split == .train ? train : test }
 
         /// A task of a scenario of the caller's own (the indices are informative only).
-        public init(id: Int, classes: [Int], trainIndices: [Int] = [], testIndices: [Int] = [], train: [Sample] = [],
-                    test: [Sample] = []) {
+        public init(
+            id: Int, classes: [Int], trainIndices: [Int] = [], testIndices: [Int] = [], train: [Sample] = [],
+            test: [Sample] = []
+        ) {
             (self.id, self.classes, self.trainIndices, self.testIndices) = (id, classes, trainIndices, testIndices)
             (self.train, self.test) = (train, test)
         }
@@ -50,7 +52,8 @@ public struct Scenario: Sendable {
         case let .preset(name):
             let preset = try BenchmarkProtocol.named(name)
             guard preset.classes == n else {
-                throw DataError.invalidArgument("preset \(name) has \(preset.classes) classes, dataset \(dataset.name) has \(n)")
+                throw DataError.invalidArgument(
+                    "preset \(name) has \(preset.classes) classes, dataset \(dataset.name) has \(n)")
             }
             ids = preset.classOrder
         case let .shuffled(seed):
@@ -64,7 +67,8 @@ public struct Scenario: Sendable {
             ids = Array(0..<n)
         }
         if let outside = ids.first(where: { !(0..<n).contains($0) }) {
-            throw DataError.invalidArgument("class order: \(outside) is not a class of \(dataset.name), whose ids are 0..<\(n)")
+            throw DataError.invalidArgument(
+                "class order: \(outside) is not a class of \(dataset.name), whose ids are 0..<\(n)")
         }
         var seen = Set<Int>()
         if let repeated = ids.first(where: { !seen.insert($0).inserted }) {
@@ -91,7 +95,8 @@ public struct Scenario: Sendable {
             }
             let (trainIndices, train) = pick(dataset.train)
             let (testIndices, test) = pick(dataset.test)
-            return Task(id: t, classes: classes, trainIndices: trainIndices, testIndices: testIndices, train: train, test: test)
+            return Task(
+                id: t, classes: classes, trainIndices: trainIndices, testIndices: testIndices, train: train, test: test)
         }
     }
 

@@ -9,7 +9,8 @@ enum SplitAssignment {
     ) throws -> [Bool] {
         switch choice {
         case let .file(path):
-            return try fromFile(path: path, contents: DatasetRoot.read(path), relativePaths: relativePaths, classNames: classNames)
+            return try fromFile(
+                path: path, contents: DatasetRoot.read(path), relativePaths: relativePaths, classNames: classNames)
         case let .stratified(fraction, seed):
             return try stratified(labels: labels, classes: classNames.count, testFraction: fraction, seed: seed)
         case .standard, .official:
@@ -38,17 +39,23 @@ enum SplitAssignment {
         var test: [String]
     }
 
-    static func fromFile(path: String, contents: [UInt8], relativePaths: [String], classNames: [String]) throws -> [Bool] {
+    static func fromFile(
+        path: String, contents: [UInt8], relativePaths: [String], classNames: [String]
+    ) throws -> [Bool] {
         let file: SplitFile
         do {
             file = try JSONDecoder().decode(SplitFile.self, from: Data(contents))
         } catch {
-            throw DataError.malformedFile(path: path, reason: "expected {\"classes\": [...], \"test\": [...]}: \(error)")
+            throw DataError.malformedFile(
+                path: path, reason: "expected {\"classes\": [...], \"test\": [...]}: \(error)")
         }
         if let classes = file.classes, classes != classNames {
             let missing = Set(classes).symmetricDifference(classNames).sorted().prefix(5)
             throw DataError.splitMismatch(
-                path: path, reason: "\(classes.count) classes listed, \(classNames.count) found; differing: \(missing.joined(separator: ", "))")
+                path: path,
+                reason:
+                    "\(classes.count) classes listed, \(classNames.count) found; differing: \(missing.joined(separator: ", "))"
+            )
         }
         var index: [String: Int] = [:]
         for (i, p) in relativePaths.enumerated() { index[p] = i }

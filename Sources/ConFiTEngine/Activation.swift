@@ -17,14 +17,18 @@ public final class Activation {
     private let forwardPrimitive: Primitive
     private var backwardPrimitive: Primitive?
 
-    public init(_ kind: Kind, shape: [Int], format: TensorFormat, dataType: DataType = .float32, training: Bool,
-                profiler: Profiler? = nil) throws {
+    public init(
+        _ kind: Kind, shape: [Int], format: TensorFormat, dataType: DataType = .float32, training: Bool,
+        profiler: Profiler? = nil
+    ) throws {
         (self.kind, self.shape, self.format, self.dataType) = (kind, shape, format, dataType)
         var data = memoryDescriptor(shape, format: format, dataType: dataType)
         var desc = dnnl_eltwise_desc_t()
         let (alg, alpha, beta) = Activation.algorithm(kind)
-        try check(dnnl_eltwise_forward_desc_init(
-            &desc, training ? dnnl_forward_training : dnnl_forward_inference, alg, &data, alpha, beta), "\(kind) \(shape) forward")
+        try check(
+            dnnl_eltwise_forward_desc_init(
+                &desc, training ? dnnl_forward_training : dnnl_forward_inference, alg, &data, alpha, beta),
+            "\(kind) \(shape) forward")
         forwardPrimitive = try Primitive("\(kind) \(shape) forward", desc, profiler: profiler)
     }
 
@@ -38,7 +42,9 @@ public final class Activation {
     public func backward(output: Tensor, outputGradient: Tensor, into inputGradient: Tensor) throws {
         try expect(outputGradient, shape, "\(kind) output gradient", format: format, dataType: dataType)
         try expect(inputGradient, shape, "\(kind) input gradient", format: format, dataType: dataType)
-        try backward().execute([(DNNL_ARG_DST, output), (DNNL_ARG_DIFF_DST, outputGradient), (DNNL_ARG_DIFF_SRC, inputGradient)])
+        try backward().execute([
+            (DNNL_ARG_DST, output), (DNNL_ARG_DIFF_DST, outputGradient), (DNNL_ARG_DIFF_SRC, inputGradient),
+        ])
     }
 
     private func backward() throws -> Primitive {

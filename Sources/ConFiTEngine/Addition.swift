@@ -18,7 +18,9 @@ public final class Addition {
     }
 
     public func run(_ a: Tensor, _ b: Tensor, into output: Tensor) throws {
-        for (t, what) in [(a, "first"), (b, "second"), (output, "output")] { try expect(t, shape, "add \(what) operand", format: format, dataType: dataType) }
+        for (t, what) in [(a, "first"), (b, "second"), (output, "output")] {
+            try expect(t, shape, "add \(what) operand", format: format, dataType: dataType)
+        }
         try primitive.execute([(DNNL_ARG_SRC_0, a), (DNNL_ARG_SRC_1, b), (DNNL_ARG_DST, output)])
     }
 }

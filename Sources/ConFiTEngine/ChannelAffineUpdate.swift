@@ -6,16 +6,19 @@ extension Tensor {
     /// Images are split over oneDNN's OpenMP threads; bfloat16 elements are computed in
     /// float32 and rounded once.
     public func addChannelAffine(of x: Tensor, scale: [Float], shift: [Float]) throws {
-        guard shape.count == 4, x.shape == shape, x.format == format, scale.count == shape[1], shift.count == shape[1] else {
-            throw EngineError.shapeMismatch(operation: "addChannelAffine (\(format.rawValue) and \(x.format.rawValue))",
-                                            expected: shape, found: x.shape)
+        guard shape.count == 4, x.shape == shape, x.format == format, scale.count == shape[1], shift.count == shape[1]
+        else {
+            throw EngineError.shapeMismatch(
+                operation: "addChannelAffine (\(format.rawValue) and \(x.format.rawValue))",
+                expected: shape, found: x.shape)
         }
         let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
-        let (channelStride, blockChannels): (Int, Int) = switch format {
-        case .channelsLast: (1, c)
-        case .blocked16: (1, 16)
-        default: (h * w, c)
-        }
+        let (channelStride, blockChannels): (Int, Int) =
+            switch format {
+            case .channelsLast: (1, c)
+            case .blocked16: (1, 16)
+            default: (h * w, c)
+            }
         let blocks = (c + blockChannels - 1) / blockChannels
         let threads = Engine.shared.threads
         guard x.dataType == dataType else {
@@ -31,11 +34,12 @@ extension Tensor {
                             for block in 0..<blocks {
                                 let first = block * blockChannels, count = min(blockChannels, c - first)
                                 for position in 0..<(h * w) {
-                                    let base: Int = switch format {
-                                    case .channelsLast: (image * h * w + position) * c
-                                    case .blocked16: ((image * blocks + block) * h * w + position) * 16
-                                    default: (image * c + first) * h * w + position
-                                    }
+                                    let base: Int =
+                                        switch format {
+                                        case .channelsLast: (image * h * w + position) * c
+                                        case .blocked16: ((image * blocks + block) * h * w + position) * 16
+                                        default: (image * c + first) * h * w + position
+                                        }
                                     let (out, input) = (target + base, source + base)
                                     for k in 0..<count {
                                         let change = b[first + k] + a[first + k] * input[k * channelStride].float

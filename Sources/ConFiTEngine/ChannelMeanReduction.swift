@@ -29,18 +29,21 @@ public final class ChannelMeanReduction {
     /// The 5-D view of the last input (the same buffer every step, as a rule).
     private var inputView: (input: Tensor, view: Tensor)?
 
-    public init(shape: [Int], format: TensorFormat, dataType: DataType = .float32, byParity: Bool,
-                profiler: Profiler? = nil) throws {
+    public init(
+        shape: [Int], format: TensorFormat, dataType: DataType = .float32, byParity: Bool,
+        profiler: Profiler? = nil
+    ) throws {
         guard shape.count == 4 else {
             throw EngineError.invalidArgument(operation: "channel means", reason: "needs [N, C, H, W], got \(shape)")
         }
         (self.shape, self.format, self.dataType, self.byParity) = (shape, format, dataType, byParity)
         let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
-        lanes = switch format {
-        case .channelsLast: c
-        case .blocked16: 16
-        default: 1
-        }
+        lanes =
+            switch format {
+            case .channelsLast: c
+            case .blocked16: 16
+            default: 1
+            }
         let groups = (c + lanes - 1) / lanes
         let pooledShape: [Int], kernel: [Int64], viewShape: [Int], viewFormat: TensorFormat
         if dataType != .float32 {
@@ -49,8 +52,10 @@ public final class ChannelMeanReduction {
         } else if !byParity {
             (pooledShape, kernel, viewShape, viewFormat) = ([n, c, 1, 1], [Int64(h), Int64(w)], shape, format)
         } else if h % 2 == 0, w % 2 == 0 {
-            (pooledShape, kernel, viewShape, viewFormat) = ([n * groups, 2 * lanes, 1, 2, 1], [Int64(h / 2), 1, Int64(w / 2)],
-                                                            [n * groups, 2 * lanes, h / 2, 2, w / 2], .channelsLast)
+            (pooledShape, kernel, viewShape, viewFormat) = (
+                [n * groups, 2 * lanes, 1, 2, 1], [Int64(h / 2), 1, Int64(w / 2)],
+                [n * groups, 2 * lanes, h / 2, 2, w / 2], .channelsLast
+            )
         } else {
             (pooling, pooledStride) = (nil, 0)
             return
@@ -59,10 +64,15 @@ public final class ChannelMeanReduction {
         var dst = memoryDescriptor(pooledShape, format: viewFormat)
         var desc = dnnl_pooling_desc_t()
         let zeros = [Int64](repeating: 0, count: kernel.count), ones = [Int64](repeating: 1, count: kernel.count)
-        try check(dnnl_pooling_forward_desc_init(&desc, dnnl_forward_inference, dnnl_pooling_avg_exclude_padding, &src, &dst,
-                                                 ones, kernel, zeros, zeros), "channel means \(shape)")
+        try check(
+            dnnl_pooling_forward_desc_init(
+                &desc, dnnl_forward_inference, dnnl_pooling_avg_exclude_padding, &src, &dst,
+                ones, kernel, zeros, zeros), "channel means \(shape)")
         pooledStride = dnnl_memory_desc_get_size(&dst) / 4 / n
-        pooling = (try Primitive("channel means \(shape)", desc, profiler: profiler), Tensor(shape: pooledShape, format: viewFormat), viewShape)
+        pooling = (
+            try Primitive("channel means \(shape)", desc, profiler: profiler),
+            Tensor(shape: pooledShape, format: viewFormat), viewShape
+        )
     }
 
     /// [1 or 4][C] means of `input`.

@@ -17,14 +17,18 @@ extension Tensor {
         // Per thread: `width` Double sums, then `width` Float row sums.
         let sums = UnsafeMutableBufferPointer<Double>.allocate(capacity: threads * width)
         let rows = UnsafeMutableBufferPointer<Float>.allocate(capacity: threads * width)
-        defer { sums.deallocate(); rows.deallocate() }
+        defer {
+            sums.deallocate()
+            rows.deallocate()
+        }
         sums.initialize(repeating: 0)
         // Channels per contiguous group, and the distance between neighbouring channels.
-        let (channelStride, blockChannels): (Int, Int) = switch format {
-        case .channelsLast: (1, c)
-        case .blocked16: (1, 16)
-        default: (h * w, c)
-        }
+        let (channelStride, blockChannels): (Int, Int) =
+            switch format {
+            case .channelsLast: (1, c)
+            case .blocked16: (1, 16)
+            default: (h * w, c)
+            }
         let blocks = (c + blockChannels - 1) / blockChannels
         func accumulate<E: ActivationElement>(_ elements: UnsafePointer<E>) {
             ThreadTeam.run { thread, team in
@@ -37,19 +41,21 @@ extension Tensor {
                             let first = block * blockChannels, count = min(blockChannels, c - first)
                             for x in 0..<w {
                                 let target = (byParity ? (y % 2) * 2 + x % 2 : 0) * c + first
-                                let base: Int = switch format {
-                                case .channelsLast: ((image * h + y) * w + x) * c
-                                case .blocked16: (((image * blocks + block) * h + y) * w + x) * 16
-                                default: ((image * c + first) * h + y) * w + x
-                                }
+                                let base: Int =
+                                    switch format {
+                                    case .channelsLast: ((image * h + y) * w + x) * c
+                                    case .blocked16: (((image * blocks + block) * h + y) * w + x) * 16
+                                    default: ((image * c + first) * h + y) * w + x
+                                    }
                                 // Raw pointers: no bounds checks, so the contiguous case vectorizes.
                                 let (sum, source) = (acc + target, elements + base)
                                 if channelStride == 1 {
                                     var k = 0
                                     while k + 16 <= count {
                                         let row = UnsafeMutableRawPointer(sum + k)
-                                        row.storeBytes(of: row.loadUnaligned(as: SIMD16<Float>.self) + E.widen16(source + k),
-                                                       as: SIMD16<Float>.self)
+                                        row.storeBytes(
+                                            of: row.loadUnaligned(as: SIMD16<Float>.self) + E.widen16(source + k),
+                                            as: SIMD16<Float>.self)
                                         k += 16
                                     }
                                     for k in k..<count { sum[k] += source[k].float }

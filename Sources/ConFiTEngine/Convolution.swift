@@ -34,8 +34,10 @@ public final class Convolution {
     /// convolution uses oneDNN's Winograd F(4×4, 3×3) kernels where it has them (blocked
     /// layout; direct otherwise): 1.6–2× faster than direct convolution here, and within
     /// 1e-5 of PyTorch on the parity fixture. Time goes to `profiler` when one is given.
-    public init(_ shape: ConvolutionShape, source: TensorFormat, destination: TensorFormat, dataType: DataType = .float32,
-                training: Bool, winograd: Bool = true, profiler: Profiler? = nil) throws {
+    public init(
+        _ shape: ConvolutionShape, source: TensorFormat, destination: TensorFormat, dataType: DataType = .float32,
+        training: Bool, winograd: Bool = true, profiler: Profiler? = nil
+    ) throws {
         self.shape = shape
         sourceFormat = source
         destinationFormat = destination
@@ -44,13 +46,16 @@ public final class Convolution {
         self.profiler = profiler
         try Engine.shared.require(dataType)
         guard shape.inChannels % shape.groups == 0, shape.outChannels % shape.groups == 0 else {
-            throw EngineError.invalidArgument(operation: shape.description, reason: "channels are not divisible by groups")
+            throw EngineError.invalidArgument(
+                operation: shape.description, reason: "channels are not divisible by groups")
         }
         guard shape.outHeight > 0, shape.outWidth > 0 else {
-            throw EngineError.invalidArgument(operation: shape.description, reason: "kernel larger than the padded input")
+            throw EngineError.invalidArgument(
+                operation: shape.description, reason: "kernel larger than the padded input")
         }
         // oneDNN 2.6 has Winograd for float32 only.
-        let candidates = winograd && dataType == .float32 && shape.kernel == 3 && shape.stride == 1 && shape.groups == 1
+        let candidates =
+            winograd && dataType == .float32 && shape.kernel == 3 && shape.stride == 1 && shape.groups == 1
             ? [dnnl_convolution_winograd, dnnl_convolution_direct] : [dnnl_convolution_direct]
         var built: (Primitive, dnnl_alg_kind_t)?
         for algorithm in candidates where built == nil {
@@ -60,16 +65,19 @@ public final class Convolution {
             var weights = memoryDescriptor(shape.engineWeightShape, format: .native, dataType: dataType)
             do {
                 try withGeometry(shape) { strides, padL, padR in
-                    try check(dnnl_convolution_forward_desc_init(
-                        &desc, training ? dnnl_forward_training : dnnl_forward_inference, algorithm,
-                        &src, &weights, nil, &dst, strides, padL, padR), "\(shape) forward")
+                    try check(
+                        dnnl_convolution_forward_desc_init(
+                            &desc, training ? dnnl_forward_training : dnnl_forward_inference, algorithm,
+                            &src, &weights, nil, &dst, strides, padL, padR), "\(shape) forward")
                 }
                 built = (try Primitive("\(shape) forward", desc, profiler: profiler), algorithm)
-            } catch where algorithm != dnnl_convolution_direct {
+            } catch  where algorithm != dnnl_convolution_direct {
                 continue
             }
         }
-        guard let (primitive, algorithm) = built else { throw EngineError.invalidArgument(operation: "\(shape)", reason: "no convolution algorithm") }
+        guard let (primitive, algorithm) = built else {
+            throw EngineError.invalidArgument(operation: "\(shape)", reason: "no convolution algorithm")
+        }
         forwardPrimitive = primitive
         self.algorithm = algorithm
         plainWeights = memoryDescriptor(shape.engineWeightShape, format: .plain)
@@ -95,24 +103,32 @@ public final class Convolution {
 
     /// `inputGradient = convᵀ(outputGradient, weights)`.
     public func backwardData(outputGradient: Tensor, into inputGradient: Tensor) throws {
-        try expect(outputGradient, shape.outputShape, "\(shape) output gradient", format: destinationFormat, dataType: dataType)
+        try expect(
+            outputGradient, shape.outputShape, "\(shape) output gradient", format: destinationFormat, dataType: dataType
+        )
         try expect(inputGradient, shape.inputShape, "\(shape) input gradient", format: sourceFormat, dataType: dataType)
         let (primitive, weights, reorder) = try backwardDataPrimitive()
         if backwardDataGeneration != weightsGeneration {
             try reorder.run(nativeWeights, weights)
             backwardDataGeneration = weightsGeneration
         }
-        try primitive.execute([(DNNL_ARG_DIFF_DST, outputGradient), (DNNL_ARG_WEIGHTS, weights), (DNNL_ARG_DIFF_SRC, inputGradient)])
+        try primitive.execute([
+            (DNNL_ARG_DIFF_DST, outputGradient), (DNNL_ARG_WEIGHTS, weights), (DNNL_ARG_DIFF_SRC, inputGradient),
+        ])
     }
 
     /// Adds ∂loss/∂weights for this batch into the OIHW tensor `weightGradient`.
     public func accumulateWeightGradient(input: Tensor, outputGradient: Tensor, into weightGradient: Tensor) throws {
         try expect(input, shape.inputShape, "\(shape) input", format: sourceFormat, dataType: dataType)
-        try expect(outputGradient, shape.outputShape, "\(shape) output gradient", format: destinationFormat, dataType: dataType)
+        try expect(
+            outputGradient, shape.outputShape, "\(shape) output gradient", format: destinationFormat, dataType: dataType
+        )
         try expect(weightGradient, shape.weightShape, "\(shape) weight gradient", format: .plain)
         switch try weightGradientKernel() {
         case let .oneDNN(primitive, gradient, accumulate):
-            try primitive.execute([(DNNL_ARG_SRC, input), (DNNL_ARG_DIFF_DST, outputGradient), (DNNL_ARG_DIFF_WEIGHTS, gradient)])
+            try primitive.execute([
+                (DNNL_ARG_SRC, input), (DNNL_ARG_DIFF_DST, outputGradient), (DNNL_ARG_DIFF_WEIGHTS, gradient),
+            ])
             try accumulate.run(gradient, try engineView(of: weightGradient))
         case let .depthwise(kernel):
             Profiler.measure(profiler, "convolution backward_weights (depthwise, Swift)") {
@@ -139,12 +155,15 @@ public final class Convolution {
         var diffDst = memoryDescriptor(shape.outputShape, format: destinationFormat, dataType: dataType)
         var weights = memoryDescriptor(shape.engineWeightShape, format: .native, dataType: dataType)
         try withGeometry(shape) { strides, padL, padR in
-            try check(dnnl_convolution_backward_data_desc_init(
-                &desc, algorithm, &diffSrc, &weights, &diffDst, strides, padL, padR), "\(shape) backward data")
+            try check(
+                dnnl_convolution_backward_data_desc_init(
+                    &desc, algorithm, &diffSrc, &weights, &diffDst, strides, padL, padR), "\(shape) backward data")
         }
         let primitive = try Primitive("\(shape) backward data", desc, hint: forwardPrimitive)
         let md = primitive.memoryDescriptor(dnnl_query_weights_md)
-        let built = (primitive, Tensor(descriptor: md), try Reorder(from: nativeWeights.descriptor, to: md, profiler: profiler))
+        let built = (
+            primitive, Tensor(descriptor: md), try Reorder(from: nativeWeights.descriptor, to: md, profiler: profiler)
+        )
         backwardData = built
         return built
     }
@@ -165,13 +184,16 @@ public final class Convolution {
         var diffDst = memoryDescriptor(shape.outputShape, format: destinationFormat, dataType: dataType)
         var diffWeights = memoryDescriptor(shape.engineWeightShape, format: .native)
         try withGeometry(shape) { strides, padL, padR in
-            try check(dnnl_convolution_backward_weights_desc_init(
-                &desc, algorithm, &src, &diffWeights, nil, &diffDst, strides, padL, padR), "\(shape) backward weights")
+            try check(
+                dnnl_convolution_backward_weights_desc_init(
+                    &desc, algorithm, &src, &diffWeights, nil, &diffDst, strides, padL, padR),
+                "\(shape) backward weights")
         }
         let primitive = try Primitive("\(shape) backward weights", desc, hint: forwardPrimitive)
         let built: WeightGradientKernel
         if DepthwiseWeightGradient.handles(shape, format: sourceFormat), sourceFormat == destinationFormat,
-           !primitive.implementation.hasPrefix("jit_dw") {
+            !primitive.implementation.hasPrefix("jit_dw")
+        {
             built = .depthwise(DepthwiseWeightGradient(shape: shape, format: sourceFormat))
         } else {
             let md = primitive.memoryDescriptor(dnnl_query_diff_weights_md)
@@ -184,14 +206,17 @@ public final class Convolution {
 
     private func requireTraining(_ what: String) throws {
         guard training else {
-            throw EngineError.invalidArgument(operation: "\(shape) \(what)", reason: "the convolution was built for inference")
+            throw EngineError.invalidArgument(
+                operation: "\(shape) \(what)", reason: "the convolution was built for inference")
         }
     }
 }
 
 /// Calls `body` with oneDNN's stride and left/right padding arrays for `shape`.
-private func withGeometry(_ shape: ConvolutionShape,
-                          _ body: (UnsafePointer<Int64>, UnsafePointer<Int64>, UnsafePointer<Int64>) throws -> Void) throws {
+private func withGeometry(
+    _ shape: ConvolutionShape,
+    _ body: (UnsafePointer<Int64>, UnsafePointer<Int64>, UnsafePointer<Int64>) throws -> Void
+) throws {
     let strides: [Int64] = [Int64(shape.stride), Int64(shape.stride)]
     let padL: [Int64] = [Int64(shape.padTop), Int64(shape.padLeft)]
     let padR: [Int64] = [Int64(shape.padBottom), Int64(shape.padRight)]

@@ -6,8 +6,10 @@ public struct ConvolutionShape: Hashable, Sendable, CustomStringConvertible {
     /// Zero padding on each side: top, left, bottom, right.
     public var padTop: Int, padLeft: Int, padBottom: Int, padRight: Int
 
-    public init(batch: Int, inChannels: Int, height: Int, width: Int, outChannels: Int, kernel: Int,
-                stride: Int, padTop: Int, padLeft: Int, padBottom: Int, padRight: Int, groups: Int) {
+    public init(
+        batch: Int, inChannels: Int, height: Int, width: Int, outChannels: Int, kernel: Int,
+        stride: Int, padTop: Int, padLeft: Int, padBottom: Int, padRight: Int, groups: Int
+    ) {
         (self.batch, self.inChannels, self.height, self.width) = (batch, inChannels, height, width)
         (self.outChannels, self.kernel, self.stride, self.groups) = (outChannels, kernel, stride, groups)
         (self.padTop, self.padLeft, self.padBottom, self.padRight) = (padTop, padLeft, padBottom, padRight)

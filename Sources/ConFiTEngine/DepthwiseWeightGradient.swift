@@ -42,7 +42,9 @@ final class DepthwiseWeightGradient {
                 for item in stride(from: thread, to: items, by: threads) {
                     let (group, share) = item.quotientAndRemainder(dividingBy: shares)
                     let images = (shape.batch * share / shares)..<(shape.batch * (share + 1) / shares)
-                    sum(group: group, images: images, input: input, outputGradient: outputGradient, into: partial + item * taps)
+                    sum(
+                        group: group, images: images, input: input, outputGradient: outputGradient,
+                        into: partial + item * taps)
                 }
             }
         }
@@ -63,25 +65,36 @@ final class DepthwiseWeightGradient {
 
     /// Sets `taps` (K×K vectors of 16 channels) to the gradient of channel group `group`
     /// over `images`.
-    private func sum<E: ActivationElement>(group: Int, images: Range<Int>, input: UnsafePointer<E>, outputGradient: UnsafePointer<E>,
-                     into taps: UnsafeMutablePointer<SIMD16<Float>>) {
+    private func sum<E: ActivationElement>(
+        group: Int, images: Range<Int>, input: UnsafePointer<E>, outputGradient: UnsafePointer<E>,
+        into taps: UnsafeMutablePointer<SIMD16<Float>>
+    ) {
         let s = shape, k = s.kernel
         taps.initialize(repeating: SIMD16<Float>(), count: k * k)
         let pixel = format == .blocked16 ? 16 : s.inChannels
         // Output columns that see all K input columns of a filter row (no padding).
         let inner = (s.padLeft + s.stride - 1) / s.stride
-        let interior = min(inner, s.outWidth)..<max(min(inner, s.outWidth), min(s.outWidth, floorDivide(s.width - k + s.padLeft, s.stride) + 1))
+        let interior =
+            min(
+                inner, s.outWidth)..<max(
+                min(inner, s.outWidth), min(s.outWidth, floorDivide(s.width - k + s.padLeft, s.stride) + 1))
         let blocked = k == 5 && !interior.isEmpty
         for image in images {
             for outRow in 0..<s.outHeight {
-                let gradientRow = outputGradient + rowOffset(image, group, outRow, height: s.outHeight, width: s.outWidth)
+                let gradientRow =
+                    outputGradient + rowOffset(image, group, outRow, height: s.outHeight, width: s.outWidth)
                 for i in 0..<k {
                     let inRow = outRow * s.stride + i - s.padTop
                     guard inRow >= 0, inRow < s.height else { continue }
-                    let rows = (input: input + rowOffset(image, group, inRow, height: s.height, width: s.width) - s.padLeft * pixel,
-                                gradient: gradientRow)
+                    let rows = (
+                        input: input + rowOffset(image, group, inRow, height: s.height, width: s.width) - s.padLeft
+                            * pixel,
+                        gradient: gradientRow
+                    )
                     if blocked {
-                        for half in stride(from: 0, to: 16, by: 8) { fiveTaps(taps + i * k, half: half, rows, columns: interior, pixel: pixel) }
+                        for half in stride(from: 0, to: 16, by: 8) {
+                            fiveTaps(taps + i * k, half: half, rows, columns: interior, pixel: pixel)
+                        }
                     }
                     for j in 0..<k {
                         // Output columns whose input column col·stride + j − padLeft is inside the image.
@@ -101,12 +114,15 @@ final class DepthwiseWeightGradient {
     }
 
     /// Adds column j of a filter row over `columns`: two loads per multiply-add.
-    private func oneTap<E: ActivationElement>(_ tap: UnsafeMutablePointer<SIMD16<Float>>, _ j: Int,
-                                              _ rows: (input: UnsafePointer<E>, gradient: UnsafePointer<E>), columns: Range<Int>,
-                                              pixel: Int) {
+    private func oneTap<E: ActivationElement>(
+        _ tap: UnsafeMutablePointer<SIMD16<Float>>, _ j: Int,
+        _ rows: (input: UnsafePointer<E>, gradient: UnsafePointer<E>), columns: Range<Int>,
+        pixel: Int
+    ) {
         var sum = tap.pointee
         for column in columns {
-            sum += E.widen16(rows.input + (column * shape.stride + j) * pixel) * E.widen16(rows.gradient + column * pixel)
+            sum +=
+                E.widen16(rows.input + (column * shape.stride + j) * pixel) * E.widen16(rows.gradient + column * pixel)
         }
         tap.pointee = sum
     }
@@ -114,9 +130,11 @@ final class DepthwiseWeightGradient {
     /// Adds all five columns of a 5-wide filter row over `columns`, which must see no
     /// padding, for 8 of the 16 channels: the output gradient is loaded once for five
     /// multiply-adds, and the five sums stay in registers.
-    private func fiveTaps<E: ActivationElement>(_ row: UnsafeMutablePointer<SIMD16<Float>>, half: Int,
-                                                _ rows: (input: UnsafePointer<E>, gradient: UnsafePointer<E>), columns: Range<Int>,
-                                                pixel: Int) {
+    private func fiveTaps<E: ActivationElement>(
+        _ row: UnsafeMutablePointer<SIMD16<Float>>, half: Int,
+        _ rows: (input: UnsafePointer<E>, gradient: UnsafePointer<E>), columns: Range<Int>,
+        pixel: Int
+    ) {
         let sums = UnsafeMutableRawPointer(row) + half * 4
         func tap(_ j: Int) -> SIMD8<Float> { sums.loadUnaligned(fromByteOffset: j * 64, as: SIMD8<Float>.self) }
         var (t0, t1, t2, t3, t4) = (tap(0), tap(1), tap(2), tap(3), tap(4))
@@ -130,7 +148,11 @@ final class DepthwiseWeightGradient {
             t4 += E.widen8(x + 4 * pixel) * d
         }
         func store(_ j: Int, _ t: SIMD8<Float>) { sums.storeBytes(of: t, toByteOffset: j * 64, as: SIMD8<Float>.self) }
-        store(0, t0); store(1, t1); store(2, t2); store(3, t3); store(4, t4)
+        store(0, t0)
+        store(1, t1)
+        store(2, t2)
+        store(3, t3)
+        store(4, t4)
     }
 
     /// ⌊a / b⌋ for b > 0. Swift's `/` rounds towards zero, which for a filter column lying

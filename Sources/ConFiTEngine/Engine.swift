@@ -17,7 +17,9 @@ public final class Engine: @unchecked Sendable {
         var stream: dnnl_stream_t?
         // A CPU engine and stream cannot fail to exist on a machine that runs this code.
         precondition(dnnl_engine_create(&engine, dnnl_cpu, 0) == dnnl_success, "oneDNN: no CPU engine")
-        precondition(dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue) == dnnl_success, "oneDNN: no stream")
+        precondition(
+            dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue) == dnnl_success, "oneDNN: no stream"
+        )
         handle = engine!
         self.stream = stream!
     }

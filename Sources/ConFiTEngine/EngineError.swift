@@ -49,7 +49,9 @@ private func statusName(_ status: dnnl_status_t) -> String {
 }
 
 /// Throws unless `tensor` has `shape` (and `format` and `dataType`, when given), naming `what`.
-func expect(_ tensor: Tensor, _ shape: [Int], _ what: String, format: TensorFormat? = nil, dataType: DataType? = nil) throws {
+func expect(
+    _ tensor: Tensor, _ shape: [Int], _ what: String, format: TensorFormat? = nil, dataType: DataType? = nil
+) throws {
     guard tensor.shape == shape else {
         throw EngineError.shapeMismatch(operation: what, expected: shape, found: tensor.shape)
     }

@@ -26,21 +26,26 @@ public final class MPIProcessGroup: ProcessGroup, Sendable {
     }
 
     public func allReduceSum(_ values: UnsafeMutableBufferPointer<Float>) throws(EngineError) {
-        try Self.check(MPI_Allreduce(confit_mpi_in_place(), values.baseAddress, Int32(values.count), confit_mpi_float(),
-                                     confit_mpi_sum(), confit_mpi_comm_world()), "MPI_Allreduce of \(values.count) floats")
+        try Self.check(
+            MPI_Allreduce(
+                confit_mpi_in_place(), values.baseAddress, Int32(values.count), confit_mpi_float(),
+                confit_mpi_sum(), confit_mpi_comm_world()), "MPI_Allreduce of \(values.count) floats")
     }
 
     public func allReduceSum(_ values: UnsafeMutableBufferPointer<Double>) throws(EngineError) {
-        try Self.check(MPI_Allreduce(confit_mpi_in_place(), values.baseAddress, Int32(values.count), confit_mpi_double(),
-                                     confit_mpi_sum(), confit_mpi_comm_world()), "MPI_Allreduce of \(values.count) doubles")
+        try Self.check(
+            MPI_Allreduce(
+                confit_mpi_in_place(), values.baseAddress, Int32(values.count), confit_mpi_double(),
+                confit_mpi_sum(), confit_mpi_comm_world()), "MPI_Allreduce of \(values.count) doubles")
     }
 
     public func allGather(_ values: [Double]) throws(EngineError) -> [Double] {
         var gathered = [Double](repeating: 0, count: values.count * size)
         let status = values.withUnsafeBufferPointer { source in
             gathered.withUnsafeMutableBufferPointer { target in
-                MPI_Allgather(source.baseAddress, Int32(values.count), confit_mpi_double(), target.baseAddress,
-                              Int32(values.count), confit_mpi_double(), confit_mpi_comm_world())
+                MPI_Allgather(
+                    source.baseAddress, Int32(values.count), confit_mpi_double(), target.baseAddress,
+                    Int32(values.count), confit_mpi_double(), confit_mpi_comm_world())
             }
         }
         try Self.check(status, "MPI_Allgather of \(values.count) doubles")
@@ -52,6 +57,8 @@ public final class MPIProcessGroup: ProcessGroup, Sendable {
         var length: Int32 = 0
         var text = [CChar](repeating: 0, count: Int(MPI_MAX_ERROR_STRING) + 1)
         MPI_Error_string(status, &text, &length)
-        throw .mpi(operation: call, message: String(decoding: text.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        throw .mpi(
+            operation: call,
+            message: String(decoding: text.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self))
     }
 }

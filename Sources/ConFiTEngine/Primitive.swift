@@ -14,13 +14,16 @@ final class Primitive {
     /// Creates the primitive from an operation descriptor (`dnnl_*_desc_t`), an optional
     /// attribute and, for backward passes, the forward primitive's descriptor as a hint
     /// (whose profiler it then shares).
-    convenience init<OpDesc>(_ name: String, _ opDesc: OpDesc, attr: dnnl_primitive_attr_t? = nil, hint: Primitive? = nil,
-                             profiler: Profiler? = nil) throws {
+    convenience init<OpDesc>(
+        _ name: String, _ opDesc: OpDesc, attr: dnnl_primitive_attr_t? = nil, hint: Primitive? = nil,
+        profiler: Profiler? = nil
+    ) throws {
         var opDesc = opDesc
         var pd: dnnl_primitive_desc_t?
         try withUnsafeMutablePointer(to: &opDesc) { op in
-            try check(dnnl_primitive_desc_create(&pd, UnsafeRawPointer(op), attr, Engine.shared.handle, hint?.descriptor),
-                      "\(name): primitive descriptor")
+            try check(
+                dnnl_primitive_desc_create(&pd, UnsafeRawPointer(op), attr, Engine.shared.handle, hint?.descriptor),
+                "\(name): primitive descriptor")
         }
         try self.init(name, descriptor: pd!, profiler: profiler ?? hint?.profiler)
     }
@@ -47,7 +50,9 @@ final class Primitive {
     /// oneDNN's name for the kernel it chose, such as "jit_dw:avx512_core" or "ref:any".
     var implementation: String {
         var name: UnsafePointer<CChar>?
-        guard dnnl_primitive_desc_query(descriptor, dnnl_query_impl_info_str, 0, &name) == dnnl_success, let name else { return "" }
+        guard dnnl_primitive_desc_query(descriptor, dnnl_query_impl_info_str, 0, &name) == dnnl_success, let name else {
+            return ""
+        }
         return String(cString: name)
     }
 

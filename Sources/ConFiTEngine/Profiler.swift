@@ -21,7 +21,9 @@ public final class Profiler {
     }
 
     /// Runs `body`, charging its wall time to `kind` when `profiler` is not nil.
-    static func measure<T>(_ profiler: Profiler?, _ kind: @autoclosure () -> String, _ body: () throws -> T) rethrows -> T {
+    static func measure<T>(
+        _ profiler: Profiler?, _ kind: @autoclosure () -> String, _ body: () throws -> T
+    ) rethrows -> T {
         guard let profiler else { return try body() }
         let start = DispatchTime.now().uptimeNanoseconds
         defer {
@@ -39,7 +41,8 @@ public final class Profiler {
         _ = dnnl_primitive_desc_query(descriptor, dnnl_query_primitive_kind, 0, &primitiveKind)
         let name = String(cString: dnnl_prim_kind2str(primitiveKind))
         guard dnnl_primitive_desc_query(descriptor, dnnl_query_prop_kind, 0, &propagation) == dnnl_success,
-              propagation != dnnl_prop_kind_undef else { return name }
+            propagation != dnnl_prop_kind_undef
+        else { return name }
         return "\(name) \(String(cString: dnnl_prop_kind2str(propagation)))"
     }
 }

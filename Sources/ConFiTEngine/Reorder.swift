@@ -6,8 +6,10 @@ import CDNNL
 public final class Reorder {
     private let primitive: Primitive
 
-    init(from source: dnnl_memory_desc_t, to destination: dnnl_memory_desc_t, accumulate: Bool = false,
-         profiler: Profiler? = nil) throws {
+    init(
+        from source: dnnl_memory_desc_t, to destination: dnnl_memory_desc_t, accumulate: Bool = false,
+        profiler: Profiler? = nil
+    ) throws {
         var src = source, dst = destination
         var attr: dnnl_primitive_attr_t?
         try check(dnnl_primitive_attr_create(&attr), "reorder attribute")
@@ -26,8 +28,10 @@ public final class Reorder {
     }
 
     /// A reorder between the layouts of two same-shaped tensors.
-    public convenience init(from source: Tensor, to destination: Tensor, accumulate: Bool = false,
-                            profiler: Profiler? = nil) throws {
+    public convenience init(
+        from source: Tensor, to destination: Tensor, accumulate: Bool = false,
+        profiler: Profiler? = nil
+    ) throws {
         try expect(destination, source.shape, "reorder destination")
         try self.init(from: source.descriptor, to: destination.descriptor, accumulate: accumulate, profiler: profiler)
     }

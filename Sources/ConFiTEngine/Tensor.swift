@@ -46,7 +46,9 @@ public final class Tensor {
     /// A plain tensor holding `values` in row-major order.
     public convenience init(shape: [Int], values: [Float]) throws {
         guard shape.reduce(1, *) == values.count else {
-            throw EngineError.invalidArgument(operation: "Tensor(shape:values:)", reason: "shape \(shape) holds \(shape.reduce(1, *)) elements, \(values.count) values given")
+            throw EngineError.invalidArgument(
+                operation: "Tensor(shape:values:)",
+                reason: "shape \(shape) holds \(shape.reduce(1, *)) elements, \(values.count) values given")
         }
         self.init(shape: shape)
         values.withUnsafeBufferPointer { pointer.update(from: $0.baseAddress!, count: values.count) }
@@ -81,8 +83,9 @@ public final class Tensor {
         }
         bytes = raw
         var mem: dnnl_memory_t?
-        precondition(dnnl_memory_create(&mem, &md, Engine.shared.handle, raw) == dnnl_success,
-                     "oneDNN rejected a memory descriptor built for shape \(shape)")
+        precondition(
+            dnnl_memory_create(&mem, &md, Engine.shared.handle, raw) == dnnl_success,
+            "oneDNN rejected a memory descriptor built for shape \(shape)")
         memory = mem!
     }
 
@@ -95,22 +98,27 @@ public final class Tensor {
     /// [N, C, 1, 1] as [N, C], or OIHW weights as oneDNN's grouped GOIHW.
     public func viewed(as newShape: [Int]) throws -> Tensor {
         guard format == .plain,
-              newShape.reduce(1, *) == count else {
-            throw EngineError.shapeMismatch(operation: "Tensor.viewed(as:) of a plain tensor", expected: shape, found: newShape)
+            newShape.reduce(1, *) == count
+        else {
+            throw EngineError.shapeMismatch(
+                operation: "Tensor.viewed(as:) of a plain tensor", expected: shape, found: newShape)
         }
-        return Tensor(descriptor: memoryDescriptor(newShape, format: .plain, dataType: dataType), shape: newShape, format: .plain,
-                      viewing: self)
+        return Tensor(
+            descriptor: memoryDescriptor(newShape, format: .plain, dataType: dataType), shape: newShape, format: .plain,
+            viewing: self)
     }
 
     /// The first `n` images of this [N, ...] tensor, in its storage: every layout here keeps
     /// images outermost, so they are a prefix of it. The view keeps this tensor alive.
     public func batchPrefix(_ n: Int) throws -> Tensor {
         guard let batch = shape.first, (1...batch).contains(n) else {
-            throw EngineError.invalidArgument(operation: "Tensor.batchPrefix", reason: "\(n) images of a tensor of shape \(shape)")
+            throw EngineError.invalidArgument(
+                operation: "Tensor.batchPrefix", reason: "\(n) images of a tensor of shape \(shape)")
         }
         let prefix = [n] + shape.dropFirst()
-        return Tensor(descriptor: memoryDescriptor(prefix, format: format, dataType: dataType), shape: prefix, format: format,
-                      viewing: self)
+        return Tensor(
+            descriptor: memoryDescriptor(prefix, format: format, dataType: dataType), shape: prefix, format: format,
+            viewing: self)
     }
 
     /// The same bytes read as `newShape` in `newFormat`; the caller vouches that this
@@ -119,7 +127,8 @@ public final class Tensor {
     func reinterpreted(as newShape: [Int], format newFormat: TensorFormat) throws -> Tensor {
         let md = memoryDescriptor(newShape, format: newFormat, dataType: dataType)
         guard dnnl_memory_desc_get_size([md]) == dnnl_memory_desc_get_size([descriptor]) else {
-            throw EngineError.shapeMismatch(operation: "Tensor.reinterpreted(as:format:)", expected: shape, found: newShape)
+            throw EngineError.shapeMismatch(
+                operation: "Tensor.reinterpreted(as:format:)", expected: shape, found: newShape)
         }
         return Tensor(descriptor: md, shape: newShape, format: newFormat, viewing: self)
     }
@@ -170,7 +179,8 @@ public final class Tensor {
 func memoryDescriptor(_ shape: [Int], format: TensorFormat, dataType: DataType = .float32) -> dnnl_memory_desc_t {
     var md = dnnl_memory_desc_t()
     let dims = shape.map(Int64.init)
-    let status = dnnl_memory_desc_init_by_tag(&md, Int32(shape.count), dims, dataType.dnnl, format.tag(rank: shape.count))
+    let status = dnnl_memory_desc_init_by_tag(
+        &md, Int32(shape.count), dims, dataType.dnnl, format.tag(rank: shape.count))
     precondition(status == dnnl_success, "cannot describe shape \(shape) as \(format) \(dataType)")
     return md
 }

@@ -12,10 +12,11 @@ enum ThreadTeam {
         withoutActuallyEscaping(body) { body in
             var work = body
             withUnsafeMutablePointer(to: &work) { pointer in
-                GOMP_parallel({ raw in
-                    let body = raw!.assumingMemoryBound(to: ((Int, Int) -> Void).self).pointee
-                    body(Int(omp_get_thread_num()), Int(omp_get_num_threads()))
-                }, pointer, 0, 0)
+                GOMP_parallel(
+                    { raw in
+                        let body = raw!.assumingMemoryBound(to: ((Int, Int) -> Void).self).pointee
+                        body(Int(omp_get_thread_num()), Int(omp_get_num_threads()))
+                    }, pointer, 0, 0)
             }
         }
     }

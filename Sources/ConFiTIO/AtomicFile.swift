@@ -15,7 +15,8 @@ public enum AtomicFile {
     /// Writes `data` to `destination`, whose directory must exist. With `previous`, the
     /// file it replaces is kept there (hard-linked before the rename, so `destination`
     /// exists at every moment).
-    public static func write(_ data: Data, to destination: URL, keepingPreviousAs previous: URL? = nil) throws(Failure) {
+    public static func write(_ data: Data, to destination: URL, keepingPreviousAs previous: URL? = nil) throws(Failure)
+    {
         let directory = destination.deletingLastPathComponent()
         let temporary = directory.appendingPathComponent(".\(destination.lastPathComponent).\(UUID().uuidString).tmp")
         func fail(_ path: URL, _ reason: String, removing: [URL]) -> Failure {
@@ -28,7 +29,10 @@ public enum AtomicFile {
         let error: Int32? = data.withUnsafeBytes { raw in
             while written < raw.count {
                 let n = Foundation.write(descriptor, raw.baseAddress! + written, raw.count - written)
-                if n < 0 { if errno == EINTR { continue }; return errno }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
                 written += n
             }
             return fsync(descriptor) == 0 ? nil : errno

@@ -30,7 +30,8 @@ struct ByteReader {
     /// A length field read as UInt64, accepted only if that many bytes remain.
     mutating func take(length: UInt64) throws(OutOfBounds) -> Range<Int> {
         guard length <= UInt64(remaining) else {
-            throw OutOfBounds(offset: position, needed: length > UInt64(Int.max) ? Int.max : Int(length), available: remaining)
+            throw OutOfBounds(
+                offset: position, needed: length > UInt64(Int.max) ? Int.max : Int(length), available: remaining)
         }
         return try take(Int(length))
     }

@@ -43,7 +43,9 @@ public struct PickleMachine {
             do {
                 if let result = try step(code) { return result }
             } catch let error as ByteReader.OutOfBounds {
-                throw PickleError(.truncated(needed: error.needed, available: error.available), opcode: Self.name(of: code), offset: start)
+                throw PickleError(
+                    .truncated(needed: error.needed, available: error.available), opcode: Self.name(of: code),
+                    offset: start)
             } catch let reason as PickleError.Reason {
                 throw PickleError(reason, opcode: Self.name(of: code), offset: start)
             } catch {
@@ -151,7 +153,8 @@ public struct PickleMachine {
             let name = try pop()
             let module = try pop()
             guard let moduleText = module.text, let nameText = name.text else {
-                throw PickleError.Reason.invalid("STACK_GLOBAL needs two strings, found \(module.kindName) and \(name.kindName)")
+                throw PickleError.Reason.invalid(
+                    "STACK_GLOBAL needs two strings, found \(module.kindName) and \(name.kindName)")
             }
             stack.append(try global(module: moduleText, name: nameText))
         case ascii("R"):
@@ -225,7 +228,9 @@ public struct PickleMachine {
     /// input byte. One pass with an explicit stack: no recursion, linear in the values.
     /// Returns the containers the result holds.
     private func checkShape(_ value: PickleValue) throws(PickleError) -> Set<ObjectIdentifier> {
-        func refuse(_ reason: String) -> PickleError { PickleError(.invalid(reason), opcode: "STOP", offset: reader.position - 1) }
+        func refuse(_ reason: String) -> PickleError {
+            PickleError(.invalid(reason), opcode: "STOP", offset: reader.position - 1)
+        }
         var pending: [(value: PickleValue, depth: Int, leaving: Bool)] = [(value, 0, false)]
         var open = Set<ObjectIdentifier>(), done = Set<ObjectIdentifier>()
         var budget = Self.valuesPerByte * max(reader.bytes.count, 16)
@@ -240,15 +245,23 @@ public struct PickleMachine {
             }
             if let object {
                 let id = ObjectIdentifier(object)
-                if leaving { open.remove(id); done.insert(id); continue }
+                if leaving {
+                    open.remove(id)
+                    done.insert(id)
+                    continue
+                }
                 if open.contains(id) { throw refuse("a container holds itself (a cyclic pickle)") }
                 if done.contains(id) { continue }
                 open.insert(id)
                 pending.append((value, depth, true))
             }
-            guard depth < Self.maximumDepth else { throw refuse("containers nested deeper than \(Self.maximumDepth) levels") }
+            guard depth < Self.maximumDepth else {
+                throw refuse("containers nested deeper than \(Self.maximumDepth) levels")
+            }
             budget -= children.count
-            guard budget >= 0 else { throw refuse("the pickle expands to more than \(Self.valuesPerByte) values per byte") }
+            guard budget >= 0 else {
+                throw refuse("the pickle expands to more than \(Self.valuesPerByte) values per byte")
+            }
             pending += children.map { ($0, depth + 1, false) }
         }
         return done
@@ -260,8 +273,14 @@ public struct PickleMachine {
     private mutating func dismantle(keeping kept: Set<ObjectIdentifier> = []) {
         var released: [PickleValue] = []
         for container in containers where !kept.contains(ObjectIdentifier(container)) {
-            if let list = container as? PickleList { released += list.items; list.items = [] }
-            if let dict = container as? PickleDict { released += dict.entries.flatMap { [$0.key, $0.value] }; dict.removeAll() }
+            if let list = container as? PickleList {
+                released += list.items
+                list.items = []
+            }
+            if let dict = container as? PickleDict {
+                released += dict.entries.flatMap { [$0.key, $0.value] }
+                dict.removeAll()
+            }
         }
         (stack, memo, containers) = ([], [:], [])
         withExtendedLifetime(released) {}
@@ -285,7 +304,8 @@ public struct PickleMachine {
     private static func long(_ raw: ArraySlice<UInt8>) -> PickleValue {
         var bytes = Array(raw)
         while bytes.count > 8, let last = bytes.last, let before = bytes.dropLast().last,
-              (last == 0 && before < 0x80) || (last == 0xFF && before >= 0x80) {
+            (last == 0 && before < 0x80) || (last == 0xFF && before >= 0x80)
+        {
             bytes.removeLast()
         }
         guard bytes.count <= 8 else { return .bigInt(bytes) }
@@ -324,13 +344,17 @@ public struct PickleMachine {
 
     private func topList() throws -> PickleList {
         let value = try top()
-        guard case .list(let list) = value else { throw PickleError.Reason.invalid("appending to a \(value.kindName), not a list") }
+        guard case .list(let list) = value else {
+            throw PickleError.Reason.invalid("appending to a \(value.kindName), not a list")
+        }
         return list
     }
 
     private func topDict() throws -> PickleDict {
         let value = try top()
-        guard case .dict(let dict) = value else { throw PickleError.Reason.invalid("setting an item of a \(value.kindName), not a dict") }
+        guard case .dict(let dict) = value else {
+            throw PickleError.Reason.invalid("setting an item of a \(value.kindName), not a dict")
+        }
         return dict
     }
 

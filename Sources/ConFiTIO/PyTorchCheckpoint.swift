@@ -21,23 +21,36 @@ public struct PyTorchCheckpoint: Sendable {
 
     /// Reads the file, finds its state dict and strips each of `prefixes` that every key
     /// carries (repeatedly, so `module.model.` goes too).
-    public init(contentsOf url: URL, strippingPrefixes prefixes: [String] = ["module.", "model."]) throws(TensorFileError) {
+    public init(
+        contentsOf url: URL, strippingPrefixes prefixes: [String] = ["module.", "model."]
+    ) throws(TensorFileError) {
         let path = url.path
         let format = try TensorFileFormat.sniff(url)
-        let read: (root: PickleValue, storageBytes: (TorchTensorReference.Storage) throws(TensorFileError) -> ArraySlice<UInt8>)
+        let read:
+            (
+                root: PickleValue,
+                storageBytes: (TorchTensorReference.Storage) throws(TensorFileError) -> ArraySlice<UInt8>
+            )
         switch format {
         case .pytorchZip: read = try Self.readZip(url)
         case .pytorchLegacy: read = try Self.readLegacy(url)
-        case .safetensors: throw TensorFileError.malformed(path: path, reason: "not a PyTorch file (neither a zip archive nor a pickle)")
+        case .safetensors:
+            throw TensorFileError.malformed(
+                path: path, reason: "not a PyTorch file (neither a zip archive nor a pickle)")
         }
         guard let (stateDictPath, dict) = Self.stateDict(in: read.root) else {
             let keys = if case .dict(let dict) = read.root { dict.entries.compactMap(\.key.text) } else { [String]() }
-            throw TensorFileError.malformed(path: path, reason: "no state dict (a dict of tensors) at the top level or under \(Self.stateDictKeys); top-level keys: \(keys)")
+            throw TensorFileError.malformed(
+                path: path,
+                reason:
+                    "no state dict (a dict of tensors) at the top level or under \(Self.stateDictKeys); top-level keys: \(keys)"
+            )
         }
         var cache: [String: ArraySlice<UInt8>] = [:]
         var tensors: [(name: String, tensor: HostTensor)] = []
         for (key, value) in dict.entries {
-            guard let name = key.text, case .object(let object) = value, let reference = object as? TorchTensorReference else { continue }
+            guard let name = key.text, case .object(let object) = value, let reference = object as? TorchTensorReference
+            else { continue }
             let bytes: ArraySlice<UInt8>
             if let cached = cache[reference.storage.key] {
                 bytes = cached
@@ -80,10 +93,12 @@ public struct PyTorchCheckpoint: Sendable {
     /// holds one (searched a few levels deep; pickles can be cyclic, so not further).
     static func stateDict(in root: PickleValue, depth: Int = 3) -> (path: [String], dict: PickleDict)? {
         guard case .dict(let dict) = root else { return nil }
-        let isStateDict = !dict.entries.isEmpty && dict.entries.allSatisfy { key, value in
-            guard key.text != nil, case .object(let object) = value else { return false }
-            return object is TorchTensorReference
-        }
+        let isStateDict =
+            !dict.entries.isEmpty
+            && dict.entries.allSatisfy { key, value in
+                guard key.text != nil, case .object(let object) = value else { return false }
+                return object is TorchTensorReference
+            }
         if isStateDict { return ([], dict) }
         guard depth > 0 else { return nil }
         for key in stateDictKeys {
@@ -96,12 +111,16 @@ public struct PyTorchCheckpoint: Sendable {
 
     /// The zip format: `<name>/data.pkl`, storages in `<name>/data/<key>`, and an optional
     /// `<name>/byteorder` that must say little-endian.
-    private static func readZip(_ url: URL) throws(TensorFileError)
+    private static func readZip(
+        _ url: URL
+    ) throws(TensorFileError)
         -> (PickleValue, (TorchTensorReference.Storage) throws(TensorFileError) -> ArraySlice<UInt8>)
     {
         let path = url.path
         let archive: Archive
-        do { try ZipBounds.check(try Data(contentsOf: url, options: .alwaysMapped), path: path) } catch let error as TensorFileError {
+        do { try ZipBounds.check(try Data(contentsOf: url, options: .alwaysMapped), path: path) } catch let error
+            as TensorFileError
+        {
             throw error
         } catch {
             throw TensorFileError.malformed(path: path, reason: "cannot read (\(error))")
@@ -116,7 +135,11 @@ public struct PyTorchCheckpoint: Sendable {
             }
             return [UInt8](data)
         }
-        guard let pickleEntry = archive.first(where: { $0.path.hasSuffix("/data.pkl") && $0.path.split(separator: "/").count == 2 }) else {
+        guard
+            let pickleEntry = archive.first(where: {
+                $0.path.hasSuffix("/data.pkl") && $0.path.split(separator: "/").count == 2
+            })
+        else {
             throw TensorFileError.malformed(path: path, reason: "zip archive has no <name>/data.pkl")
         }
         let prefix = String(pickleEntry.path.dropLast("data.pkl".count))
@@ -132,23 +155,32 @@ public struct PyTorchCheckpoint: Sendable {
         do { root = try PickleMachine.load(pickle, resolver: resolver).value } catch {
             throw TensorFileError.pickle(path: path + ":" + pickleEntry.path, error: error)
         }
-        return (root, { (storage) throws(TensorFileError) in
-            let name = prefix + "data/" + storage.key
-            guard let entry = archive[name] else {
-                throw TensorFileError.malformed(path: path, reason: "storage \(name) is missing")
+        return (
+            root,
+            { (storage) throws(TensorFileError) in
+                let name = prefix + "data/" + storage.key
+                guard let entry = archive[name] else {
+                    throw TensorFileError.malformed(path: path, reason: "storage \(name) is missing")
+                }
+                let expected = HostTensor.byteCount(shape: [storage.count], dtype: storage.dtype)
+                guard let expected, UInt64(expected) == entry.uncompressedSize else {
+                    throw TensorFileError.malformed(
+                        path: path,
+                        reason:
+                            "storage \(name) holds \(entry.uncompressedSize) bytes, not \(storage.count) × \(storage.dtype.rawValue)"
+                    )
+                }
+                return try extract(entry)[...]
             }
-            let expected = HostTensor.byteCount(shape: [storage.count], dtype: storage.dtype)
-            guard let expected, UInt64(expected) == entry.uncompressedSize else {
-                throw TensorFileError.malformed(path: path, reason: "storage \(name) holds \(entry.uncompressedSize) bytes, not \(storage.count) × \(storage.dtype.rawValue)")
-            }
-            return try extract(entry)[...]
-        })
+        )
     }
 
     /// The legacy format: pickles of the magic number, the protocol version (1001) and
     /// the system info, the object, the list of storage keys; then for each key in that
     /// order an 8-byte little-endian element count and the storage's raw bytes.
-    private static func readLegacy(_ url: URL) throws(TensorFileError)
+    private static func readLegacy(
+        _ url: URL
+    ) throws(TensorFileError)
         -> (PickleValue, (TorchTensorReference.Storage) throws(TensorFileError) -> ArraySlice<UInt8>)
     {
         let path = url.path
@@ -177,27 +209,39 @@ public struct PyTorchCheckpoint: Sendable {
         guard case .dict(let systemInfo) = try next() else { throw malformed("system info is not a dict") }
         if case .bool(false) = systemInfo["little_endian"] { throw malformed("file was written big-endian") }
         let root = try next(resolver)
-        guard let keys = try next().elements?.compactMap(\.text) else { throw malformed("storage key list is not a list") }
+        guard let keys = try next().elements?.compactMap(\.text) else {
+            throw malformed("storage key list is not a list")
+        }
         var reader = ByteReader(bytes, at: offset)
         var ranges: [String: Range<Int>] = [:]
         for key in keys {
-            guard let storage = resolver.storages[key] else { throw malformed("storage '\(key)' is listed but never used") }
+            guard let storage = resolver.storages[key] else {
+                throw malformed("storage '\(key)' is listed but never used")
+            }
             let start = reader.position
             guard let count = try? reader.unsigned(width: 8) else {
                 throw malformed("file ends at byte \(start) inside the size of storage '\(key)'")
             }
-            guard count == UInt64(storage.count), let length = HostTensor.byteCount(shape: [storage.count], dtype: storage.dtype) else {
-                throw malformed("storage '\(key)' at byte \(start) has \(count) elements, the pickle says \(storage.count)")
+            guard count == UInt64(storage.count),
+                let length = HostTensor.byteCount(shape: [storage.count], dtype: storage.dtype)
+            else {
+                throw malformed(
+                    "storage '\(key)' at byte \(start) has \(count) elements, the pickle says \(storage.count)")
             }
             guard let range = try? reader.take(length) else {
                 throw malformed("storage '\(key)' at byte \(start + 8) needs \(length) bytes, \(reader.remaining) left")
             }
             ranges[key] = range
         }
-        return (root, { (storage) throws(TensorFileError) in
-            guard let range = ranges[storage.key] else { throw malformed("storage '\(storage.key)' is not in the storage list") }
-            return bytes[range]
-        })
+        return (
+            root,
+            { (storage) throws(TensorFileError) in
+                guard let range = ranges[storage.key] else {
+                    throw malformed("storage '\(storage.key)' is not in the storage list")
+                }
+                return bytes[range]
+            }
+        )
     }
 
     /// 0x1950a86a20f9469cfc6c, little-endian, as pickle's LONG1 holds it.

@@ -13,8 +13,10 @@ extension SafeTensorsFile {
         for (name, tensor) in tensors {
             crc = Data("\(name) \(tensor.dtype.rawValue) \(tensor.shape)\n".utf8).crc32(checksum: crc)
             crc = tensor.bytes.withUnsafeBytes { raw in
-                Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!),
-                     count: raw.count, deallocator: .none).crc32(checksum: crc)
+                Data(
+                    bytesNoCopy: UnsafeMutableRawPointer(mutating: raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!),
+                    count: raw.count, deallocator: .none
+                ).crc32(checksum: crc)
             }
         }
         return crc

@@ -21,7 +21,8 @@ public struct SafeTensorsFile: Sendable {
         self.tensors = tensors
         self.metadata = metadata
         self.path = path
-        self.indexOfName = Dictionary(tensors.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.indexOfName = Dictionary(
+            tensors.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Reads and validates the whole file.
@@ -48,20 +49,22 @@ public struct SafeTensorsFile: Sendable {
         let dataStart = headerRange.upperBound
         let dataLength = bytes.count - dataStart
         guard let json = try? JSONSerialization.jsonObject(with: Data(bytes[headerRange])),
-              let header = json as? [String: Any]
+            let header = json as? [String: Any]
         else { throw malformed("header is not a JSON object") }
 
         var metadata: [String: String] = [:]
         var entries: [(name: String, range: Range<Int>, dtype: DType, shape: [Int])] = []
         for (name, value) in header {
             if name == "__metadata__" {
-                guard let map = value as? [String: String] else { throw malformed("__metadata__ is not a map of strings") }
+                guard let map = value as? [String: String] else {
+                    throw malformed("__metadata__ is not a map of strings")
+                }
                 metadata = map
                 continue
             }
             guard let info = value as? [String: Any], let dtypeName = info["dtype"] as? String,
-                  let shape = Self.naturals(info["shape"]), let offsets = Self.naturals(info["data_offsets"]),
-                  offsets.count == 2
+                let shape = Self.naturals(info["shape"]), let offsets = Self.naturals(info["data_offsets"]),
+                offsets.count == 2
             else { throw malformed("entry '\(name)' lacks a dtype, a shape or two data_offsets") }
             guard let dtype = DType(rawValue: dtypeName) else {
                 throw malformed("entry '\(name)' has unsupported dtype \(dtypeName)")
@@ -69,13 +72,16 @@ public struct SafeTensorsFile: Sendable {
             guard offsets[0] <= offsets[1], offsets[1] <= dataLength else {
                 throw malformed("entry '\(name)' has offsets \(offsets) outside the \(dataLength)-byte data section")
             }
-            guard let expected = HostTensor.byteCount(shape: shape, dtype: dtype), expected == offsets[1] - offsets[0] else {
-                throw malformed("entry '\(name)' of shape \(shape) \(dtypeName) does not fit its \(offsets[1] - offsets[0]) bytes")
+            guard let expected = HostTensor.byteCount(shape: shape, dtype: dtype), expected == offsets[1] - offsets[0]
+            else {
+                throw malformed(
+                    "entry '\(name)' of shape \(shape) \(dtypeName) does not fit its \(offsets[1] - offsets[0]) bytes")
             }
             entries.append((name, offsets[0]..<offsets[1], dtype, shape))
         }
         entries.sort { ($0.range.lowerBound, $0.range.upperBound) < ($1.range.lowerBound, $1.range.upperBound) }
-        for (previous, next) in zip(entries, entries.dropFirst()) where next.range.lowerBound < previous.range.upperBound {
+        for (previous, next) in zip(entries, entries.dropFirst())
+        where next.range.lowerBound < previous.range.upperBound {
             throw malformed("entries '\(previous.name)' and '\(next.name)' overlap")
         }
         let tensors = entries.map { entry in
@@ -101,19 +107,28 @@ public struct SafeTensorsFile: Sendable {
         var seen = Set<String>()
         var fields: [String] = []
         if !metadata.isEmpty {
-            let pairs = metadata.sorted { $0.key < $1.key }.map { "\(Self.jsonString($0.key)):\(Self.jsonString($0.value))" }
+            let pairs = metadata.sorted { $0.key < $1.key }.map {
+                "\(Self.jsonString($0.key)):\(Self.jsonString($0.value))"
+            }
             fields.append("\"__metadata__\":{\(pairs.joined(separator: ","))}")
         }
         var offset = 0
         for (name, tensor) in tensors {
             guard name != "__metadata__", seen.insert(name).inserted else {
-                throw TensorFileError.unwritable(path: destination, reason: "tensor name '\(name)' is reserved or repeated")
+                throw TensorFileError.unwritable(
+                    path: destination, reason: "tensor name '\(name)' is reserved or repeated")
             }
             guard HostTensor.byteCount(shape: tensor.shape, dtype: tensor.dtype) == tensor.bytes.count else {
-                throw TensorFileError.unwritable(path: destination, reason: "tensor '\(name)' of shape \(tensor.shape) \(tensor.dtype.rawValue) holds \(tensor.bytes.count) bytes")
+                throw TensorFileError.unwritable(
+                    path: destination,
+                    reason:
+                        "tensor '\(name)' of shape \(tensor.shape) \(tensor.dtype.rawValue) holds \(tensor.bytes.count) bytes"
+                )
             }
             let shape = tensor.shape.map(String.init).joined(separator: ",")
-            fields.append("\(Self.jsonString(name)):{\"dtype\":\"\(tensor.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + tensor.bytes.count)]}")
+            fields.append(
+                "\(Self.jsonString(name)):{\"dtype\":\"\(tensor.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + tensor.bytes.count)]}"
+            )
             offset += tensor.bytes.count
         }
         var header = Array("{\(fields.joined(separator: ","))}".utf8)

@@ -25,7 +25,9 @@ public struct TensorFile: Sendable {
         case .pytorchZip, .pytorchLegacy:
             let checkpoint = try PyTorchCheckpoint(contentsOf: url)
             tensors = checkpoint.tensors
-            metadata = checkpoint.stateDictPath.isEmpty ? [:] : ["state_dict_path": checkpoint.stateDictPath.joined(separator: ".")]
+            metadata =
+                checkpoint.stateDictPath.isEmpty
+                ? [:] : ["state_dict_path": checkpoint.stateDictPath.joined(separator: ".")]
         }
         indexOfName = Dictionary(tensors.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
@@ -41,7 +43,9 @@ public struct TensorFile: Sendable {
 
     /// Elements in BatchNorm buffers (`bufferSuffixes`) and in everything else.
     public var elementCounts: (parameters: Int, buffers: Int) {
-        let buffers = tensors.filter { entry in Self.bufferSuffixes.contains { entry.name.hasSuffix($0) } }.reduce(0) { $0 + $1.tensor.count }
+        let buffers = tensors.filter { entry in Self.bufferSuffixes.contains { entry.name.hasSuffix($0) } }.reduce(0) {
+            $0 + $1.tensor.count
+        }
         return (tensors.reduce(0) { $0 + $1.tensor.count } - buffers, buffers)
     }
 }

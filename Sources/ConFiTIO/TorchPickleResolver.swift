@@ -58,12 +58,13 @@ final class TorchPickleResolver: PickleResolver {
         }
         let minimum = name == "_rebuild_tensor" ? 4 : name == "_rebuild_tensor_v2" ? 6 : 7
         guard arguments.count >= minimum, case .object(let storageObject) = arguments[0],
-              let storage = storageObject as? TorchTensorReference.Storage,
-              let offset = arguments[1].integer,
-              let shape = arguments[2].elements?.compactMap(\.integer), shape.count == arguments[2].elements?.count,
-              let strides = arguments[3].elements?.compactMap(\.integer), strides.count == arguments[3].elements?.count
+            let storage = storageObject as? TorchTensorReference.Storage,
+            let offset = arguments[1].integer,
+            let shape = arguments[2].elements?.compactMap(\.integer), shape.count == arguments[2].elements?.count,
+            let strides = arguments[3].elements?.compactMap(\.integer), strides.count == arguments[3].elements?.count
         else {
-            throw PickleError.Reason.invalid("\(name) needs (storage, offset, sizes, strides, ...), found \(arguments.map(\.kindName))")
+            throw PickleError.Reason.invalid(
+                "\(name) needs (storage, offset, sizes, strides, ...), found \(arguments.map(\.kindName))")
         }
         var dtype = storage.dtype
         if name == "_rebuild_tensor_v3" {
@@ -75,15 +76,16 @@ final class TorchPickleResolver: PickleResolver {
             }
             dtype = dtypeObject.dtype
         }
-        return .object(TorchTensorReference(storage: storage, dtype: dtype, offset: offset, shape: shape, strides: strides))
+        return .object(
+            TorchTensorReference(storage: storage, dtype: dtype, offset: offset, shape: shape, strides: strides))
     }
 
     /// `('storage', class, key, location, count)` in zip files; legacy files add a sixth
     /// element, None or `(view key, element offset, view size)`.
     func persistentLoad(_ id: PickleValue) throws -> PickleValue {
         guard let fields = id.elements, fields.count == 5 || fields.count == 6, fields[0].text == "storage",
-              case .object(let classObject) = fields[1], let storageClass = classObject as? StorageClass,
-              let key = fields[2].text, let count = fields[4].integer, count >= 0
+            case .object(let classObject) = fields[1], let storageClass = classObject as? StorageClass,
+            let key = fields[2].text, let count = fields[4].integer, count >= 0
         else {
             throw PickleError.Reason.invalid("persistent id is not ('storage', storage class, key, location, size)")
         }
@@ -94,7 +96,7 @@ final class TorchPickleResolver: PickleResolver {
         var storage = TorchTensorReference.Storage(key: key, dtype: storageClass.dtype, count: count)
         if fields.count == 6, let view = fields[5].elements {
             guard view.count == 3, let viewOffset = view[1].integer, let viewCount = view[2].integer,
-                  viewOffset >= 0, viewCount >= 0, viewOffset <= count - viewCount
+                viewOffset >= 0, viewCount >= 0, viewOffset <= count - viewCount
             else { throw PickleError.Reason.invalid("storage view of '\(key)' lies outside it") }
             storage.viewOffset = viewOffset
             storage.count = viewCount

@@ -38,10 +38,12 @@ struct TorchTensorReference {
             last = sum
         }
         guard offset >= 0, let start = Self.product(storage.viewOffset, storage.dtype.size),
-              let end = Self.sum(last, 1).flatMap({ Self.product($0, size) }).flatMap({ Self.sum($0, start) }),
-              end <= storageBytes.count
+            let end = Self.sum(last, 1).flatMap({ Self.product($0, size) }).flatMap({ Self.sum($0, start) }),
+            end <= storageBytes.count
         else {
-            throw .invalid("tensor view (offset \(offset), shape \(shape), strides \(strides)) reaches past its \(storageBytes.count)-byte storage '\(storage.key)'")
+            throw .invalid(
+                "tensor view (offset \(offset), shape \(shape), strides \(strides)) reaches past its \(storageBytes.count)-byte storage '\(storage.key)'"
+            )
         }
         let base = storageBytes.startIndex + start
         var contiguousStride = 1

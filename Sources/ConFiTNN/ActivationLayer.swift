@@ -17,8 +17,9 @@ public final class ActivationLayer: Layer, ComputeConfigurable {
 
     public func forward(_ input: Tensor) throws -> Tensor {
         let kernel = try kernels.get(input.shape, training: isTraining) {
-            try Activation(kind, shape: input.shape, format: input.format, dataType: input.dataType, training: isTraining,
-                           profiler: settings.profiler)
+            try Activation(
+                kind, shape: input.shape, format: input.format, dataType: input.dataType, training: isTraining,
+                profiler: settings.profiler)
         }
         try kernel.forward(input, into: input)
         (output, self.kernel) = isTraining ? (input, kernel) : (nil, nil)
@@ -28,7 +29,8 @@ public final class ActivationLayer: Layer, ComputeConfigurable {
     /// Computed in place: the returned gradient is `outputGradient`'s storage.
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) throws -> Tensor? {
         guard let output, let kernel else {
-            throw EngineError.invalidArgument(operation: "\(kind) backward", reason: "no training-mode forward to go back through")
+            throw EngineError.invalidArgument(
+                operation: "\(kind) backward", reason: "no training-mode forward to go back through")
         }
         guard needsInputGradient else { return nil }
         try kernel.backward(output: output, outputGradient: outputGradient, into: outputGradient)

@@ -10,12 +10,17 @@ public final class Adam: Optimizer {
     public var learningRate: Float
     public let beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float
     public let parameters: [Parameter]
-    private struct Moments { var step: Int; let first: Tensor, second: Tensor }
+    private struct Moments {
+        var step: Int
+        let first: Tensor, second: Tensor
+    }
     private var moments: [ObjectIdentifier: Moments] = [:]
 
     /// PyTorch's defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-8, no weight decay.
-    public init(parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
-                epsilon: Float = 1e-8, weightDecay: Float = 0) {
+    public init(
+        parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+        epsilon: Float = 1e-8, weightDecay: Float = 0
+    ) {
         (self.parameters, self.learningRate, self.beta1, self.beta2) = (parameters, learningRate, beta1, beta2)
         (self.epsilon, self.weightDecay) = (epsilon, weightDecay)
     }
@@ -26,7 +31,9 @@ public final class Adam: Optimizer {
     public func step() {
         for p in parameters where p.trainable {
             let key = ObjectIdentifier(p)
-            var state = moments[key] ?? Moments(step: 0, first: Tensor(shape: p.value.shape), second: Tensor(shape: p.value.shape))
+            var state =
+                moments[key]
+                ?? Moments(step: 0, first: Tensor(shape: p.value.shape), second: Tensor(shape: p.value.shape))
             state.step += 1
             moments[key] = state
             let correction1 = 1 - pow(Double(beta1), Double(state.step))
@@ -46,13 +53,16 @@ public final class Adam: Optimizer {
     public func state(of parameter: Parameter) throws -> [String: HostTensor] {
         guard let state = moments[ObjectIdentifier(parameter)] else { return [:] }
         let shape = parameter.value.shape
-        return ["step": HostTensor(shape: [1], floats: [Float(state.step)]),
-                "exp_avg": HostTensor(shape: shape, floats: try state.first.toArray()),
-                "exp_avg_sq": HostTensor(shape: shape, floats: try state.second.toArray())]
+        return [
+            "step": HostTensor(shape: [1], floats: [Float(state.step)]),
+            "exp_avg": HostTensor(shape: shape, floats: try state.first.toArray()),
+            "exp_avg_sq": HostTensor(shape: shape, floats: try state.second.toArray()),
+        ]
     }
 
     public func setState(_ state: [String: HostTensor], of parameter: Parameter) throws {
-        guard let step = state["step"]?.floats().first, let first = state["exp_avg"], let second = state["exp_avg_sq"] else {
+        guard let step = state["step"]?.floats().first, let first = state["exp_avg"], let second = state["exp_avg_sq"]
+        else {
             throw EngineError.invalidArgument(operation: "Adam state", reason: "needs step, exp_avg and exp_avg_sq")
         }
         let (m, v) = (Tensor(shape: parameter.value.shape), Tensor(shape: parameter.value.shape))

@@ -9,12 +9,13 @@ public enum Architecture: String, CaseIterable, Sendable, Codable {
     /// A network for `numClasses` classes, initialised from `seed` as torchvision / timm
     /// do, with `settings` given to every layer.
     public func make(numClasses: Int, settings: ComputeSettings = ComputeSettings(), seed: UInt64 = 0) -> any Layer {
-        let network: any Layer = switch self {
-        case .resnet18: ResNet(.resnet18(numClasses: numClasses), seed: seed)
-        case .resnet34: ResNet(.resnet34(numClasses: numClasses), seed: seed)
-        case .resnet50: ResNet(.resnet50(numClasses: numClasses), seed: seed)
-        case .efficientNetLite0: EfficientNetLite0(numClasses: numClasses, seed: seed)
-        }
+        let network: any Layer =
+            switch self {
+            case .resnet18: ResNet(.resnet18(numClasses: numClasses), seed: seed)
+            case .resnet34: ResNet(.resnet34(numClasses: numClasses), seed: seed)
+            case .resnet50: ResNet(.resnet50(numClasses: numClasses), seed: seed)
+            case .efficientNetLite0: EfficientNetLite0(numClasses: numClasses, seed: seed)
+            }
         network.configure(settings)
         return network
     }

@@ -52,7 +52,8 @@ public final class BatchNorm2d: Layer, ComputeConfigurable {
             return out
         }
         let kernel = try kernel(input, frozen: frozen)
-        try kernel.forward(input, scale: weight.value, shift: bias.value, mean: runningMean, variance: runningVariance, into: out)
+        try kernel.forward(
+            input, scale: weight.value, shift: bias.value, mean: runningMean, variance: runningVariance, into: out)
         if isTraining {
             if !frozen { updateRunningStatistics(kernel, elementsPerChannel: input.count / channels) }
             (self.input, self.kernel) = (input, kernel)
@@ -64,9 +65,10 @@ public final class BatchNorm2d: Layer, ComputeConfigurable {
 
     private func kernel(_ input: Tensor, frozen: Bool) throws -> BatchNormalization {
         try kernels.get(input.shape, variant: frozen ? 2 : isTraining ? 1 : 0) {
-            try BatchNormalization(shape: input.shape, format: input.format, dataType: input.dataType, epsilon: epsilon,
-                                   training: isTraining,
-                                   frozenStatistics: frozen, fusedReLU: fusesReLU, profiler: settings.profiler)
+            try BatchNormalization(
+                shape: input.shape, format: input.format, dataType: input.dataType, epsilon: epsilon,
+                training: isTraining,
+                frozenStatistics: frozen, fusedReLU: fusesReLU, profiler: settings.profiler)
         }
     }
 
@@ -76,20 +78,27 @@ public final class BatchNorm2d: Layer, ComputeConfigurable {
     /// the backward pass, which `synchronizedBackward` completes.
     private func synchronizedForward(_ input: Tensor, over group: any ProcessGroup, into out: Tensor) throws {
         let local = try kernel(input, frozen: false)
-        try local.forward(input, scale: weight.value, shift: bias.value, mean: runningMean, variance: runningVariance, into: out)
-        let shards = try group.allGather((0..<channels).map { Double(local.batchMean.pointer[$0]) }
-            + (0..<channels).map { Double(local.batchVariance.pointer[$0]) })
+        try local.forward(
+            input, scale: weight.value, shift: bias.value, mean: runningMean, variance: runningVariance, into: out)
+        let shards = try group.allGather(
+            (0..<channels).map { Double(local.batchMean.pointer[$0]) }
+                + (0..<channels).map { Double(local.batchVariance.pointer[$0]) })
         let statistics = synchronizedStatistics ?? (Tensor(shape: [channels]), Tensor(shape: [channels]))
         synchronizedStatistics = statistics
         for c in 0..<channels {
             let means = (0..<group.size).map { shards[$0 * 2 * channels + c] }
             let mean = means.reduce(0, +) / Double(group.size)
-            let variance = (0..<group.size).map { shards[$0 * 2 * channels + channels + c] + (means[$0] - mean) * (means[$0] - mean) }
+            let variance =
+                (0..<group.size).map {
+                    shards[$0 * 2 * channels + channels + c] + (means[$0] - mean) * (means[$0] - mean)
+                }
                 .reduce(0, +) / Double(group.size)
             (statistics.mean.pointer[c], statistics.variance.pointer[c]) = (Float(mean), Float(variance))
         }
         let given = try kernel(input, frozen: true)
-        try given.forward(input, scale: weight.value, shift: bias.value, mean: statistics.mean, variance: statistics.variance, into: out)
+        try given.forward(
+            input, scale: weight.value, shift: bias.value, mean: statistics.mean, variance: statistics.variance,
+            into: out)
         updateRunningStatistics(given, elementsPerChannel: input.count / channels * group.size)
         (self.input, self.kernel) = (input, given)
     }
@@ -113,13 +122,15 @@ public final class BatchNorm2d: Layer, ComputeConfigurable {
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) throws -> Tensor? {
         guard let input, let kernel else {
-            throw EngineError.invalidArgument(operation: "BatchNorm2d backward", reason: "no training-mode forward to go back through")
+            throw EngineError.invalidArgument(
+                operation: "BatchNorm2d backward", reason: "no training-mode forward to go back through")
         }
         let gradient = inputGradient.get(input.shape, input.format, input.dataType)
-        try kernel.backward(input: input, outputGradient: outputGradient, scale: weight.value, shift: bias.value,
-                            inputGradient: gradient,
-                            accumulateScale: weight.trainable ? weight.gradient : nil,
-                            accumulateShift: bias.trainable ? bias.gradient : nil)
+        try kernel.backward(
+            input: input, outputGradient: outputGradient, scale: weight.value, shift: bias.value,
+            inputGradient: gradient,
+            accumulateScale: weight.trainable ? weight.gradient : nil,
+            accumulateShift: bias.trainable ? bias.gradient : nil)
         if synchronized, let statistics = synchronizedStatistics, let group = settings.sharedWith {
             try synchronizedBackward(kernel, input: input, gradient: gradient, statistics: statistics, over: group)
         }
@@ -131,9 +142,13 @@ public final class BatchNorm2d: Layer, ComputeConfigurable {
     /// dx = γ/σ·(dy − Σdy/N − x̂·Σ(dy·x̂)/N) with the sums and N over every shard, which is
     /// dx′ plus a per-channel affine function of x. (γ's and β's gradients stay this shard's
     /// sums: averaging gradients over the processes completes them, as for every parameter.)
-    private func synchronizedBackward(_ kernel: BatchNormalization, input: Tensor, gradient: Tensor,
-                                      statistics: (mean: Tensor, variance: Tensor), over group: any ProcessGroup) throws {
-        var sums = (0..<channels).map { kernel.shiftGradient.pointer[$0] } + (0..<channels).map { kernel.scaleGradient.pointer[$0] }
+    private func synchronizedBackward(
+        _ kernel: BatchNormalization, input: Tensor, gradient: Tensor,
+        statistics: (mean: Tensor, variance: Tensor), over group: any ProcessGroup
+    ) throws {
+        var sums =
+            (0..<channels).map { kernel.shiftGradient.pointer[$0] }
+            + (0..<channels).map { kernel.scaleGradient.pointer[$0] }
         try sums.withUnsafeMutableBufferPointer { try group.allReduceSum($0) }
         let total = Float(input.count / channels * group.size)
         var (scale, shift) = ([Float](repeating: 0, count: channels), [Float](repeating: 0, count: channels))

@@ -11,8 +11,10 @@ struct Buffer {
 
     mutating func get(_ shape: [Int], _ format: TensorFormat, _ dataType: DataType = .float32) -> Tensor {
         if let tensor, tensor.shape == shape, tensor.format == format, tensor.dataType == dataType { return tensor }
-        if let storage, storage.format == format, storage.dataType == dataType, storage.shape.dropFirst() == shape.dropFirst(),
-           let batch = shape.first, batch <= storage.shape[0], let view = try? storage.batchPrefix(batch) {
+        if let storage, storage.format == format, storage.dataType == dataType,
+            storage.shape.dropFirst() == shape.dropFirst(),
+            let batch = shape.first, batch <= storage.shape[0], let view = try? storage.batchPrefix(batch)
+        {
             tensor = view
             return view
         }
@@ -28,7 +30,10 @@ struct Buffer {
 /// last batch stay built, while the partial batches of many different test sets (one per
 /// task in a long run) do not pile up weight copies and scratchpads without bound.
 struct KernelCache<Kernel> {
-    private struct Key: Equatable { var shape: [Int]; var variant: Int }
+    private struct Key: Equatable {
+        var shape: [Int]
+        var variant: Int
+    }
     private static var capacity: Int { 4 }
     /// Most recently used last.
     private var kernels: [(key: Key, kernel: Kernel)] = []
@@ -70,6 +75,7 @@ func layerInput(_ layer: String, _ input: Tensor, rank: Int, channels: Int) thro
     guard input.shape.count == rank, input.shape[1] == channels else {
         var expected = [Int](repeating: -1, count: rank)
         expected[1] = channels
-        throw EngineError.shapeMismatch(operation: "\(layer) input (-1 = any size)", expected: expected, found: input.shape)
+        throw EngineError.shapeMismatch(
+            operation: "\(layer) input (-1 = any size)", expected: expected, found: input.shape)
     }
 }

@@ -23,8 +23,10 @@ extension Layer {
     /// report's `skipped`) and the model's classifier is freshly initialised, so a
     /// 1000-class ImageNet checkpoint starts a network for any number of classes.
     @discardableResult
-    public func loadPretrained(_ tensors: [(String, HostTensor)], classifier handling: ClassifierLoading = .load,
-                               strict: Bool = true) throws -> LoadReport {
+    public func loadPretrained(
+        _ tensors: [(String, HostTensor)], classifier handling: ClassifierLoading = .load,
+        strict: Bool = true
+    ) throws -> LoadReport {
         guard case .reinitialize(let seed) = handling, let (name, head) = classifier else {
             return try loadStateDict(tensors, strict: strict)
         }

@@ -25,8 +25,10 @@ public struct ComputeSettings {
     /// report, over all of them. nil, or a group of one: this process's batch alone.
     public var processGroup: (any ProcessGroup)?
 
-    public init(layout: TensorFormat = .blocked16, precision: DataType = .float32, winograd: Bool = true,
-                profiler: Profiler? = nil, processGroup: (any ProcessGroup)? = nil) {
+    public init(
+        layout: TensorFormat = .blocked16, precision: DataType = .float32, winograd: Bool = true,
+        profiler: Profiler? = nil, processGroup: (any ProcessGroup)? = nil
+    ) {
         (self.layout, self.precision, self.winograd) = (layout, precision, winograd)
         (self.profiler, self.processGroup) = (profiler, processGroup)
     }

@@ -46,8 +46,10 @@ public final class Conv2d: Layer, ComputeConfigurable {
     private var input: Tensor?
     private var slot: Slot?
 
-    public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Padding = .symmetric(0),
-                groups: Int = 1) {
+    public init(
+        _ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Padding = .symmetric(0),
+        groups: Int = 1
+    ) {
         (self.inChannels, self.outChannels, self.kernelSize) = (inChannels, outChannels, kernelSize)
         (self.stride, self.padding, self.groups) = (stride, padding, groups)
         weight = Parameter(shape: [outChannels, inChannels / groups, kernelSize, kernelSize])
@@ -59,9 +61,10 @@ public final class Conv2d: Layer, ComputeConfigurable {
     public func geometry(for shape: [Int]) -> ConvolutionShape {
         let (top, bottom) = padding.amounts(size: shape[2], kernel: kernelSize, stride: stride)
         let (left, right) = padding.amounts(size: shape[3], kernel: kernelSize, stride: stride)
-        return ConvolutionShape(batch: shape[0], inChannels: inChannels, height: shape[2], width: shape[3],
-                                outChannels: outChannels, kernel: kernelSize, stride: stride,
-                                padTop: top, padLeft: left, padBottom: bottom, padRight: right, groups: groups)
+        return ConvolutionShape(
+            batch: shape[0], inChannels: inChannels, height: shape[2], width: shape[3],
+            outChannels: outChannels, kernel: kernelSize, stride: stride,
+            padTop: top, padLeft: left, padBottom: bottom, padRight: right, groups: groups)
     }
 
     public func forward(_ input: Tensor) throws -> Tensor {
@@ -73,8 +76,10 @@ public final class Conv2d: Layer, ComputeConfigurable {
         }
         let shape = geometry(for: input.shape)
         let slot = try kernels.get(input.shape, training: isTraining) {
-            Slot(try Convolution(shape, source: input.format, destination: settings.layout, dataType: settings.precision,
-                                 training: isTraining, winograd: settings.winograd, profiler: settings.profiler))
+            Slot(
+                try Convolution(
+                    shape, source: input.format, destination: settings.layout, dataType: settings.precision,
+                    training: isTraining, winograd: settings.winograd, profiler: settings.profiler))
         }
         if slot.weightsVersion != (weight.version, maskVersion) {
             try slot.kernel.loadWeights(try effectiveWeight())
@@ -91,7 +96,8 @@ public final class Conv2d: Layer, ComputeConfigurable {
     private func effectiveWeight() throws -> Tensor {
         guard let mask = weightMask else { return weight.value }
         guard mask.shape == weight.value.shape else {
-            throw EngineError.shapeMismatch(operation: "Conv2d weight mask", expected: weight.value.shape, found: mask.shape)
+            throw EngineError.shapeMismatch(
+                operation: "Conv2d weight mask", expected: weight.value.shape, found: mask.shape)
         }
         let masked = maskedWeight ?? Tensor(shape: weight.value.shape)
         maskedWeight = masked
@@ -122,19 +128,23 @@ public final class Conv2d: Layer, ComputeConfigurable {
         guard let group = settings.sharedWith else { return (means, input.shape) }
         let summed = try group.allReduceSum(means.joined().map(Double.init))
         let (width, size) = (means[0].count, Double(group.size))
-        return ((0..<means.count).map { k in (0..<width).map { Float(summed[k * width + $0] / size) } },
-                [input.shape[0] * group.size] + input.shape.dropFirst())
+        return (
+            (0..<means.count).map { k in (0..<width).map { Float(summed[k * width + $0] / size) } },
+            [input.shape[0] * group.size] + input.shape.dropFirst()
+        )
     }
 
     /// The per-channel means `inputMeansObserver` receives, by a reduction built once per
     /// input shape and layout.
     private func inputMeans(_ input: Tensor, byParity: Bool) throws -> [[Float]] {
         if let reduction = meanReduction, reduction.shape == input.shape, reduction.format == input.format,
-           reduction.dataType == input.dataType, reduction.byParity == byParity {
+            reduction.dataType == input.dataType, reduction.byParity == byParity
+        {
             return try reduction(input)
         }
-        let reduction = try ChannelMeanReduction(shape: input.shape, format: input.format, dataType: input.dataType,
-                                                 byParity: byParity, profiler: settings.profiler)
+        let reduction = try ChannelMeanReduction(
+            shape: input.shape, format: input.format, dataType: input.dataType,
+            byParity: byParity, profiler: settings.profiler)
         meanReduction = reduction
         return try reduction(input)
     }
@@ -146,10 +156,12 @@ public final class Conv2d: Layer, ComputeConfigurable {
     /// tracked input means into the mean of the output.
     public func meanOutput(forConstantInput means: [[Float]], inputShape: [Int]) throws -> [Float] {
         guard inputShape.count == 4, inputShape[1] == inChannels, means.count == 1 || means.count == 4,
-              means.allSatisfy({ $0.count == inChannels }) else {
-            throw EngineError.invalidArgument(operation: "Conv2d(\(inChannels), \(outChannels)) mean output",
-                                              reason: "needs 1 or 4 means per input channel and an [N, \(inChannels), H, W] size, "
-                                                + "got \(means.map(\.count)) means for \(inputShape)")
+            means.allSatisfy({ $0.count == inChannels })
+        else {
+            throw EngineError.invalidArgument(
+                operation: "Conv2d(\(inChannels), \(outChannels)) mean output",
+                reason: "needs 1 or 4 means per input channel and an [N, \(inChannels), H, W] size, "
+                    + "got \(means.map(\.count)) means for \(inputShape)")
         }
         let (c, h, w) = (inputShape[1], inputShape[2], inputShape[3])
         var shape = geometry(for: inputShape)
@@ -158,8 +170,9 @@ public final class Conv2d: Layer, ComputeConfigurable {
         if let built = constantInputKernel, built.shape == shape {
             kernel = built.kernel
         } else {
-            kernel = try Convolution(shape, source: .plain, destination: .plain, training: false, winograd: settings.winograd,
-                                     profiler: settings.profiler)
+            kernel = try Convolution(
+                shape, source: .plain, destination: .plain, training: false, winograd: settings.winograd,
+                profiler: settings.profiler)
             constantInputKernel = (shape, kernel)
         }
         try kernel.loadWeights(try effectiveWeight())
@@ -184,10 +197,12 @@ public final class Conv2d: Layer, ComputeConfigurable {
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) throws -> Tensor? {
         guard let input, let slot else {
-            throw EngineError.invalidArgument(operation: "Conv2d backward", reason: "no training-mode forward to go back through")
+            throw EngineError.invalidArgument(
+                operation: "Conv2d backward", reason: "no training-mode forward to go back through")
         }
         if weight.trainable {
-            try slot.kernel.accumulateWeightGradient(input: input, outputGradient: outputGradient, into: weight.gradient)
+            try slot.kernel.accumulateWeightGradient(
+                input: input, outputGradient: outputGradient, into: weight.gradient)
         }
         guard needsInputGradient else { return nil }
         let gradient = inputGradient.get(input.shape, input.format, input.dataType)

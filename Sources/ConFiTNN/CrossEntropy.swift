@@ -9,21 +9,25 @@ public enum CrossEntropy {
     /// ∂loss/∂logits (zero outside `classes`).
     public static func loss(logits: Tensor, classes: [Int], labels: [Int], gradient: Tensor? = nil) throws -> Float {
         guard logits.shape.count == 2, logits.format == .plain else {
-            throw EngineError.invalidArgument(operation: "cross entropy", reason: "logits must be plain [N, classes], got \(logits.shape)")
+            throw EngineError.invalidArgument(
+                operation: "cross entropy", reason: "logits must be plain [N, classes], got \(logits.shape)")
         }
         let (n, width) = (logits.shape[0], logits.shape[1])
         guard labels.count == n else {
             throw EngineError.shapeMismatch(operation: "cross entropy labels", expected: [n], found: [labels.count])
         }
         guard !classes.isEmpty, classes.allSatisfy({ (0..<width).contains($0) }) else {
-            throw EngineError.invalidArgument(operation: "cross entropy", reason: "classes \(classes) must be non-empty and within 0..<\(width)")
+            throw EngineError.invalidArgument(
+                operation: "cross entropy", reason: "classes \(classes) must be non-empty and within 0..<\(width)")
         }
         if let bad = labels.first(where: { !(0..<classes.count).contains($0) }) {
-            throw EngineError.invalidArgument(operation: "cross entropy", reason: "label \(bad) is outside the task's \(classes.count) classes")
+            throw EngineError.invalidArgument(
+                operation: "cross entropy", reason: "label \(bad) is outside the task's \(classes.count) classes")
         }
         if let gradient {
             guard gradient.shape == logits.shape, gradient.format == .plain else {
-                throw EngineError.shapeMismatch(operation: "cross entropy gradient (plain)", expected: logits.shape, found: gradient.shape)
+                throw EngineError.shapeMismatch(
+                    operation: "cross entropy gradient (plain)", expected: logits.shape, found: gradient.shape)
             }
             gradient.zero()
         }

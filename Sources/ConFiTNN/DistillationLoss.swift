@@ -14,22 +14,28 @@ public enum DistillationLoss {
     /// With p = softmax(z/T), s = ε/K and r_j = τ_j p_j / (p_j + s), the gradient is
     /// ∂/∂z_i = (p_i Σ_j r_j − r_i) / (T N); the renormalisation's own term vanishes
     /// because Σ p = 1 whatever z is.
-    public static func loss(logits: Tensor, classes: [Int], teacher: [[Float]], temperature: Float, weight: Float = 1,
-                            smoothing epsilon: Double = 1e-5, addingTo gradient: Tensor? = nil) throws -> Float {
+    public static func loss(
+        logits: Tensor, classes: [Int], teacher: [[Float]], temperature: Float, weight: Float = 1,
+        smoothing epsilon: Double = 1e-5, addingTo gradient: Tensor? = nil
+    ) throws -> Float {
         guard logits.shape.count == 2, logits.format == .plain else {
-            throw EngineError.invalidArgument(operation: "distillation", reason: "logits must be plain [N, classes], got \(logits.shape)")
+            throw EngineError.invalidArgument(
+                operation: "distillation", reason: "logits must be plain [N, classes], got \(logits.shape)")
         }
         let (n, width, k) = (logits.shape[0], logits.shape[1], classes.count)
         guard teacher.count == n, teacher.allSatisfy({ $0.count == k }) else {
-            throw EngineError.shapeMismatch(operation: "distillation teacher logits", expected: [n, k],
-                                            found: [teacher.count, teacher.first?.count ?? 0])
+            throw EngineError.shapeMismatch(
+                operation: "distillation teacher logits", expected: [n, k],
+                found: [teacher.count, teacher.first?.count ?? 0])
         }
         guard k > 0, classes.allSatisfy({ (0..<width).contains($0) }), temperature > 0 else {
-            throw EngineError.invalidArgument(operation: "distillation",
-                                              reason: "classes \(classes) must be within 0..<\(width), temperature \(temperature) positive")
+            throw EngineError.invalidArgument(
+                operation: "distillation",
+                reason: "classes \(classes) must be within 0..<\(width), temperature \(temperature) positive")
         }
         if let gradient, gradient.shape != logits.shape || gradient.format != .plain {
-            throw EngineError.shapeMismatch(operation: "distillation gradient (plain)", expected: logits.shape, found: gradient.shape)
+            throw EngineError.shapeMismatch(
+                operation: "distillation gradient (plain)", expected: logits.shape, found: gradient.shape)
         }
         let t = Double(temperature), s = epsilon / Double(k)
         var total = 0.0

@@ -50,8 +50,10 @@ public final class EfficientNetLite0: FeatureExtractor {
         var inChannels = 32
         for stage in Self.stages {
             for i in 0..<stage.repeats {
-                blocks.append(MBConvBlock(inChannels, stage.outChannels, expandRatio: stage.expandRatio,
-                                          kernelSize: stage.kernelSize, stride: i == 0 ? stage.stride : 1))
+                blocks.append(
+                    MBConvBlock(
+                        inChannels, stage.outChannels, expandRatio: stage.expandRatio,
+                        kernelSize: stage.kernelSize, stride: i == 0 ? stage.stride : 1))
                 inChannels = stage.outChannels
             }
         }
@@ -67,9 +69,11 @@ public final class EfficientNetLite0: FeatureExtractor {
     }
 
     public var children: [(String, any Layer)] {
-        [("_conv_stem", convStem), ("_bn0", bn0), ("_stem_relu6", stemActivation), ("_blocks", blocks),
-         ("_conv_head", convHead), ("_bn1", bn1), ("_head_relu6", headActivation), ("_avg_pooling", avgPooling),
-         ("_fc", fc)]
+        [
+            ("_conv_stem", convStem), ("_bn0", bn0), ("_stem_relu6", stemActivation), ("_blocks", blocks),
+            ("_conv_head", convHead), ("_bn1", bn1), ("_head_relu6", headActivation), ("_avg_pooling", avgPooling),
+            ("_fc", fc),
+        ]
     }
 
     private var chain: [any Layer] { children.map(\.1) }

@@ -31,8 +31,9 @@ public final class GlobalAveragePool: Layer, ComputeConfigurable {
 
     public func forward(_ input: Tensor) throws -> Tensor {
         let slot = try slots.get(input.shape, training: isTraining) {
-            let pooling = try Pooling.globalAverage(inputShape: input.shape, format: input.format, dataType: input.dataType,
-                                                    training: isTraining, profiler: settings.profiler)
+            let pooling = try Pooling.globalAverage(
+                inputShape: input.shape, format: input.format, dataType: input.dataType,
+                training: isTraining, profiler: settings.profiler)
             return try Slot(pooling, format: input.format, profiler: settings.profiler)
         }
         try slot.pooling.forward(input, into: slot.pooled)
@@ -43,7 +44,8 @@ public final class GlobalAveragePool: Layer, ComputeConfigurable {
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) throws -> Tensor? {
         guard let slot else {
-            throw EngineError.invalidArgument(operation: "GlobalAveragePool backward", reason: "no training-mode forward to go back through")
+            throw EngineError.invalidArgument(
+                operation: "GlobalAveragePool backward", reason: "no training-mode forward to go back through")
         }
         guard needsInputGradient else { return nil }
         try slot.fromPlain.run(try outputGradient.viewed(as: slot.pooling.outputShape), slot.pooledGradient)

@@ -24,33 +24,38 @@ public final class Linear: Layer, ComputeConfigurable {
 
     public func forward(_ input: Tensor) throws -> Tensor {
         guard input.shape.count == 2, input.shape[1] == inFeatures, input.format == .plain else {
-            throw EngineError.shapeMismatch(operation: "Linear(\(inFeatures), \(outFeatures)) input (plain, -1 = any)",
-                                            expected: [-1, inFeatures], found: input.shape)
+            throw EngineError.shapeMismatch(
+                operation: "Linear(\(inFeatures), \(outFeatures)) input (plain, -1 = any)",
+                expected: [-1, inFeatures], found: input.shape)
         }
         guard input.dataType == .float32 else {
-            throw EngineError.dataTypeMismatch(operation: "Linear(\(inFeatures), \(outFeatures)) input", expected: .float32,
-                                               found: input.dataType)
+            throw EngineError.dataTypeMismatch(
+                operation: "Linear(\(inFeatures), \(outFeatures)) input", expected: .float32,
+                found: input.dataType)
         }
         let n = input.shape[0]
         let out = output.get([n, outFeatures], .plain)
         for row in 0..<n { (out.pointer + row * outFeatures).update(from: bias.value.pointer, count: outFeatures) }
-        try Gemm.multiply(transposeA: false, transposeB: true, m: n, n: outFeatures, k: inFeatures,
-                          a: input.pointer, lda: inFeatures, b: weight.value.pointer, ldb: inFeatures,
-                          beta: 1, c: out.pointer, ldc: outFeatures, profiler: settings.profiler)
+        try Gemm.multiply(
+            transposeA: false, transposeB: true, m: n, n: outFeatures, k: inFeatures,
+            a: input.pointer, lda: inFeatures, b: weight.value.pointer, ldb: inFeatures,
+            beta: 1, c: out.pointer, ldc: outFeatures, profiler: settings.profiler)
         self.input = isTraining ? input : nil
         return out
     }
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) throws -> Tensor? {
         guard let input else {
-            throw EngineError.invalidArgument(operation: "Linear backward", reason: "no training-mode forward to go back through")
+            throw EngineError.invalidArgument(
+                operation: "Linear backward", reason: "no training-mode forward to go back through")
         }
         let n = input.shape[0]
         let dy = outputGradient.pointer
         if weight.trainable {
-            try Gemm.multiply(transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: n,
-                              a: dy, lda: outFeatures, b: input.pointer, ldb: inFeatures,
-                              beta: 1, c: weight.gradient.pointer, ldc: inFeatures, profiler: settings.profiler)
+            try Gemm.multiply(
+                transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: n,
+                a: dy, lda: outFeatures, b: input.pointer, ldb: inFeatures,
+                beta: 1, c: weight.gradient.pointer, ldc: inFeatures, profiler: settings.profiler)
         }
         if bias.trainable {
             let db = bias.gradient.pointer
@@ -58,9 +63,10 @@ public final class Linear: Layer, ComputeConfigurable {
         }
         guard needsInputGradient else { return nil }
         let gradient = inputGradient.get(input.shape, .plain)
-        try Gemm.multiply(transposeA: false, transposeB: false, m: n, n: inFeatures, k: outFeatures,
-                          a: dy, lda: outFeatures, b: weight.value.pointer, ldb: inFeatures,
-                          beta: 0, c: gradient.pointer, ldc: inFeatures, profiler: settings.profiler)
+        try Gemm.multiply(
+            transposeA: false, transposeB: false, m: n, n: inFeatures, k: outFeatures,
+            a: dy, lda: outFeatures, b: weight.value.pointer, ldb: inFeatures,
+            beta: 0, c: gradient.pointer, ldc: inFeatures, profiler: settings.profiler)
         return gradient
     }
 }

@@ -42,8 +42,10 @@ public final class MBConvBlock: Layer, ComputeConfigurable {
         bn1 = Self.batchNorm(mid)
         projectConv = Conv2d(mid, outChannels, kernelSize: 1, padding: .same)
         bn2 = Self.batchNorm(outChannels)
-        main += [("_depthwise_conv", depthwiseConv), ("_bn1", bn1), ("_depthwise_relu6", ActivationLayer.relu6()),
-                 ("_project_conv", projectConv), ("_bn2", bn2)]
+        main += [
+            ("_depthwise_conv", depthwiseConv), ("_bn1", bn1), ("_depthwise_relu6", ActivationLayer.relu6()),
+            ("_project_conv", projectConv), ("_bn2", bn2),
+        ]
         self.main = main
         hasSkip = stride == 1 && inChannels == outChannels
     }

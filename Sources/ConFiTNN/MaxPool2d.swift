@@ -15,8 +15,9 @@ public final class MaxPool2d: Layer, ComputeConfigurable {
 
     public func forward(_ input: Tensor) throws -> Tensor {
         let kernel = try kernels.get(input.shape, training: isTraining) {
-            try Pooling(.max, inputShape: input.shape, kernel: kernelSize, stride: stride, padding: padding,
-                        format: input.format, dataType: input.dataType, training: isTraining, profiler: settings.profiler)
+            try Pooling(
+                .max, inputShape: input.shape, kernel: kernelSize, stride: stride, padding: padding,
+                format: input.format, dataType: input.dataType, training: isTraining, profiler: settings.profiler)
         }
         let out = output.get(kernel.outputShape, input.format, input.dataType)
         try kernel.forward(input, into: out)
@@ -26,7 +27,8 @@ public final class MaxPool2d: Layer, ComputeConfigurable {
 
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) throws -> Tensor? {
         guard let kernel else {
-            throw EngineError.invalidArgument(operation: "MaxPool2d backward", reason: "no training-mode forward to go back through")
+            throw EngineError.invalidArgument(
+                operation: "MaxPool2d backward", reason: "no training-mode forward to go back through")
         }
         guard needsInputGradient else { return nil }
         let gradient = inputGradient.get(kernel.inputShape, outputGradient.format, outputGradient.dataType)

@@ -16,7 +16,8 @@ public struct Prediction: Sendable, Equatable {
     /// the row's maximum, so large logits neither overflow nor lose the small classes.
     public static func top(_ k: Int, of logits: Tensor) throws -> [[Prediction]] {
         guard logits.shape.count == 2, logits.format == .plain else {
-            throw EngineError.invalidArgument(operation: "top-k predictions", reason: "logits must be plain [N, classes], got \(logits.shape)")
+            throw EngineError.invalidArgument(
+                operation: "top-k predictions", reason: "logits must be plain [N, classes], got \(logits.shape)")
         }
         let (n, width) = (logits.shape[0], logits.shape[1])
         return (0..<n).map { row in
@@ -24,7 +25,9 @@ public struct Prediction: Sendable, Equatable {
             let peak = values.max() ?? 0
             let exponentials = values.map { exp($0 - peak) }
             let sum = exponentials.reduce(0, +)
-            let ranked = exponentials.indices.sorted { exponentials[$0] > exponentials[$1] || (exponentials[$0] == exponentials[$1] && $0 < $1) }
+            let ranked = exponentials.indices.sorted {
+                exponentials[$0] > exponentials[$1] || (exponentials[$0] == exponentials[$1] && $0 < $1)
+            }
             return ranked.prefix(k).map { Prediction(classIndex: $0, probability: Float(exponentials[$0] / sum)) }
         }
     }

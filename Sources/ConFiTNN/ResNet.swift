@@ -19,9 +19,15 @@ public final class ResNet: FeatureExtractor {
             (self.block, self.layers, self.widths, self.numClasses) = (block, layers, widths, numClasses)
         }
 
-        public static func resnet18(numClasses: Int = 1000) -> Configuration { .init(block: .basic, layers: [2, 2, 2, 2], numClasses: numClasses) }
-        public static func resnet34(numClasses: Int = 1000) -> Configuration { .init(block: .basic, layers: [3, 4, 6, 3], numClasses: numClasses) }
-        public static func resnet50(numClasses: Int = 1000) -> Configuration { .init(block: .bottleneck, layers: [3, 4, 6, 3], numClasses: numClasses) }
+        public static func resnet18(numClasses: Int = 1000) -> Configuration {
+            .init(block: .basic, layers: [2, 2, 2, 2], numClasses: numClasses)
+        }
+        public static func resnet34(numClasses: Int = 1000) -> Configuration {
+            .init(block: .basic, layers: [3, 4, 6, 3], numClasses: numClasses)
+        }
+        public static func resnet50(numClasses: Int = 1000) -> Configuration {
+            .init(block: .bottleneck, layers: [3, 4, 6, 3], numClasses: numClasses)
+        }
     }
 
     public var isTraining = true
@@ -45,7 +51,8 @@ public final class ResNet: FeatureExtractor {
             var blocks: [any Layer] = []
             for i in 0..<count {
                 let stride = stage > 0 && i == 0 ? 2 : 1
-                let block = configuration.block == .basic
+                let block =
+                    configuration.block == .basic
                     ? ResidualBlock.basic(inChannels, width, stride: stride)
                     : ResidualBlock.bottleneck(inChannels, width, stride: stride)
                 blocks.append(block)

@@ -20,22 +20,26 @@ public final class ResidualBlock: Layer, ComputeConfigurable {
 
     /// torchvision's `BasicBlock`: two 3×3 convolutions (the first strided).
     public static func basic(_ inChannels: Int, _ channels: Int, stride: Int) -> ResidualBlock {
-        ResidualBlock(main: [
-            ("conv1", Conv2d(inChannels, channels, kernelSize: 3, stride: stride, padding: .symmetric(1))),
-            ("bn1", BatchNorm2d(channels, fusingReLU: true)),
-            ("conv2", Conv2d(channels, channels, kernelSize: 3, padding: .symmetric(1))), ("bn2", BatchNorm2d(channels)),
-        ], downsample: shortcut(inChannels, channels, stride: stride))
+        ResidualBlock(
+            main: [
+                ("conv1", Conv2d(inChannels, channels, kernelSize: 3, stride: stride, padding: .symmetric(1))),
+                ("bn1", BatchNorm2d(channels, fusingReLU: true)),
+                ("conv2", Conv2d(channels, channels, kernelSize: 3, padding: .symmetric(1))),
+                ("bn2", BatchNorm2d(channels)),
+            ], downsample: shortcut(inChannels, channels, stride: stride))
     }
 
     /// torchvision's `Bottleneck` (ResNet v1.5: the stride on the 3×3): 1×1 → 3×3 → 1×1
     /// expanding to 4 × `channels`.
     public static func bottleneck(_ inChannels: Int, _ channels: Int, stride: Int) -> ResidualBlock {
-        ResidualBlock(main: [
-            ("conv1", Conv2d(inChannels, channels, kernelSize: 1)), ("bn1", BatchNorm2d(channels, fusingReLU: true)),
-            ("conv2", Conv2d(channels, channels, kernelSize: 3, stride: stride, padding: .symmetric(1))),
-            ("bn2", BatchNorm2d(channels, fusingReLU: true)),
-            ("conv3", Conv2d(channels, 4 * channels, kernelSize: 1)), ("bn3", BatchNorm2d(4 * channels)),
-        ], downsample: shortcut(inChannels, 4 * channels, stride: stride))
+        ResidualBlock(
+            main: [
+                ("conv1", Conv2d(inChannels, channels, kernelSize: 1)),
+                ("bn1", BatchNorm2d(channels, fusingReLU: true)),
+                ("conv2", Conv2d(channels, channels, kernelSize: 3, stride: stride, padding: .symmetric(1))),
+                ("bn2", BatchNorm2d(channels, fusingReLU: true)),
+                ("conv3", Conv2d(channels, 4 * channels, kernelSize: 1)), ("bn3", BatchNorm2d(4 * channels)),
+            ], downsample: shortcut(inChannels, 4 * channels, stride: stride))
     }
 
     private static func shortcut(_ inChannels: Int, _ outChannels: Int, stride: Int) -> Sequential? {
@@ -62,7 +66,8 @@ public final class ResidualBlock: Layer, ComputeConfigurable {
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool) throws -> Tensor? {
         guard let gradient = try relu.backward(outputGradient, needsInputGradient: true) else { return nil }
         let mainGradient = try backwardChain(mainLayers, gradient, needsInputGradient: needsInputGradient)
-        let shortcutGradient = try downsample.map { try $0.backward(gradient, needsInputGradient: needsInputGradient) }
+        let shortcutGradient =
+            try downsample.map { try $0.backward(gradient, needsInputGradient: needsInputGradient) }
             ?? gradient
         guard needsInputGradient, let mainGradient, let shortcutGradient else { return nil }
         try add(mainGradient, shortcutGradient, profiler: settings.profiler)

@@ -11,7 +11,9 @@ public final class SGD: Optimizer {
     private var velocity: [ObjectIdentifier: Tensor] = [:]
 
     public init(parameters: [Parameter], learningRate: Float, momentum: Float = 0, weightDecay: Float = 0) {
-        (self.parameters, self.learningRate, self.momentum, self.weightDecay) = (parameters, learningRate, momentum, weightDecay)
+        (self.parameters, self.learningRate, self.momentum, self.weightDecay) = (
+            parameters, learningRate, momentum, weightDecay
+        )
     }
 
     /// p ← p − lr · (v), v = momentum · v + (g + weightDecay · p).

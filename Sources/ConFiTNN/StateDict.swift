@@ -29,7 +29,9 @@ public struct LoadReport: Sendable, Equatable {
     public struct ShapeMismatch: Sendable, Equatable, CustomStringConvertible {
         public var key: String
         public var expected: [Int], found: [Int]
-        public init(key: String, expected: [Int], found: [Int]) { (self.key, self.expected, self.found) = (key, expected, found) }
+        public init(key: String, expected: [Int], found: [Int]) {
+            (self.key, self.expected, self.found) = (key, expected, found)
+        }
         public var description: String { "\(key) (model \(expected), checkpoint \(found))" }
     }
 
@@ -58,15 +60,23 @@ extension Layer {
     /// in PyTorch); missing or unexpected keys fail when `strict`, and are reported
     /// otherwise. Nothing is written unless the load succeeds.
     @discardableResult
-    public func loadStateDict(_ tensors: [(String, HostTensor)], strict: Bool = true,
-                              excluding excludedPrefixes: [String] = []) throws -> LoadReport {
+    public func loadStateDict(
+        _ tensors: [(String, HostTensor)], strict: Bool = true,
+        excluding excludedPrefixes: [String] = []
+    ) throws -> LoadReport {
         func excluded(_ key: String) -> Bool { excludedPrefixes.contains { key.hasPrefix($0) } }
         let targets = Dictionary(stateTensors(), uniquingKeysWith: { first, _ in first })
         var report = LoadReport()
         var matched: [(Tensor, HostTensor)] = []
         for (key, tensor) in tensors where !key.hasSuffix("num_batches_tracked") {
-            if excluded(key) { report.skipped.append(key); continue }
-            guard let target = targets[key] else { report.unexpected.append(key); continue }
+            if excluded(key) {
+                report.skipped.append(key)
+                continue
+            }
+            guard let target = targets[key] else {
+                report.unexpected.append(key)
+                continue
+            }
             guard target.shape == tensor.shape else {
                 report.mismatched.append(.init(key: key, expected: target.shape, found: tensor.shape))
                 continue
@@ -77,8 +87,9 @@ extension Layer {
         let present = Set(report.loaded + report.mismatched.map(\.key))
         report.missing = stateTensors().map(\.0).filter { !present.contains($0) && !excluded($0) }
         if !report.mismatched.isEmpty || (strict && !(report.missing.isEmpty && report.unexpected.isEmpty)) {
-            throw StateDictError.incompatible(missing: report.missing, unexpected: report.unexpected,
-                                              mismatched: report.mismatched)
+            throw StateDictError.incompatible(
+                missing: report.missing, unexpected: report.unexpected,
+                mismatched: report.mismatched)
         }
         for (target, tensor) in matched {
             let values = tensor.floats()

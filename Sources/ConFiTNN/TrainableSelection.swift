@@ -14,11 +14,12 @@ extension Layer {
     public func setTrainable(_ selection: TrainableSelection) {
         let classifier = self.classifier?.layer
         for (_, layer) in namedLayers() {
-            let on: Bool = switch selection {
-            case .all: true
-            case .classifierAndNormalization: layer === classifier || layer is BatchNorm2d
-            case .classifier: layer === classifier
-            }
+            let on: Bool =
+                switch selection {
+                case .all: true
+                case .classifierAndNormalization: layer === classifier || layer is BatchNorm2d
+                case .classifier: layer === classifier
+                }
             for (_, p) in layer.ownParameters { p.trainable = on }
         }
     }

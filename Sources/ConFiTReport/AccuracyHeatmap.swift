@@ -37,20 +37,26 @@ struct AccuracyHeatmap {
         let (left, top) = (58.0, 34.0)
         // Tall enough for the rotated row title even with one or two tasks.
         let size = (left + cell * Double(n) + 4, max(top + cell * Double(n) + 4, 150))
-        var svg = "<svg class=\"heatmap\" viewBox=\"0 0 \(SVGChart.number(size.0)) \(SVGChart.number(size.1))\" width=\"\(SVGChart.number(size.0))\" height=\"\(SVGChart.number(size.1))\" role=\"img\" aria-label=\"accuracy matrix\">"
+        var svg =
+            "<svg class=\"heatmap\" viewBox=\"0 0 \(SVGChart.number(size.0)) \(SVGChart.number(size.1))\" width=\"\(SVGChart.number(size.0))\" height=\"\(SVGChart.number(size.1))\" role=\"img\" aria-label=\"accuracy matrix\">"
         svg += "<text class=\"title\" x=\"\(SVGChart.number(left))\" y=\"11\">task i →</text>"
-        svg += "<text class=\"title\" transform=\"translate(11 \(SVGChart.number(top))) rotate(90)\">after task t →</text>"
+        svg +=
+            "<text class=\"title\" transform=\"translate(11 \(SVGChart.number(top))) rotate(90)\">after task t →</text>"
         for k in 0..<n {
             let centre = Double(k) * cell + cell / 2
-            svg += "<text x=\"\(SVGChart.number(left + centre))\" y=\"\(SVGChart.number(top - 6))\" text-anchor=\"middle\">\(k)</text>"
-            svg += "<text x=\"\(SVGChart.number(left - 6))\" y=\"\(SVGChart.number(top + centre))\" text-anchor=\"end\" dominant-baseline=\"middle\">\(k)</text>"
+            svg +=
+                "<text x=\"\(SVGChart.number(left + centre))\" y=\"\(SVGChart.number(top - 6))\" text-anchor=\"middle\">\(k)</text>"
+            svg +=
+                "<text x=\"\(SVGChart.number(left - 6))\" y=\"\(SVGChart.number(top + centre))\" text-anchor=\"end\" dominant-baseline=\"middle\">\(k)</text>"
         }
         for (t, row) in matrix.rows.enumerated() {
             for (i, accuracy) in row.enumerated() {
                 let (fill, ink) = color(accuracy)
                 let (x, y) = (left + Double(i) * cell, top + Double(t) * cell)
-                svg += "<rect x=\"\(SVGChart.number(x))\" y=\"\(SVGChart.number(y))\" width=\"\(SVGChart.number(cell - 1))\" height=\"\(SVGChart.number(cell - 1))\" fill=\"\(fill)\"><title>\(tooltip(t, i, accuracy))</title></rect>"
-                svg += "<text x=\"\(SVGChart.number(x + cell / 2))\" y=\"\(SVGChart.number(y + cell / 2))\" text-anchor=\"middle\" dominant-baseline=\"central\" font-size=\"\(SVGChart.number(font))\" style=\"fill:\(ink)\">\(String(format: "%.1f", accuracy * 100))</text>"
+                svg +=
+                    "<rect x=\"\(SVGChart.number(x))\" y=\"\(SVGChart.number(y))\" width=\"\(SVGChart.number(cell - 1))\" height=\"\(SVGChart.number(cell - 1))\" fill=\"\(fill)\"><title>\(tooltip(t, i, accuracy))</title></rect>"
+                svg +=
+                    "<text x=\"\(SVGChart.number(x + cell / 2))\" y=\"\(SVGChart.number(y + cell / 2))\" text-anchor=\"middle\" dominant-baseline=\"central\" font-size=\"\(SVGChart.number(font))\" style=\"fill:\(ink)\">\(String(format: "%.1f", accuracy * 100))</text>"
             }
         }
         return svg + "</svg>"
@@ -68,7 +74,8 @@ struct AccuracyHeatmap {
         let stops = ramp.enumerated().map { k, rgb in
             "<stop offset=\"\(k * 100 / (ramp.count - 1))%\" stop-color=\"\(hex(rgb))\"/>"
         }
-        return "<svg class=\"scale\" viewBox=\"0 0 320 34\" width=\"320\" height=\"34\" role=\"img\" aria-label=\"colour scale\">"
+        return
+            "<svg class=\"scale\" viewBox=\"0 0 320 34\" width=\"320\" height=\"34\" role=\"img\" aria-label=\"colour scale\">"
             + "<defs><linearGradient id=\"accuracy-ramp\">\(stops.joined())</linearGradient></defs>"
             + "<rect x=\"40\" y=\"4\" width=\"220\" height=\"12\" fill=\"url(#accuracy-ramp)\"/>"
             + "<text x=\"34\" y=\"14\" text-anchor=\"end\">\(String(format: "%.0f", scale.lowerBound * 100)) %</text>"

@@ -24,7 +24,7 @@ public struct RunReport: Sendable {
         /// older or hand-made run) falls back to the run's name.
         var method: String {
             guard case let .object(config) = metrics.config, case let .object(method)? = config["method"],
-                  case let .string(methodName)? = method["name"]
+                case let .string(methodName)? = method["name"]
             else { return name }
             return methodName
         }
@@ -44,7 +44,10 @@ public struct RunReport: Sendable {
     public init(folders: [URL]) throws(RunFolderError) {
         var runs: [Run] = []
         for folder in folders {
-            runs.append(Run(name: folder.standardizedFileURL.lastPathComponent, metrics: try RunFolder(url: folder).readMetrics()))
+            runs.append(
+                Run(
+                    name: folder.standardizedFileURL.lastPathComponent,
+                    metrics: try RunFolder(url: folder).readMetrics()))
         }
         self.init(runs: runs)
     }
@@ -108,7 +111,10 @@ public struct RunReport: Sendable {
     }
 
     private var summaryTable: String {
-        let header = ["run", "method", "tasks", "final avg. accuracy", "avg. incremental accuracy", "forgetting", "BWT", "storage per task", "carried state", "total time"]
+        let header = [
+            "run", "method", "tasks", "final avg. accuracy", "avg. incremental accuracy", "forgetting", "BWT",
+            "storage per task", "carried state", "total time",
+        ]
         let rows = runs.map { run in
             let accuracy = run.metrics.accuracy
             let bytes = run.metrics.bankBytesPerTask
@@ -117,12 +123,14 @@ public struct RunReport: Sendable {
                 Self.percent(accuracy.finalAverageAccuracy), Self.percent(accuracy.averageIncrementalAccuracy),
                 Self.percent(accuracy.forgetting), Self.percent(accuracy.backwardTransfer),
                 bytes.isEmpty ? "—" : Self.bytes(Double(bytes.reduce(0, +)) / Double(bytes.count)),
-                (run.metrics.carriedBytesPerTask.max() ?? 0) == 0 ? "—" : Self.bytes(Double(run.metrics.carriedBytesPerTask.max()!)),
+                (run.metrics.carriedBytesPerTask.max() ?? 0) == 0
+                    ? "—" : Self.bytes(Double(run.metrics.carriedBytesPerTask.max()!)),
                 Self.duration(run.metrics.totalWallSeconds),
             ]
             return "<tr>" + cells.map { "<td>\($0.htmlEscaped)</td>" }.joined() + "</tr>"
         }
-        return "<table><tr>" + header.map { "<th>\($0)</th>" }.joined() + "</tr>\n" + rows.joined(separator: "\n") + "</table>"
+        return "<table><tr>" + header.map { "<th>\($0)</th>" }.joined() + "</tr>\n" + rows.joined(separator: "\n")
+            + "</table>"
     }
 
     /// Groups of runs that differ only in their seed: mean ± std (sample) per metric, A_t
@@ -135,31 +143,43 @@ public struct RunReport: Sendable {
             guard let statistic else { return "—" }
             return Self.percent(statistic.mean) + (statistic.std.map { " ± " + Self.percent($0) } ?? "")
         }
-        let header = ["method", "runs", "seeds", "final avg. accuracy", "avg. incremental accuracy", "forgetting", "BWT",
-                      "storage per task", "mean time"]
+        let header = [
+            "method", "runs", "seeds", "final avg. accuracy", "avg. incremental accuracy", "forgetting", "BWT",
+            "storage per task", "mean time",
+        ]
         let rows = zip(groups, labels).map { group, label in
-            let cells = [label, "\(group.runs.count)", group.seeds.map { $0.map(String.init) ?? "?" }.joined(separator: ", "),
-                         cell(group.finalAverageAccuracy), cell(group.averageIncrementalAccuracy), cell(group.forgetting),
-                         cell(group.backwardTransfer),
-                         group.bankBytesPerTask.mean == 0 ? "—" : Self.bytes(group.bankBytesPerTask.mean),
-                         Self.duration(group.wallSeconds.mean)]
-            return "<tr title=\"\(group.runs.joined(separator: ", ").htmlEscaped)\">" + cells.map { "<td>\($0.htmlEscaped)</td>" }.joined() + "</tr>"
+            let cells = [
+                label, "\(group.runs.count)", group.seeds.map { $0.map(String.init) ?? "?" }.joined(separator: ", "),
+                cell(group.finalAverageAccuracy), cell(group.averageIncrementalAccuracy), cell(group.forgetting),
+                cell(group.backwardTransfer),
+                group.bankBytesPerTask.mean == 0 ? "—" : Self.bytes(group.bankBytesPerTask.mean),
+                Self.duration(group.wallSeconds.mean),
+            ]
+            return "<tr title=\"\(group.runs.joined(separator: ", ").htmlEscaped)\">"
+                + cells.map { "<td>\($0.htmlEscaped)</td>" }.joined() + "</tr>"
         }
-        let table = "<table><tr>" + header.map { "<th>\($0)</th>" }.joined() + "</tr>\n" + rows.joined(separator: "\n") + "</table>"
-        let legend = "<div class=\"legend\">" + labels.enumerated().map { k, label in
-            "<span><i style=\"background:\(color(k))\"></i>\(label.htmlEscaped)</span>"
-        }.joined() + "</div>\n"
+        let table =
+            "<table><tr>" + header.map { "<th>\($0)</th>" }.joined() + "</tr>\n" + rows.joined(separator: "\n")
+            + "</table>"
+        let legend =
+            "<div class=\"legend\">"
+            + labels.enumerated().map { k, label in
+                "<span><i style=\"background:\(color(k))\"></i>\(label.htmlEscaped)</span>"
+            }.joined() + "</div>\n"
         let tasks = groups.map(\.averageAccuracy.count).max() ?? 0
         let lowest = groups.flatMap { $0.averageAccuracy.map { $0.mean - ($0.std ?? 0) } }.min() ?? 1
         let chart = SVGChart(
-            x: -0.5...Double(max(tasks, 1)) - 0.5, xTicks: SVGChart.integerTicks(upTo: tasks), xTitle: "after training task t",
+            x: -0.5...Double(max(tasks, 1)) - 0.5, xTicks: SVGChart.integerTicks(upTo: tasks),
+            xTitle: "after training task t",
             yFrom: min(90, (lowest * 10).rounded(.down) * 10), to: 100, yTitle: "A_t (%), mean ± std")
         let series = zip(groups, labels).enumerated().map { k, pair in
             let (group, label) = pair
             return SVGChart.Series(
                 color: color(k),
                 points: group.averageAccuracy.enumerated().map { t, a in
-                    .init(x: Double(t), y: a.mean * 100, tooltip: "\(label), after task \(t): A = \(cell(a)) % over \(group.runs.count) runs")
+                    .init(
+                        x: Double(t), y: a.mean * 100,
+                        tooltip: "\(label), after task \(t): A = \(cell(a)) % over \(group.runs.count) runs")
                 },
                 band: group.averageAccuracy.enumerated().map { t, a in
                     (x: Double(t), low: (a.mean - (a.std ?? 0)) * 100, high: (a.mean + (a.std ?? 0)) * 100)
@@ -169,9 +189,11 @@ public struct RunReport: Sendable {
         let scale = AccuracyHeatmap.scale(for: means)
         let figures = zip(zip(groups, labels), means).map { pair, matrix in
             let (group, label) = pair
-            let heatmap = AccuracyHeatmap(matrix: matrix, scale: scale,
-                                          spread: (group.accuracy.map { $0.map(\.std) }, group.runs.count))
-            return "<figure><figcaption>\(label.htmlEscaped), mean of \(group.runs.count)</figcaption>\(heatmap.svg)</figure>"
+            let heatmap = AccuracyHeatmap(
+                matrix: matrix, scale: scale,
+                spread: (group.accuracy.map { $0.map(\.std) }, group.runs.count))
+            return
+                "<figure><figcaption>\(label.htmlEscaped), mean of \(group.runs.count)</figcaption>\(heatmap.svg)</figure>"
         }
         return """
             <h2>Mean ± standard deviation over seeds</h2>
@@ -197,12 +219,17 @@ public struct RunReport: Sendable {
         let tasks = runs.map(\.metrics.accuracy.taskCount).max() ?? 0
         let lowest = runs.flatMap(\.metrics.accuracy.averageAccuracy).min() ?? 1
         let chart = SVGChart(
-            x: -0.5...Double(max(tasks, 1)) - 0.5, xTicks: SVGChart.integerTicks(upTo: tasks), xTitle: "after training task t",
+            x: -0.5...Double(max(tasks, 1)) - 0.5, xTicks: SVGChart.integerTicks(upTo: tasks),
+            xTitle: "after training task t",
             yFrom: min(90, (lowest * 10).rounded(.down) * 10), to: 100, yTitle: "A_t (%)")
         let series = runs.enumerated().map { k, run in
-            SVGChart.Series(color: color(k), points: run.metrics.accuracy.averageAccuracy.enumerated().map { t, a in
-                .init(x: Double(t), y: a * 100, tooltip: "\(run.name), after task \(t): A = \(String(format: "%.2f", a * 100)) %")
-            })
+            SVGChart.Series(
+                color: color(k),
+                points: run.metrics.accuracy.averageAccuracy.enumerated().map { t, a in
+                    .init(
+                        x: Double(t), y: a * 100,
+                        tooltip: "\(run.name), after task \(t): A = \(String(format: "%.2f", a * 100)) %")
+                })
         }
         return chart.lines(series, title: "average accuracy per task")
     }
@@ -210,7 +237,8 @@ public struct RunReport: Sendable {
     private var heatmaps: String {
         let scale = AccuracyHeatmap.scale(for: runs.map(\.metrics.accuracy))
         let figures = runs.map { run in
-            let body = run.metrics.accuracy.taskCount == 0
+            let body =
+                run.metrics.accuracy.taskCount == 0
                 ? "<p class=\"note\">no task finished yet</p>"
                 : AccuracyHeatmap(matrix: run.metrics.accuracy, scale: scale).svg
             return "<figure><figcaption>\(run.name.htmlEscaped)</figcaption>\(body)</figure>"
@@ -225,12 +253,14 @@ public struct RunReport: Sendable {
         let epochs = runs.map(\.metrics.epochs.count).max() ?? 0
         let highest = runs.flatMap { $0.metrics.epochs.map(\.meanLoss) }.filter(\.isFinite).max() ?? 1
         let chart = SVGChart(
-            x: 0.5...Double(max(epochs, 1)) + 0.5, xTicks: SVGChart.niceTicks(1, Double(max(epochs, 1)), minimumStep: 1)
+            x: 0.5...Double(max(epochs, 1)) + 0.5,
+            xTicks: SVGChart.niceTicks(1, Double(max(epochs, 1)), minimumStep: 1)
                 .filter { $0.value >= 1 && $0.value <= Double(max(epochs, 1)) },
             xTitle: "epoch (counted over all tasks)", yFrom: 0, to: highest, yTitle: "mean training loss")
         var boundaries: [Double: Int] = [:]
         for run in runs {
-            for (k, pair) in zip(run.metrics.epochs, run.metrics.epochs.dropFirst()).enumerated() where pair.0.task != pair.1.task {
+            for (k, pair) in zip(run.metrics.epochs, run.metrics.epochs.dropFirst()).enumerated()
+            where pair.0.task != pair.1.task {
                 boundaries[Double(k + 1) + 0.5] = boundaries[Double(k + 1) + 0.5] ?? pair.1.task
             }
         }
@@ -239,17 +269,23 @@ public struct RunReport: Sendable {
             (x: x, label: spacing >= 50 ? "task \(task)" : "\(task)")
         }
         let series = runs.enumerated().map { k, run in
-            SVGChart.Series(color: color(k), points: run.metrics.epochs.enumerated().map { k, epoch in
-                .init(x: Double(k + 1), y: epoch.meanLoss,
-                      tooltip: "\(run.name), task \(epoch.task) epoch \(epoch.epoch) (\(epoch.stage.rawValue)): loss \(String(format: "%.4f", epoch.meanLoss))")
-            })
+            SVGChart.Series(
+                color: color(k),
+                points: run.metrics.epochs.enumerated().map { k, epoch in
+                    .init(
+                        x: Double(k + 1), y: epoch.meanLoss,
+                        tooltip:
+                            "\(run.name), task \(epoch.task) epoch \(epoch.epoch) (\(epoch.stage.rawValue)): loss \(String(format: "%.4f", epoch.meanLoss))"
+                    )
+                })
         }
         return chart.lines(series, markers: markers, title: "training loss per epoch")
     }
 
     private var bankBytesChart: String {
         let highest = Double(runs.flatMap(\.metrics.bankBytesPerTask).max() ?? 0)
-        let (unit, divisor) = highest >= 1_048_576 ? ("MiB", 1_048_576.0) : highest >= 1024 ? ("KiB", 1024.0) : ("bytes", 1.0)
+        let (unit, divisor) =
+            highest >= 1_048_576 ? ("MiB", 1_048_576.0) : highest >= 1024 ? ("KiB", 1024.0) : ("bytes", 1.0)
         return perTaskBars(
             runs.map { $0.metrics.bankBytesPerTask.map(Double.init) }, divisor: divisor, yTitle: "bank size (\(unit))",
             tooltip: { Self.bytes($0) }, title: "bank bytes per task")
@@ -274,22 +310,28 @@ public struct RunReport: Sendable {
             yFrom: 0, to: highest / divisor, yTitle: yTitle)
         let series = zip(runs, values).enumerated().map { k, pair in
             let (run, perTask) = pair
-            return SVGChart.Series(color: color(k), points: perTask.enumerated().map { t, value in
-                .init(x: Double(t), y: value / divisor, tooltip: "\(run.name), task \(t): \(tooltip(value))")
-            })
+            return SVGChart.Series(
+                color: color(k),
+                points: perTask.enumerated().map { t, value in
+                    .init(x: Double(t), y: value / divisor, tooltip: "\(run.name), task \(t): \(tooltip(value))")
+                })
         }
         return chart.bars(series, title: title)
     }
 
     private var definitions: String {
-        let keys = ["average_accuracy", "average_incremental_accuracy", "forgetting", "bwt", "bank_bytes_per_task", "carried_bytes_per_task",
-                    "wall_seconds"]
+        let keys = [
+            "average_accuracy", "average_incremental_accuracy", "forgetting", "bwt", "bank_bytes_per_task",
+            "carried_bytes_per_task",
+            "wall_seconds",
+        ]
         let terms = keys.compactMap { key in
             RunMetrics.definitions[key].map { "<dt>\(key)</dt><dd>\($0.htmlEscaped)</dd>" }
         }
         let versions = runs.map { run in
             let v = run.metrics.versions
-            return "<dt>\(run.name.htmlEscaped)</dt><dd>confit \(v.confit.htmlEscaped), oneDNN \(v.oneDNN.htmlEscaped), Swift \(v.swift.htmlEscaped)</dd>"
+            return
+                "<dt>\(run.name.htmlEscaped)</dt><dd>confit \(v.confit.htmlEscaped), oneDNN \(v.oneDNN.htmlEscaped), Swift \(v.swift.htmlEscaped)</dd>"
         }
         return "<dl>\(terms.joined())\(versions.joined())</dl>"
     }

@@ -37,7 +37,8 @@ struct SVGChart {
     var yTitle: String
 
     /// A y axis from `lower` (at most the data minimum) to `upper` on whole steps.
-    init(x: ClosedRange<Double>, xTicks: [Tick], xTitle: String, yFrom lower: Double, to upper: Double, yTitle: String) {
+    init(x: ClosedRange<Double>, xTicks: [Tick], xTitle: String, yFrom lower: Double, to upper: Double, yTitle: String)
+    {
         let yTicks = Self.niceTicks(lower, upper)
         self.x = x
         self.y = yTicks.first!.value...yTicks.last!.value
@@ -86,22 +87,27 @@ struct SVGChart {
         var body = ""
         for marker in markers {
             let x = px(marker.x)
-            body += Self.labelledLine("boundary", from: (x, Self.top), to: (x, py(y.lowerBound)),
-                                      label: marker.label.htmlEscaped, at: (x + 3, Self.top - 5), textAttributes: "class=\"marker\"")
+            body += Self.labelledLine(
+                "boundary", from: (x, Self.top), to: (x, py(y.lowerBound)),
+                label: marker.label.htmlEscaped, at: (x + 3, Self.top - 5), textAttributes: "class=\"marker\"")
         }
         for line in series where line.band.count > 1 {
-            let outline = line.band.map { (px($0.x), py($0.high)) } + line.band.reversed().map { (px($0.x), py($0.low)) }
+            let outline =
+                line.band.map { (px($0.x), py($0.high)) } + line.band.reversed().map { (px($0.x), py($0.low)) }
             let coordinates = outline.map { "\(Self.number($0.0)),\(Self.number($0.1))" }
-            body += "<polygon fill=\"\(line.color)\" fill-opacity=\"0.2\" stroke=\"none\" points=\"\(coordinates.joined(separator: " "))\"/>"
+            body +=
+                "<polygon fill=\"\(line.color)\" fill-opacity=\"0.2\" stroke=\"none\" points=\"\(coordinates.joined(separator: " "))\"/>"
         }
         for line in series {
             let segments = line.points.split { !$0.y.isFinite }
             for segment in segments where segment.count > 1 {
                 let coordinates = segment.map { "\(Self.number(px($0.x))),\(Self.number(py($0.y)))" }
-                body += "<polyline fill=\"none\" stroke=\"\(line.color)\" stroke-width=\"2\" points=\"\(coordinates.joined(separator: " "))\"/>"
+                body +=
+                    "<polyline fill=\"none\" stroke=\"\(line.color)\" stroke-width=\"2\" points=\"\(coordinates.joined(separator: " "))\"/>"
             }
             for point in line.points where point.y.isFinite {
-                body += "<circle cx=\"\(Self.number(px(point.x)))\" cy=\"\(Self.number(py(point.y)))\" r=\"3\" fill=\"\(line.color)\"><title>\(point.tooltip.htmlEscaped)</title></circle>"
+                body +=
+                    "<circle cx=\"\(Self.number(px(point.x)))\" cy=\"\(Self.number(py(point.y)))\" r=\"3\" fill=\"\(line.color)\"><title>\(point.tooltip.htmlEscaped)</title></circle>"
             }
         }
         return frame(title: title, content: body)
@@ -118,7 +124,8 @@ struct SVGChart {
             for point in bars.points where point.y.isFinite {
                 let left = px(point.x) - group / 2 + Double(index) * barWidth
                 let top = min(py(max(point.y, 0)), py(0) - 1)
-                body += "<rect x=\"\(Self.number(left))\" y=\"\(Self.number(top))\" width=\"\(Self.number(barWidth * 0.92))\" height=\"\(Self.number(py(0) - top))\" fill=\"\(bars.color)\"><title>\(point.tooltip.htmlEscaped)</title></rect>"
+                body +=
+                    "<rect x=\"\(Self.number(left))\" y=\"\(Self.number(top))\" width=\"\(Self.number(barWidth * 0.92))\" height=\"\(Self.number(py(0) - top))\" fill=\"\(bars.color)\"><title>\(point.tooltip.htmlEscaped)</title></rect>"
             }
         }
         return frame(title: title, content: body)
@@ -129,29 +136,36 @@ struct SVGChart {
         let (w, h) = (Self.number(Self.width), Self.number(Self.height))
         let (x0, x1) = (Self.number(Self.left), Self.number(Self.width - Self.right))
         let (y0, y1) = (Self.number(Self.top), Self.number(Self.height - Self.bottom))
-        var svg = "<svg class=\"chart\" viewBox=\"0 0 \(w) \(h)\" width=\"\(w)\" height=\"\(h)\" role=\"img\" aria-label=\"\(title.htmlEscaped)\">"
+        var svg =
+            "<svg class=\"chart\" viewBox=\"0 0 \(w) \(h)\" width=\"\(w)\" height=\"\(h)\" role=\"img\" aria-label=\"\(title.htmlEscaped)\">"
         for tick in yTicks {
             let y = py(tick.value)
-            svg += Self.labelledLine("grid", from: (Self.left, y), to: (Self.width - Self.right, y), label: tick.label,
-                                     at: (Self.left - 6, y), textAttributes: "text-anchor=\"end\" dominant-baseline=\"middle\"")
+            svg += Self.labelledLine(
+                "grid", from: (Self.left, y), to: (Self.width - Self.right, y), label: tick.label,
+                at: (Self.left - 6, y), textAttributes: "text-anchor=\"end\" dominant-baseline=\"middle\"")
         }
         for tick in xTicks {
             let x = px(tick.value)
             let bottom = Self.height - Self.bottom
-            svg += Self.labelledLine("axis", from: (x, bottom), to: (x, bottom + 4), label: tick.label,
-                                     at: (x, bottom + 17), textAttributes: "text-anchor=\"middle\"")
+            svg += Self.labelledLine(
+                "axis", from: (x, bottom), to: (x, bottom + 4), label: tick.label,
+                at: (x, bottom + 17), textAttributes: "text-anchor=\"middle\"")
         }
         svg += "<line class=\"axis\" x1=\"\(x0)\" y1=\"\(y0)\" x2=\"\(x0)\" y2=\"\(y1)\"/>"
         svg += "<line class=\"axis\" x1=\"\(x0)\" y1=\"\(y1)\" x2=\"\(x1)\" y2=\"\(y1)\"/>"
-        svg += "<text class=\"title\" x=\"\(Self.number((Self.left + Self.width - Self.right) / 2))\" y=\"\(Self.number(Self.height - 6))\" text-anchor=\"middle\">\(xTitle.htmlEscaped)</text>"
+        svg +=
+            "<text class=\"title\" x=\"\(Self.number((Self.left + Self.width - Self.right) / 2))\" y=\"\(Self.number(Self.height - 6))\" text-anchor=\"middle\">\(xTitle.htmlEscaped)</text>"
         let middle = Self.number((Self.top + Self.height - Self.bottom) / 2)
-        svg += "<text class=\"title\" transform=\"translate(16 \(middle)) rotate(-90)\" text-anchor=\"middle\">\(yTitle.htmlEscaped)</text>"
+        svg +=
+            "<text class=\"title\" transform=\"translate(16 \(middle)) rotate(-90)\" text-anchor=\"middle\">\(yTitle.htmlEscaped)</text>"
         return svg + content + "</svg>"
     }
 
     /// A line and its text label: what every tick and marker is. `label` is markup.
-    private static func labelledLine(_ lineClass: String, from start: (Double, Double), to end: (Double, Double), label: String,
-                                     at position: (Double, Double), textAttributes: String) -> String {
+    private static func labelledLine(
+        _ lineClass: String, from start: (Double, Double), to end: (Double, Double), label: String,
+        at position: (Double, Double), textAttributes: String
+    ) -> String {
         "<line class=\"\(lineClass)\" x1=\"\(number(start.0))\" y1=\"\(number(start.1))\" x2=\"\(number(end.0))\" y2=\"\(number(end.1))\"/>"
             + "<text \(textAttributes) x=\"\(number(position.0))\" y=\"\(number(position.1))\">\(label)</text>"
     }

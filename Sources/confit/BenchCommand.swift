@@ -20,7 +20,8 @@ struct Bench: ParsableCommand {
     @Option(help: "Classes in the training task (logits restricted to them).") var taskClasses = 10
     @Flag(inversion: .prefixedNo, help: "Use Winograd for 3x3 stride-1 convolutions where oneDNN has it.")
     var winograd = true
-    @Option(help: "Comma-separated measurements to run: eval, fc, bn, full, packnet, piggyback.") var stages = "eval,fc,bn,full"
+    @Option(help: "Comma-separated measurements to run: eval, fc, bn, full, packnet, piggyback.") var stages =
+        "eval,fc,bn,full"
     @Flag(help: "Attach ConFiT's pre-convolution trackers, as `train --method confit` does.") var trackers = false
     @Flag(help: "Add milliseconds per step by kind of oneDNN call (\"profile\" key).") var profile = false
 

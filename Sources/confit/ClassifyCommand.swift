@@ -31,8 +31,9 @@ struct Classify: ParsableCommand {
 
     func run() throws {
         if let threads = threads.threads { Engine.shared.setThreads(threads) }
-        let predictor = try ImagePredictor.pretrained(model, weights: URL(fileURLWithPath: weights),
-                                                      precision: precision.precision ?? .float32)
+        let predictor = try ImagePredictor.pretrained(
+            model, weights: URL(fileURLWithPath: weights),
+            precision: precision.precision ?? .float32)
         predictor.options.batchSize = batchSize
         let skipped = try predictor.predict(images, top: 5, warn: { Self.printError($0) }) { image, top in
             print(try json ? Self.jsonLine(image, top) : Self.textLine(image, top))
@@ -50,7 +51,9 @@ struct Classify: ParsableCommand {
     static func jsonLine(_ path: String, _ top: [Prediction]) throws -> String {
         let object: [String: Any] = [
             "image": path,
-            "top5": top.map { ["class": $0.classIndex, "probability": (Double($0.probability) * 1e6).rounded() / 1e6] },
+            "top5": top.map {
+                ["class": $0.classIndex, "probability": (Double($0.probability) * 1e6).rounded() / 1e6]
+            },
         ]
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self)

@@ -8,6 +8,9 @@ struct Confit: ParsableCommand {
         commandName: "confit",
         abstract: "Continual fine-tuning of pre-trained CNNs (ConFiT, CVPR-W 2022) on oneDNN.",
         version: SoftwareVersions.confitVersion,
-        subcommands: [Demo.self, Train.self, Sweep.self, Eval.self, Predict.self, Export.self, Bench.self, Inspect.self, Classify.self,
-                      DataCommand.self, BenchLoader.self, Report.self])
+        subcommands: [
+            Demo.self, Train.self, Sweep.self, Eval.self, Predict.self, Export.self, Bench.self, Inspect.self,
+            Classify.self,
+            DataCommand.self, BenchLoader.self, Report.self,
+        ])
 }

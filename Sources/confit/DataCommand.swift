@@ -13,7 +13,8 @@ struct DataCommand: ParsableCommand {
     /// protocol that preset runs, task by task, to check against the paper's code.
     struct Inspect: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show a dataset's classes, image counts per split and skipped files, or the protocol a preset runs.")
+            abstract:
+                "Show a dataset's classes, image counts per split and skipped files, or the protocol a preset runs.")
 
         @Option(help: "Show this preset's protocol: tasks, their classes and images, epochs, batch size.")
         var preset: Preset?
@@ -31,13 +32,15 @@ struct DataCommand: ParsableCommand {
 
         func validate() throws {
             guard preset != nil || (dataset != nil && root != nil) else {
-                throw ValidationError("give --dataset and --root, or --preset (with --root for class names and image counts)")
+                throw ValidationError(
+                    "give --dataset and --root, or --preset (with --root for class names and image counts)")
             }
         }
 
         func run() throws {
             let data = try root.map { root in
-                try (dataset ?? preset!.dataset).load(root: root, options: DatasetOptions(split: split.choice ?? .standard))
+                try (dataset ?? preset!.dataset).load(
+                    root: root, options: DatasetOptions(split: split.choice ?? .standard))
             }
             if let data { describe(data) }
             if let preset { try describe(preset, data: data) }
@@ -54,7 +57,9 @@ struct DataCommand: ParsableCommand {
             for file in data.skipped { print("  \(file.path): \(file.reason)") }
             if classes {
                 let train = data.classCounts(.train), test = data.classCounts(.test)
-                for (id, name) in data.classNames.enumerated() { print("  \(id) \(name): \(train[id]) train, \(test[id]) test") }
+                for (id, name) in data.classNames.enumerated() {
+                    print("  \(id) \(name): \(train[id]) train, \(test[id]) test")
+                }
             }
         }
 
@@ -62,16 +67,23 @@ struct DataCommand: ParsableCommand {
         /// one (class names, images per task), else from the embedded protocol alone.
         private func describe(_ preset: Preset, data: ImageDataset?) throws {
             let benchmark = try preset.benchmark()
-            let order = try data.map { try Scenario(dataset: $0, order: preset.classOrder, classesPerTask: benchmark.classesPerTask) }
-            let tasks: [[Int]] = order?.tasks.map(\.classes)
+            let order = try data.map {
+                try Scenario(dataset: $0, order: preset.classOrder, classesPerTask: benchmark.classesPerTask)
+            }
+            let tasks: [[Int]] =
+                order?.tasks.map(\.classes)
                 ?? stride(from: 0, to: benchmark.tasks * benchmark.classesPerTask, by: benchmark.classesPerTask).map {
                     Array(benchmark.classOrder[$0..<$0 + benchmark.classesPerTask])
                 }
             let trained = tasks.reduce(0) { $0 + $1.count }
             print("preset: \(preset.rawValue)")
-            print("protocol: \(tasks.count) tasks of \(benchmark.classesPerTask) classes (\(trained) of \(benchmark.classes) classes "
-                + "trained), \(benchmark.epochs) epochs per task, batch size \(benchmark.batchSize) (last partial batch dropped)")
-            let stages = (0..<benchmark.epochs).map { TrainingSchedule.hierarchical.selection(epoch: $0, epochs: benchmark.epochs).rawValue }
+            print(
+                "protocol: \(tasks.count) tasks of \(benchmark.classesPerTask) classes (\(trained) of \(benchmark.classes) classes "
+                    + "trained), \(benchmark.epochs) epochs per task, batch size \(benchmark.batchSize) (last partial batch dropped)"
+            )
+            let stages = (0..<benchmark.epochs).map {
+                TrainingSchedule.hierarchical.selection(epoch: $0, epochs: benchmark.epochs).rawValue
+            }
             print("confit's stages by epoch: \(stages.joined(separator: " "))")
             print("split: \(split.choice.map { "\($0)" } ?? "standard (the protocol's)")")
             for (t, classes) in tasks.enumerated() {
@@ -80,8 +92,9 @@ struct DataCommand: ParsableCommand {
                     continue
                 }
                 let names = classes.prefix(3).map { data.classNames[$0] }.joined(separator: ", ")
-                print("task \(t): \(task.train.count) train, \(task.test.count) test images; classes \(names)"
-                    + (classes.count > 3 ? ", ... (\(classes.count))" : ""))
+                print(
+                    "task \(t): \(task.train.count) train, \(task.test.count) test images; classes \(names)"
+                        + (classes.count > 3 ? ", ... (\(classes.count))" : ""))
             }
         }
     }

@@ -7,7 +7,9 @@ import Foundation
 /// key names match — so a user can tell whether a download fits a model.
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show the format, tensors, parameter count and architecture of a weights file (safetensors or PyTorch .pth).")
+        abstract:
+            "Show the format, tensors, parameter count and architecture of a weights file (safetensors or PyTorch .pth)."
+    )
 
     @Argument(help: "A safetensors file or a PyTorch .pth/.pt checkpoint (zip or legacy format).")
     var file: String
@@ -21,7 +23,9 @@ struct Inspect: ParsableCommand {
         let width = contents.tensors.map(\.name.count).max() ?? 0
         for (name, tensor) in contents.tensors {
             let padding = String(repeating: " ", count: width - name.count)
-            print("  \(name)\(padding)  \(tensor.dtype.rawValue.padding(toLength: 4, withPad: " ", startingAt: 0))  \(tensor.shape)")
+            print(
+                "  \(name)\(padding)  \(tensor.dtype.rawValue.padding(toLength: 4, withPad: " ", startingAt: 0))  \(tensor.shape)"
+            )
         }
         let counts = contents.elementCounts
         print("parameters: \(counts.parameters) (plus \(counts.buffers) in BatchNorm running statistics)")

@@ -8,44 +8,75 @@ struct MethodOptions: ParsableArguments {
     @Option(help: "LwF: softmax temperature T (FACIL's default 2).") var lwfTemperature: Float?
     @Option(help: "EWC: weight λ of the penalty λ/2·Σ F(θ−θ*)² (FACIL's default 5000).") var ewcLambda: Float?
     @Option(help: "EWC: weight α of earlier tasks' Fisher when merging (FACIL's default 0.5).") var ewcAlpha: Float?
-    @Option(help: "PackNet: fraction of a task's weights pruned per layer (the official 0.75).") var packnetPrune: Double?
-    @Option(help: "PackNet: epochs of retraining after pruning, out of --epochs (default: a third, rounded up).") var packnetRetrainEpochs: Int?
-    @Flag(help: "PackNet: train BN and keep it per task (default: the pre-trained BN, frozen).") var packnetTrainBN = false
-    @Option(help: "Piggyback: Adam's learning rate for the masks and the classifier (the official 1e-4).") var piggybackLR: Float?
-    @Flag(help: "Piggyback: train BN and keep it per task (default: the pre-trained BN, frozen).") var piggybackTrainBN = false
-    @Option(help: "RanPAC: width M of the random projection (the official 10000; 0 = ridge regression on the features).")
+    @Option(help: "PackNet: fraction of a task's weights pruned per layer (the official 0.75).") var packnetPrune:
+        Double?
+    @Option(help: "PackNet: epochs of retraining after pruning, out of --epochs (default: a third, rounded up).")
+    var packnetRetrainEpochs: Int?
+    @Flag(help: "PackNet: train BN and keep it per task (default: the pre-trained BN, frozen).") var packnetTrainBN =
+        false
+    @Option(help: "Piggyback: Adam's learning rate for the masks and the classifier (the official 1e-4).")
+    var piggybackLR: Float?
+    @Flag(help: "Piggyback: train BN and keep it per task (default: the pre-trained BN, frozen).")
+    var piggybackTrainBN = false
+    @Option(
+        help: "RanPAC: width M of the random projection (the official 10000; 0 = ridge regression on the features).")
     var ranpacDim: Int?
 
     /// The hyper-parameters given, by flag.
     var given: [String] {
-        [("--lwf-lambda", lwfLambda != nil), ("--lwf-temperature", lwfTemperature != nil), ("--ewc-lambda", ewcLambda != nil),
-         ("--ewc-alpha", ewcAlpha != nil), ("--packnet-prune", packnetPrune != nil), ("--packnet-retrain-epochs", packnetRetrainEpochs != nil),
-         ("--packnet-train-bn", packnetTrainBN), ("--piggyback-lr", piggybackLR != nil), ("--piggyback-train-bn", piggybackTrainBN),
-         ("--ranpac-dim", ranpacDim != nil)].filter(\.1).map(\.0)
+        [
+            ("--lwf-lambda", lwfLambda != nil), ("--lwf-temperature", lwfTemperature != nil),
+            ("--ewc-lambda", ewcLambda != nil),
+            ("--ewc-alpha", ewcAlpha != nil), ("--packnet-prune", packnetPrune != nil),
+            ("--packnet-retrain-epochs", packnetRetrainEpochs != nil),
+            ("--packnet-train-bn", packnetTrainBN), ("--piggyback-lr", piggybackLR != nil),
+            ("--piggyback-train-bn", piggybackTrainBN),
+            ("--ranpac-dim", ranpacDim != nil),
+        ].filter(\.1).map(\.0)
     }
 
     /// Refuses hyper-parameters of methods other than `methods`, and out-of-range values.
     func check(for methods: [ContinualMethod]) throws {
         let names = Set(methods.map(\.name))
-        let given = [("--lwf-lambda", lwfLambda, "lwf"), ("--lwf-temperature", lwfTemperature, "lwf"),
-                     ("--ewc-lambda", ewcLambda, "ewc"), ("--ewc-alpha", ewcAlpha, "ewc")]
-        let switches = [("--packnet-prune", packnetPrune != nil, "packnet"),
-                        ("--packnet-retrain-epochs", packnetRetrainEpochs != nil, "packnet"),
-                        ("--packnet-train-bn", packnetTrainBN, "packnet"),
-                        ("--piggyback-lr", piggybackLR != nil, "piggyback"), ("--piggyback-train-bn", piggybackTrainBN, "piggyback"),
-                        ("--ranpac-dim", ranpacDim != nil, "ranpac")]
-        for (flag, isGiven, owner) in given.map({ ($0.0, $0.1 != nil, $0.2) }) + switches where isGiven && !names.contains(owner) {
+        let given = [
+            ("--lwf-lambda", lwfLambda, "lwf"), ("--lwf-temperature", lwfTemperature, "lwf"),
+            ("--ewc-lambda", ewcLambda, "ewc"), ("--ewc-alpha", ewcAlpha, "ewc"),
+        ]
+        let switches = [
+            ("--packnet-prune", packnetPrune != nil, "packnet"),
+            ("--packnet-retrain-epochs", packnetRetrainEpochs != nil, "packnet"),
+            ("--packnet-train-bn", packnetTrainBN, "packnet"),
+            ("--piggyback-lr", piggybackLR != nil, "piggyback"),
+            ("--piggyback-train-bn", piggybackTrainBN, "piggyback"),
+            ("--ranpac-dim", ranpacDim != nil, "ranpac"),
+        ]
+        for (flag, isGiven, owner) in given.map({ ($0.0, $0.1 != nil, $0.2) }) + switches
+        where isGiven && !names.contains(owner) {
             throw ValidationError("\(flag) applies to --method \(owner), not \(names.sorted().joined(separator: ", "))")
         }
-        if let lwfLambda, !(lwfLambda >= 0 && lwfLambda.isFinite) { throw ValidationError("--lwf-lambda must be finite and ≥ 0") }
-        if let lwfTemperature, !(lwfTemperature > 0 && lwfTemperature.isFinite) { throw ValidationError("--lwf-temperature must be positive") }
-        if let ewcLambda, !(ewcLambda >= 0 && ewcLambda.isFinite) { throw ValidationError("--ewc-lambda must be finite and ≥ 0") }
+        if let lwfLambda, !(lwfLambda >= 0 && lwfLambda.isFinite) {
+            throw ValidationError("--lwf-lambda must be finite and ≥ 0")
+        }
+        if let lwfTemperature, !(lwfTemperature > 0 && lwfTemperature.isFinite) {
+            throw ValidationError("--lwf-temperature must be positive")
+        }
+        if let ewcLambda, !(ewcLambda >= 0 && ewcLambda.isFinite) {
+            throw ValidationError("--ewc-lambda must be finite and ≥ 0")
+        }
         if let ewcAlpha, !(0...1).contains(ewcAlpha) { throw ValidationError("--ewc-alpha must be within 0...1") }
-        if let packnetPrune, !(packnetPrune > 0 && packnetPrune < 1) { throw ValidationError("--packnet-prune must be within (0, 1)") }
-        if let packnetRetrainEpochs, packnetRetrainEpochs < 0 { throw ValidationError("--packnet-retrain-epochs must be ≥ 0") }
-        if let piggybackLR, !(piggybackLR > 0 && piggybackLR.isFinite) { throw ValidationError("--piggyback-lr must be positive") }
+        if let packnetPrune, !(packnetPrune > 0 && packnetPrune < 1) {
+            throw ValidationError("--packnet-prune must be within (0, 1)")
+        }
+        if let packnetRetrainEpochs, packnetRetrainEpochs < 0 {
+            throw ValidationError("--packnet-retrain-epochs must be ≥ 0")
+        }
+        if let piggybackLR, !(piggybackLR > 0 && piggybackLR.isFinite) {
+            throw ValidationError("--piggyback-lr must be positive")
+        }
         if let ranpacDim {
-            do { try RanPACStrategy.Options(dimension: ranpacDim).validate() } catch { throw ValidationError("--ranpac-dim: \(error)") }
+            do { try RanPACStrategy.Options(dimension: ranpacDim).validate() } catch {
+                throw ValidationError("--ranpac-dim: \(error)")
+            }
         }
     }
 

@@ -30,15 +30,21 @@ struct Predict: ParsableCommand {
         if let threads = threads.threads { Engine.shared.setThreads(threads) }
         let predictor: ImagePredictor
         if let weights, let bank {
-            predictor = try .exported(TaskFile(contentsOf: URL(fileURLWithPath: bank)), weights: URL(fileURLWithPath: weights),
-                                      precision: precision.precision ?? .float32)
+            predictor = try .exported(
+                TaskFile(contentsOf: URL(fileURLWithPath: bank)), weights: URL(fileURLWithPath: weights),
+                precision: precision.precision ?? .float32)
         } else if let runFolder, let task {
-            predictor = try .task(task, of: ContinualRun(resuming: URL(fileURLWithPath: runFolder), precision: precision.precision,
-                                                        threads: threads.threads))
+            predictor = try .task(
+                task,
+                of: ContinualRun(
+                    resuming: URL(fileURLWithPath: runFolder), precision: precision.precision,
+                    threads: threads.threads))
         } else {
             return
         }
-        let skipped = try predictor.predict(images, top: top, warn: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) { image, top in
+        let skipped = try predictor.predict(
+            images, top: top, warn: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        ) { image, top in
             let listed = top.map { "\(predictor.classNames[$0.classIndex]) \(String(format: "%.4f", $0.probability))" }
             say(([image] + listed).joined(separator: "\t"))
         }

@@ -19,8 +19,10 @@ final class ProgressBar {
         let eta = Double(max(batches - done, 0)) * elapsed / Double(done)
         let width = 24, filled = batches > 0 ? width * done / batches : width
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-        let line = String(format: "\rtask %d epoch %d [%@] %d/%d loss %.4f %.1f img/s ETA %.0f s\u{1B}[K", task, epoch, bar, done, batches,
-                          loss, rate, eta)
+        let line = String(
+            format: "\rtask %d epoch %d [%@] %d/%d loss %.4f %.1f img/s ETA %.0f s\u{1B}[K", task, epoch, bar, done,
+            batches,
+            loss, rate, eta)
         FileHandle.standardError.write(Data(line.utf8))
         if done >= batches { clear() }
     }

@@ -16,7 +16,10 @@ enum LogFormat: String, ExpressibleByArgument, CaseIterable {
         case .json:
             var object = fields
             object["event"] = event
-            guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
+            guard
+                let data = try? JSONSerialization.data(
+                    withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+            else { return }
             say(String(decoding: data, as: UTF8.self))
         }
     }
@@ -48,16 +51,22 @@ final class ProgressLog: RunObserver {
     func runStarting(_ run: ContinualRun) {
         let config = run.configuration
         if let position = run.resumedFrom {
-            format.event("resume", ["task": position.task, "epoch": position.epoch, "batch": position.batch],
-                         text: "resuming \(config.method.name) at \(position)")
+            format.event(
+                "resume", ["task": position.task, "epoch": position.epoch, "batch": position.batch],
+                text: "resuming \(config.method.name) at \(position)")
             return
         }
         let tasks = run.trainer.tasks.count
-        format.event("start", ["method": config.method.name, "preset": config.preset.rawValue, "tasks": tasks,
-                               "epochs": config.training.epochs, "batch_size": config.training.batchSize,
-                               "model": config.model.rawValue, "out": run.folder.url.path],
-                     text: "\(config.method.name) on \(config.preset.rawValue): \(tasks) tasks, \(config.training.epochs) epochs each, "
-                        + "batch \(config.training.batchSize), \(config.model.rawValue) → \(run.folder.url.path)")
+        format.event(
+            "start",
+            [
+                "method": config.method.name, "preset": config.preset.rawValue, "tasks": tasks,
+                "epochs": config.training.epochs, "batch_size": config.training.batchSize,
+                "model": config.model.rawValue, "out": run.folder.url.path,
+            ],
+            text:
+                "\(config.method.name) on \(config.preset.rawValue): \(tasks) tasks, \(config.training.epochs) epochs each, "
+                + "batch \(config.training.batchSize), \(config.model.rawValue) → \(run.folder.url.path)")
     }
 
     func batchFinished(_ run: ContinualRun, at position: TrainingPosition, of batches: Int, loss: Float) {
@@ -65,32 +74,43 @@ final class ProgressLog: RunObserver {
     }
 
     func epochFinished(_ run: ContinualRun, _ epoch: EpochRecord) {
-        format.event("epoch", ["task": epoch.task, "epoch": epoch.epoch, "stage": epoch.stage.rawValue,
-                               "mean_loss": epoch.meanLoss.isFinite ? epoch.meanLoss : NSNull(),
-                               "images_per_second": epoch.imagesPerSecond, "seconds": epoch.seconds],
-                     text: String(format: "task %d epoch %d [%@] loss %.4f  %.1f img/s  %.1f s", epoch.task, epoch.epoch,
-                                  epoch.stage.rawValue, epoch.meanLoss, epoch.imagesPerSecond, epoch.seconds))
+        format.event(
+            "epoch",
+            [
+                "task": epoch.task, "epoch": epoch.epoch, "stage": epoch.stage.rawValue,
+                "mean_loss": epoch.meanLoss.isFinite ? epoch.meanLoss : NSNull(),
+                "images_per_second": epoch.imagesPerSecond, "seconds": epoch.seconds,
+            ],
+            text: String(
+                format: "task %d epoch %d [%@] loss %.4f  %.1f img/s  %.1f s", epoch.task, epoch.epoch,
+                epoch.stage.rawValue, epoch.meanLoss, epoch.imagesPerSecond, epoch.seconds))
     }
 
     func taskFinished(_ run: ContinualRun, _ report: ContinualTrainer.TaskReport) {
         let row = report.accuracies.map { String(format: "%.3f", $0) }.joined(separator: " ")
         let average = report.accuracies.reduce(0, +) / Double(report.accuracies.count)
         let carried = report.carriedBytes > 0 ? "  carried \(report.carriedBytes) bytes" : ""
-        var fields: [String: Any] = ["task": report.task, "accuracies": report.accuracies, "average_accuracy": average,
-                                     "bank_bytes": report.bankBytes, "carried_bytes": report.carriedBytes]
+        var fields: [String: Any] = [
+            "task": report.task, "accuracies": report.accuracies, "average_accuracy": average,
+            "bank_bytes": report.bankBytes, "carried_bytes": report.carriedBytes,
+        ]
         let agnostic = report.taskAgnosticAccuracies.map { $0.reduce(0, +) / Double($0.count) }
         fields["task_agnostic_average_accuracy"] = agnostic
-        format.event("task", fields,
-                     text: String(format: "after task %d: accuracies [%@]  A_t %.4f  bank %d bytes", report.task, row, average,
-                                  report.bankBytes) + carried + (agnostic.map { String(format: "  task-agnostic A_t %.4f", $0) } ?? ""))
+        format.event(
+            "task", fields,
+            text: String(
+                format: "after task %d: accuracies [%@]  A_t %.4f  bank %d bytes", report.task, row, average,
+                report.bankBytes) + carried + (agnostic.map { String(format: "  task-agnostic A_t %.4f", $0) } ?? ""))
     }
 
     func runStopped(_ run: ContinualRun, at position: TrainingPosition) {
         bar?.clear()
         let command = Self.resumeCommand(run)
         let message = "stopped at \(position); continue with: \(command)"
-        format.event("interrupted", ["task": position.task, "epoch": position.epoch, "batch": position.batch, "resume": command],
-                     text: message)
+        format.event(
+            "interrupted",
+            ["task": position.task, "epoch": position.epoch, "batch": position.batch, "resume": command],
+            text: message)
         if format == .quiet { FileHandle.standardError.write(Data((message + "\n").utf8)) }
     }
 
@@ -99,12 +119,20 @@ final class ProgressLog: RunObserver {
         if skipped > 0 { format.event("skipped", ["images": skipped], text: "skipped \(skipped) unreadable images") }
         let accuracy = run.metrics.accuracy
         guard let final = accuracy.finalAverageAccuracy else { return }
-        let (incremental, forgetting, bwt) = (accuracy.averageIncrementalAccuracy ?? 0, accuracy.forgetting ?? 0,
-                                             accuracy.backwardTransfer ?? 0)
-        format.event("finished", ["final_average_accuracy": final, "average_incremental_accuracy": incremental,
-                                  "forgetting": forgetting, "bwt": bwt, "wall_seconds": run.metrics.totalWallSeconds],
-                     text: String(format: "final average accuracy %.4f, average incremental accuracy %.4f, forgetting %.4f, BWT %.4f, %.0f s",
-                                  final, incremental, forgetting, bwt, run.metrics.totalWallSeconds))
+        let (incremental, forgetting, bwt) = (
+            accuracy.averageIncrementalAccuracy ?? 0, accuracy.forgetting ?? 0,
+            accuracy.backwardTransfer ?? 0
+        )
+        format.event(
+            "finished",
+            [
+                "final_average_accuracy": final, "average_incremental_accuracy": incremental,
+                "forgetting": forgetting, "bwt": bwt, "wall_seconds": run.metrics.totalWallSeconds,
+            ],
+            text: String(
+                format:
+                    "final average accuracy %.4f, average incremental accuracy %.4f, forgetting %.4f, BWT %.4f, %.0f s",
+                final, incremental, forgetting, bwt, run.metrics.totalWallSeconds))
     }
 }
 

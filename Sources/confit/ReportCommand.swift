@@ -8,16 +8,23 @@ import Foundation
 /// their seed are also shown as mean ± std.
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write an HTML report (accuracy matrices, A_t, loss, storage, time; mean ± std over seeds) comparing run folders.")
+        abstract:
+            "Write an HTML report (accuracy matrices, A_t, loss, storage, time; mean ± std over seeds) comparing run folders."
+    )
 
-    @Argument(help: "Run folders, each holding the metrics.json that `confit train` writes, or sweep folders holding run folders.")
+    @Argument(
+        help:
+            "Run folders, each holding the metrics.json that `confit train` writes, or sweep folders holding run folders."
+    )
     var runs: [String]
 
     @Option(help: "The HTML file to write (replaced atomically).")
     var out: String = "report.html"
 
-    @Option(help: ArgumentHelp("Also write the mean ± std over seeds as this JSON file and as CSV beside it (.csv).",
-                               valueName: "file.json"))
+    @Option(
+        help: ArgumentHelp(
+            "Also write the mean ± std over seeds as this JSON file and as CSV beside it (.csv).",
+            valueName: "file.json"))
     var aggregate: String?
 
     func validate() throws {
@@ -31,15 +38,20 @@ struct Report: ParsableCommand {
         print("wrote \(out) (\(folders.count) run\(folders.count == 1 ? "" : "s"))")
         if let aggregate {
             let json = URL(fileURLWithPath: aggregate)
-            try Self.writeAggregates(report.aggregates, json: json, csv: json.deletingPathExtension().appendingPathExtension("csv"))
-            print("wrote \(aggregate) and its .csv (\(report.aggregates.count) group\(report.aggregates.count == 1 ? "" : "s"))")
+            try Self.writeAggregates(
+                report.aggregates, json: json, csv: json.deletingPathExtension().appendingPathExtension("csv"))
+            print(
+                "wrote \(aggregate) and its .csv (\(report.aggregates.count) group\(report.aggregates.count == 1 ? "" : "s"))"
+            )
         }
     }
 
     /// `folder` itself when it holds `metrics.json`; else its subfolders that do (a sweep),
     /// in name order; else `folder`, so that the error names it.
     static func runFolders(in folder: URL) -> [URL] {
-        let has = { (url: URL) in FileManager.default.fileExists(atPath: url.appendingPathComponent(RunFolder.metricsJSON).path) }
+        let has = { (url: URL) in
+            FileManager.default.fileExists(atPath: url.appendingPathComponent(RunFolder.metricsJSON).path)
+        }
         guard !has(folder) else { return [folder] }
         let children = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
             .map { folder.appendingPathComponent($0) }.filter(has)

@@ -23,23 +23,35 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Decoding threads (default: 1; may change when a run resumes).") var workers: Int?
     @Option(help: "Use only the first N training images of each class.") var trainImagesPerClass: Int?
     @Option(help: "Use only the first N test images of each class.") var testImagesPerClass: Int?
-    @Flag(help: "Skip images that cannot be decoded (each reported on stderr) instead of stopping.") var skipUnreadable = false
+    @Flag(help: "Skip images that cannot be decoded (each reported on stderr) instead of stopping.")
+    var skipUnreadable = false
     @OptionGroup var precision: PrecisionOptions
-    @Option(help: "Bank methods: classify with the trained classifier (linear) or with class-mean prototypes under each task's bank (prototypes).")
+    @Option(
+        help:
+            "Bank methods: classify with the trained classifier (linear) or with class-mean prototypes under each task's bank (prototypes)."
+    )
     var head: TrainingConfiguration.Head?
-    @Flag(help: "Bank and mask methods: also measure task-agnostic accuracy, inferring each image's task (one forward per seen task).")
+    @Flag(
+        help:
+            "Bank and mask methods: also measure task-agnostic accuracy, inferring each image's task (one forward per seen task)."
+    )
     var taskAgnostic = false
 
     /// The options given that define a run (refused beside `--resume` and `--configuration`,
     /// which take them from the run): every one but `--workers`.
     var given: [String] {
-        [("--preset", preset != nil), ("--root", root != nil), ("--dataset", dataset != nil), ("--split...", split.anyGiven),
-         ("--model", model != nil), ("--weights", weights != nil), ("--epochs", epochs != nil), ("--batch-size", batchSize != nil),
-         ("--lr", lr != nil), ("--tasks", tasks != nil), ("--classes-per-task", classesPerTask != nil),
-         ("--class-order", classOrder != nil), ("--image-size", imageSize != nil),
-         ("--train-images-per-class", trainImagesPerClass != nil), ("--test-images-per-class", testImagesPerClass != nil),
-         ("--skip-unreadable", skipUnreadable), ("--precision", precision.precision != nil), ("--head", head != nil),
-         ("--task-agnostic", taskAgnostic)].filter(\.1).map(\.0)
+        [
+            ("--preset", preset != nil), ("--root", root != nil), ("--dataset", dataset != nil),
+            ("--split...", split.anyGiven),
+            ("--model", model != nil), ("--weights", weights != nil), ("--epochs", epochs != nil),
+            ("--batch-size", batchSize != nil),
+            ("--lr", lr != nil), ("--tasks", tasks != nil), ("--classes-per-task", classesPerTask != nil),
+            ("--class-order", classOrder != nil), ("--image-size", imageSize != nil),
+            ("--train-images-per-class", trainImagesPerClass != nil),
+            ("--test-images-per-class", testImagesPerClass != nil),
+            ("--skip-unreadable", skipUnreadable), ("--precision", precision.precision != nil), ("--head", head != nil),
+            ("--task-agnostic", taskAgnostic),
+        ].filter(\.1).map(\.0)
     }
 
     /// The configuration these options describe for `method` and `seed`; warns on standard
@@ -53,21 +65,28 @@ struct RunOptions: ParsableArguments {
         config.training.batchSize = batchSize ?? config.training.batchSize
         (config.training.learningRate, config.training.seed) = (lr ?? 0.01, seed)
         (config.training.imageSize, config.training.resizeShortSide) = (imageSize, imageSize * 256 / 224)
-        (config.training.loaderWorkers, config.training.taskLimit, config.training.skipUnreadable) = (workers ?? 1, tasks, skipUnreadable)
-        (config.training.trainImagesPerClass, config.training.testImagesPerClass) = (trainImagesPerClass, testImagesPerClass)
+        (config.training.loaderWorkers, config.training.taskLimit, config.training.skipUnreadable) = (
+            workers ?? 1, tasks, skipUnreadable
+        )
+        (config.training.trainImagesPerClass, config.training.testImagesPerClass) = (
+            trainImagesPerClass, testImagesPerClass
+        )
         (config.classOrder, config.classesPerTask) = (try classOrder.map(parseOrder), classesPerTask)
         config.resolvedPrecision = precision.precision ?? .float32
         config.training.head = head == .linear ? nil : head
         config.training.taskAgnostic = taskAgnostic ? true : nil
         let perTask = try config.resolvedClassesPerTask
         if let order = config.classOrder, order.count % perTask != 0 {
-            throw ValidationError("--class-order lists \(order.count) classes, which do not divide into tasks of \(perTask) "
-                + "(--classes-per-task)")
+            throw ValidationError(
+                "--class-order lists \(order.count) classes, which do not divide into tasks of \(perTask) "
+                    + "(--classes-per-task)")
         }
         if weights == nil {
-            FileHandle.standardError.write(Data(("warning: no --weights: training a randomly initialised \(model.rawValue), "
-                + "not fine-tuning a pre-trained one (scripts/install-dependencies puts EfficientNet-Lite0's ImageNet weights "
-                + "in ~/.cache/confit)\n").utf8))
+            FileHandle.standardError.write(
+                Data(
+                    ("warning: no --weights: training a randomly initialised \(model.rawValue), "
+                        + "not fine-tuning a pre-trained one (scripts/install-dependencies puts EfficientNet-Lite0's ImageNet weights "
+                        + "in ~/.cache/confit)\n").utf8))
         }
         return config
     }

@@ -33,8 +33,9 @@ struct Sweep: ParsableCommand {
         try methods.split(separator: ",").map {
             let name = $0.trimmingCharacters(in: .whitespaces)
             guard let method = try? ContinualMethod.named(name) else {
-                throw ValidationError("--methods: unknown method '\(name)'; choose from "
-                    + ContinualMethod.all.map(\.name).joined(separator: ", "))
+                throw ValidationError(
+                    "--methods: unknown method '\(name)'; choose from "
+                        + ContinualMethod.all.map(\.name).joined(separator: ", "))
             }
             return method
         }
@@ -51,37 +52,50 @@ struct Sweep: ParsableCommand {
 
     func run() throws {
         let base = try options.configuration(method: .confit, seed: 0)
-        let plan = try SweepPlan(base: base, methods: parsedMethods().map(hyperparameters.resolve), seeds: parsedSeeds(),
-                                 folder: URL(fileURLWithPath: out))
+        let plan = try SweepPlan(
+            base: base, methods: parsedMethods().map(hyperparameters.resolve), seeds: parsedSeeds(),
+            folder: URL(fileURLWithPath: out))
         let states = try plan.runs.map(SweepPlan.state(of:))
         let format = log.format
         for (run, state) in zip(plan.runs, states) {
-            format.event("sweep_run", ["run": run.name, "state": Self.describe(state), "folder": run.folder.path],
-                         text: "\(run.name): \(Self.describe(state))")
+            format.event(
+                "sweep_run", ["run": run.name, "state": Self.describe(state), "folder": run.folder.path],
+                text: "\(run.name): \(Self.describe(state))")
         }
         if dryRun { return }
         let pending = zip(plan.runs, states).filter { $0.1 != .finished }
         let share = max(1, (threads ?? Engine.shared.threads) / parallel)
         let scheduler = SweepScheduler(parallel: parallel, format: format) { [plan] in try Self.writeReport(plan) }
-        let outcome = try scheduler.run(pending.map { run, state in
-            if state == .new { try SweepPlan.writeConfiguration(of: run) }
-            let arguments = state == .new
-                ? ["train", "--configuration", run.folder.appendingPathComponent(SweepPlan.configurationFileName).path,
-                   "--out", run.folder.path, "--threads", String(share)]
-                : ["train", "--resume", run.folder.path]
-            return SweepScheduler.Job(name: run.name, folder: run.folder, arguments: arguments + ["--log-format", "text"])
-        })
+        let outcome = try scheduler.run(
+            pending.map { run, state in
+                if state == .new { try SweepPlan.writeConfiguration(of: run) }
+                let arguments =
+                    state == .new
+                    ? [
+                        "train", "--configuration",
+                        run.folder.appendingPathComponent(SweepPlan.configurationFileName).path,
+                        "--out", run.folder.path, "--threads", String(share),
+                    ]
+                    : ["train", "--resume", run.folder.path]
+                return SweepScheduler.Job(
+                    name: run.name, folder: run.folder, arguments: arguments + ["--log-format", "text"])
+            })
         try Self.writeReport(plan)
         if let signal = outcome.interruptedBy {
             FileHandle.standardError.write(Data("sweep stopped; run the same command again to continue\n".utf8))
             throw ExitCode(128 + signal)
         }
         guard outcome.failed.isEmpty else {
-            throw ValidationError("\(outcome.failed.count) run(s) failed: \(outcome.failed.joined(separator: ", ")); "
-                + "see train.log in their folders, fix the cause and run the same command again")
+            throw ValidationError(
+                "\(outcome.failed.count) run(s) failed: \(outcome.failed.joined(separator: ", ")); "
+                    + "see train.log in their folders, fix the cause and run the same command again")
         }
-        format.event("sweep_finished", ["runs": plan.runs.count, "report": plan.folder.appendingPathComponent("report.html").path],
-                     text: "all \(plan.runs.count) runs finished; report: \(plan.folder.appendingPathComponent("report.html").path)")
+        format.event(
+            "sweep_finished",
+            ["runs": plan.runs.count, "report": plan.folder.appendingPathComponent("report.html").path],
+            text:
+                "all \(plan.runs.count) runs finished; report: \(plan.folder.appendingPathComponent("report.html").path)"
+        )
     }
 
     private static func describe(_ state: SweepPlan.State) -> String {
@@ -101,7 +115,8 @@ struct Sweep: ParsableCommand {
         guard !folders.isEmpty else { return }
         let report = try RunReport(folders: folders)
         try Report.write(Data(report.html.utf8), to: plan.folder.appendingPathComponent("report.html"))
-        try Report.writeAggregates(report.aggregates, json: plan.folder.appendingPathComponent("aggregate.json"),
-                                   csv: plan.folder.appendingPathComponent("aggregate.csv"))
+        try Report.writeAggregates(
+            report.aggregates, json: plan.folder.appendingPathComponent("aggregate.json"),
+            csv: plan.folder.appendingPathComponent("aggregate.csv"))
     }
 }

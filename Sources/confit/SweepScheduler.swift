@@ -50,8 +50,9 @@ final class SweepScheduler {
             while running.count < parallel, !stop.isRequested, let job = queue.popFirst() {
                 let process = try launch(job, executable: executable, environment: environment) { ended.signal() }
                 running.append((job, process))
-                format.event("sweep_run_started", ["run": job.name, "pid": Int(process.processIdentifier)],
-                             text: "started \(job.name) (log: \(job.folder.appendingPathComponent("train.log").path))")
+                format.event(
+                    "sweep_run_started", ["run": job.name, "pid": Int(process.processIdentifier)],
+                    text: "started \(job.name) (log: \(job.folder.appendingPathComponent("train.log").path))")
             }
             ended.wait()
             if stop.isRequested && !signalled {
@@ -68,11 +69,15 @@ final class SweepScheduler {
         return outcome
     }
 
-    private func launch(_ job: Job, executable: URL, environment: [String: String],
-                        ended: @escaping @Sendable () -> Void) throws -> Process {
+    private func launch(
+        _ job: Job, executable: URL, environment: [String: String],
+        ended: @escaping @Sendable () -> Void
+    ) throws -> Process {
         let log = job.folder.appendingPathComponent("train.log")
         try FileManager.default.createDirectory(at: job.folder, withIntermediateDirectories: true)
-        if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: log.path) {
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        }
         let handle = try FileHandle(forWritingTo: log)
         try handle.seekToEnd()
         handle.write(Data("$ confit \(job.arguments.joined(separator: " "))\n".utf8))
@@ -91,18 +96,24 @@ final class SweepScheduler {
         case 0 where !killed:
             let metrics = try RunFolder(url: job.folder).readMetrics()
             let final = metrics.accuracy.finalAverageAccuracy ?? .nan
-            format.event("sweep_run_finished", ["run": job.name, "final_average_accuracy": final,
-                                                "wall_seconds": metrics.totalWallSeconds],
-                         text: String(format: "finished %@: A_T %.4f, %.0f s", job.name, final, metrics.totalWallSeconds))
+            format.event(
+                "sweep_run_finished",
+                [
+                    "run": job.name, "final_average_accuracy": final,
+                    "wall_seconds": metrics.totalWallSeconds,
+                ],
+                text: String(format: "finished %@: A_T %.4f, %.0f s", job.name, final, metrics.totalWallSeconds))
         case 130 where stopping && !killed, 143 where stopping && !killed:
             format.event("sweep_run_stopped", ["run": job.name], text: "stopped \(job.name) at its checkpoint")
         default:
             outcome.failed.append(job.name)
             let log = job.folder.appendingPathComponent("train.log")
             let tail = ((try? String(contentsOf: log, encoding: .utf8)) ?? "").split(separator: "\n").suffix(3)
-            format.event("sweep_run_failed", ["run": job.name, "status": Int(status), "log": log.path],
-                         text: "FAILED \(job.name) (\(killed ? "killed by signal" : "exit status") \(status)); the end of \(log.path):\n  "
-                            + tail.joined(separator: "\n  "))
+            format.event(
+                "sweep_run_failed", ["run": job.name, "status": Int(status), "log": log.path],
+                text:
+                    "FAILED \(job.name) (\(killed ? "killed by signal" : "exit status") \(status)); the end of \(log.path):\n  "
+                    + tail.joined(separator: "\n  "))
             if format == .quiet { FileHandle.standardError.write(Data("\(job.name) failed; see \(log.path)\n".utf8)) }
         }
     }

@@ -18,21 +18,32 @@ struct Train: ParsableCommand {
     @Option(help: "Seed for shuffling and the new classifier (default: 0).") var seed: UInt64?
     @Option(help: "Run folder.") var out: String?
     @Option(help: "Continue the run in this folder from its last checkpoint.") var resume: String?
-    @Option(help: ArgumentHelp("Start the run a configuration file describes (a metrics.json's `config`, or the file "
-        + "`confit sweep` writes), or continue it in --out if that folder already holds it.", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "Start the run a configuration file describes (a metrics.json's `config`, or the file "
+                + "`confit sweep` writes), or continue it in --out if that folder already holds it.", valueName: "file")
+    )
     var configuration: String?
     @OptionGroup var threads: ThreadOptions
     @OptionGroup var log: LogOptions
 
     func validate() throws {
         if resume != nil || configuration != nil {
-            let changed = options.given + (method != nil ? ["--method"] : []) + (seed != nil ? ["--seed"] : []) + hyperparameters.given
+            let changed =
+                options.given + (method != nil ? ["--method"] : []) + (seed != nil ? ["--seed"] : [])
+                + hyperparameters.given
             guard changed.isEmpty else {
-                throw ValidationError("--resume and --configuration take the run's configuration from the run or the file; "
-                    + "\(changed.joined(separator: ", ")) would change it: give none (--threads, --workers and the log options may change)")
+                throw ValidationError(
+                    "--resume and --configuration take the run's configuration from the run or the file; "
+                        + "\(changed.joined(separator: ", ")) would change it: give none (--threads, --workers and the log options may change)"
+                )
             }
-            guard resume == nil || configuration == nil else { throw ValidationError("give --resume or --configuration, not both") }
-            guard configuration == nil || out != nil else { throw ValidationError("--configuration needs --out RUN_FOLDER") }
+            guard resume == nil || configuration == nil else {
+                throw ValidationError("give --resume or --configuration, not both")
+            }
+            guard configuration == nil || out != nil else {
+                throw ValidationError("--configuration needs --out RUN_FOLDER")
+            }
         } else {
             try hyperparameters.check(for: [method ?? .confit])
             guard options.preset != nil && options.root != nil && out != nil else {
@@ -46,8 +57,9 @@ struct Train: ParsableCommand {
         let group = MPIProcessGroup.launched
         let run: ContinualRun
         if let resume {
-            run = try ContinualRun(resuming: URL(fileURLWithPath: resume), processGroup: group, workers: options.workers,
-                                   threads: threads.threads)
+            run = try ContinualRun(
+                resuming: URL(fileURLWithPath: resume), processGroup: group, workers: options.workers,
+                threads: threads.threads)
         } else if let configuration, let out {
             var config = try RunConfiguration(contentsOf: URL(fileURLWithPath: configuration))
             config.threads = threads.threads ?? config.threads
@@ -66,7 +78,8 @@ struct Train: ParsableCommand {
     /// saying how to continue.
     @discardableResult
     static func execute(_ run: ContinualRun, log: LogFormat) throws -> RunMetrics {
-        run.observers += [ProgressLog(log, batchSize: run.configuration.training.batchSize)]
+        run.observers +=
+            [ProgressLog(log, batchSize: run.configuration.training.batchSize)]
             + (run.writesFiles ? [ReportWriter()] : [])
         let interrupt = InterruptHandler(run.stop) { signal in
             let name = signal == SIGINT ? "interrupted" : "interrupted (\(signal == SIGTERM ? "SIGTERM" : "SIGUSR1"))"

@@ -7,8 +7,10 @@ import XCTest
 final class CommandOutputTests: TemporaryDirectoryTestCase {
     private let images = FixtureFiles(Bundle.module)
 
-    private func run(_ arguments: [String], program: String = "confit", status: Int32 = 0,
-                     file: StaticString = #filePath, line: UInt = #line) throws -> ConfitProcess {
+    private func run(
+        _ arguments: [String], program: String = "confit", status: Int32 = 0,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws -> ConfitProcess {
         let child = try ConfitProcess.run(arguments, logs: directory, program: program, timeout: 300)
         child.assertExited(with: status, file: file, line: line)
         return child
@@ -21,12 +23,16 @@ final class CommandOutputTests: TemporaryDirectoryTestCase {
         let reference = try ReferenceRun.shared.get()
         let row = try XCTUnwrap(reference.outputs.accuracyMatrix.last)
         let eval = try run(["eval", "--run", reference.outputs.folder.path])
-        XCTAssertEqual(lines(eval.standardOutput), row.enumerated().map { String(format: "a(1, %d) = %.4f", $0.offset, $0.element) }
-            + [String(format: "A_1 = %.4f", row.reduce(0, +) / 2)])
-        XCTAssertEqual(lines(try run(["eval", "--run", reference.outputs.folder.path, "--task", "0"]).standardOutput),
-                       [String(format: "a(1, 0) = %.4f", row[0])])
-        XCTAssertTrue(try run(["eval", "--run", reference.outputs.folder.path, "--task", "2"], status: 1).standardError
-            .contains("tasks 0...1"))
+        XCTAssertEqual(
+            lines(eval.standardOutput),
+            row.enumerated().map { String(format: "a(1, %d) = %.4f", $0.offset, $0.element) }
+                + [String(format: "A_1 = %.4f", row.reduce(0, +) / 2)])
+        XCTAssertEqual(
+            lines(try run(["eval", "--run", reference.outputs.folder.path, "--task", "0"]).standardOutput),
+            [String(format: "a(1, 0) = %.4f", row[0])])
+        XCTAssertTrue(
+            try run(["eval", "--run", reference.outputs.folder.path, "--task", "2"], status: 1).standardError
+                .contains("tasks 0...1"))
     }
 
     /// `export` writes the task's bank and classifier rows with its recovery flag, and
@@ -38,27 +44,41 @@ final class CommandOutputTests: TemporaryDirectoryTestCase {
         for (task, recover) in [(0, "true"), (1, "false")] {
             let file = directory.appendingPathComponent("task-\(task).safetensors")
             let export = try run(["export", "--run", folder, "--task", "\(task)", "--out", file.path])
-            XCTAssertTrue(export.standardOutput.hasPrefix("wrote \(file.path): task \(task), classes \(2 * task),\(2 * task + 1)"),
-                          export.transcript)
+            XCTAssertTrue(
+                export.standardOutput.hasPrefix(
+                    "wrote \(file.path): task \(task), classes \(2 * task),\(2 * task + 1)"),
+                export.transcript)
             let exported = try RunOutputs.safetensors(at: file)
             XCTAssertEqual(exported.metadata["recover"], recover)
             XCTAssertEqual(exported.metadata["model"], "resnet18")
-            XCTAssertEqual(exported.metadata["class_names"], [["T-shirt/top", "Trouser"], ["Pullover", "Dress"]][task].joined(separator: "\n"))
+            XCTAssertEqual(
+                exported.metadata["class_names"],
+                [["T-shirt/top", "Trouser"], ["Pullover", "Dress"]][task].joined(separator: "\n"))
             XCTAssertEqual(exported.tensors["classifier.weight"]?.count, 2 * 512 * 4)
-            let banked = Set(reference.outputs.checkpointTensors.keys.filter { $0.hasPrefix("bank.\(task).") }.map { String($0.dropFirst(7)) })
+            let banked = Set(
+                reference.outputs.checkpointTensors.keys.filter { $0.hasPrefix("bank.\(task).") }.map {
+                    String($0.dropFirst(7))
+                })
             XCTAssertEqual(Set(exported.tensors.keys), banked.union(["classifier.weight", "classifier.bias"]))
-            for name in banked { XCTAssertEqual(exported.tensors[name], reference.outputs.checkpointTensors["bank.\(task).\(name)"], name) }
+            for name in banked {
+                XCTAssertEqual(
+                    exported.tensors[name], reference.outputs.checkpointTensors["bank.\(task).\(name)"], name)
+            }
 
             let fromRun = try run(["predict", "--run", folder, "--task", "\(task)", "--top", "2"] + pictures)
-            let fromFile = try run(["predict", "--weights", "\(folder)/checkpoint.safetensors", "--bank", file.path, "--top", "2"] + pictures)
+            let fromFile = try run(
+                ["predict", "--weights", "\(folder)/checkpoint.safetensors", "--bank", file.path, "--top", "2"]
+                    + pictures)
             XCTAssertEqual(fromRun.standardOutput, fromFile.standardOutput)
             let printed = lines(fromRun.standardOutput).map { $0.split(separator: "\t").map(String.init) }
             XCTAssertEqual(printed.map(\.first), pictures)
             XCTAssertTrue(printed.allSatisfy { $0.count == 3 }, fromRun.transcript)
         }
-        let broken = try run(["predict", "--run", folder, "--task", "0", images.path("corrupt.jpg"), images.path("rgb.jpg")], status: 1)
-        XCTAssertTrue(broken.standardError.contains(images.path("corrupt.jpg")) && broken.standardError.contains("1 of 2 images"),
-                      broken.transcript)
+        let broken = try run(
+            ["predict", "--run", folder, "--task", "0", images.path("corrupt.jpg"), images.path("rgb.jpg")], status: 1)
+        XCTAssertTrue(
+            broken.standardError.contains(images.path("corrupt.jpg")) && broken.standardError.contains("1 of 2 images"),
+            broken.transcript)
         XCTAssertEqual(lines(broken.standardOutput).count, 1)
     }
 
@@ -68,12 +88,16 @@ final class CommandOutputTests: TemporaryDirectoryTestCase {
         let weights = directory.appendingPathComponent("resnet18.safetensors")
         try writeResNet18StateDict(classes: 7, seed: 3, to: weights)
         let pictures = [images.path("rgb.jpg"), images.path("corrupt.jpg"), images.path("gray.png")]
-        let child = try run(["classify", "--model", "resnet18", "--weights", weights.path, "--json"] + pictures, status: 1)
-        let objects = try lines(child.standardOutput).map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        let child = try run(
+            ["classify", "--model", "resnet18", "--weights", weights.path, "--json"] + pictures, status: 1)
+        let objects = try lines(child.standardOutput).map {
+            try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
         XCTAssertEqual(objects.map { $0["image"] as? String }, [pictures[0], pictures[2]])
         for object in objects {
             let top = try XCTUnwrap(object["top5"] as? [[String: Any]])
-            let classes = top.compactMap { $0["class"] as? Int }, probabilities = top.compactMap { $0["probability"] as? Double }
+            let classes = top.compactMap { $0["class"] as? Int },
+                probabilities = top.compactMap { $0["probability"] as? Double }
             XCTAssertEqual(Set(object.keys), ["image", "top5"])
             XCTAssertEqual(classes.count, 5)
             XCTAssertEqual(Set(classes).count, 5)
@@ -81,15 +105,21 @@ final class CommandOutputTests: TemporaryDirectoryTestCase {
             XCTAssertEqual(probabilities, probabilities.sorted(by: >))
             XCTAssertLessThanOrEqual(probabilities.reduce(0, +), 1 + 1e-5)
         }
-        XCTAssertTrue(child.standardError.contains("confit classify: ") && child.standardError.contains(pictures[1])
-            && child.standardError.contains("1 of 3 images could not be classified"), child.transcript)
+        XCTAssertTrue(
+            child.standardError.contains("confit classify: ") && child.standardError.contains(pictures[1])
+                && child.standardError.contains("1 of 3 images could not be classified"), child.transcript)
         // The text form ranks the same classes.
         let text = try run(["classify", "--model", "resnet18", "--weights", weights.path, pictures[0]])
-        let ranked = lines(text.standardOutput)[0].split(separator: "\t").dropFirst().map { Int($0.split(separator: " ")[0]) }
+        let ranked = lines(text.standardOutput)[0].split(separator: "\t").dropFirst().map {
+            Int($0.split(separator: " ")[0])
+        }
         XCTAssertEqual(ranked, (objects[0]["top5"] as? [[String: Any]])?.map { $0["class"] as? Int })
         // Weights of another network fail before any image is read, saying so.
-        let wrong = try run(["classify", "--model", "efficientnet_lite0", "--weights", weights.path, pictures[0]], status: 1)
-        XCTAssertTrue(wrong.standardError.contains("_fc.weight") && wrong.standardError.contains("look like: resnet18"), wrong.transcript)
+        let wrong = try run(
+            ["classify", "--model", "efficientnet_lite0", "--weights", weights.path, pictures[0]], status: 1)
+        XCTAssertTrue(
+            wrong.standardError.contains("_fc.weight") && wrong.standardError.contains("look like: resnet18"),
+            wrong.transcript)
     }
 
     /// `confit inspect`: ResNet-18 for 7 classes has torchvision's 11,689,512 parameters
@@ -100,8 +130,12 @@ final class CommandOutputTests: TemporaryDirectoryTestCase {
         try writeResNet18StateDict(classes: 7, seed: 3, to: weights)
         let printed = lines(try run(["inspect", weights.path]).standardOutput)
         XCTAssertEqual(Array(printed.prefix(3)), ["file: \(weights.path)", "format: safetensors", "tensors: 102"])
-        XCTAssertEqual(Array(printed.suffix(2)), ["parameters: 11180103 (plus 9600 in BatchNorm running statistics)",
-                                                  "architecture: resnet18"])
+        XCTAssertEqual(
+            Array(printed.suffix(2)),
+            [
+                "parameters: 11180103 (plus 9600 in BatchNorm running statistics)",
+                "architecture: resnet18",
+            ])
     }
 
     func testDataInspectCountsTheDataset() throws {
@@ -109,8 +143,12 @@ final class CommandOutputTests: TemporaryDirectoryTestCase {
         let root = reference.workspace.appendingPathComponent("fashion-mnist").path
         let inspect = try run(["data", "inspect", "--dataset", "fashion-mnist", "--root", root, "--classes"])
         let printed = lines(inspect.standardOutput)
-        XCTAssertEqual(Array(printed.prefix(7)), ["dataset: fashion-mnist", "root: \(root)", "classes: 10", "train images: 16",
-                                                  "test images: 16", "total images: 32", "skipped files: 0"])
+        XCTAssertEqual(
+            Array(printed.prefix(7)),
+            [
+                "dataset: fashion-mnist", "root: \(root)", "classes: 10", "train images: 16",
+                "test images: 16", "total images: 32", "skipped files: 0",
+            ])
         XCTAssertEqual(printed[7], "  0 T-shirt/top: 4 train, 4 test")
         XCTAssertEqual(printed[11], "  4 Coat: 0 train, 0 test")
     }
@@ -120,20 +158,28 @@ final class CommandOutputTests: TemporaryDirectoryTestCase {
     /// E = 5 epochs: [0, E/5) = epoch 0 classifier, [1, E/2 = 2) BN, then all.
     func testDataInspectPrintsThePresetsProtocol() throws {
         let embedded = lines(try run(["data", "inspect", "--preset", "fashion-mnist"]).standardOutput)
-        XCTAssertEqual(embedded, ["preset: fashion-mnist",
-                                  "protocol: 5 tasks of 2 classes (10 of 10 classes trained), 5 epochs per task, batch size 32 "
-                                    + "(last partial batch dropped)",
-                                  "confit's stages by epoch: fc bn full full full", "split: standard (the protocol's)",
-                                  "task 0: class ids 0, 1", "task 1: class ids 2, 3", "task 2: class ids 4, 5", "task 3: class ids 6, 7",
-                                  "task 4: class ids 8, 9"])
+        XCTAssertEqual(
+            embedded,
+            [
+                "preset: fashion-mnist",
+                "protocol: 5 tasks of 2 classes (10 of 10 classes trained), 5 epochs per task, batch size 32 "
+                    + "(last partial batch dropped)",
+                "confit's stages by epoch: fc bn full full full", "split: standard (the protocol's)",
+                "task 0: class ids 0, 1", "task 1: class ids 2, 3", "task 2: class ids 4, 5", "task 3: class ids 6, 7",
+                "task 4: class ids 8, 9",
+            ])
         let root = try ReferenceRun.shared.get().workspace.appendingPathComponent("fashion-mnist").path
         let printed = lines(try run(["data", "inspect", "--preset", "fashion-mnist", "--root", root]).standardOutput)
         XCTAssertEqual(printed.first, "dataset: fashion-mnist")
-        XCTAssertEqual(Array(printed.suffix(5)), ["task 0: 8 train, 8 test images; classes T-shirt/top, Trouser",
-                                                  "task 1: 8 train, 8 test images; classes Pullover, Dress",
-                                                  "task 2: 0 train, 0 test images; classes Coat, Sandal",
-                                                  "task 3: 0 train, 0 test images; classes Shirt, Sneaker",
-                                                  "task 4: 0 train, 0 test images; classes Bag, Ankle boot"])
+        XCTAssertEqual(
+            Array(printed.suffix(5)),
+            [
+                "task 0: 8 train, 8 test images; classes T-shirt/top, Trouser",
+                "task 1: 8 train, 8 test images; classes Pullover, Dress",
+                "task 2: 0 train, 0 test images; classes Coat, Sandal",
+                "task 3: 0 train, 0 test images; classes Shirt, Sneaker",
+                "task 4: 0 train, 0 test images; classes Bag, Ankle boot",
+            ])
     }
 
     /// `--split-file` for a class-per-folder dataset: `data inspect --preset` shows its
@@ -144,22 +190,32 @@ final class CommandOutputTests: TemporaryDirectoryTestCase {
         for name in ["a", "b", "c", "d"] {
             let classFolder = root.appendingPathComponent(name)
             try FileManager.default.createDirectory(at: classFolder, withIntermediateDirectories: true)
-            for k in 0..<3 { try FileManager.default.copyItem(at: try images.url("rgb.jpg"), to: classFolder.appendingPathComponent("\(k).jpg")) }
+            for k in 0..<3 {
+                try FileManager.default.copyItem(
+                    at: try images.url("rgb.jpg"), to: classFolder.appendingPathComponent("\(k).jpg"))
+            }
         }
         let split = directory.appendingPathComponent("split.json")
-        try Data(#"{"classes": ["a", "b", "c", "d"], "test": ["a/0.jpg", "b/2.jpg", "c/1.jpg", "d/0.jpg"]}"#.utf8).write(to: split)
-        let protocolLines = lines(try run(["data", "inspect", "--preset", "fashion-mnist", "--dataset", "folder", "--root", root.path,
-                                           "--split-file", split.path]).standardOutput)
+        try Data(#"{"classes": ["a", "b", "c", "d"], "test": ["a/0.jpg", "b/2.jpg", "c/1.jpg", "d/0.jpg"]}"#.utf8)
+            .write(to: split)
+        let protocolLines = lines(
+            try run([
+                "data", "inspect", "--preset", "fashion-mnist", "--dataset", "folder", "--root", root.path,
+                "--split-file", split.path,
+            ]).standardOutput)
         XCTAssertTrue(protocolLines.contains("test images: 4"), "\(protocolLines)")
         XCTAssertTrue(protocolLines.contains("split: file \(split.path)"), "\(protocolLines)")
         XCTAssertTrue(protocolLines.contains("task 0: 4 train, 2 test images; classes a, b"), "\(protocolLines)")
 
-        let common = ["train", "--preset", "fashion-mnist", "--dataset", "folder", "--root", root.path, "--model", "resnet18",
-                      "--tasks", "1", "--epochs", "1", "--batch-size", "2", "--image-size", "32", "--threads", "1", "--quiet"]
+        let common = [
+            "train", "--preset", "fashion-mnist", "--dataset", "folder", "--root", root.path, "--model", "resnet18",
+            "--tasks", "1", "--epochs", "1", "--batch-size", "2", "--image-size", "32", "--threads", "1", "--quiet",
+        ]
         let out = directory.appendingPathComponent("split-run")
         _ = try run(common + ["--split-file", split.path, "--out", out.path])
-        let metrics = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("metrics.json")))
-            as? [String: Any])
+        let metrics = try XCTUnwrap(
+            JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("metrics.json")))
+                as? [String: Any])
         let config = try XCTUnwrap(metrics["config"] as? [String: Any])
         XCTAssertEqual(config["split"] as? [String: String], ["kind": "file", "path": split.path])
         XCTAssertEqual((metrics["epochs"] as? [[String: Any]])?.count, 1)
@@ -177,23 +233,33 @@ final class CommandOutputTests: TemporaryDirectoryTestCase {
     func testLogFormatsAndClassOrder() throws {
         let reference = try ReferenceRun.shared.get()
         let root = reference.workspace.appendingPathComponent("fashion-mnist").path
-        let common = ["train", "--preset", "fashion-mnist", "--root", root, "--model", "resnet18", "--tasks", "1", "--epochs", "2",
-                      "--batch-size", "4", "--image-size", "32", "--threads", "1"]
-        let json = try run(common + ["--class-order", "3,1,0,2,4,5,6,7,8,9", "--log-format", "json",
-                                     "--out", directory.appendingPathComponent("json").path])
-        XCTAssertEqual(json.events.compactMap { $0["event"] as? String }, ["start", "epoch", "epoch", "task", "finished"], json.transcript)
+        let common = [
+            "train", "--preset", "fashion-mnist", "--root", root, "--model", "resnet18", "--tasks", "1", "--epochs",
+            "2",
+            "--batch-size", "4", "--image-size", "32", "--threads", "1",
+        ]
+        let json = try run(
+            common + [
+                "--class-order", "3,1,0,2,4,5,6,7,8,9", "--log-format", "json",
+                "--out", directory.appendingPathComponent("json").path,
+            ])
+        XCTAssertEqual(
+            json.events.compactMap { $0["event"] as? String }, ["start", "epoch", "epoch", "task", "finished"],
+            json.transcript)
         XCTAssertEqual(lines(json.standardOutput).count, 5, "nothing but the events")
         XCTAssertEqual(json.events[0]["tasks"] as? Int, 1)
         XCTAssertEqual(json.events[1]["stage"] as? String, "bn")
-        let metrics = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("json/metrics.json")))
-            as? [String: Any])
+        let metrics = try XCTUnwrap(
+            JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("json/metrics.json")))
+                as? [String: Any])
         let config = try XCTUnwrap(metrics["config"] as? [String: Any])
         XCTAssertEqual(config["classOrder"] as? [Int], [3, 1, 0, 2, 4, 5, 6, 7, 8, 9])
         XCTAssertEqual((config["tasks"] as? [[Int]])?.first, [3, 1])
 
         let quiet = try run(common + ["--quiet", "--out", directory.appendingPathComponent("quiet").path])
         XCTAssertEqual(quiet.standardOutput, "")
-        XCTAssertTrue(FileManager.default.fileExists(atPath: directory.appendingPathComponent("quiet/metrics.json").path))
+        XCTAssertTrue(
+            FileManager.default.fileExists(atPath: directory.appendingPathComponent("quiet/metrics.json").path))
     }
 
     /// `--method lwf` with its hyper-parameters: recorded in the run's configuration, the
@@ -201,31 +267,44 @@ final class CommandOutputTests: TemporaryDirectoryTestCase {
     /// is exporting a task of a method that stores nothing per task.
     func testMethodHyperParametersAreRecordedAndCheckedAgainstTheMethod() throws {
         let root = try ReferenceRun.shared.get().workspace.appendingPathComponent("fashion-mnist").path
-        let common = ["train", "--preset", "fashion-mnist", "--root", root, "--model", "resnet18", "--tasks", "2", "--epochs", "1",
-                      "--batch-size", "4", "--image-size", "32", "--threads", "1", "--quiet"]
+        let common = [
+            "train", "--preset", "fashion-mnist", "--root", root, "--model", "resnet18", "--tasks", "2", "--epochs",
+            "1",
+            "--batch-size", "4", "--image-size", "32", "--threads", "1", "--quiet",
+        ]
         let out = directory.appendingPathComponent("lwf")
         _ = try run(common + ["--method", "lwf", "--lwf-lambda", "0.5", "--lwf-temperature", "3", "--out", out.path])
-        let metrics = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("metrics.json")))
-            as? [String: Any])
+        let metrics = try XCTUnwrap(
+            JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("metrics.json")))
+                as? [String: Any])
         let method = try XCTUnwrap((metrics["config"] as? [String: Any])?["method"] as? [String: Any])
         XCTAssertEqual(method["name"] as? String, "lwf")
         XCTAssertEqual(method["lambda"] as? Double, 0.5)
         XCTAssertEqual(method["temperature"] as? Double, 3)
         XCTAssertEqual(metrics["bank_bytes_per_task"] as? [Int], [0, 0])
 
-        let refused = try run(common + ["--method", "lwf", "--ewc-alpha", "0.3", "--out", directory.appendingPathComponent("x").path],
-                              status: 64)
-        XCTAssertTrue(refused.standardError.contains("--ewc-alpha applies to --method ewc, not lwf"), refused.standardError)
-        XCTAssertTrue(try run(common + ["--method", "ewc", "--ewc-alpha", "2", "--out", "x"], status: 64)
-            .standardError.contains("--ewc-alpha must be within 0...1"))
-        for (arguments, message) in [(["--method", "confit", "--packnet-train-bn"], "--packnet-train-bn applies to --method packnet"),
-                                     (["--method", "packnet", "--piggyback-lr", "1e-3"], "--piggyback-lr applies to --method piggyback"),
-                                     (["--method", "packnet", "--packnet-prune", "1.5"], "--packnet-prune must be within (0, 1)")] {
+        let refused = try run(
+            common + ["--method", "lwf", "--ewc-alpha", "0.3", "--out", directory.appendingPathComponent("x").path],
+            status: 64)
+        XCTAssertTrue(
+            refused.standardError.contains("--ewc-alpha applies to --method ewc, not lwf"), refused.standardError)
+        XCTAssertTrue(
+            try run(common + ["--method", "ewc", "--ewc-alpha", "2", "--out", "x"], status: 64)
+                .standardError.contains("--ewc-alpha must be within 0...1"))
+        for (arguments, message) in [
+            (["--method", "confit", "--packnet-train-bn"], "--packnet-train-bn applies to --method packnet"),
+            (["--method", "packnet", "--piggyback-lr", "1e-3"], "--piggyback-lr applies to --method piggyback"),
+            (["--method", "packnet", "--packnet-prune", "1.5"], "--packnet-prune must be within (0, 1)"),
+        ] {
             let child = try run(common + arguments + ["--out", "x"], status: 64)
             XCTAssertTrue(child.standardError.contains(message), child.standardError)
         }
-        let export = try run(["export", "--run", out.path, "--task", "0", "--out", directory.appendingPathComponent("t.safetensors").path],
-                             status: 1)
+        let export = try run(
+            [
+                "export", "--run", out.path, "--task", "0", "--out",
+                directory.appendingPathComponent("t.safetensors").path,
+            ],
+            status: 1)
         XCTAssertTrue(export.standardError.contains("lwf stores nothing per task"), export.standardError)
     }
 
@@ -234,36 +313,51 @@ final class CommandOutputTests: TemporaryDirectoryTestCase {
     /// predicts as the run does; RanPAC's width and the prototype head are checked first.
     func testFrozenFeatureMethodThroughTheCommands() throws {
         let root = try ReferenceRun.shared.get().workspace.appendingPathComponent("fashion-mnist").path
-        let common = ["train", "--preset", "fashion-mnist", "--root", root, "--model", "resnet18", "--tasks", "2", "--epochs", "1",
-                      "--batch-size", "4", "--image-size", "32", "--threads", "1", "--quiet"]
+        let common = [
+            "train", "--preset", "fashion-mnist", "--root", root, "--model", "resnet18", "--tasks", "2", "--epochs",
+            "1",
+            "--batch-size", "4", "--image-size", "32", "--threads", "1", "--quiet",
+        ]
         let out = directory.appendingPathComponent("simplecil")
         _ = try run(common + ["--method", "simplecil", "--out", out.path])
-        let metrics = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("metrics.json")))
-            as? [String: Any])
-        XCTAssertEqual(metrics["bank_bytes_per_task"] as? [Int], [2 * 512 * 4, 2 * 512 * 4], "two classes' prototypes a task")
+        let metrics = try XCTUnwrap(
+            JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("metrics.json")))
+                as? [String: Any])
+        XCTAssertEqual(
+            metrics["bank_bytes_per_task"] as? [Int], [2 * 512 * 4, 2 * 512 * 4], "two classes' prototypes a task")
         XCTAssertEqual((metrics["epochs"] as? [Any])?.count, 0)
         let agnostic = try XCTUnwrap((metrics["task_agnostic"] as? [String: Any])?["accuracy_matrix"] as? [[Double]])
         XCTAssertEqual(agnostic.count, 2)
         let eval = try run(["eval", "--run", out.path, "--task-agnostic"])
-        XCTAssertTrue(lines(eval.standardOutput).contains(String(format: "task-agnostic a(1, 0) = %.4f", agnostic[1][0])), eval.transcript)
-        XCTAssertTrue(lines(eval.standardOutput).contains(String(format: "task-agnostic a(1, 1) = %.4f", agnostic[1][1])), eval.transcript)
+        XCTAssertTrue(
+            lines(eval.standardOutput).contains(String(format: "task-agnostic a(1, 0) = %.4f", agnostic[1][0])),
+            eval.transcript)
+        XCTAssertTrue(
+            lines(eval.standardOutput).contains(String(format: "task-agnostic a(1, 1) = %.4f", agnostic[1][1])),
+            eval.transcript)
 
         let file = directory.appendingPathComponent("task-1.safetensors")
         _ = try run(["export", "--run", out.path, "--task", "1", "--out", file.path])
         XCTAssertEqual(try RunOutputs.safetensors(at: file).tensors["prototypes"]?.count, 2 * 512 * 4)
         let pictures = [images.path("rgb.jpg"), images.path("gray.png")]
         let fromRun = try run(["predict", "--run", out.path, "--task", "1", "--top", "2"] + pictures)
-        let fromFile = try run(["predict", "--weights", out.appendingPathComponent("checkpoint.safetensors").path, "--bank", file.path,
-                                "--top", "2"] + pictures)
+        let fromFile = try run(
+            [
+                "predict", "--weights", out.appendingPathComponent("checkpoint.safetensors").path, "--bank", file.path,
+                "--top", "2",
+            ] + pictures)
         XCTAssertEqual(fromRun.standardOutput, fromFile.standardOutput)
 
         let negative = try run(common + ["--method", "ranpac", "--ranpac-dim=-1", "--out", "x"], status: 64)
         XCTAssertTrue(negative.standardError.contains("must be ≥ 0"), negative.standardError)
         let wide = directory.appendingPathComponent("wide")
-        let refused = try run(common + ["--method", "ranpac", "--ranpac-dim", "2000000", "--out", wide.path], status: 1)
+        let refused = try run(
+            common + ["--method", "ranpac", "--ranpac-dim", "2000000", "--out", wide.path], status: 1)
         XCTAssertTrue(refused.standardError.contains("--ranpac-dim 2000000 needs about"), refused.standardError)
-        let prototypes = try run(common + ["--method", "finetune", "--head", "prototypes", "--out", wide.path], status: 1)
-        XCTAssertTrue(prototypes.standardError.contains("the prototype head is for the bank methods"), prototypes.standardError)
+        let prototypes = try run(
+            common + ["--method", "finetune", "--head", "prototypes", "--out", wide.path], status: 1)
+        XCTAssertTrue(
+            prototypes.standardError.contains("the prototype head is for the bank methods"), prototypes.standardError)
         XCTAssertFalse(FileManager.default.fileExists(atPath: wide.path), "nothing written for a refused run")
     }
 
@@ -275,25 +369,34 @@ final class CommandOutputTests: TemporaryDirectoryTestCase {
         XCTAssertEqual(report.standardOutput, "wrote \(out.path) (1 run)\n")
         let html = try String(contentsOf: out, encoding: .utf8)
         let final = try XCTUnwrap(reference.outputs.accuracyMatrix.last).reduce(0, +) / 2
-        XCTAssertTrue(html.contains("<td>uninterrupted</td><td>confit</td><td>2</td><td>\(String(format: "%.2f", final * 100))</td>"))
+        XCTAssertTrue(
+            html.contains(
+                "<td>uninterrupted</td><td>confit</td><td>2</td><td>\(String(format: "%.2f", final * 100))</td>"))
         XCTAssertTrue(html.contains("<svg"))
     }
 
     func testBenchPrintsItsJSONAndRefusesUnknownChoices() throws {
-        let bench = try run(["bench", "--model", "resnet18", "--image-size", "32", "--batch", "2", "--steps", "1", "--warmup", "0",
-                             "--stages", "eval,fc", "--threads", "1", "--layout", "nhwc"])
+        let bench = try run([
+            "bench", "--model", "resnet18", "--image-size", "32", "--batch", "2", "--steps", "1", "--warmup", "0",
+            "--stages", "eval,fc", "--threads", "1", "--layout", "nhwc",
+        ])
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(bench.standardOutput.utf8)) as? [String: Any])
-        XCTAssertEqual(Set(json.keys), ["model", "image_size", "batch", "threads", "onednn_version", "cpu_isa", "layout",
-                                        "forward_gflop_per_image", "winograd", "trackers", "eval_img_s", "eval_gflop_s",
-                                        "train_fc_img_s", "train_fc_gflop_s", "peak_rss_mb", "processes", "gradient_bytes",
-                                        "precision"])
+        XCTAssertEqual(
+            Set(json.keys),
+            [
+                "model", "image_size", "batch", "threads", "onednn_version", "cpu_isa", "layout",
+                "forward_gflop_per_image", "winograd", "trackers", "eval_img_s", "eval_gflop_s",
+                "train_fc_img_s", "train_fc_gflop_s", "peak_rss_mb", "processes", "gradient_bytes",
+                "precision",
+            ])
         XCTAssertEqual(json["precision"] as? String, "float32")
         XCTAssertEqual(json["processes"] as? Int, 1, "not under mpirun")
         XCTAssertEqual(json["layout"] as? String, "nhwc")
         XCTAssertTrue(try run(["bench", "--stages", "eval,warp"], status: 64).standardError.contains("warp"))
         XCTAssertTrue(try run(["bench", "--layout", "native"], status: 64).standardError.contains("nChw16c"))
-        XCTAssertTrue(try run(["train", "--preset", "fashion-mnist", "--root", "/", "--out", "x", "--model", "vgg"], status: 64)
-            .standardError.contains("resnet18"))
+        XCTAssertTrue(
+            try run(["train", "--preset", "fashion-mnist", "--root", "/", "--out", "x", "--model", "vgg"], status: 64)
+                .standardError.contains("resnet18"))
     }
 
     func testVersion() throws {
@@ -309,7 +412,8 @@ final class CommandOutputTests: TemporaryDirectoryTestCase {
         let example = try run([data.path, out.path], program: "TwoTaskExample")
         let printed = lines(example.standardOutput)
         XCTAssertEqual(printed.count, 3, example.transcript)
-        XCTAssertTrue(printed[0].hasPrefix("after task 0: ") && printed[1].hasPrefix("after task 1: "), example.transcript)
+        XCTAssertTrue(
+            printed[0].hasPrefix("after task 0: ") && printed[1].hasPrefix("after task 1: "), example.transcript)
         XCTAssertEqual(try RunOutputs(out).accuracyMatrix.map(\.count), [1, 2])
     }
 }

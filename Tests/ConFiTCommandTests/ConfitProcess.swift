@@ -21,16 +21,21 @@ final class ConfitProcess {
     /// `fileSizeLimit` (KiB, `ulimit -f`) writing a larger file fails with EFBIG, as on a
     /// full disk, rather than killing the child with SIGXFSZ. `environment` adds to (or
     /// replaces) this process's variables.
-    init(_ arguments: [String], logs: URL, program: String = "confit", fileSizeLimit: Int? = nil,
-         environment extra: [String: String] = [:]) throws {
+    init(
+        _ arguments: [String], logs: URL, program: String = "confit", fileSizeLimit: Int? = nil,
+        environment extra: [String: String] = [:]
+    ) throws {
         (self.arguments, self.program) = (arguments, program)
         let name = UUID().uuidString
-        (outputURL, errorURL) = (logs.appendingPathComponent("\(name).stdout"), logs.appendingPathComponent("\(name).stderr"))
+        (outputURL, errorURL) = (
+            logs.appendingPathComponent("\(name).stdout"), logs.appendingPathComponent("\(name).stderr")
+        )
         for url in [outputURL, errorURL] { _ = FileManager.default.createFile(atPath: url.path, contents: nil) }
         let executable = try Self.executable(program)
         if let fileSizeLimit {
             process.executableURL = URL(fileURLWithPath: "/bin/bash")
-            process.arguments = ["-c", "trap '' XFSZ; ulimit -f \(fileSizeLimit); exec \"$0\" \"$@\"", executable.path] + arguments
+            process.arguments =
+                ["-c", "trap '' XFSZ; ulimit -f \(fileSizeLimit); exec \"$0\" \"$@\"", executable.path] + arguments
         } else {
             (process.executableURL, process.arguments) = (executable, arguments)
         }
@@ -45,8 +50,10 @@ final class ConfitProcess {
     }
 
     /// Runs `program arguments...` to the end.
-    static func run(_ arguments: [String], logs: URL, program: String = "confit", timeout: TimeInterval = 120,
-                    environment: [String: String] = [:]) throws -> ConfitProcess {
+    static func run(
+        _ arguments: [String], logs: URL, program: String = "confit", timeout: TimeInterval = 120,
+        environment: [String: String] = [:]
+    ) throws -> ConfitProcess {
         let child = try ConfitProcess(arguments, logs: logs, program: program, environment: environment)
         try child.waitForExit(timeout: timeout)
         return child
@@ -57,12 +64,15 @@ final class ConfitProcess {
     /// absolute path is taken as it is.
     static func executable(_ program: String) throws -> URL {
         if program.hasPrefix("/") { return URL(fileURLWithPath: program) }
-        let folders = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent(),
-                       URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
+        let folders = [
+            Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent(),
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+        ]
         let candidates = folders.map { $0.appendingPathComponent(program) }
         guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw Failure(description: "no \(program) executable at \(candidates.map(\.path).joined(separator: " or ")); "
-                + "build it with `swift build --build-tests`")
+            throw Failure(
+                description: "no \(program) executable at \(candidates.map(\.path).joined(separator: " or ")); "
+                    + "build it with `swift build --build-tests`")
         }
         return found
     }
@@ -70,7 +80,11 @@ final class ConfitProcess {
     /// `name` on the `PATH`, for system programs such as `mpirun`.
     static func onPath(_ name: String) throws -> String {
         let folders = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
-        guard let found = folders.map({ "\($0)/\(name)" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+        guard
+            let found = folders.map({ "\($0)/\(name)" }).first(where: {
+                FileManager.default.isExecutableFile(atPath: $0)
+            })
+        else {
             throw Failure(description: "no \(name) on the PATH; scripts/install-dependencies installs it")
         }
         return found
@@ -96,7 +110,8 @@ final class ConfitProcess {
         return entries.compactMap(Int32.init).filter { pid in
             // /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after the last ')'.
             guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { return false }
+                let close = stat.lastIndex(of: ")")
+            else { return false }
             let fields = stat[stat.index(after: close)...].split(separator: " ")
             return fields.count > 1 && Int32(fields[1]) == process.processIdentifier
         }.sorted()
@@ -112,14 +127,17 @@ final class ConfitProcess {
     func wait(timeout: TimeInterval = 120, until what: String, _ condition: () -> Bool) throws {
         let deadline = Date().addingTimeInterval(timeout)
         while !condition() {
-            guard process.isRunning else { throw Failure(description: "\(program) exited before \(what)\n\(transcript)") }
+            guard process.isRunning else {
+                throw Failure(description: "\(program) exited before \(what)\n\(transcript)")
+            }
             guard Date() < deadline else { throw Failure(description: "no \(what) within \(timeout) s\n\(transcript)") }
             Thread.sleep(forTimeInterval: 0.01)
         }
     }
 
     /// Polls until the child emits an event (`--log-format json`) that `matches` accepts.
-    func waitForEvent(timeout: TimeInterval = 120, _ what: String, _ matches: @escaping ([String: Any]) -> Bool) throws {
+    func waitForEvent(timeout: TimeInterval = 120, _ what: String, _ matches: @escaping ([String: Any]) -> Bool) throws
+    {
         try wait(timeout: timeout, until: what) { events.contains(where: matches) }
     }
 
@@ -145,7 +163,8 @@ final class ConfitProcess {
 
     /// Asserts the child exited by itself with `status` (not by a signal).
     func assertExited(with status: Int32, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(terminationReason, .exit, "killed by signal \(terminationStatus)\n\(transcript)", file: file, line: line)
+        XCTAssertEqual(
+            terminationReason, .exit, "killed by signal \(terminationStatus)\n\(transcript)", file: file, line: line)
         XCTAssertEqual(terminationStatus, status, transcript, file: file, line: line)
     }
 }

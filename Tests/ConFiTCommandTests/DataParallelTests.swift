@@ -16,12 +16,16 @@ final class DataParallelTests: TemporaryDirectoryTestCase {
 
     /// Starts `mpirun` (loopback, oversubscribed, one thread per rank); as root (CI
     /// containers) it needs Open MPI's two consent variables.
-    private func startMPIRun(_ arguments: [String], ranks: Int = 2, program: String = "confit") throws -> ConfitProcess {
+    private func startMPIRun(_ arguments: [String], ranks: Int = 2, program: String = "confit") throws -> ConfitProcess
+    {
         setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1)
         setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1)
-        return try ConfitProcess(["-np", "\(ranks)", "--oversubscribe", "--bind-to", "none", "-x", "OMP_NUM_THREADS=1",
-                                  try ConfitProcess.executable(program).path] + arguments,
-                                 logs: directory, program: try ConfitProcess.onPath("mpirun"))
+        return try ConfitProcess(
+            [
+                "-np", "\(ranks)", "--oversubscribe", "--bind-to", "none", "-x", "OMP_NUM_THREADS=1",
+                try ConfitProcess.executable(program).path,
+            ] + arguments,
+            logs: directory, program: try ConfitProcess.onPath("mpirun"))
     }
 
     /// Loss within 1e-6, gradients within 1e-4 of their largest magnitude, BN running
@@ -31,7 +35,8 @@ final class DataParallelTests: TemporaryDirectoryTestCase {
         let out = directory.appendingPathComponent("ranks.safetensors")
         let run = try mpirun(2, "MPIShardWorker", [out.path])
         run.assertExited(with: 0)
-        let sharded = Dictionary(uniqueKeysWithValues: try SafeTensorsFile(contentsOf: out).tensors.map { ($0.name, $0.tensor) })
+        let sharded = Dictionary(
+            uniqueKeysWithValues: try SafeTensorsFile(contentsOf: out).tensors.map { ($0.name, $0.tensor) })
         let whole = try ShardedStep.run(shard: 0..<ShardedStep.batch, group: nil)
         XCTAssertEqual(Set(sharded.keys), Set(whole.map(\.name)))
         for (name, expected) in whole {
@@ -44,8 +49,9 @@ final class DataParallelTests: TemporaryDirectoryTestCase {
                 assertClose(actual.floats(), expected, name, relative: relative, absolute: absolute)
             }
         }
-        XCTAssertEqual(whole.filter { $0.name.hasPrefix("buffer.") && $0.name.hasSuffix("running_var") }.count, 12,
-                       "every BN's statistics compared")
+        XCTAssertEqual(
+            whole.filter { $0.name.hasPrefix("buffer.") && $0.name.hasSuffix("running_var") }.count, 12,
+            "every BN's statistics compared")
     }
 
     /// `mpirun -np 2 confit train` against one process with the same command: ResNet-18
@@ -64,27 +70,38 @@ final class DataParallelTests: TemporaryDirectoryTestCase {
     func testTrainingOverTwoRanksEndsAsOneProcess() throws {
         let data = try syntheticData()
         func arguments(_ out: URL) -> [String] {
-            ["train", "--preset", "fashion-mnist", "--root", data.path, "--model", "resnet18", "--method", "confit", "--tasks", "2",
-             "--epochs", "2", "--batch-size", "16", "--image-size", "32", "--lr", "0.01", "--threads", "1", "--log-format", "json",
-             "--out", out.path]
+            [
+                "train", "--preset", "fashion-mnist", "--root", data.path, "--model", "resnet18", "--method", "confit",
+                "--tasks", "2",
+                "--epochs", "2", "--batch-size", "16", "--image-size", "32", "--lr", "0.01", "--threads", "1",
+                "--log-format", "json",
+                "--out", out.path,
+            ]
         }
         let (one, two) = (directory.appendingPathComponent("one"), directory.appendingPathComponent("two"))
         try ConfitProcess.run(arguments(one), logs: directory, timeout: 300).assertExited(with: 0)
         let run = try mpirun(2, "confit", arguments(two))
         run.assertExited(with: 0)
-        XCTAssertEqual(run.events.filter { $0["event"] as? String == "epoch" }.count, 4, "only rank 0 reports\n\(run.transcript)")
+        XCTAssertEqual(
+            run.events.filter { $0["event"] as? String == "epoch" }.count, 4, "only rank 0 reports\n\(run.transcript)")
         let ranks = try RunOutputs(two), single = try RunOutputs(one)
-        let config = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(contentsOf: two.appendingPathComponent("metrics.json")))
-            as? [String: Any])?["config"] as? [String: Any])
+        let config = try XCTUnwrap(
+            (try JSONSerialization.jsonObject(with: Data(contentsOf: two.appendingPathComponent("metrics.json")))
+                as? [String: Any])?["config"] as? [String: Any])
         XCTAssertEqual(config["processes"] as? Int, 2)
         let evaluated = try mpirun(2, "confit", ["eval", "--run", two.path])
         evaluated.assertExited(with: 0)
         let last = ranks.accuracyMatrix[1]
-        XCTAssertEqual(evaluated.standardOutput, last.enumerated().map { String(format: "a(1, %d) = %.4f\n", $0.offset, $0.element) }.joined()
-            + String(format: "A_1 = %.4f\n", last.reduce(0, +) / Double(last.count)), "rank 0 alone prints the last row")
+        XCTAssertEqual(
+            evaluated.standardOutput,
+            last.enumerated().map { String(format: "a(1, %d) = %.4f\n", $0.offset, $0.element) }.joined()
+                + String(format: "A_1 = %.4f\n", last.reduce(0, +) / Double(last.count)),
+            "rank 0 alone prints the last row")
         try assertStopsAllRanksAndResumes(arguments, uninterrupted: ranks)
         XCTAssertEqual(ranks.accuracyMatrix[0], single.accuracyMatrix[0])
-        for (a, b) in zip(ranks.accuracyMatrix[1], single.accuracyMatrix[1]) { XCTAssertEqual(a, b, accuracy: 1.0 / 16 + 1e-9) }
+        for (a, b) in zip(ranks.accuracyMatrix[1], single.accuracyMatrix[1]) {
+            XCTAssertEqual(a, b, accuracy: 1.0 / 16 + 1e-9)
+        }
         XCTAssertEqual(ranks.epochLosses.count, 4)
         for (a, b) in zip(ranks.epochLosses, single.epochLosses) {
             XCTAssertEqual(a[2], b[2], accuracy: (a[0] == 0 ? 1e-5 : 1e-3) * abs(b[2]), "epoch \(a[0]).\(a[1]) loss")
@@ -99,9 +116,14 @@ final class DataParallelTests: TemporaryDirectoryTestCase {
     /// accuracy matrix.
     func testConFiTOverTwoRanksMatchesOneProcessThroughoutWithoutAmplification() throws {
         let data = try syntheticData()
-        let (ranks, single) = try trainAloneAndOverTwoRanks("confit", [
-            "train", "--preset", "fashion-mnist", "--root", data.path, "--model", "resnet18", "--method", "confit", "--tasks", "2",
-            "--epochs", "2", "--batch-size", "16", "--image-size", "32", "--lr", "1e-6", "--threads", "1", "--quiet"])
+        let (ranks, single) = try trainAloneAndOverTwoRanks(
+            "confit",
+            [
+                "train", "--preset", "fashion-mnist", "--root", data.path, "--model", "resnet18", "--method", "confit",
+                "--tasks", "2",
+                "--epochs", "2", "--batch-size", "16", "--image-size", "32", "--lr", "1e-6", "--threads", "1",
+                "--quiet",
+            ])
         assertSameAccuraciesAndLosses(ranks, single, epochs: 4, "confit")
         try assertBankStatisticsClose(ranks, single, banks: [0, 1])
     }
@@ -116,10 +138,15 @@ final class DataParallelTests: TemporaryDirectoryTestCase {
     /// magnitude (measured 2 %), accuracies within one test image in eight.
     func testConFiTInBF16OverTwoRanksMatchesOneProcess() throws {
         let data = try syntheticData()
-        let (ranks, single) = try trainAloneAndOverTwoRanks("confit-bf16", [
-            "train", "--preset", "fashion-mnist", "--root", data.path, "--model", "resnet18", "--method", "confit", "--tasks", "2",
-            "--epochs", "2", "--batch-size", "16", "--image-size", "32", "--lr", "1e-6", "--threads", "1", "--precision", "bf16",
-            "--quiet"])
+        let (ranks, single) = try trainAloneAndOverTwoRanks(
+            "confit-bf16",
+            [
+                "train", "--preset", "fashion-mnist", "--root", data.path, "--model", "resnet18", "--method", "confit",
+                "--tasks", "2",
+                "--epochs", "2", "--batch-size", "16", "--image-size", "32", "--lr", "1e-6", "--threads", "1",
+                "--precision", "bf16",
+                "--quiet",
+            ])
         assertSameAccuraciesAndLosses(ranks, single, epochs: 4, "confit bf16", loss: 2e-2, accuracy: 0.13)
         try assertBankStatisticsClose(ranks, single, banks: [0, 1], tolerance: 5e-2)
     }
@@ -134,8 +161,12 @@ final class DataParallelTests: TemporaryDirectoryTestCase {
 
     /// `confit ARGUMENTS --out NAME-one` in one process and the same over two ranks into
     /// `NAME-two`, both to the end; their run folders.
-    private func trainAloneAndOverTwoRanks(_ name: String, _ arguments: [String]) throws -> (ranks: RunOutputs, single: RunOutputs) {
-        let (one, two) = (directory.appendingPathComponent("\(name)-one"), directory.appendingPathComponent("\(name)-two"))
+    private func trainAloneAndOverTwoRanks(
+        _ name: String, _ arguments: [String]
+    ) throws -> (ranks: RunOutputs, single: RunOutputs) {
+        let (one, two) = (
+            directory.appendingPathComponent("\(name)-one"), directory.appendingPathComponent("\(name)-two")
+        )
         try ConfitProcess.run(arguments + ["--out", one.path], logs: directory, timeout: 300).assertExited(with: 0)
         try mpirun(2, "confit", arguments + ["--out", two.path]).assertExited(with: 0)
         return (try RunOutputs(two), try RunOutputs(one))
@@ -143,23 +174,29 @@ final class DataParallelTests: TemporaryDirectoryTestCase {
 
     /// The same accuracy matrix (each accuracy within `accuracy`), `epochs` epochs, each
     /// epoch's mean loss within `loss` relative.
-    private func assertSameAccuraciesAndLosses(_ ranks: RunOutputs, _ single: RunOutputs, epochs: Int, _ name: String,
-                                               loss: Double = 1e-5, accuracy: Double = 0,
-                                               file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(ranks.accuracyMatrix.map(\.count), single.accuracyMatrix.map(\.count), name, file: file, line: line)
+    private func assertSameAccuraciesAndLosses(
+        _ ranks: RunOutputs, _ single: RunOutputs, epochs: Int, _ name: String,
+        loss: Double = 1e-5, accuracy: Double = 0,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
+        XCTAssertEqual(
+            ranks.accuracyMatrix.map(\.count), single.accuracyMatrix.map(\.count), name, file: file, line: line)
         for (a, b) in zip(ranks.accuracyMatrix.joined(), single.accuracyMatrix.joined()) {
             XCTAssertEqual(a, b, accuracy: accuracy, "\(name) accuracy matrix", file: file, line: line)
         }
         XCTAssertEqual(ranks.epochLosses.count, epochs, name, file: file, line: line)
         for (a, b) in zip(ranks.epochLosses, single.epochLosses) {
-            XCTAssertEqual(a[2], b[2], accuracy: loss * abs(b[2]), "\(name) epoch \(a[0]).\(a[1]) loss", file: file, line: line)
+            XCTAssertEqual(
+                a[2], b[2], accuracy: loss * abs(b[2]), "\(name) epoch \(a[0]).\(a[1]) loss", file: file, line: line)
         }
     }
 
     /// Every BN running statistic and tracker mean of the given task banks within `tolerance`
     /// of its tensor's largest magnitude (+1e-6).
-    private func assertBankStatisticsClose(_ ranks: RunOutputs, _ single: RunOutputs, banks: [Int], tolerance: Float = 1e-5,
-                                           file: StaticString = #filePath, line: UInt = #line) throws {
+    private func assertBankStatisticsClose(
+        _ ranks: RunOutputs, _ single: RunOutputs, banks: [Int], tolerance: Float = 1e-5,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let floats = { (data: Data) in data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) } }
         for bank in banks {
             let names = single.checkpointTensors.keys.filter {
@@ -168,9 +205,12 @@ final class DataParallelTests: TemporaryDirectoryTestCase {
             XCTAssertGreaterThan(names.filter { $0.contains("running_mean") }.count, 10, file: file, line: line)
             XCTAssertGreaterThan(names.filter { $0.contains(".track.") }.count, 10, file: file, line: line)
             for name in names {
-                let (a, e) = (floats(try XCTUnwrap(ranks.checkpointTensors[name], name)), floats(single.checkpointTensors[name]!))
+                let (a, e) = (
+                    floats(try XCTUnwrap(ranks.checkpointTensors[name], name)), floats(single.checkpointTensors[name]!)
+                )
                 let scale = e.map(abs).max() ?? 0
-                XCTAssertLessThanOrEqual(zip(a, e).map { abs($0 - $1) }.max() ?? 0, tolerance * scale + 1e-6, name, file: file, line: line)
+                XCTAssertLessThanOrEqual(
+                    zip(a, e).map { abs($0 - $1) }.max() ?? 0, tolerance * scale + 1e-6, name, file: file, line: line)
             }
         }
     }
@@ -196,19 +236,25 @@ final class DataParallelTests: TemporaryDirectoryTestCase {
         // SIGUSR1 to mpirun, which Open MPI forwards to every rank: a clean stop too.
         let forwarded = try startMPIRun(["train", "--resume", out.path, "--log-format", "json"])
         // After an evaluation (a collective), so that both ranks handle the signal by then.
-        try forwarded.waitForEvent(timeout: 300, "the resumed run's first evaluation") { $0["event"] as? String == "task" }
+        try forwarded.waitForEvent(timeout: 300, "the resumed run's first evaluation") {
+            $0["event"] as? String == "task"
+        }
         let before = try checkpointIdentity(out)
         XCTAssertEqual(kill(forwarded.processIdentifier, SIGUSR1), 0)
         try forwarded.waitForExit(timeout: 300)
         XCTAssertTrue(forwarded.standardOutput.contains("\"event\":\"interrupted\""), forwarded.transcript)
-        XCTAssertEqual(forwarded.standardError.components(separatedBy: "interrupted (SIGUSR1)").count, 3, "both ranks stopped\n\(forwarded.transcript)")
+        XCTAssertEqual(
+            forwarded.standardError.components(separatedBy: "interrupted (SIGUSR1)").count, 3,
+            "both ranks stopped\n\(forwarded.transcript)")
         XCTAssertNotEqual(try checkpointIdentity(out), before, "a new checkpoint")
 
         let killed = try startMPIRun(["train", "--resume", out.path, "--log-format", "json"])
         try killed.waitForEvent(timeout: 300, "the resumed run's start") { $0["event"] as? String == "resume" }
         let killedRanks = killed.children
         XCTAssertEqual(killedRanks.count, 2, "mpirun's ranks: \(killedRanks)")
-        for pid in killedRanks + [killed.processIdentifier] { XCTAssertEqual(kill(pid, SIGKILL), 0, "kill(\(pid), SIGKILL)") }
+        for pid in killedRanks + [killed.processIdentifier] {
+            XCTAssertEqual(kill(pid, SIGKILL), 0, "kill(\(pid), SIGKILL)")
+        }
         try killed.waitForExit(timeout: 60)
         XCTAssertEqual(killed.terminationReason, .uncaughtSignal, "the run ended before the kill\n\(killed.transcript)")
         XCTAssertFalse(killed.standardOutput.contains("\"event\":\"finished\""), killed.transcript)
@@ -218,7 +264,9 @@ final class DataParallelTests: TemporaryDirectoryTestCase {
         let outputs = try RunOutputs(out)
         XCTAssertEqual(outputs.accuracyMatrix, uninterrupted.accuracyMatrix)
         XCTAssertEqual(outputs.epochLosses, uninterrupted.epochLosses)
-        XCTAssertEqual(outputs.checkpointTensors.filter { $0.key.hasPrefix("model.") }, uninterrupted.checkpointTensors.filter { $0.key.hasPrefix("model.") })
+        XCTAssertEqual(
+            outputs.checkpointTensors.filter { $0.key.hasPrefix("model.") },
+            uninterrupted.checkpointTensors.filter { $0.key.hasPrefix("model.") })
     }
 
     /// LwF and EWC make their per-task passes (the old network's logits, the Fisher
@@ -234,15 +282,25 @@ final class DataParallelTests: TemporaryDirectoryTestCase {
     func testLwFAndEWCOverTwoRanksMatchOneProcess() throws {
         let data = try syntheticData()
         for method in ["lwf", "ewc"] {
-            let (ranks, single) = try trainAloneAndOverTwoRanks(method, [
-                "train", "--preset", "fashion-mnist", "--root", data.path, "--model", "resnet18", "--method", method, "--tasks", "2",
-                "--epochs", "2", "--batch-size", "16", "--image-size", "32", "--lr", "1e-6", "--threads", "1", "--quiet"])
+            let (ranks, single) = try trainAloneAndOverTwoRanks(
+                method,
+                [
+                    "train", "--preset", "fashion-mnist", "--root", data.path, "--model", "resnet18", "--method",
+                    method, "--tasks", "2",
+                    "--epochs", "2", "--batch-size", "16", "--image-size", "32", "--lr", "1e-6", "--threads", "1",
+                    "--quiet",
+                ])
             assertSameAccuraciesAndLosses(ranks, single, epochs: 4, method)
             let fisher = single.checkpointTensors.keys.filter { $0.hasPrefix("ewc.fisher.") }
-            XCTAssertEqual(fisher.count, method == "ewc" ? 60 : 0, "\(method): every parameter of ResNet-18 has a Fisher")
-            let total = { (data: Data) in data.withUnsafeBytes { $0.bindMemory(to: Float.self).reduce(0.0) { $0 + Double($1) } } }
+            XCTAssertEqual(
+                fisher.count, method == "ewc" ? 60 : 0, "\(method): every parameter of ResNet-18 has a Fisher")
+            let total = { (data: Data) in
+                data.withUnsafeBytes { $0.bindMemory(to: Float.self).reduce(0.0) { $0 + Double($1) } }
+            }
             for name in fisher {
-                let (a, e) = (total(try XCTUnwrap(ranks.checkpointTensors[name], name)), total(single.checkpointTensors[name]!))
+                let (a, e) = (
+                    total(try XCTUnwrap(ranks.checkpointTensors[name], name)), total(single.checkpointTensors[name]!)
+                )
                 XCTAssertGreaterThan(e, 0, name)
                 XCTAssertEqual(a, e, accuracy: 1e-2 * e, name)
             }
@@ -262,19 +320,27 @@ final class DataParallelTests: TemporaryDirectoryTestCase {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             for i in 0..<7 {
                 let source = i == 3 ? "corrupt.jpg" : picture
-                try FileManager.default.copyItem(at: try images.url(source), to: folder.appendingPathComponent("\(i)-\(source)"))
+                try FileManager.default.copyItem(
+                    at: try images.url(source), to: folder.appendingPathComponent("\(i)-\(source)"))
             }
         }
         func arguments(_ out: URL) -> [String] {
-            ["train", "--preset", "fashion-mnist", "--dataset", "folder", "--root", data.path, "--model", "efficientnet_lite0",
-             "--tasks", "1", "--epochs", "2", "--batch-size", "4", "--image-size", "32", "--threads", "1", "--skip-unreadable",
-             "--log-format", "json", "--out", out.path]
+            [
+                "train", "--preset", "fashion-mnist", "--dataset", "folder", "--root", data.path, "--model",
+                "efficientnet_lite0",
+                "--tasks", "1", "--epochs", "2", "--batch-size", "4", "--image-size", "32", "--threads", "1",
+                "--skip-unreadable",
+                "--log-format", "json", "--out", out.path,
+            ]
         }
-        let one = try ConfitProcess.run(arguments(directory.appendingPathComponent("one")), logs: directory, timeout: 300)
+        let one = try ConfitProcess.run(
+            arguments(directory.appendingPathComponent("one")), logs: directory, timeout: 300)
         one.assertExited(with: 0)
         let two = try mpirun(2, "confit", arguments(directory.appendingPathComponent("two")))
         two.assertExited(with: 0)
-        let skipped = { (run: ConfitProcess) in run.events.first { $0["event"] as? String == "skipped" }?["images"] as? Int }
+        let skipped = { (run: ConfitProcess) in
+            run.events.first { $0["event"] as? String == "skipped" }?["images"] as? Int
+        }
         let expected = try XCTUnwrap(skipped(one), one.transcript)
         XCTAssertGreaterThan(expected, 0)
         XCTAssertEqual(skipped(two), expected, two.transcript)
@@ -293,19 +359,26 @@ final class DataParallelTests: TemporaryDirectoryTestCase {
     /// ΣC = 4,800 channels in 20 BNs, plus the loss (8 bytes): 46,873,256 bytes in
     /// 20 × 2 + 2 = 42 collectives; and the two terms of the cost model, timed alone.
     func testBenchReportsTheCollectivesOfAStep() throws {
-        let run = try mpirun(2, "confit", ["bench", "--model", "resnet18", "--image-size", "32", "--batch", "4", "--steps", "1",
-                                           "--warmup", "0", "--stages", "full", "--threads", "1"])
+        let run = try mpirun(
+            2, "confit",
+            [
+                "bench", "--model", "resnet18", "--image-size", "32", "--batch", "4", "--steps", "1",
+                "--warmup", "0", "--stages", "full", "--threads", "1",
+            ])
         run.assertExited(with: 0)
         let lines = run.standardOutput.split(separator: "\n")
         XCTAssertEqual(lines.count, 1, run.transcript)
-        let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try XCTUnwrap(lines.first).utf8)) as? [String: Any])
+        let report = try XCTUnwrap(
+            try JSONSerialization.jsonObject(with: Data(try XCTUnwrap(lines.first).utf8)) as? [String: Any])
         XCTAssertEqual(report["processes"] as? Int, 2)
         XCTAssertEqual(report["gradient_bytes"] as? Int, 4 * 11_689_512)
         XCTAssertEqual(report["train_full_collective_bytes"] as? Int, 4 * 11_689_512 + 24 * 4800 + 8)
         XCTAssertEqual(report["train_full_collectives"] as? Int, 42)
         XCTAssertGreaterThan(report["train_full_collective_ms"] as? Double ?? 0, 0)
         // The cost model's terms alone: a gradient-sized all-reduce takes longer than a one-value one.
-        let (gradients, latency) = (report["gradient_allreduce_ms"] as? Double ?? 0, report["allreduce_latency_us"] as? Double ?? 0)
+        let (gradients, latency) = (
+            report["gradient_allreduce_ms"] as? Double ?? 0, report["allreduce_latency_us"] as? Double ?? 0
+        )
         XCTAssertGreaterThan(latency, 0, run.transcript)
         XCTAssertGreaterThan(gradients * 1000, latency, run.transcript)
     }
@@ -315,11 +388,16 @@ final class DataParallelTests: TemporaryDirectoryTestCase {
         let data = try syntheticData(trainPerClass: 4, testPerClass: 2)
         let out = directory.appendingPathComponent("refused")
         // EfficientNet-Lite0: the smallest network to build before the refusal.
-        let run = try mpirun(2, "confit", ["train", "--preset", "fashion-mnist", "--root", data.path, "--model", "efficientnet_lite0",
-                                           "--tasks", "1", "--epochs", "1", "--image-size", "32", "--threads", "1", "--batch-size", "3",
-                                           "--out", out.path])
+        let run = try mpirun(
+            2, "confit",
+            [
+                "train", "--preset", "fashion-mnist", "--root", data.path, "--model", "efficientnet_lite0",
+                "--tasks", "1", "--epochs", "1", "--image-size", "32", "--threads", "1", "--batch-size", "3",
+                "--out", out.path,
+            ])
         XCTAssertNotEqual(run.terminationStatus, 0, run.transcript)
-        XCTAssertTrue(run.standardError.contains("the batch size 3 does not divide into 2 equal shards"), run.transcript)
+        XCTAssertTrue(
+            run.standardError.contains("the batch size 3 does not divide into 2 equal shards"), run.transcript)
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
     }
 
@@ -331,10 +409,15 @@ final class DataParallelTests: TemporaryDirectoryTestCase {
         let data = try syntheticData()
         // PackNet: one task, an epoch of training, the prune, an epoch of retraining.
         for (method, tasks) in [("packnet", 1), ("piggyback", 2)] {
-            let (ranks, single) = try trainAloneAndOverTwoRanks(method, [
-                "train", "--preset", "fashion-mnist", "--root", data.path, "--model", "efficientnet_lite0", "--method", method,
-                "--tasks", "\(tasks)", "--epochs", "2", "--batch-size", "16", "--image-size", "32", "--lr", "0.01", "--threads", "1",
-                "--quiet"])
+            let (ranks, single) = try trainAloneAndOverTwoRanks(
+                method,
+                [
+                    "train", "--preset", "fashion-mnist", "--root", data.path, "--model", "efficientnet_lite0",
+                    "--method", method,
+                    "--tasks", "\(tasks)", "--epochs", "2", "--batch-size", "16", "--image-size", "32", "--lr", "0.01",
+                    "--threads", "1",
+                    "--quiet",
+                ])
             assertSameAccuraciesAndLosses(ranks, single, epochs: 2 * tasks, method)
         }
     }

@@ -9,10 +9,14 @@ final class PrecisionTests: XCTestCase {
 
     /// The ISA oneDNN dispatches to here, as `confit bench` reports it.
     private func cpuISA(_ logs: URL) throws -> String {
-        let bench = try ConfitProcess.run(["bench", "--model", "resnet18", "--image-size", "32", "--batch", "2", "--steps", "1",
-                                           "--warmup", "0", "--stages", "eval"], logs: logs)
+        let bench = try ConfitProcess.run(
+            [
+                "bench", "--model", "resnet18", "--image-size", "32", "--batch", "2", "--steps", "1",
+                "--warmup", "0", "--stages", "eval",
+            ], logs: logs)
         bench.assertExited(with: 0)
-        let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(bench.standardOutput.utf8)) as? [String: Any])
+        let report = try XCTUnwrap(
+            try JSONSerialization.jsonObject(with: Data(bench.standardOutput.utf8)) as? [String: Any])
         return try XCTUnwrap(report["cpu_isa"] as? String)
     }
 
@@ -20,11 +24,13 @@ final class PrecisionTests: XCTestCase {
         let reference = try ReferenceRun.shared.get()
         try XCTSkipUnless(Self.bf16ISAs.contains(try cpuISA(reference.logs)), "this CPU has no native bf16")
         let uninterrupted = reference.workspace.appendingPathComponent("bf16")
-        let run = try ConfitProcess.run(reference.trainArguments(out: uninterrupted) + ["--precision", "bf16"], logs: reference.logs)
+        let run = try ConfitProcess.run(
+            reference.trainArguments(out: uninterrupted) + ["--precision", "bf16"], logs: reference.logs)
         run.assertExited(with: 0)
         let outputs = try RunOutputs(uninterrupted)
-        let metrics = try XCTUnwrap(try JSONSerialization.jsonObject(
-            with: Data(contentsOf: uninterrupted.appendingPathComponent("metrics.json"))) as? [String: Any])
+        let metrics = try XCTUnwrap(
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: uninterrupted.appendingPathComponent("metrics.json"))) as? [String: Any])
         XCTAssertEqual((metrics["config"] as? [String: Any])?["precision"] as? String, "bf16")
         // bf16 rounds every activation, so the losses are not float32's (this run's lr 0.1 on a
         // randomly initialised ResNet-18 amplifies any difference: no closeness to test here;
@@ -33,7 +39,8 @@ final class PrecisionTests: XCTestCase {
         XCTAssertEqual(outputs.epochLosses.count, reference.outputs.epochLosses.count)
 
         let stopped = reference.workspace.appendingPathComponent("bf16-stopped")
-        let first = try ConfitProcess(reference.trainArguments(out: stopped) + ["--precision", "bf16"], logs: reference.logs)
+        let first = try ConfitProcess(
+            reference.trainArguments(out: stopped) + ["--precision", "bf16"], logs: reference.logs)
         try first.waitForEvent("task 0's first epoch") { $0["event"] as? String == "epoch" }
         try first.interrupt(with: SIGINT)
         first.assertExited(with: 130)
@@ -42,7 +49,9 @@ final class PrecisionTests: XCTestCase {
         let again = try RunOutputs(stopped)
         XCTAssertEqual(again.accuracyMatrix, outputs.accuracyMatrix)
         XCTAssertEqual(again.epochLosses, outputs.epochLosses)
-        let differing = outputs.checkpointTensors.keys.filter { again.checkpointTensors[$0] != outputs.checkpointTensors[$0] }
+        let differing = outputs.checkpointTensors.keys.filter {
+            again.checkpointTensors[$0] != outputs.checkpointTensors[$0]
+        }
         XCTAssertEqual(differing.sorted(), [], "checkpoint tensors that differ from the uninterrupted bf16 run's")
 
         // `confit eval` uses the run's precision: its last row, as the run printed it.
@@ -50,9 +59,11 @@ final class PrecisionTests: XCTestCase {
         eval.assertExited(with: 0)
         let last = try XCTUnwrap(outputs.accuracyMatrix.last)
         XCTAssertTrue(eval.standardOutput.contains(String(format: "a(1, 1) = %.4f", last[1])), eval.transcript)
-        XCTAssertTrue(eval.standardOutput.contains(String(format: "A_1 = %.4f", (last[0] + last[1]) / 2)), eval.transcript)
+        XCTAssertTrue(
+            eval.standardOutput.contains(String(format: "A_1 = %.4f", (last[0] + last[1]) / 2)), eval.transcript)
         // A float32 run evaluated in bf16 on request.
-        let float32 = try ConfitProcess.run(["eval", "--run", reference.outputs.folder.path, "--precision", "bf16"], logs: reference.logs)
+        let float32 = try ConfitProcess.run(
+            ["eval", "--run", reference.outputs.folder.path, "--precision", "bf16"], logs: reference.logs)
         float32.assertExited(with: 0)
         XCTAssertTrue(float32.standardOutput.contains("A_1 = "), float32.transcript)
     }
@@ -61,16 +72,19 @@ final class PrecisionTests: XCTestCase {
     func testBF16IsRefusedWhereTheCPUHasNoBF16() throws {
         let reference = try ReferenceRun.shared.get()
         let limited = ["DNNL_MAX_CPU_ISA": "AVX512_CORE"]
-        let bench = try ConfitProcess.run(["bench", "--precision", "bf16", "--image-size", "32", "--steps", "1"], logs: reference.logs,
-                                          environment: limited)
+        let bench = try ConfitProcess.run(
+            ["bench", "--precision", "bf16", "--image-size", "32", "--steps", "1"], logs: reference.logs,
+            environment: limited)
         XCTAssertNotEqual(bench.terminationStatus, 0, bench.transcript)
         XCTAssertTrue(bench.standardError.contains("no native bfloat16 arithmetic"), bench.transcript)
         XCTAssertTrue(bench.standardError.contains("--precision float32"), bench.transcript)
         let out = reference.workspace.appendingPathComponent("bf16-refused")
-        let train = try ConfitProcess.run(reference.trainArguments(out: out) + ["--precision", "bf16"], logs: reference.logs,
-                                          environment: limited)
+        let train = try ConfitProcess.run(
+            reference.trainArguments(out: out) + ["--precision", "bf16"], logs: reference.logs,
+            environment: limited)
         XCTAssertNotEqual(train.terminationStatus, 0, train.transcript)
         XCTAssertTrue(train.standardError.contains("no native bfloat16 arithmetic"), train.transcript)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("checkpoint.safetensors").path))
+        XCTAssertFalse(
+            FileManager.default.fileExists(atPath: out.appendingPathComponent("checkpoint.safetensors").path))
     }
 }

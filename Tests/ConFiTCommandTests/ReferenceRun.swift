@@ -41,10 +41,13 @@ struct ReferenceRun: Sendable {
     func trainArguments(out: URL) -> [String] { Self.trainArguments(workspace: workspace, out: out) }
 
     private static func trainArguments(workspace: URL, out: URL) -> [String] {
-        ["train", "--preset", "fashion-mnist", "--root", workspace.appendingPathComponent("fashion-mnist").path,
-         "--model", "resnet18", "--method", "confit", "--tasks", "2", "--epochs", "2", "--batch-size", "4",
-         "--image-size", "32", "--train-images-per-class", "\(trainPerClass)", "--test-images-per-class", "\(testPerClass)",
-         "--lr", "0.1", "--threads", "2", "--seed", "0", "--log-format", "json", "--out", out.path]
+        [
+            "train", "--preset", "fashion-mnist", "--root", workspace.appendingPathComponent("fashion-mnist").path,
+            "--model", "resnet18", "--method", "confit", "--tasks", "2", "--epochs", "2", "--batch-size", "4",
+            "--image-size", "32", "--train-images-per-class", "\(trainPerClass)", "--test-images-per-class",
+            "\(testPerClass)",
+            "--lr", "0.1", "--threads", "2", "--seed", "0", "--log-format", "json", "--out", out.path,
+        ]
     }
 
     /// `confit train --resume` of the run in `out`.

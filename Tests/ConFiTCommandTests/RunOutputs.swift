@@ -20,14 +20,17 @@ struct RunOutputs {
         self.folder = folder
         let metricsURL = folder.appendingPathComponent("metrics.json")
         guard let metrics = try JSONSerialization.jsonObject(with: Data(contentsOf: metricsURL)) as? [String: Any],
-              let matrix = metrics["accuracy_matrix"] as? [[Double]], let epochs = metrics["epochs"] as? [[String: Any]] else {
+            let matrix = metrics["accuracy_matrix"] as? [[Double]], let epochs = metrics["epochs"] as? [[String: Any]]
+        else {
             throw Malformed(description: "\(metricsURL.path) has no accuracy_matrix or epochs")
         }
         accuracyMatrix = matrix
         epochLosses = try epochs.map { record in
             guard let task = record["task"] as? Double, let epoch = record["epoch"] as? Double,
-                  let loss = record["mean_loss"] as? Double else {
-                throw Malformed(description: "\(metricsURL.path): epoch record \(record) lacks task, epoch or mean_loss")
+                let loss = record["mean_loss"] as? Double
+            else {
+                throw Malformed(
+                    description: "\(metricsURL.path): epoch record \(record) lacks task, epoch or mean_loss")
             }
             return [task, epoch, loss]
         }
@@ -47,7 +50,9 @@ struct RunOutputs {
         guard bytes.count >= 8 else { throw Malformed(description: "\(url.path) is shorter than a safetensors header") }
         let headerLength = bytes.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
         guard headerLength <= bytes.count - 8,
-              var header = try JSONSerialization.jsonObject(with: bytes.subdata(in: 8..<(8 + headerLength))) as? [String: Any] else {
+            var header = try JSONSerialization.jsonObject(with: bytes.subdata(in: 8..<(8 + headerLength)))
+                as? [String: Any]
+        else {
             throw Malformed(description: "\(url.path) has no JSON header")
         }
         let metadata = header.removeValue(forKey: "__metadata__") as? [String: String] ?? [:]
@@ -55,7 +60,8 @@ struct RunOutputs {
         var tensors: [String: Data] = [:]
         for (name, entry) in header {
             guard let offsets = (entry as? [String: Any])?["data_offsets"] as? [Int], offsets.count == 2,
-                  0 <= offsets[0], offsets[0] <= offsets[1], dataStart + offsets[1] <= bytes.count else {
+                0 <= offsets[0], offsets[0] <= offsets[1], dataStart + offsets[1] <= bytes.count
+            else {
                 throw Malformed(description: "\(url.path): tensor \(name) has no valid data_offsets")
             }
             tensors[name] = bytes.subdata(in: (dataStart + offsets[0])..<(dataStart + offsets[1]))

@@ -19,7 +19,8 @@ final class StopAndResumeTests: XCTestCase {
         try first.interrupt(with: SIGKILL)
         assertKilled(first)
         let firstSaved = try checkpointPosition(out)
-        XCTAssertEqual(firstSaved.prefix(2), [0, 1], "the kill did not land in task 0's second epoch\n\(first.transcript)")
+        XCTAssertEqual(
+            firstSaved.prefix(2), [0, 1], "the kill did not land in task 0's second epoch\n\(first.transcript)")
 
         // The moment task 1's first epoch is reported, i.e. while its checkpoint is written.
         let second = try ConfitProcess(ReferenceRun.resumeArguments(out), logs: reference.logs)
@@ -75,7 +76,8 @@ final class StopAndResumeTests: XCTestCase {
         // lets task 0's epoch checkpoints through and stops the one after task 0's bank.
         let folder = reference.outputs.folder
         func size(_ name: String) throws -> Int {
-            try XCTUnwrap(FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent(name).path)[.size] as? Int)
+            try XCTUnwrap(
+                FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent(name).path)[.size] as? Int)
         }
         let (last, previous) = (try size("checkpoint.safetensors"), try size("checkpoint.previous.safetensors"))
         let limit = (previous - (last - previous) / 2) / 1024
@@ -93,25 +95,31 @@ final class StopAndResumeTests: XCTestCase {
 
     /// Resumes the run in `out`, which must continue at `position` and end with the
     /// uninterrupted run's losses per epoch, accuracy matrix and checkpoint.
-    private func resumeToTheEnd(_ out: URL, from position: [Int], _ reference: ReferenceRun,
-                                file: StaticString = #filePath, line: UInt = #line) throws {
+    private func resumeToTheEnd(
+        _ out: URL, from position: [Int], _ reference: ReferenceRun,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let resumed = try ConfitProcess.run(ReferenceRun.resumeArguments(out), logs: reference.logs)
         resumed.assertExited(with: 0)
         XCTAssertEqual(try resumePosition(resumed), position, resumed.transcript, file: file, line: line)
         let outputs = try RunOutputs(out)
-        XCTAssertEqual(outputs.epochLosses, reference.outputs.epochLosses, "mean loss per epoch ([task, epoch, loss])",
-                       file: file, line: line)
+        XCTAssertEqual(
+            outputs.epochLosses, reference.outputs.epochLosses, "mean loss per epoch ([task, epoch, loss])",
+            file: file, line: line)
         assertSameModel(outputs, reference.outputs, file: file, line: line)
     }
 
     private func assertKilled(_ child: ConfitProcess, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(child.terminationReason, .uncaughtSignal, "the run ended before the kill\n\(child.transcript)", file: file, line: line)
+        XCTAssertEqual(
+            child.terminationReason, .uncaughtSignal, "the run ended before the kill\n\(child.transcript)", file: file,
+            line: line)
         XCTAssertEqual(child.terminationStatus, SIGKILL, file: file, line: line)
     }
 
     /// Where a resumed run said it continues (its `resume` event): [task, epoch, batch].
     private func resumePosition(_ child: ConfitProcess) throws -> [Int] {
-        let event = try XCTUnwrap(child.events.first { $0["event"] as? String == "resume" }, "no resume event\n\(child.transcript)")
+        let event = try XCTUnwrap(
+            child.events.first { $0["event"] as? String == "resume" }, "no resume event\n\(child.transcript)")
         return try ["task", "epoch", "batch"].map { try XCTUnwrap(event[$0] as? Int, "resume event \(event)") }
     }
 
@@ -119,16 +127,26 @@ final class StopAndResumeTests: XCTestCase {
     /// proves a kill left a whole file behind.
     private func checkpointPosition(_ out: URL) throws -> [Int] {
         let metadata = try RunOutputs.checkpoint(in: out).metadata
-        return try ["task", "epoch", "batch"].map { try XCTUnwrap(metadata[$0].flatMap(Int.init), "checkpoint metadata \(metadata)") }
+        return try ["task", "epoch", "batch"].map {
+            try XCTUnwrap(metadata[$0].flatMap(Int.init), "checkpoint metadata \(metadata)")
+        }
     }
 
     /// The same accuracy matrix and the same final checkpoint tensors, byte for byte.
-    private func assertSameModel(_ outputs: RunOutputs, _ expected: RunOutputs, file: StaticString = #filePath, line: UInt = #line) {
+    private func assertSameModel(
+        _ outputs: RunOutputs, _ expected: RunOutputs, file: StaticString = #filePath, line: UInt = #line
+    ) {
         XCTAssertEqual(outputs.accuracyMatrix, expected.accuracyMatrix, "accuracy_matrix", file: file, line: line)
         XCTAssertEqual(outputs.accuracyMatrix.map(\.count), [1, 2], file: file, line: line)
-        XCTAssertEqual(outputs.checkpointTensors.keys.sorted(), expected.checkpointTensors.keys.sorted(), file: file, line: line)
-        let differing = expected.checkpointTensors.keys.sorted().filter { outputs.checkpointTensors[$0] != expected.checkpointTensors[$0] }
-        XCTAssertTrue(differing.isEmpty, "\(differing.count) of \(expected.checkpointTensors.count) checkpoint tensors differ "
-            + "from the uninterrupted run's: \(differing.prefix(5).joined(separator: ", "))...", file: file, line: line)
+        XCTAssertEqual(
+            outputs.checkpointTensors.keys.sorted(), expected.checkpointTensors.keys.sorted(), file: file, line: line)
+        let differing = expected.checkpointTensors.keys.sorted().filter {
+            outputs.checkpointTensors[$0] != expected.checkpointTensors[$0]
+        }
+        XCTAssertTrue(
+            differing.isEmpty,
+            "\(differing.count) of \(expected.checkpointTensors.count) checkpoint tensors differ "
+                + "from the uninterrupted run's: \(differing.prefix(5).joined(separator: ", "))...", file: file,
+            line: line)
     }
 }

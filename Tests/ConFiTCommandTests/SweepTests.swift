@@ -6,11 +6,16 @@ import XCTest
 /// the stopped one resumed, the rest started — and its first run is the reference run.
 final class SweepTests: XCTestCase {
     private func sweepArguments(_ reference: ReferenceRun, out: URL, epochs: Int = 2) -> [String] {
-        ["sweep", "--preset", "fashion-mnist", "--root", reference.workspace.appendingPathComponent("fashion-mnist").path,
-         "--model", "resnet18", "--methods", "confit,finetune", "--seeds", "0,1", "--tasks", "2", "--epochs", "\(epochs)",
-         "--batch-size", "4", "--image-size", "32", "--train-images-per-class", "\(ReferenceRun.trainPerClass)",
-         "--test-images-per-class", "\(ReferenceRun.testPerClass)", "--lr", "0.1", "--threads", "2", "--log-format", "json",
-         "--out", out.path]
+        [
+            "sweep", "--preset", "fashion-mnist", "--root",
+            reference.workspace.appendingPathComponent("fashion-mnist").path,
+            "--model", "resnet18", "--methods", "confit,finetune", "--seeds", "0,1", "--tasks", "2", "--epochs",
+            "\(epochs)",
+            "--batch-size", "4", "--image-size", "32", "--train-images-per-class", "\(ReferenceRun.trainPerClass)",
+            "--test-images-per-class", "\(ReferenceRun.testPerClass)", "--lr", "0.1", "--threads", "2", "--log-format",
+            "json",
+            "--out", out.path,
+        ]
     }
 
     private func events(_ child: ConfitProcess, _ name: String) -> [String] {
@@ -36,12 +41,14 @@ final class SweepTests: XCTestCase {
 
         let again = try ConfitProcess.run(arguments, logs: reference.logs, timeout: 300)
         again.assertExited(with: 0)
-        let states = Dictionary(uniqueKeysWithValues: again.events.filter { $0["event"] as? String == "sweep_run" }
-            .map { ($0["run"] as? String ?? "", $0["state"] as? String ?? "") })
+        let states = Dictionary(
+            uniqueKeysWithValues: again.events.filter { $0["event"] as? String == "sweep_run" }
+                .map { ($0["run"] as? String ?? "", $0["state"] as? String ?? "") })
         XCTAssertEqual(states["confit-seed0"], "finished", again.transcript)
         XCTAssertEqual(states["finetune-seed0"]?.hasPrefix("stopped after 0 of 2 tasks"), true, again.transcript)
         XCTAssertEqual(states["finetune-seed1"], "not started", again.transcript)
-        XCTAssertEqual(events(again, "sweep_run_started"), ["finetune-seed0", "confit-seed1", "finetune-seed1"], again.transcript)
+        XCTAssertEqual(
+            events(again, "sweep_run_started"), ["finetune-seed0", "confit-seed1", "finetune-seed1"], again.transcript)
         XCTAssertEqual(try Data(contentsOf: out.appendingPathComponent("confit-seed0/metrics.json")), finished)
 
         for (name, starts) in [("confit-seed0", 1), ("finetune-seed0", 2), ("confit-seed1", 1), ("finetune-seed1", 1)] {
@@ -49,10 +56,12 @@ final class SweepTests: XCTestCase {
             let log = try String(contentsOf: folder.appendingPathComponent("train.log"), encoding: .utf8)
             XCTAssertEqual(log.components(separatedBy: "$ confit train").count - 1, starts, "\(name):\n\(log)")
             let outputs = try RunOutputs(folder)
-            XCTAssertEqual(outputs.epochLosses.map { $0.prefix(2) }, [[0, 0], [0, 1], [1, 0], [1, 1]], "\(name): an epoch twice")
+            XCTAssertEqual(
+                outputs.epochLosses.map { $0.prefix(2) }, [[0, 0], [0, 1], [1, 0], [1, 1]], "\(name): an epoch twice")
             XCTAssertEqual(outputs.accuracyMatrix.count, 2, name)
         }
-        XCTAssertTrue(try String(contentsOf: second.appendingPathComponent("train.log"), encoding: .utf8).contains("--resume"))
+        XCTAssertTrue(
+            try String(contentsOf: second.appendingPathComponent("train.log"), encoding: .utf8).contains("--resume"))
 
         // The sweep's confit-seed0 is the reference command's run: same configuration, same numbers.
         let swept = try RunOutputs(out.appendingPathComponent("confit-seed0"))
@@ -60,22 +69,28 @@ final class SweepTests: XCTestCase {
         XCTAssertEqual(swept.epochLosses, reference.outputs.epochLosses)
 
         // aggregate.json: confit and finetune, two seeds each, means of the runs' own numbers.
-        let aggregate = try XCTUnwrap(try JSONSerialization.jsonObject(
-            with: Data(contentsOf: out.appendingPathComponent("aggregate.json"))) as? [String: Any])
+        let aggregate = try XCTUnwrap(
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: out.appendingPathComponent("aggregate.json"))) as? [String: Any])
         let groups = try XCTUnwrap(aggregate["groups"] as? [[String: Any]])
-        XCTAssertEqual(groups.map { $0["runs"] as? [String] ?? [] }, [["confit-seed0", "confit-seed1"], ["finetune-seed0", "finetune-seed1"]])
+        XCTAssertEqual(
+            groups.map { $0["runs"] as? [String] ?? [] },
+            [["confit-seed0", "confit-seed1"], ["finetune-seed0", "finetune-seed1"]])
         let finals = try ["confit-seed0", "confit-seed1"].map {
             let last = try XCTUnwrap(try RunOutputs(out.appendingPathComponent($0)).accuracyMatrix.last)
             return last.reduce(0, +) / Double(last.count)
         }
         let mean = try XCTUnwrap((groups[0]["final_average_accuracy"] as? [String: Double])?["mean"])
         XCTAssertEqual(mean, (finals[0] + finals[1]) / 2, accuracy: 1e-12)
-        XCTAssertTrue(try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8).contains("over seeds"))
+        XCTAssertTrue(
+            try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8).contains("over seeds"))
 
         // A different protocol into the same folder is refused before anything starts.
         let refused = try ConfitProcess.run(sweepArguments(reference, out: out, epochs: 3), logs: reference.logs)
         XCTAssertNotEqual(refused.terminationStatus, 0)
-        XCTAssertTrue(refused.standardError.contains("holds a run of another configuration (training.epochs: 2 ≠ 3)"), refused.transcript)
+        XCTAssertTrue(
+            refused.standardError.contains("holds a run of another configuration (training.epochs: 2 ≠ 3)"),
+            refused.transcript)
         XCTAssertEqual(events(refused, "sweep_run_started"), [])
         let dry = try ConfitProcess.run(arguments + ["--dry-run"], logs: reference.logs)
         dry.assertExited(with: 0)

@@ -1,6 +1,6 @@
+import ConFiTNN
 import ConFiTTestSupport
 import Foundation
-import ConFiTNN
 import Testing
 
 @testable import ConFiTData
@@ -91,8 +91,9 @@ struct BatchLoaderTests {
             #expect(shards.allSatisfy { $0.shape == [2, 3, 4, 4] })
             #expect(cache.count == 4)
         }
-        #expect(try drain(BatchLoader(samples: samples, options: four).epoch(2, from: 1, shard: (1, 2))).map(\.sampleIDs)
-            == [Array(whole[1].sampleIDs[2..<4])])
+        #expect(
+            try drain(BatchLoader(samples: samples, options: four).epoch(2, from: 1, shard: (1, 2))).map(\.sampleIDs)
+                == [Array(whole[1].sampleIDs[2..<4])])
     }
 
     @Test func unreadableImagesFailOrAreSkippedWithACount() throws {

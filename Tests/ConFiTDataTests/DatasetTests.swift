@@ -66,13 +66,15 @@ struct DatasetTests {
                 "split.json": Array(#"{"classes": ["Faces_easy", "ant"], "test": ["ant/image_0002.jpg"]}"#.utf8),
                 "bad_split.json": Array(#"{"test": ["ant/image_0009.jpg"]}"#.utf8),
             ])
-        let data = try DatasetKind.caltech101.load(root: root, options: DatasetOptions(split: .file(root + "/split.json")))
+        let data = try DatasetKind.caltech101.load(
+            root: root, options: DatasetOptions(split: .file(root + "/split.json")))
         #expect(data.classNames == ["Faces_easy", "ant"])
         #expect(data.train.count == 3 && data.test.count == 1)
         #expect(data.test[0].label == 1)
         #expect(data.skipped.map { ($0.path as NSString).lastPathComponent } == ["BACKGROUND_Google"])
-        #expect { try DatasetKind.caltech101.load(root: root, options: DatasetOptions(split: .file(root + "/bad_split.json"))) }
-            throws: { "\($0)".contains("image_0009.jpg") }
+        #expect {
+            try DatasetKind.caltech101.load(root: root, options: DatasetOptions(split: .file(root + "/bad_split.json")))
+        } throws: { "\($0)".contains("image_0009.jpg") }
         #expect(throws: DataError.self) { try DatasetKind.caltech101.load(root: root) }
     }
 
@@ -102,9 +104,12 @@ struct DatasetTests {
         #expect(official.train.count == 6 && official.test.count == 6)
         #expect(official.train[0].label == 0 && official.train[1].label == 1 && official.train[2].label == 2)
         #expect(official.skipped.map { ($0.path as NSString).lastPathComponent } == ["extra.txt"])
-        let stratified = try DatasetKind.flowers102.load(root: root, options: DatasetOptions(split: .stratified(testFraction: 0.2, seed: 0)))
+        let stratified = try DatasetKind.flowers102.load(
+            root: root, options: DatasetOptions(split: .stratified(testFraction: 0.2, seed: 0)))
         #expect(stratified.train.count + stratified.test.count == 12)
-        #expect { try DatasetKind.flowers102.load(root: root) } throws: { "\($0)".contains("flowers102_split.json (embedded)") }
+        #expect { try DatasetKind.flowers102.load(root: root) } throws: {
+            "\($0)".contains("flowers102_split.json (embedded)")
+        }
     }
 
     /// The standard Flowers-102 split is the official ConFiT code's test list, exactly: the
@@ -115,7 +120,9 @@ struct DatasetTests {
         let expected = try JSONDecoder().decode(SplitFile.self, from: Data(fixtures.bytes("flowers102_split.json")))
         #expect(expected.test.count == 1638 && expected.classes == (1...102).map(String.init))
         let folder = try TemporaryDirectory("confit-data")
-        try folder.write(["flowers-102/imagelabels.mat": try fixtures.bytes("mat/imagelabels_8189.mat"), "flowers-102/jpg/.keep": []])
+        try folder.write([
+            "flowers-102/imagelabels.mat": try fixtures.bytes("mat/imagelabels_8189.mat"), "flowers-102/jpg/.keep": [],
+        ])
         let data = try DatasetKind.flowers102.load(root: folder.path)
         let relative = { (sample: Sample) -> String in
             guard case let .file(path) = sample.source else { return "" }
@@ -141,7 +148,10 @@ struct DatasetTests {
         let data = try DatasetKind.cub200.load(root: root)
         #expect(data.classNames == ["001.Albatross", "002.Auklet"])
         #expect(data.train.map(\.label) == [0, 1] && data.test.map(\.label) == [1])
-        guard case let .file(path) = data.test[0].source else { Issue.record("expected a file"); return }
+        guard case let .file(path) = data.test[0].source else {
+            Issue.record("expected a file")
+            return
+        }
         #expect(path.hasSuffix("CUB_200_2011/images/002.Auklet/b.jpg"))
         try folder.write(["\(base)/image_class_labels.txt": Array("1 1\n2 7\n3 2\n".utf8)])
         #expect { try DatasetKind.cub200.load(root: root) } throws: { error in
@@ -155,16 +165,22 @@ struct DatasetTests {
         let folder = try TemporaryDirectory("confit-data")
         let root = folder.path
         func record(_ label: UInt8, _ r: UInt8, _ g: UInt8, _ b: UInt8) -> [UInt8] {
-            [label] + Array(repeating: r, count: 1024) + Array(repeating: g, count: 1024) + Array(repeating: b, count: 1024)
+            [label] + Array(repeating: r, count: 1024) + Array(repeating: g, count: 1024)
+                + Array(repeating: b, count: 1024)
         }
         var files: [String: [UInt8]] = ["cifar-10-batches-bin/test_batch.bin": record(9, 1, 2, 3)]
-        for i in 1...5 { files["cifar-10-batches-bin/data_batch_\(i).bin"] = record(UInt8(i), 10, 20, 30) + record(0, 0, 0, 0) }
+        for i in 1...5 {
+            files["cifar-10-batches-bin/data_batch_\(i).bin"] = record(UInt8(i), 10, 20, 30) + record(0, 0, 0, 0)
+        }
         try folder.write(files)
         let data = try DatasetKind.cifar10.load(root: root)
         #expect(data.train.count == 10 && data.test.count == 1)
         #expect(data.classNames[9] == "truck")
         #expect(data.test[0].label == 9)
-        guard case let .memory(store, index) = data.test[0].source else { Issue.record("expected memory"); return }
+        guard case let .memory(store, index) = data.test[0].source else {
+            Issue.record("expected memory")
+            return
+        }
         #expect(store.image(at: index).pixels.prefix(6) == [1, 2, 3, 1, 2, 3])
         try folder.write(["cifar-10-batches-bin/test_batch.bin": record(10, 0, 0, 0)])
         #expect { try DatasetKind.cifar10.load(root: root) } throws: { "\($0)".contains("test_batch.bin") }
@@ -176,12 +192,18 @@ struct DatasetTests {
         #expect(ten.root.hasSuffix("cifar-10-batches-py"))
         #expect(ten.train.map(\.label) == [1, 2, 3, 4, 5] && ten.test.map(\.label) == [9])
         #expect(ten.classNames.first == "airplane")
-        guard case let .memory(store, index) = ten.train[2].source else { Issue.record("expected memory"); return }
+        guard case let .memory(store, index) = ten.train[2].source else {
+            Issue.record("expected memory")
+            return
+        }
         #expect(store.image(at: index).pixels.prefix(6) == [30, 103, 200, 30, 103, 200])
         let hundred = try DatasetKind.cifar100.load(root: fixtures.root.path)
         #expect(hundred.classNames.count == 100 && hundred.classNames[42] == "class42")
         #expect(hundred.train.map(\.label) == [99, 0, 42] && hundred.test.map(\.label) == [7])
-        guard case let .memory(store100, index100) = hundred.train[1].source else { Issue.record("expected memory"); return }
+        guard case let .memory(store100, index100) = hundred.train[1].source else {
+            Issue.record("expected memory")
+            return
+        }
         #expect(store100.image(at: index100).pixels.prefix(3) == [11, 101, 200])
     }
 
@@ -189,7 +211,9 @@ struct DatasetTests {
         let folder = try TemporaryDirectory("confit-data")
         let root = folder.path
         var files: [String: [UInt8]] = [:]
-        for name in ["train", "test", "meta"] { files["cifar-100-python/\(name)"] = try fixtures.bytes("cifar-100-python/\(name)") }
+        for name in ["train", "test", "meta"] {
+            files["cifar-100-python/\(name)"] = try fixtures.bytes("cifar-100-python/\(name)")
+        }
         files["cifar-100-python/meta"] = [0x80, 0x02] + Array("cos\nsystem\n)R.".utf8)
         try folder.write(files)
         #expect { try DatasetKind.cifar100.load(root: root) } throws: { error in
@@ -201,15 +225,21 @@ struct DatasetTests {
         let folder = try TemporaryDirectory("confit-data")
         let root = folder.path
         var files: [String: [UInt8]] = [:]
-        for name in ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"] {
+        for name in [
+            "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte",
+        ] {
             files["MNIST/raw/\(name).gz"] = try fixtures.bytes("idx/\(name).gz")
         }
         try folder.write(files)
         let data = try DatasetKind.mnist.load(root: root)
         #expect(data.train.map(\.label) == [3, 1, 4, 1] && data.test.map(\.label) == [5, 9])
-        guard case let .memory(store, _) = data.train[0].source else { Issue.record("expected memory"); return }
+        guard case let .memory(store, _) = data.train[0].source else {
+            Issue.record("expected memory")
+            return
+        }
         #expect(store.width == 28 && store.channels == 1)
-        let image = try BatchLoader(samples: data.test, options: .evaluation(batchSize: 2)).prepared(data.test[0], decoder: ImageDecoder())
+        let image = try BatchLoader(samples: data.test, options: .evaluation(batchSize: 2)).prepared(
+            data.test[0], decoder: ImageDecoder())
         #expect(image.channels == 3 && image.width == 224)
     }
 

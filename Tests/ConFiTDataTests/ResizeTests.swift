@@ -1,6 +1,6 @@
+import ConFiTNN
 import ConFiTTestSupport
 import Foundation
-import ConFiTNN
 import Testing
 
 @testable import ConFiTData
@@ -27,11 +27,13 @@ struct ResizeTests {
     @Test(arguments: cases)
     func resizeMatchesPillowExactly(c: Case) throws {
         let input = RGBImage(
-            width: c.width, height: c.height, channels: c.channels, pixels: try fixtures.bytes("resize/\(c.name).in.rgb"))
+            width: c.width, height: c.height, channels: c.channels,
+            pixels: try fixtures.bytes("resize/\(c.name).in.rgb"))
         let transform = EvalTransform(resizeShortSide: c.shortSide, cropSize: c.shortSide)
         let size = transform.resizedSize(width: c.width, height: c.height)
         #expect(size.width == c.outWidth && size.height == c.outHeight)
-        let resampler = BilinearResampler(inWidth: c.width, inHeight: c.height, outWidth: c.outWidth, outHeight: c.outHeight)
+        let resampler = BilinearResampler(
+            inWidth: c.width, inHeight: c.height, outWidth: c.outWidth, outHeight: c.outHeight)
         let out = resampler.resample(input, x: 0, y: 0, width: c.outWidth, height: c.outHeight)
         #expect(out.pixels == (try fixtures.bytes("resize/\(c.name).out.rgb")))
     }
@@ -39,8 +41,10 @@ struct ResizeTests {
     /// A window of the output (one case per pass order) equals the crop of the whole output.
     @Test(arguments: cases.filter { ["down", "very_tall"].contains($0.name) })
     func windowEqualsCropOfFullOutput(c: Case) throws {
-        let input = RGBImage(width: c.width, height: c.height, channels: 3, pixels: try fixtures.bytes("resize/\(c.name).in.rgb"))
-        let resampler = BilinearResampler(inWidth: c.width, inHeight: c.height, outWidth: c.outWidth, outHeight: c.outHeight)
+        let input = RGBImage(
+            width: c.width, height: c.height, channels: 3, pixels: try fixtures.bytes("resize/\(c.name).in.rgb"))
+        let resampler = BilinearResampler(
+            inWidth: c.width, inHeight: c.height, outWidth: c.outWidth, outHeight: c.outHeight)
         let full = try fixtures.bytes("resize/\(c.name).out.rgb")
         let (x, y, w, h) = (c.outWidth / 4, c.outHeight / 4, c.outWidth / 2, c.outHeight / 2)
         let window = resampler.resample(input, x: x, y: y, width: w, height: h)
@@ -58,7 +62,9 @@ struct ResizeTests {
         let expected = try fixtures.bytes("photo_256_224_stride7.rgb")
         var sampled: [UInt8] = []
         for y in stride(from: 0, to: 224, by: 7) {
-            for x in stride(from: 0, to: 224, by: 7) { sampled += out.pixels[((y * 224 + x) * 3)..<((y * 224 + x) * 3 + 3)] }
+            for x in stride(from: 0, to: 224, by: 7) {
+                sampled += out.pixels[((y * 224 + x) * 3)..<((y * 224 + x) * 3 + 3)]
+            }
         }
         #expect(sampled == expected)
     }

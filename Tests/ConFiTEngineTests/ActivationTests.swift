@@ -24,27 +24,36 @@ final class ActivationTests: XCTestCase {
         let relu = try Activation(.relu, shape: shape, format: .plain, training: true)
         assertShapeMismatch { try relu.forward(Tensor(shape: [1, 3, 3, 1]), into: Tensor(shape: self.shape)) }
         assertShapeMismatch {
-            try relu.backward(output: Tensor(shape: self.shape), outputGradient: Tensor(shape: [9]), into: Tensor(shape: self.shape))
+            try relu.backward(
+                output: Tensor(shape: self.shape), outputGradient: Tensor(shape: [9]), into: Tensor(shape: self.shape))
         }
     }
 
-    private func check(_ kind: Activation.Kind, output expectedOutput: [Double], inputGradient expectedGradient: [Double],
-                       file: StaticString = #filePath, line: UInt = #line) throws {
+    private func check(
+        _ kind: Activation.Kind, output expectedOutput: [Double], inputGradient expectedGradient: [Double],
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         for format in activationFormats {
             let activation = try Activation(kind, shape: shape, format: format, training: true)
             let output = try filledTensor(shape, 9, format)
             try activation.forward(makeTensor(shape, input, format), into: output)
-            try assertValues(output, expectedOutput, accuracy: 1e-6, "\(kind) forward \(format)", file: file, line: line)
+            try assertValues(
+                output, expectedOutput, accuracy: 1e-6, "\(kind) forward \(format)", file: file, line: line)
             let inputGradient = try filledTensor(shape, 9, format)
-            try activation.backward(output: output, outputGradient: makeTensor(shape, outputGradient, format), into: inputGradient)
-            try assertValues(inputGradient, expectedGradient, accuracy: 1e-6, "\(kind) backward \(format)", file: file, line: line)
+            try activation.backward(
+                output: output, outputGradient: makeTensor(shape, outputGradient, format), into: inputGradient)
+            try assertValues(
+                inputGradient, expectedGradient, accuracy: 1e-6, "\(kind) backward \(format)", file: file, line: line)
 
             let inPlace = try makeTensor(shape, input, format)
             try activation.forward(inPlace, into: inPlace)
-            try assertValues(inPlace, expectedOutput, accuracy: 1e-6, "\(kind) forward in place \(format)", file: file, line: line)
+            try assertValues(
+                inPlace, expectedOutput, accuracy: 1e-6, "\(kind) forward in place \(format)", file: file, line: line)
             let gradient = try makeTensor(shape, outputGradient, format)
             try activation.backward(output: inPlace, outputGradient: gradient, into: gradient)
-            try assertValues(gradient, expectedGradient, accuracy: 1e-6, "\(kind) backward in place \(format)", file: file, line: line)
+            try assertValues(
+                gradient, expectedGradient, accuracy: 1e-6, "\(kind) backward in place \(format)", file: file,
+                line: line)
         }
     }
 }

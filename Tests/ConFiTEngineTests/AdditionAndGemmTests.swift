@@ -23,7 +23,9 @@ final class AdditionAndGemmTests: XCTestCase {
             try assertValues(b, [10, -20, 30, -40, 50, -60], accuracy: 0, "second operand untouched \(format)")
         }
         let add = try Addition(shape: shape, format: .plain)
-        assertShapeMismatch { try add.run(Tensor(shape: shape), Tensor(shape: [1, 3, 2, 1]), into: Tensor(shape: shape)) }
+        assertShapeMismatch {
+            try add.run(Tensor(shape: shape), Tensor(shape: [1, 3, 2, 1]), into: Tensor(shape: shape))
+        }
     }
 
     // A = [[1, 2, 3], [4, 5, 6]], B = [[7, 8], [9, 10], [11, 12]], A·B = [[58, 64], [139, 154]].
@@ -36,7 +38,8 @@ final class AdditionAndGemmTests: XCTestCase {
         XCTAssertEqual(try multiply(a, false, b, false, beta: 0, c: [9, 9, 9, 9]), [58, 64, 139, 154])
         XCTAssertEqual(try multiply(aTransposed, true, b, false, beta: 0, c: [9, 9, 9, 9]), [58, 64, 139, 154])
         XCTAssertEqual(try multiply(a, false, bTransposed, true, beta: 0, c: [9, 9, 9, 9]), [58, 64, 139, 154])
-        XCTAssertEqual(try multiply(aTransposed, true, bTransposed, true, beta: 0, c: [9, 9, 9, 9]), [58, 64, 139, 154])
+        XCTAssertEqual(
+            try multiply(aTransposed, true, bTransposed, true, beta: 0, c: [9, 9, 9, 9]), [58, 64, 139, 154])
         // C = 2 · A·B + 1 · C
         XCTAssertEqual(try multiply(a, false, b, false, alpha: 2, beta: 1, c: [1, -1, 2, -2]), [117, 127, 280, 306])
     }
@@ -46,22 +49,26 @@ final class AdditionAndGemmTests: XCTestCase {
         var c: [Float] = [0, 0, -7, 0, 0, -7]
         try a.withUnsafeBufferPointer { a in
             try b.withUnsafeBufferPointer { b in
-                try Gemm.multiply(transposeA: false, transposeB: false, m: 2, n: 2, k: 3, a: a.baseAddress!, lda: 3,
-                                  b: b.baseAddress!, ldb: 2, beta: 0, c: &c, ldc: 3)
+                try Gemm.multiply(
+                    transposeA: false, transposeB: false, m: 2, n: 2, k: 3, a: a.baseAddress!, lda: 3,
+                    b: b.baseAddress!, ldb: 2, beta: 0, c: &c, ldc: 3)
             }
         }
         XCTAssertEqual(c, [58, 64, -7, 139, 154, -7])
     }
 
     /// `C = alpha · op(A) · op(B) + beta · C` for the 2×3 by 3×2 example.
-    private func multiply(_ a: [Float], _ transposeA: Bool, _ b: [Float], _ transposeB: Bool, alpha: Float = 1, beta: Float,
-                          c: [Float]) throws -> [Float] {
+    private func multiply(
+        _ a: [Float], _ transposeA: Bool, _ b: [Float], _ transposeB: Bool, alpha: Float = 1, beta: Float,
+        c: [Float]
+    ) throws -> [Float] {
         var c = c
         try a.withUnsafeBufferPointer { a in
             try b.withUnsafeBufferPointer { b in
-                try Gemm.multiply(transposeA: transposeA, transposeB: transposeB, m: 2, n: 2, k: 3, alpha: alpha,
-                                  a: a.baseAddress!, lda: transposeA ? 2 : 3, b: b.baseAddress!, ldb: transposeB ? 3 : 2,
-                                  beta: beta, c: &c, ldc: 2)
+                try Gemm.multiply(
+                    transposeA: transposeA, transposeB: transposeB, m: 2, n: 2, k: 3, alpha: alpha,
+                    a: a.baseAddress!, lda: transposeA ? 2 : 3, b: b.baseAddress!, ldb: transposeB ? 3 : 2,
+                    beta: beta, c: &c, ldc: 2)
             }
         }
         return c

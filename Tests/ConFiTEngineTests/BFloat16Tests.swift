@@ -41,11 +41,13 @@ final class BFloat16Tests: XCTestCase {
 
     /// A kernel built for bf16 refuses float32 tensors, naming both types.
     func testKernelsCheckTheElementType() throws {
-        let relu = try Activation(.relu, shape: [1, 16, 2, 2], format: .blocked16, dataType: .bfloat16, training: false)
+        let relu = try Activation(
+            .relu, shape: [1, 16, 2, 2], format: .blocked16, dataType: .bfloat16, training: false)
         let x = Tensor(shape: [1, 16, 2, 2], format: .blocked16)
         XCTAssertThrowsError(try relu.forward(x, into: x)) { error in
-            XCTAssertEqual(error as? EngineError,
-                           .dataTypeMismatch(operation: "relu input", expected: .bfloat16, found: .float32))
+            XCTAssertEqual(
+                error as? EngineError,
+                .dataTypeMismatch(operation: "relu input", expected: .bfloat16, found: .float32))
         }
     }
 
@@ -56,7 +58,9 @@ final class BFloat16Tests: XCTestCase {
     }
 
     private func both(_ plain: Tensor, _ format: TensorFormat) throws -> (float32: Tensor, bf16: Tensor) {
-        let (f, b) = (Tensor(shape: plain.shape, format: format), Tensor(shape: plain.shape, format: format, dataType: .bfloat16))
+        let (f, b) = (
+            Tensor(shape: plain.shape, format: format), Tensor(shape: plain.shape, format: format, dataType: .bfloat16)
+        )
         try f.copy(from: plain)
         try b.copy(from: plain)
         return (f, b)
@@ -67,10 +71,14 @@ final class BFloat16Tests: XCTestCase {
             for shape in [[3, 20, 6, 4], [2, 32, 5, 3]] {
                 let (f, b) = try both(try representable(shape, seed: 1), format)
                 for byParity in [false, true] {
-                    XCTAssertEqual(try b.channelMeans(byParity: byParity), try f.channelMeans(byParity: byParity), "\(format) \(shape)")
-                    let reduction = try ChannelMeanReduction(shape: shape, format: format, dataType: .bfloat16, byParity: byParity)
-                    XCTAssertEqual(try reduction(b), try f.channelMeans(byParity: byParity).map { $0.map(Float.init) },
-                                   "reduction, \(format) \(shape) byParity \(byParity)")
+                    XCTAssertEqual(
+                        try b.channelMeans(byParity: byParity), try f.channelMeans(byParity: byParity),
+                        "\(format) \(shape)")
+                    let reduction = try ChannelMeanReduction(
+                        shape: shape, format: format, dataType: .bfloat16, byParity: byParity)
+                    XCTAssertEqual(
+                        try reduction(b), try f.channelMeans(byParity: byParity).map { $0.map(Float.init) },
+                        "reduction, \(format) \(shape) byParity \(byParity)")
                 }
             }
         }
@@ -79,13 +87,15 @@ final class BFloat16Tests: XCTestCase {
     /// EfficientNet's 5×5 depthwise shape, whose weight gradient is the Swift kernel in both
     /// types (24 channels: a padded second block).
     func testDepthwiseWeightGradientOfBF16EqualsFloat32s() throws {
-        let shape = ConvolutionShape(batch: 3, inChannels: 24, height: 9, width: 9, outChannels: 24, kernel: 5, stride: 2,
-                                     padTop: 1, padLeft: 1, padBottom: 2, padRight: 2, groups: 24)
+        let shape = ConvolutionShape(
+            batch: 3, inChannels: 24, height: 9, width: 9, outChannels: 24, kernel: 5, stride: 2,
+            padTop: 1, padLeft: 1, padBottom: 2, padRight: 2, groups: 24)
         let x = try both(try representable(shape.inputShape, seed: 2), .blocked16)
         let dy = try both(try representable(shape.outputShape, seed: 3), .blocked16)
         var gradients: [[Float]] = []
         for (type, input, outputGradient) in [(DataType.float32, x.float32, dy.float32), (.bfloat16, x.bf16, dy.bf16)] {
-            let convolution = try Convolution(shape, source: .blocked16, destination: .blocked16, dataType: type, training: true)
+            let convolution = try Convolution(
+                shape, source: .blocked16, destination: .blocked16, dataType: type, training: true)
             let gradient = Tensor(shape: shape.weightShape)
             try convolution.accumulateWeightGradient(input: input, outputGradient: outputGradient, into: gradient)
             gradients.append(try gradient.toArray())

@@ -21,7 +21,8 @@ final class BatchNormalizationTests: XCTestCase {
             let input = try makeTensor(shape, [-2, 0, 14, 6, 4, 6, 12, 8], format)
             let (scale, shift) = (try makeTensor([2], [2, -1]), try makeTensor([2], [1, 0.5]))
             let output = Tensor(shape: shape, format: format)
-            try bn.forward(input, scale: scale, shift: shift, mean: Tensor(shape: [2]), variance: Tensor(shape: [2]), into: output)
+            try bn.forward(
+                input, scale: scale, shift: shift, mean: Tensor(shape: [2]), variance: Tensor(shape: [2]), into: output)
             try assertValues(bn.batchMean, [2, 10], accuracy: 1e-5, "mean \(format)")
             try assertValues(bn.batchVariance, [10, 10], accuracy: 1e-5, "variance \(format)")
             // y = γ x̂ + β
@@ -33,10 +34,12 @@ final class BatchNormalizationTests: XCTestCase {
             let outputGradient = try makeTensor(shape, [1, 0, 0, 2, 0, 0, 0, 2], format)
             let inputGradient = try filledTensor(shape, 9, format)
             let (scaleGradient, shiftGradient) = (try makeTensor([2], [10, 20]), try makeTensor([2], [1, 2]))
-            try bn.backward(input: input, outputGradient: outputGradient, scale: scale, shift: shift, inputGradient: inputGradient,
-                            accumulateScale: scaleGradient, accumulateShift: shiftGradient)
-            try assertValues(inputGradient, [0.25, -0.1875, 0.0625, -0.0625, -0.0625, 0, 0.15625, -0.15625], accuracy: 1e-5,
-                             "input gradient \(format)")
+            try bn.backward(
+                input: input, outputGradient: outputGradient, scale: scale, shift: shift, inputGradient: inputGradient,
+                accumulateScale: scaleGradient, accumulateShift: shiftGradient)
+            try assertValues(
+                inputGradient, [0.25, -0.1875, 0.0625, -0.0625, -0.0625, 0, 0.15625, -0.15625], accuracy: 1e-5,
+                "input gradient \(format)")
             try assertValues(scaleGradient, [10 - 1, 20 - 3], accuracy: 1e-5, "γ gradient \(format)")
             try assertValues(shiftGradient, [1 + 1, 2 + 4], accuracy: 1e-5, "β gradient \(format)")
         }
@@ -60,8 +63,9 @@ final class BatchNormalizationTests: XCTestCase {
         for format in activationFormats {
             let bn = try BatchNormalization(shape: shape, format: format, epsilon: 1, training: false)
             let output = Tensor(shape: shape, format: format)
-            try bn.forward(makeTensor(shape, x, format), scale: makeTensor([2], [4, 1]), shift: makeTensor([2], [-1, 0]),
-                           mean: makeTensor([2], [1, -2]), variance: makeTensor([2], [3, 0.5]), into: output)
+            try bn.forward(
+                makeTensor(shape, x, format), scale: makeTensor([2], [4, 1]), shift: makeTensor([2], [-1, 0]),
+                mean: makeTensor([2], [1, -2]), variance: makeTensor([2], [3, 0.5]), into: output)
             let s = sqrt(1.5)
             try assertValues(output, [-3, -1, 7, 0, 3 / s, 6 / s], accuracy: 1e-5, "\(format)")
         }
@@ -76,9 +80,10 @@ final class BatchNormalizationTests: XCTestCase {
             let shape = [1, 2, 1, 3]
             let bn = try BatchNormalization(shape: shape, format: format, epsilon: 1, training: false, fusedReLU: true)
             let output = Tensor(shape: shape, format: format)
-            try bn.forward(makeTensor(shape, [0, 1, 5, -2, 1, 4], format), scale: makeTensor([2], [4, 1]),
-                           shift: makeTensor([2], [-1, 0]), mean: makeTensor([2], [1, -2]),
-                           variance: makeTensor([2], [3, 0.5]), into: output)
+            try bn.forward(
+                makeTensor(shape, [0, 1, 5, -2, 1, 4], format), scale: makeTensor([2], [4, 1]),
+                shift: makeTensor([2], [-1, 0]), mean: makeTensor([2], [1, -2]),
+                variance: makeTensor([2], [3, 0.5]), into: output)
             try assertValues(output, [0, 0, 7, 0, 3 / sqrt(1.5), 6 / sqrt(1.5)], accuracy: 1e-5, "inference \(format)")
         }
     }
@@ -94,23 +99,28 @@ final class BatchNormalizationTests: XCTestCase {
         let s = sqrt(1.5)
         for fused in [false, true] {
             for format in activationFormats {
-                let bn = try BatchNormalization(shape: shape, format: format, epsilon: 1, training: true, frozenStatistics: true,
-                                                fusedReLU: fused)
+                let bn = try BatchNormalization(
+                    shape: shape, format: format, epsilon: 1, training: true, frozenStatistics: true,
+                    fusedReLU: fused)
                 let (scale, shift) = (try makeTensor([2], [4, 1]), try makeTensor([2], [-1, 0]))
                 let (mean, variance) = (try makeTensor([2], [1, -2]), try makeTensor([2], [3, 0.5]))
                 let input = try makeTensor(shape, [0, 1, 5, -2, 1, 4], format)
                 let output = Tensor(shape: shape, format: format)
                 try bn.forward(input, scale: scale, shift: shift, mean: mean, variance: variance, into: output)
                 let y: [Double] = [-3, -1, 7, 0, 3 / s, 6 / s]
-                try assertValues(output, fused ? y.map { max($0, 0) } : y, accuracy: 1e-5, "output \(format) fused \(fused)")
+                try assertValues(
+                    output, fused ? y.map { max($0, 0) } : y, accuracy: 1e-5, "output \(format) fused \(fused)")
                 let inputGradient = Tensor(shape: shape, format: format)
                 let (scaleGradient, shiftGradient) = (Tensor(shape: [2]), Tensor(shape: [2]))
-                try bn.backward(input: input, outputGradient: makeTensor(shape, [1, 2, 3, -1, 0, 1], format), scale: scale,
-                                shift: shift, inputGradient: inputGradient, accumulateScale: scaleGradient,
-                                accumulateShift: shiftGradient)
-                try assertValues(inputGradient, fused ? [0, 0, 6, 0, 0, 1 / s] : [2, 4, 6, -1 / s, 0, 1 / s], accuracy: 1e-5,
-                                 "input gradient \(format) fused \(fused)")
-                try assertValues(scaleGradient, fused ? [6, 6 / s] : [5.5, 6 / s], accuracy: 1e-5, "γ gradient \(format)")
+                try bn.backward(
+                    input: input, outputGradient: makeTensor(shape, [1, 2, 3, -1, 0, 1], format), scale: scale,
+                    shift: shift, inputGradient: inputGradient, accumulateScale: scaleGradient,
+                    accumulateShift: shiftGradient)
+                try assertValues(
+                    inputGradient, fused ? [0, 0, 6, 0, 0, 1 / s] : [2, 4, 6, -1 / s, 0, 1 / s], accuracy: 1e-5,
+                    "input gradient \(format) fused \(fused)")
+                try assertValues(
+                    scaleGradient, fused ? [6, 6 / s] : [5.5, 6 / s], accuracy: 1e-5, "γ gradient \(format)")
                 try assertValues(shiftGradient, fused ? [3, 1] : [6, 0], accuracy: 1e-5, "β gradient \(format)")
                 try assertValues(mean, [1, -2], accuracy: 0, "the given statistics stay as they are")
             }
@@ -121,24 +131,31 @@ final class BatchNormalizationTests: XCTestCase {
         let bn = try BatchNormalization(shape: [1, 1, 1, 2], format: .plain, epsilon: 1e-5, training: false)
         let t = { Tensor(shape: [1, 1, 1, 2]) }
         assertInvalidArgument {
-            try bn.backward(input: t(), outputGradient: t(), scale: Tensor(shape: [1]), shift: Tensor(shape: [1]),
-                            inputGradient: t(), accumulateScale: nil, accumulateShift: nil)
+            try bn.backward(
+                input: t(), outputGradient: t(), scale: Tensor(shape: [1]), shift: Tensor(shape: [1]),
+                inputGradient: t(), accumulateScale: nil, accumulateShift: nil)
         }
-        assertInvalidArgument { _ = try BatchNormalization(shape: [2, 3], format: .plain, epsilon: 1e-5, training: true) }
+        assertInvalidArgument {
+            _ = try BatchNormalization(shape: [2, 3], format: .plain, epsilon: 1e-5, training: true)
+        }
     }
 
     func testShapeMismatch() throws {
         let bn = try BatchNormalization(shape: [1, 2, 2, 2], format: .plain, epsilon: 1e-5, training: true)
         let c = { Tensor(shape: [2]) }
         assertShapeMismatch {
-            try bn.forward(Tensor(shape: [1, 2, 2, 3]), scale: c(), shift: c(), mean: c(), variance: c(), into: Tensor(shape: [1, 2, 2, 2]))
+            try bn.forward(
+                Tensor(shape: [1, 2, 2, 3]), scale: c(), shift: c(), mean: c(), variance: c(),
+                into: Tensor(shape: [1, 2, 2, 2]))
         }
     }
 
     /// [2, 5, 3, 4] in every layout (5 channels: nChw16c padding) against
     /// `BatchNormReference`; γ/β gradients start at 1 and −1 to show they accumulate.
-    private func checkTrainingAgainstFormulas(affineGradients: Bool, fusedReLU: Bool = false,
-                                              file: StaticString = #filePath, line: UInt = #line) throws {
+    private func checkTrainingAgainstFormulas(
+        affineGradients: Bool, fusedReLU: Bool = false,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let shape = [2, 5, 3, 4]
         let x = sampleValues(120, seed: 4).enumerated().map { $1 + Float($0 / 12 % 5) }  // mean ≈ channel index
         let dy = sampleValues(120, seed: 5)
@@ -149,31 +166,40 @@ final class BatchNormalizationTests: XCTestCase {
         var normalized = reference.normalize(mean: mean, variance: variance, epsilon: epsilon, gamma: gamma, beta: beta)
         var passed = dy
         if fusedReLU {
-            XCTAssertTrue(normalized.contains { $0 < 0 } && normalized.contains { $0 > 0 }, "the ReLU must cut something")
+            XCTAssertTrue(
+                normalized.contains { $0 < 0 } && normalized.contains { $0 > 0 }, "the ReLU must cut something")
             passed = zip(dy, normalized).map { $1 > 0 ? $0 : 0 }
             normalized = normalized.map { max($0, 0) }
         }
         let expected = reference.backward(dy: passed, epsilon: epsilon, gamma: gamma)
         for format in activationFormats {
-            let bn = try BatchNormalization(shape: shape, format: format, epsilon: Float(epsilon), training: true,
-                                            fusedReLU: fusedReLU)
+            let bn = try BatchNormalization(
+                shape: shape, format: format, epsilon: Float(epsilon), training: true,
+                fusedReLU: fusedReLU)
             let input = try makeTensor(shape, x, format)
             let (scale, shift) = (try makeTensor([5], gamma), try makeTensor([5], beta))
             let output = Tensor(shape: shape, format: format)
-            try bn.forward(input, scale: scale, shift: shift, mean: Tensor(shape: [5]), variance: Tensor(shape: [5]), into: output)
+            try bn.forward(
+                input, scale: scale, shift: shift, mean: Tensor(shape: [5]), variance: Tensor(shape: [5]), into: output)
             try assertValues(bn.batchMean, mean, accuracy: 1e-4, "mean \(format)", file: file, line: line)
             try assertValues(bn.batchVariance, variance, accuracy: 1e-4, "variance \(format)", file: file, line: line)
             try assertValues(output, normalized, accuracy: 1e-4, "output \(format)", file: file, line: line)
 
             let inputGradient = try filledTensor(shape, 9, format)
             let scaleGradient = try filledTensor([5], 1), shiftGradient = try filledTensor([5], -1)
-            try bn.backward(input: input, outputGradient: makeTensor(shape, dy, format), scale: scale, shift: shift,
-                            inputGradient: inputGradient, accumulateScale: affineGradients ? scaleGradient : nil,
-                            accumulateShift: affineGradients ? shiftGradient : nil)
-            try assertValues(inputGradient, expected.input, accuracy: 1e-4, "input gradient \(format)", file: file, line: line)
+            try bn.backward(
+                input: input, outputGradient: makeTensor(shape, dy, format), scale: scale, shift: shift,
+                inputGradient: inputGradient, accumulateScale: affineGradients ? scaleGradient : nil,
+                accumulateShift: affineGradients ? shiftGradient : nil)
+            try assertValues(
+                inputGradient, expected.input, accuracy: 1e-4, "input gradient \(format)", file: file, line: line)
             if affineGradients {
-                try assertValues(scaleGradient, expected.scale.map { $0 + 1 }, accuracy: 1e-4, "γ gradient \(format)", file: file, line: line)
-                try assertValues(shiftGradient, expected.shift.map { $0 - 1 }, accuracy: 1e-4, "β gradient \(format)", file: file, line: line)
+                try assertValues(
+                    scaleGradient, expected.scale.map { $0 + 1 }, accuracy: 1e-4, "γ gradient \(format)", file: file,
+                    line: line)
+                try assertValues(
+                    shiftGradient, expected.shift.map { $0 - 1 }, accuracy: 1e-4, "β gradient \(format)", file: file,
+                    line: line)
             }
         }
     }
@@ -216,7 +242,8 @@ private struct BatchNormReference {
         }
         let input = x.indices.map { i in
             let c = channel(i)
-            return Double(gamma[c]) / sigma[c] * (Double(dy[i]) - shift[c] / perChannel - xHat[i] * scale[c] / perChannel)
+            return Double(gamma[c]) / sigma[c]
+                * (Double(dy[i]) - shift[c] / perChannel - xHat[i] * scale[c] / perChannel)
         }
         return (input, scale, shift)
     }

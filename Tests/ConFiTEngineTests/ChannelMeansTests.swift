@@ -9,7 +9,9 @@ final class ChannelMeansTests: XCTestCase {
     /// parity phases different sizes (rows {0, 2} and {1}).
     func testMeansAndParityPhasesInEveryLayout() throws {
         var values: [Float] = []
-        for n in 0..<2 { for c in 0..<3 { for h in 0..<3 { for w in 0..<2 { values.append(Float(100 * c + 12 * h * h + w + n)) } } } }
+        for n in 0..<2 {
+            for c in 0..<3 { for h in 0..<3 { for w in 0..<2 { values.append(Float(100 * c + 12 * h * h + w + n)) } } }
+        }
         let plain = try Tensor(shape: [2, 3, 3, 2], values: values)
         for format in [TensorFormat.plain, .channelsLast, .blocked16] {
             let x = Tensor(shape: [2, 3, 3, 2], format: format)
@@ -17,8 +19,9 @@ final class ChannelMeansTests: XCTestCase {
             // All positions: 100c + 12·mean(0, 1, 4) + mean(w) + mean(n) = 100c + 20 + 0.5 + 0.5.
             XCTAssertEqual(try x.channelMeans(byParity: false), [[21, 121, 221]], "\(format)")
             // Even rows {0, 2}: 12·2 = 24; odd row {1}: 12; even col adds 0, odd col 1; n adds 0.5.
-            XCTAssertEqual(try x.channelMeans(byParity: true),
-                           [[24.5, 124.5, 224.5], [25.5, 125.5, 225.5], [12.5, 112.5, 212.5], [13.5, 113.5, 213.5]], "\(format)")
+            XCTAssertEqual(
+                try x.channelMeans(byParity: true),
+                [[24.5, 124.5, 224.5], [25.5, 125.5, 225.5], [12.5, 112.5, 212.5], [13.5, 113.5, 213.5]], "\(format)")
         }
     }
 
@@ -34,20 +37,31 @@ final class ChannelMeansTests: XCTestCase {
     /// average 12·mean(0, 1, 4, 9) = 42, even rows {0, 2} 24, odd rows {1, 3} 60.
     func testReductionMatchesHandComputedMeans() throws {
         let expected: [Int: (all: [Float], phases: [[Float]])] = [
-            3: ([21, 121, 221], [[24.5, 124.5, 224.5], [25.5, 125.5, 225.5], [12.5, 112.5, 212.5], [13.5, 113.5, 213.5]]),
-            4: ([43, 143, 243], [[24.5, 124.5, 224.5], [25.5, 125.5, 225.5], [60.5, 160.5, 260.5], [61.5, 161.5, 261.5]]),
+            3: (
+                [21, 121, 221],
+                [[24.5, 124.5, 224.5], [25.5, 125.5, 225.5], [12.5, 112.5, 212.5], [13.5, 113.5, 213.5]]
+            ),
+            4: (
+                [43, 143, 243],
+                [[24.5, 124.5, 224.5], [25.5, 125.5, 225.5], [60.5, 160.5, 260.5], [61.5, 161.5, 261.5]]
+            ),
         ]
         for (height, means) in expected {
             let shape = [2, 3, height, 2]
             var values: [Float] = []
-            for n in 0..<2 { for c in 0..<3 { for h in 0..<height { for w in 0..<2 { values.append(Float(100 * c + 12 * h * h + w + n)) } } } }
+            for n in 0..<2 {
+                for c in 0..<3 {
+                    for h in 0..<height { for w in 0..<2 { values.append(Float(100 * c + 12 * h * h + w + n)) } }
+                }
+            }
             let plain = try Tensor(shape: shape, values: values)
             for format in [TensorFormat.plain, .channelsLast, .blocked16] {
                 let x = Tensor(shape: shape, format: format)
                 try x.copy(from: plain)
                 for _ in 0..<2 {  // the second call reuses the kernel and the input's view
-                    XCTAssertEqual(try ChannelMeanReduction(shape: shape, format: format, byParity: false)(x), [means.all],
-                                   "H \(height) \(format)")
+                    XCTAssertEqual(
+                        try ChannelMeanReduction(shape: shape, format: format, byParity: false)(x), [means.all],
+                        "H \(height) \(format)")
                 }
                 let phased = try ChannelMeanReduction(shape: shape, format: format, byParity: true)
                 for _ in 0..<2 { XCTAssertEqual(try phased(x), means.phases, "H \(height) \(format) phases") }
@@ -61,16 +75,20 @@ final class ChannelMeansTests: XCTestCase {
     func testReductionOverSeveralChannelBlocks() throws {
         let shape = [2, 20, 4, 4]
         var values: [Float] = []
-        for n in 0..<2 { for c in 0..<20 { for h in 0..<4 { for w in 0..<4 { values.append(Float(c + 12 * h * h + w + n)) } } } }
+        for n in 0..<2 {
+            for c in 0..<20 { for h in 0..<4 { for w in 0..<4 { values.append(Float(c + 12 * h * h + w + n)) } } }
+        }
         let plain = try Tensor(shape: shape, values: values)
         let channels = (0..<20).map(Float.init)
         let phases: [[Float]] = [25.5, 26.5, 61.5, 62.5].map { base in channels.map { $0 + base } }
         for format in [TensorFormat.plain, .channelsLast, .blocked16] {
             let x = Tensor(shape: shape, format: format)
             try x.copy(from: plain)
-            XCTAssertEqual(try ChannelMeanReduction(shape: shape, format: format, byParity: false)(x), [channels.map { $0 + 44 }],
-                           "\(format)")
-            XCTAssertEqual(try ChannelMeanReduction(shape: shape, format: format, byParity: true)(x), phases, "\(format) phases")
+            XCTAssertEqual(
+                try ChannelMeanReduction(shape: shape, format: format, byParity: false)(x), [channels.map { $0 + 44 }],
+                "\(format)")
+            XCTAssertEqual(
+                try ChannelMeanReduction(shape: shape, format: format, byParity: true)(x), phases, "\(format) phases")
         }
     }
 
@@ -81,9 +99,12 @@ final class ChannelMeansTests: XCTestCase {
             for format in [TensorFormat.plain, .channelsLast, .blocked16] {
                 let shape = [2, 20, height, 4]
                 let profiler = Profiler()
-                let reduction = try ChannelMeanReduction(shape: shape, format: format, byParity: true, profiler: profiler)
+                let reduction = try ChannelMeanReduction(
+                    shape: shape, format: format, byParity: true, profiler: profiler)
                 _ = try reduction(Tensor(shape: shape, format: format))
-                XCTAssertEqual(profiler.calls["pooling forward_inference"] == 1, pooled, "H \(height) \(format): \(profiler.calls)")
+                XCTAssertEqual(
+                    profiler.calls["pooling forward_inference"] == 1, pooled, "H \(height) \(format): \(profiler.calls)"
+                )
             }
         }
     }

@@ -13,8 +13,9 @@ final class ConvolutionTests: XCTestCase {
     /// 3×3 input 1…9, 2×2 kernel [[1, 2], [3, 4]], no padding: each output is the
     /// window dotted with the kernel, e.g. 1·1 + 2·2 + 4·3 + 5·4 = 37.
     func testForwardTwoByTwoKernel() throws {
-        let shape = ConvolutionShape(batch: 1, inChannels: 1, height: 3, width: 3, outChannels: 1, kernel: 2,
-                                     stride: 1, padTop: 0, padLeft: 0, padBottom: 0, padRight: 0, groups: 1)
+        let shape = ConvolutionShape(
+            batch: 1, inChannels: 1, height: 3, width: 3, outChannels: 1, kernel: 2,
+            stride: 1, padTop: 0, padLeft: 0, padBottom: 0, padRight: 0, groups: 1)
         let conv = try Convolution(shape, source: .plain, destination: .plain, training: false)
         try conv.loadWeights(makeTensor([1, 1, 2, 2], [1, 2, 3, 4]))
         let output = Tensor(shape: [1, 1, 2, 2])
@@ -26,8 +27,9 @@ final class ConvolutionTests: XCTestCase {
     /// Input 1…16, 3×3 kernel of ones; windows start at rows/cols 0 and 2, and the second
     /// window sticks out by one zero row/column at the bottom/right.
     func testStrideTwoAsymmetricPaddingByHand() throws {
-        let shape = ConvolutionShape(batch: 1, inChannels: 1, height: 4, width: 4, outChannels: 1, kernel: 3,
-                                     stride: 2, padTop: 0, padLeft: 0, padBottom: 1, padRight: 1, groups: 1)
+        let shape = ConvolutionShape(
+            batch: 1, inChannels: 1, height: 4, width: 4, outChannels: 1, kernel: 3,
+            stride: 2, padTop: 0, padLeft: 0, padBottom: 1, padRight: 1, groups: 1)
         for format in activationFormats {
             let conv = try Convolution(shape, source: format, destination: format, training: true)
             let weights = try filledTensor([1, 1, 3, 3], 1)
@@ -43,10 +45,14 @@ final class ConvolutionTests: XCTestCase {
             let outputGradient = try filledTensor([1, 1, 2, 2], 1, format)
             let inputGradient = try filledTensor([1, 1, 4, 4], 9, format)
             try conv.backwardData(outputGradient: outputGradient, into: inputGradient)
-            try assertValues(inputGradient, [1, 1, 2, 1,
-                                             1, 1, 2, 1,
-                                             2, 2, 4, 2,
-                                             1, 1, 2, 1], accuracy: 1e-5, "backward data \(format)")
+            try assertValues(
+                inputGradient,
+                [
+                    1, 1, 2, 1,
+                    1, 1, 2, 1,
+                    2, 2, 4, 2,
+                    1, 1, 2, 1,
+                ], accuracy: 1e-5, "backward data \(format)")
 
             // ∂W[kh, kw] = Σ over the 4 outputs of x[2·oh + kh, 2·ow + kw] (zero past the
             // edge), e.g. ∂W[0, 0] = 1 + 3 + 9 + 11. Added to the 100 already there, twice.
@@ -62,8 +68,9 @@ final class ConvolutionTests: XCTestCase {
     /// Depthwise (groups = channels = 2), 3×3, pad 1: channel 0's kernel is the identity
     /// (centre 1), channel 1's picks 2 × the bottom-right neighbour. Channels must not mix.
     func testDepthwiseByHand() throws {
-        let shape = ConvolutionShape(batch: 1, inChannels: 2, height: 3, width: 3, outChannels: 2, kernel: 3,
-                                     stride: 1, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, groups: 2)
+        let shape = ConvolutionShape(
+            batch: 1, inChannels: 2, height: 3, width: 3, outChannels: 2, kernel: 3,
+            stride: 1, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, groups: 2)
         for format in activationFormats {
             let conv = try Convolution(shape, source: format, destination: format, training: false)
             var weights = [Float](repeating: 0, count: 18)
@@ -72,16 +79,21 @@ final class ConvolutionTests: XCTestCase {
             let input = try makeTensor([1, 2, 3, 3], (1...9).map(Float.init) + (1...9).map { -Float($0) }, format)
             let output = Tensor(shape: [1, 2, 3, 3], format: format)
             try conv.forward(input, into: output)
-            try assertValues(output, [1, 2, 3, 4, 5, 6, 7, 8, 9,
-                                      -10, -12, 0, -16, -18, 0, 0, 0, 0], accuracy: 1e-5, "\(format)")
+            try assertValues(
+                output,
+                [
+                    1, 2, 3, 4, 5, 6, 7, 8, 9,
+                    -10, -12, 0, -16, -18, 0, 0, 0, 0,
+                ], accuracy: 1e-5, "\(format)")
         }
     }
 
     /// Two groups of a 1×1 convolution from 4 to 2 channels: output 0 sees only input
     /// channels 0–1 (weights 2, 3), output 1 only channels 2–3 (weights −1, 5).
     func testGroupedOneByOneByHand() throws {
-        let shape = ConvolutionShape(batch: 1, inChannels: 4, height: 1, width: 2, outChannels: 2, kernel: 1,
-                                     stride: 1, padTop: 0, padLeft: 0, padBottom: 0, padRight: 0, groups: 2)
+        let shape = ConvolutionShape(
+            batch: 1, inChannels: 4, height: 1, width: 2, outChannels: 2, kernel: 1,
+            stride: 1, padTop: 0, padLeft: 0, padBottom: 0, padRight: 0, groups: 2)
         let conv = try Convolution(shape, source: .blocked16, destination: .blocked16, training: false)
         try conv.loadWeights(makeTensor([2, 2, 1, 1], [2, 3, -1, 5]))
         let input = try makeTensor([1, 4, 1, 2], [1, 2, 10, 20, 100, 200, 1000, 2000], .blocked16)
@@ -93,31 +105,38 @@ final class ConvolutionTests: XCTestCase {
     // MARK: Against the direct reference, in every layout
 
     func testThreeByThreeStrideOne() throws {
-        try checkAllLayouts(inChannels: 3, outChannels: 5, height: 5, width: 5, kernel: 3, stride: 1, padding: (1, 1, 1, 1))
+        try checkAllLayouts(
+            inChannels: 3, outChannels: 5, height: 5, width: 5, kernel: 3, stride: 1, padding: (1, 1, 1, 1))
     }
 
     func testThreeByThreeStrideTwoSymmetricPadding() throws {
-        try checkAllLayouts(inChannels: 5, outChannels: 3, height: 7, width: 6, kernel: 3, stride: 2, padding: (1, 1, 1, 1))
+        try checkAllLayouts(
+            inChannels: 5, outChannels: 3, height: 7, width: 6, kernel: 3, stride: 2, padding: (1, 1, 1, 1))
     }
 
     func testThreeByThreeStrideTwoSamePadding() throws {
-        try checkAllLayouts(inChannels: 3, outChannels: 5, height: 6, width: 6, kernel: 3, stride: 2, padding: (0, 0, 1, 1))
+        try checkAllLayouts(
+            inChannels: 3, outChannels: 5, height: 6, width: 6, kernel: 3, stride: 2, padding: (0, 0, 1, 1))
     }
 
     func testAsymmetricPaddingStrideOne() throws {
-        try checkAllLayouts(inChannels: 3, outChannels: 3, height: 5, width: 4, kernel: 3, stride: 1, padding: (1, 0, 0, 2))
+        try checkAllLayouts(
+            inChannels: 3, outChannels: 3, height: 5, width: 4, kernel: 3, stride: 1, padding: (1, 0, 0, 2))
     }
 
     func testDepthwiseStrideTwoSamePadding() throws {
-        try checkAllLayouts(inChannels: 5, outChannels: 5, height: 6, width: 6, kernel: 3, stride: 2, padding: (0, 0, 1, 1), groups: 5)
+        try checkAllLayouts(
+            inChannels: 5, outChannels: 5, height: 6, width: 6, kernel: 3, stride: 2, padding: (0, 0, 1, 1), groups: 5)
     }
 
     func testDepthwiseStrideOne() throws {
-        try checkAllLayouts(inChannels: 3, outChannels: 3, height: 4, width: 5, kernel: 3, stride: 1, padding: (1, 1, 1, 1), groups: 3)
+        try checkAllLayouts(
+            inChannels: 3, outChannels: 3, height: 4, width: 5, kernel: 3, stride: 1, padding: (1, 1, 1, 1), groups: 3)
     }
 
     func testDepthwiseWithChannelMultiplier() throws {
-        try checkAllLayouts(inChannels: 3, outChannels: 6, height: 4, width: 4, kernel: 3, stride: 1, padding: (1, 1, 1, 1), groups: 3)
+        try checkAllLayouts(
+            inChannels: 3, outChannels: 6, height: 4, width: 4, kernel: 3, stride: 1, padding: (1, 1, 1, 1), groups: 3)
     }
 
     /// EfficientNet's 5×5 depthwise shapes, whose weight gradients oneDNN 2.6 leaves to
@@ -125,14 +144,16 @@ final class ConvolutionTests: XCTestCase {
     /// second block in nChw16c; oneDNN's kernel in NHWC) and 32 (the Swift kernel in both).
     func testFiveByFiveDepthwiseStrideOne() throws {
         for channels in [24, 32] {
-            try checkAllLayouts(inChannels: channels, outChannels: channels, height: 9, width: 7, kernel: 5, stride: 1,
-                                padding: (2, 2, 2, 2), groups: channels)
+            try checkAllLayouts(
+                inChannels: channels, outChannels: channels, height: 9, width: 7, kernel: 5, stride: 1,
+                padding: (2, 2, 2, 2), groups: channels)
         }
     }
 
     func testFiveByFiveDepthwiseStrideTwoSamePadding() throws {
-        try checkAllLayouts(inChannels: 32, outChannels: 32, height: 8, width: 11, kernel: 5, stride: 2,
-                            padding: (1, 2, 2, 2), groups: 32)
+        try checkAllLayouts(
+            inChannels: 32, outChannels: 32, height: 8, width: 11, kernel: 5, stride: 2,
+            padding: (1, 2, 2, 2), groups: 32)
     }
 
     /// Maps smaller than the filter's reach, as EfficientNet's last stages see them at 32 px
@@ -142,9 +163,12 @@ final class ConvolutionTests: XCTestCase {
     /// row, or past the tensor's end for the last channel group, so runs at 32 px differed
     /// from run to run.
     func testFiveByFiveDepthwiseOnMapsSmallerThanTheFilter() throws {
-        for (side, stride, padding) in [(2, 2, (1, 1, 2, 2)), (1, 1, (2, 2, 2, 2)), (2, 1, (2, 2, 2, 2)), (3, 2, (2, 2, 2, 2))] {
-            try checkAllLayouts(inChannels: 32, outChannels: 32, height: side, width: side, kernel: 5, stride: stride,
-                                padding: padding, groups: 32)
+        for (side, stride, padding) in [
+            (2, 2, (1, 1, 2, 2)), (1, 1, (2, 2, 2, 2)), (2, 1, (2, 2, 2, 2)), (3, 2, (2, 2, 2, 2)),
+        ] {
+            try checkAllLayouts(
+                inChannels: 32, outChannels: 32, height: side, width: side, kernel: 5, stride: stride,
+                padding: padding, groups: 32)
         }
     }
 
@@ -152,38 +176,47 @@ final class ConvolutionTests: XCTestCase {
     /// for: 5×5 in nChw16c, and not 3×3, which oneDNN's jit_dw handles.
     func testDepthwiseWeightGradientKernelChoice() throws {
         for (kernel, expectSwift) in [(5, true), (3, false)] {
-            let shape = ConvolutionShape(batch: 2, inChannels: 16, height: 6, width: 6, outChannels: 16, kernel: kernel,
-                                         stride: 1, padTop: kernel / 2, padLeft: kernel / 2, padBottom: kernel / 2,
-                                         padRight: kernel / 2, groups: 16)
+            let shape = ConvolutionShape(
+                batch: 2, inChannels: 16, height: 6, width: 6, outChannels: 16, kernel: kernel,
+                stride: 1, padTop: kernel / 2, padLeft: kernel / 2, padBottom: kernel / 2,
+                padRight: kernel / 2, groups: 16)
             let profiler = Profiler()
-            let conv = try Convolution(shape, source: .blocked16, destination: .blocked16, training: true, profiler: profiler)
-            try conv.accumulateWeightGradient(input: Tensor(shape: shape.inputShape, format: .blocked16),
-                                              outputGradient: Tensor(shape: shape.outputShape, format: .blocked16),
-                                              into: Tensor(shape: shape.weightShape))
-            XCTAssertEqual(profiler.calls["convolution backward_weights (depthwise, Swift)"] != nil, expectSwift,
-                           "\(kernel)×\(kernel): \(profiler.calls)")
+            let conv = try Convolution(
+                shape, source: .blocked16, destination: .blocked16, training: true, profiler: profiler)
+            try conv.accumulateWeightGradient(
+                input: Tensor(shape: shape.inputShape, format: .blocked16),
+                outputGradient: Tensor(shape: shape.outputShape, format: .blocked16),
+                into: Tensor(shape: shape.weightShape))
+            XCTAssertEqual(
+                profiler.calls["convolution backward_weights (depthwise, Swift)"] != nil, expectSwift,
+                "\(kernel)×\(kernel): \(profiler.calls)")
         }
     }
 
     func testTwoGroups() throws {
-        try checkAllLayouts(inChannels: 4, outChannels: 6, height: 4, width: 4, kernel: 3, stride: 1, padding: (1, 1, 1, 1), groups: 2)
+        try checkAllLayouts(
+            inChannels: 4, outChannels: 6, height: 4, width: 4, kernel: 3, stride: 1, padding: (1, 1, 1, 1), groups: 2)
     }
 
     func testOneByOneStrideOne() throws {
-        try checkAllLayouts(inChannels: 5, outChannels: 3, height: 4, width: 4, kernel: 1, stride: 1, padding: (0, 0, 0, 0))
+        try checkAllLayouts(
+            inChannels: 5, outChannels: 3, height: 4, width: 4, kernel: 1, stride: 1, padding: (0, 0, 0, 0))
     }
 
     func testOneByOneStrideTwo() throws {
-        try checkAllLayouts(inChannels: 3, outChannels: 5, height: 5, width: 5, kernel: 1, stride: 2, padding: (0, 0, 0, 0))
+        try checkAllLayouts(
+            inChannels: 3, outChannels: 5, height: 5, width: 5, kernel: 1, stride: 2, padding: (0, 0, 0, 0))
     }
 
     func testSevenBySevenStrideTwoStem() throws {
-        try checkAllLayouts(inChannels: 3, outChannels: 5, height: 8, width: 8, kernel: 7, stride: 2, padding: (3, 3, 3, 3))
+        try checkAllLayouts(
+            inChannels: 3, outChannels: 5, height: 8, width: 8, kernel: 7, stride: 2, padding: (3, 3, 3, 3))
     }
 
     func testDifferentSourceAndDestinationLayouts() throws {
-        let shape = ConvolutionShape(batch: 2, inChannels: 3, height: 5, width: 5, outChannels: 5, kernel: 3,
-                                     stride: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, groups: 1)
+        let shape = ConvolutionShape(
+            batch: 2, inChannels: 3, height: 5, width: 5, outChannels: 5, kernel: 3,
+            stride: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, groups: 1)
         try check(shape, source: .plain, destination: .blocked16)
         try check(shape, source: .channelsLast, destination: .plain)
     }
@@ -194,8 +227,9 @@ final class ConvolutionTests: XCTestCase {
     /// no effect until `loadWeights` is called again, and then forward and backward-data
     /// both use the new weights.
     func testLoadWeightsCopiesTheWeights() throws {
-        let shape = ConvolutionShape(batch: 1, inChannels: 1, height: 1, width: 3, outChannels: 1, kernel: 1,
-                                     stride: 1, padTop: 0, padLeft: 0, padBottom: 0, padRight: 0, groups: 1)
+        let shape = ConvolutionShape(
+            batch: 1, inChannels: 1, height: 1, width: 3, outChannels: 1, kernel: 1,
+            stride: 1, padTop: 0, padLeft: 0, padBottom: 0, padRight: 0, groups: 1)
         let conv = try Convolution(shape, source: .plain, destination: .plain, training: true)
         let weights = try makeTensor([1, 1, 1, 1], [2])
         try conv.loadWeights(weights)
@@ -216,17 +250,21 @@ final class ConvolutionTests: XCTestCase {
     }
 
     func testErrors() throws {
-        let shape = ConvolutionShape(batch: 1, inChannels: 2, height: 3, width: 3, outChannels: 2, kernel: 3,
-                                     stride: 1, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, groups: 1)
+        let shape = ConvolutionShape(
+            batch: 1, inChannels: 2, height: 3, width: 3, outChannels: 2, kernel: 3,
+            stride: 1, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, groups: 1)
         let conv = try Convolution(shape, source: .plain, destination: .plain, training: false)
         assertShapeMismatch { try conv.loadWeights(Tensor(shape: [2, 2, 1, 1])) }
         try conv.loadWeights(Tensor(shape: [2, 2, 3, 3]))
         assertShapeMismatch { try conv.forward(Tensor(shape: [1, 2, 4, 3]), into: Tensor(shape: [1, 2, 3, 3])) }
         assertShapeMismatch { try conv.forward(Tensor(shape: [1, 2, 3, 3]), into: Tensor(shape: [1, 3, 3, 3])) }
-        assertInvalidArgument { try conv.backwardData(outputGradient: Tensor(shape: [1, 2, 3, 3]), into: Tensor(shape: [1, 2, 3, 3])) }
         assertInvalidArgument {
-            try conv.accumulateWeightGradient(input: Tensor(shape: [1, 2, 3, 3]), outputGradient: Tensor(shape: [1, 2, 3, 3]),
-                                              into: Tensor(shape: [2, 2, 3, 3]))
+            try conv.backwardData(outputGradient: Tensor(shape: [1, 2, 3, 3]), into: Tensor(shape: [1, 2, 3, 3]))
+        }
+        assertInvalidArgument {
+            try conv.accumulateWeightGradient(
+                input: Tensor(shape: [1, 2, 3, 3]), outputGradient: Tensor(shape: [1, 2, 3, 3]),
+                into: Tensor(shape: [2, 2, 3, 3]))
         }
         var grouped = shape
         (grouped.inChannels, grouped.groups) = (3, 2)
@@ -240,28 +278,37 @@ final class ConvolutionTests: XCTestCase {
     /// layout other than the one the convolution was built for must be refused, not read
     /// with the wrong strides.
     func testRefusesActivationsInAnotherLayout() throws {
-        let shape = ConvolutionShape(batch: 1, inChannels: 3, height: 2, width: 2, outChannels: 3, kernel: 1,
-                                     stride: 1, padTop: 0, padLeft: 0, padBottom: 0, padRight: 0, groups: 1)
+        let shape = ConvolutionShape(
+            batch: 1, inChannels: 3, height: 2, width: 2, outChannels: 3, kernel: 1,
+            stride: 1, padTop: 0, padLeft: 0, padBottom: 0, padRight: 0, groups: 1)
         let conv = try Convolution(shape, source: .channelsLast, destination: .channelsLast, training: false)
         try conv.loadWeights(Tensor(shape: [3, 3, 1, 1]))
-        XCTAssertThrowsError(try conv.forward(Tensor(shape: [1, 3, 2, 2]), into: Tensor(shape: [1, 3, 2, 2], format: .channelsLast)))
+        XCTAssertThrowsError(
+            try conv.forward(Tensor(shape: [1, 3, 2, 2]), into: Tensor(shape: [1, 3, 2, 2], format: .channelsLast)))
     }
 
     // MARK: Helpers
 
-    private func checkAllLayouts(inChannels: Int, outChannels: Int, height: Int, width: Int, kernel: Int, stride: Int,
-                                 padding: (top: Int, left: Int, bottom: Int, right: Int), groups: Int = 1,
-                                 file: StaticString = #filePath, line: UInt = #line) throws {
-        let shape = ConvolutionShape(batch: 2, inChannels: inChannels, height: height, width: width, outChannels: outChannels,
-                                     kernel: kernel, stride: stride, padTop: padding.top, padLeft: padding.left,
-                                     padBottom: padding.bottom, padRight: padding.right, groups: groups)
-        for format in activationFormats { try check(shape, source: format, destination: format, file: file, line: line) }
+    private func checkAllLayouts(
+        inChannels: Int, outChannels: Int, height: Int, width: Int, kernel: Int, stride: Int,
+        padding: (top: Int, left: Int, bottom: Int, right: Int), groups: Int = 1,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
+        let shape = ConvolutionShape(
+            batch: 2, inChannels: inChannels, height: height, width: width, outChannels: outChannels,
+            kernel: kernel, stride: stride, padTop: padding.top, padLeft: padding.left,
+            padBottom: padding.bottom, padRight: padding.right, groups: groups)
+        for format in activationFormats {
+            try check(shape, source: format, destination: format, file: file, line: line)
+        }
     }
 
     /// Forward, backward-data (overwriting a non-zero tensor) and weight-gradient
     /// accumulation (onto 0.5 everywhere) against `DirectConvolution`.
-    private func check(_ shape: ConvolutionShape, source: TensorFormat, destination: TensorFormat,
-                       file: StaticString = #filePath, line: UInt = #line) throws {
+    private func check(
+        _ shape: ConvolutionShape, source: TensorFormat, destination: TensorFormat,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let what = "\(shape) \(source)→\(destination)"
         let reference = DirectConvolution(shape: shape)
         let x = sampleValues(shape.inputShape.reduce(1, *), seed: 1)
@@ -277,13 +324,15 @@ final class ConvolutionTests: XCTestCase {
         let outputGradient = try makeTensor(shape.outputShape, dy, destination)
         let inputGradient = try filledTensor(shape.inputShape, 7, source)
         try conv.backwardData(outputGradient: outputGradient, into: inputGradient)
-        try assertValues(inputGradient, reference.inputGradient(dy, w), accuracy: 1e-5, "\(what) backward data",
-                         file: file, line: line)
+        try assertValues(
+            inputGradient, reference.inputGradient(dy, w), accuracy: 1e-5, "\(what) backward data",
+            file: file, line: line)
 
         let weightGradient = try filledTensor(shape.weightShape, 0.5)
         try conv.accumulateWeightGradient(input: input, outputGradient: outputGradient, into: weightGradient)
-        try assertValues(weightGradient, reference.weightGradient(x, dy).map { $0 + 0.5 }, accuracy: 1e-5,
-                         "\(what) weight gradient", file: file, line: line)
+        try assertValues(
+            weightGradient, reference.weightGradient(x, dy).map { $0 + 0.5 }, accuracy: 1e-5,
+            "\(what) weight gradient", file: file, line: line)
     }
 }
 
@@ -306,9 +355,10 @@ struct DirectConvolution {
                                     let (h, w) = (oh * s.stride - s.padTop + kh, ow * s.stride - s.padLeft + kw)
                                     guard (0..<s.height).contains(h), (0..<s.width).contains(w) else { continue }
                                     let c = o / outPerGroup * inPerGroup + ci
-                                    body(((n * s.inChannels + c) * s.height + h) * s.width + w,
-                                         ((o * inPerGroup + ci) * s.kernel + kh) * s.kernel + kw,
-                                         ((n * s.outChannels + o) * s.outHeight + oh) * s.outWidth + ow)
+                                    body(
+                                        ((n * s.inChannels + c) * s.height + h) * s.width + w,
+                                        ((o * inPerGroup + ci) * s.kernel + kh) * s.kernel + kw,
+                                        ((n * s.outChannels + o) * s.outHeight + oh) * s.outWidth + ow)
                                 }
                             }
                         }

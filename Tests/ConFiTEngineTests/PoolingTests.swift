@@ -13,22 +13,29 @@ final class PoolingTests: XCTestCase {
     /// and columns −1 and 1. The maxima are −8 at (1, 0), −11 at (0, 1), and −5 at (2, 1)
     /// for both bottom windows, so that input receives the sum of their gradients.
     func testMaxPoolingByHand() throws {
-        let input: [Float] = [3, 9, 1, 4,
-                              12, 0, 7, 2,
-                              5, 15, 8, 11,
-                              6, 10, 14, 13].map { $0 - 20 }
+        let input: [Float] = [
+            3, 9, 1, 4,
+            12, 0, 7, 2,
+            5, 15, 8, 11,
+            6, 10, 14, 13,
+        ].map { $0 - 20 }
         for format in activationFormats {
-            let pool = try Pooling(.max, inputShape: [1, 1, 4, 4], kernel: 3, stride: 2, padding: 1, format: format, training: true)
+            let pool = try Pooling(
+                .max, inputShape: [1, 1, 4, 4], kernel: 3, stride: 2, padding: 1, format: format, training: true)
             XCTAssertEqual(pool.outputShape, [1, 1, 2, 2])
             let output = Tensor(shape: [1, 1, 2, 2], format: format)
             try pool.forward(makeTensor([1, 1, 4, 4], input, format), into: output)
             try assertValues(output, [-8, -11, -5, -5], accuracy: 1e-5, "forward \(format)")
             let inputGradient = try filledTensor([1, 1, 4, 4], 9, format)
             try pool.backward(outputGradient: makeTensor([1, 1, 2, 2], [1, 2, 3, 4], format), into: inputGradient)
-            try assertValues(inputGradient, [0, 2, 0, 0,
-                                             1, 0, 0, 0,
-                                             0, 7, 0, 0,
-                                             0, 0, 0, 0], accuracy: 1e-5, "backward \(format)")
+            try assertValues(
+                inputGradient,
+                [
+                    0, 2, 0, 0,
+                    1, 0, 0, 0,
+                    0, 7, 0, 0,
+                    0, 0, 0, 0,
+                ], accuracy: 1e-5, "backward \(format)")
         }
     }
 
@@ -36,9 +43,11 @@ final class PoolingTests: XCTestCase {
         let (inputShape, outputShape) = ([2, 3, 7, 6], [2, 3, 4, 3])
         let x = distinctValues(252, seed: 5)
         let dy = sampleValues(72, seed: 6)
-        let (expectedOutput, expectedGradient) = directMaxPooling(x, dy, inputShape: inputShape, outputShape: outputShape)
+        let (expectedOutput, expectedGradient) = directMaxPooling(
+            x, dy, inputShape: inputShape, outputShape: outputShape)
         for format in activationFormats {
-            let pool = try Pooling(.max, inputShape: inputShape, kernel: 3, stride: 2, padding: 1, format: format, training: true)
+            let pool = try Pooling(
+                .max, inputShape: inputShape, kernel: 3, stride: 2, padding: 1, format: format, training: true)
             XCTAssertEqual(pool.outputShape, outputShape)
             let output = Tensor(shape: outputShape, format: format)
             try pool.forward(makeTensor(inputShape, x, format), into: output)
@@ -60,8 +69,9 @@ final class PoolingTests: XCTestCase {
             try assertValues(output, [3.5, -0.5], accuracy: 1e-5, "forward \(format)")
             let inputGradient = try filledTensor([1, 2, 2, 3], 9, format)
             try pool.backward(outputGradient: makeTensor([1, 2, 1, 1], [6, -3], format), into: inputGradient)
-            try assertValues(inputGradient, [1, 1, 1, 1, 1, 1, -0.5, -0.5, -0.5, -0.5, -0.5, -0.5], accuracy: 1e-5,
-                             "backward \(format)")
+            try assertValues(
+                inputGradient, [1, 1, 1, 1, 1, 1, -0.5, -0.5, -0.5, -0.5, -0.5, -0.5], accuracy: 1e-5,
+                "backward \(format)")
         }
     }
 
@@ -76,30 +86,38 @@ final class PoolingTests: XCTestCase {
             try assertValues(output, expected, accuracy: 1e-5, "forward \(format)")
             let inputGradient = Tensor(shape: shape, format: format)
             try pool.backward(outputGradient: makeTensor([2, 5, 1, 1], dy, format), into: inputGradient)
-            try assertValues(inputGradient, (0..<120).map { Double(dy[$0 / 12]) / 12 }, accuracy: 1e-5, "backward \(format)")
+            try assertValues(
+                inputGradient, (0..<120).map { Double(dy[$0 / 12]) / 12 }, accuracy: 1e-5, "backward \(format)")
         }
     }
 
     func testErrors() throws {
         assertInvalidArgument { _ = try Pooling.globalAverage(inputShape: [2, 3], format: .plain, training: false) }
         assertInvalidArgument {
-            _ = try Pooling(.max, inputShape: [1, 1, 2, 2], kernel: 5, stride: 1, padding: 1, format: .plain, training: false)
+            _ = try Pooling(
+                .max, inputShape: [1, 1, 2, 2], kernel: 5, stride: 1, padding: 1, format: .plain, training: false)
         }
-        let pool = try Pooling(.max, inputShape: [1, 1, 4, 4], kernel: 3, stride: 2, padding: 1, format: .plain, training: true)
+        let pool = try Pooling(
+            .max, inputShape: [1, 1, 4, 4], kernel: 3, stride: 2, padding: 1, format: .plain, training: true)
         assertShapeMismatch { try pool.forward(Tensor(shape: [1, 1, 4, 4]), into: Tensor(shape: [1, 1, 4, 4])) }
     }
 
     /// Max pooling built for inference keeps no workspace, so its backward must be
     /// refused (oneDNN would otherwise run without one and crash).
     func testBackwardOfInferenceMaxPoolingIsRefused() throws {
-        let pool = try Pooling(.max, inputShape: [1, 1, 4, 4], kernel: 3, stride: 2, padding: 1, format: .plain, training: false)
+        let pool = try Pooling(
+            .max, inputShape: [1, 1, 4, 4], kernel: 3, stride: 2, padding: 1, format: .plain, training: false)
         try pool.forward(Tensor(shape: [1, 1, 4, 4]), into: Tensor(shape: [1, 1, 2, 2]))
-        assertInvalidArgument { try pool.backward(outputGradient: Tensor(shape: [1, 1, 2, 2]), into: Tensor(shape: [1, 1, 4, 4])) }
+        assertInvalidArgument {
+            try pool.backward(outputGradient: Tensor(shape: [1, 1, 2, 2]), into: Tensor(shape: [1, 1, 4, 4]))
+        }
     }
 
     /// Max pooling 3×3, stride 2, pad 1 (padding never wins) and its backward, which sends
     /// each output gradient to the (unique) argmax of its window.
-    private func directMaxPooling(_ x: [Float], _ dy: [Float], inputShape: [Int], outputShape: [Int]) -> ([Double], [Double]) {
+    private func directMaxPooling(
+        _ x: [Float], _ dy: [Float], inputShape: [Int], outputShape: [Int]
+    ) -> ([Double], [Double]) {
         let (height, width, outHeight, outWidth) = (inputShape[2], inputShape[3], outputShape[2], outputShape[3])
         var y = [Double](repeating: 0, count: dy.count), dx = [Double](repeating: 0, count: x.count)
         for plane in 0..<inputShape[0] * inputShape[1] {

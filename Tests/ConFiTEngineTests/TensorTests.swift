@@ -14,17 +14,32 @@ final class TensorTests: XCTestCase {
     func testChannelsLastStorage() throws {
         let nhwc = try makeTensor(shape, values, .channelsLast)
         XCTAssertEqual(nhwc.format, .channelsLast)
-        for n in 0..<2 { for c in 0..<5 { for h in 0..<3 { for w in 0..<2 {
-            XCTAssertEqual(nhwc.pointer[((n * 3 + h) * 2 + w) * 5 + c], values[((n * 5 + c) * 3 + h) * 2 + w])
-        } } } }
+        for n in 0..<2 {
+            for c in 0..<5 {
+                for h in 0..<3 {
+                    for w in 0..<2 {
+                        XCTAssertEqual(
+                            nhwc.pointer[((n * 3 + h) * 2 + w) * 5 + c], values[((n * 5 + c) * 3 + h) * 2 + w])
+                    }
+                }
+            }
+        }
     }
 
     func testBlocked16StorageIsZeroPadded() throws {
         let blocked = try makeTensor(shape, values, .blocked16)
         XCTAssertEqual(blocked.byteCount, 2 * 16 * 3 * 2 * 4)
-        for n in 0..<2 { for c in 0..<16 { for h in 0..<3 { for w in 0..<2 {
-            XCTAssertEqual(blocked.pointer[((n * 3 + h) * 2 + w) * 16 + c], c < 5 ? values[((n * 5 + c) * 3 + h) * 2 + w] : 0)
-        } } } }
+        for n in 0..<2 {
+            for c in 0..<16 {
+                for h in 0..<3 {
+                    for w in 0..<2 {
+                        XCTAssertEqual(
+                            blocked.pointer[((n * 3 + h) * 2 + w) * 16 + c],
+                            c < 5 ? values[((n * 5 + c) * 3 + h) * 2 + w] : 0)
+                    }
+                }
+            }
+        }
     }
 
     func testRoundTripThroughEveryLayout() throws {
@@ -74,7 +89,9 @@ final class TensorTests: XCTestCase {
             XCTAssertEqual(first.byteCount * 2, tensor.byteCount, "\(format)")
             XCTAssertEqual(try first.toArray(), Array(values[0..<30]), "\(format)")
             first.zero()
-            XCTAssertEqual(try tensor.toArray(), [Float](repeating: 0, count: 30) + values[30...], "zeroing the view leaves image 1")
+            XCTAssertEqual(
+                try tensor.toArray(), [Float](repeating: 0, count: 30) + values[30...],
+                "zeroing the view leaves image 1")
         }
         XCTAssertThrowsError(try Tensor(shape: shape).batchPrefix(3))
         XCTAssertThrowsError(try Tensor(shape: shape).batchPrefix(0))
@@ -92,7 +109,9 @@ final class TensorTests: XCTestCase {
     func testErrors() throws {
         assertInvalidArgument { _ = try Tensor(shape: [2, 3], values: [1, 2, 3]) }
         assertShapeMismatch { try Tensor(shape: [2, 3]).copy(from: Tensor(shape: [3, 2])) }
-        assertShapeMismatch { try Tensor(shape: [1, 5, 3, 2], format: .blocked16).copy(from: Tensor(shape: [1, 5, 2, 3])) }
+        assertShapeMismatch {
+            try Tensor(shape: [1, 5, 3, 2], format: .blocked16).copy(from: Tensor(shape: [1, 5, 2, 3]))
+        }
         assertShapeMismatch { _ = try Reorder(from: Tensor(shape: [2, 3]), to: Tensor(shape: [6])) }
     }
 }

@@ -1,5 +1,5 @@
-import Testing
 import ConFiTIO
+import Testing
 
 @Suite struct ArchitectureRecognizerTests {
     /// torchvision ResNet key names for the given blocks per stage.
@@ -33,7 +33,9 @@ import ConFiTIO
     }
 
     @Test func recognisesEfficientNetLite0() {
-        #expect(ArchitectureRecognizer.recognize(Self.efficientNet(blocks: 16, squeezeExcitation: false)) == "efficientnet_lite0")
+        #expect(
+            ArchitectureRecognizer.recognize(Self.efficientNet(blocks: 16, squeezeExcitation: false))
+                == "efficientnet_lite0")
         #expect(ArchitectureRecognizer.recognize(Self.efficientNet(blocks: 16, squeezeExcitation: true)) == "unknown")
         #expect(ArchitectureRecognizer.recognize(Self.efficientNet(blocks: 18, squeezeExcitation: false)) == "unknown")
     }

@@ -1,6 +1,7 @@
 import ConFiTTestSupport
 import Foundation
 import Testing
+
 @testable import ConFiTIO
 
 @Suite struct PickleMachineTests {
@@ -10,19 +11,30 @@ import Testing
         let bytes = try fixtures.bytes("plain_p\(version).pkl")
         let (value, end) = try PickleMachine.load(bytes)
         #expect(end == bytes.count)
-        guard case .dict(let dict) = value else { Issue.record("not a dict: \(value.kindName)"); return }
-        var names = ["int", "negative", "int64_min", "big", "float", "text", "none", "yes", "no", "nested",
-                     "empty_tuple", "shared_a", "shared_b", "long_text"]
+        guard case .dict(let dict) = value else {
+            Issue.record("not a dict: \(value.kindName)")
+            return
+        }
+        var names = [
+            "int", "negative", "int64_min", "big", "float", "text", "none", "yes", "no", "nested",
+            "empty_tuple", "shared_a", "shared_b", "long_text",
+        ]
         if version >= 3 { names.append("bytes") }
         #expect(dict.entries.compactMap(\.key.text) == names)
         #expect(dict["int"]?.integer == 7)
         #expect(dict["negative"]?.integer == -123456)
         #expect(dict["int64_min"]?.integer == Int(Int64.min))
-        guard case .bigInt(let big) = dict["big"] else { Issue.record("2**70 is not a big int"); return }
+        guard case .bigInt(let big) = dict["big"] else {
+            Issue.record("2**70 is not a big int")
+            return
+        }
         #expect(big == [0, 0, 0, 0, 0, 0, 0, 0, 0x40])
         guard case .float(let float) = dict["float"], case .null = dict["none"], case .bool(true) = dict["yes"],
-              case .bool(false) = dict["no"], case .tuple(let emptyTuple) = dict["empty_tuple"]
-        else { Issue.record("float, None, bools or tuple wrong"); return }
+            case .bool(false) = dict["no"], case .tuple(let emptyTuple) = dict["empty_tuple"]
+        else {
+            Issue.record("float, None, bools or tuple wrong")
+            return
+        }
         #expect(float == 1.25)
         #expect(emptyTuple.isEmpty)
         #expect(dict["text"]?.text == "h\u{e9}llo")
@@ -31,15 +43,22 @@ import Testing
         #expect(nested.count == 3)
         #expect(nested[0].integer == 1)
         #expect(nested[1].elements?.compactMap(\.integer) == [2, 3])
-        guard case .tuple(let inner) = nested[2] else { Issue.record("(4,) is not a tuple"); return }
+        guard case .tuple(let inner) = nested[2] else {
+            Issue.record("(4,) is not a tuple")
+            return
+        }
         #expect(inner.compactMap(\.integer) == [4])
         guard case .list(let sharedA) = dict["shared_a"], case .list(let sharedB) = dict["shared_b"] else {
-            Issue.record("shared lists missing"); return
+            Issue.record("shared lists missing")
+            return
         }
         #expect(sharedA === sharedB)
         #expect(sharedA.items.compactMap(\.integer) == [7, 8])
         if version >= 3 {
-            guard case .bytes(let bytes) = dict["bytes"] else { Issue.record("bytes missing"); return }
+            guard case .bytes(let bytes) = dict["bytes"] else {
+                Issue.record("bytes missing")
+                return
+            }
             #expect(bytes == [0, 0xFF])
         }
     }
@@ -58,22 +77,31 @@ import Testing
     /// an OrderedDict that then fails to parse, leaked the same way; it is a seed of
     /// `scripts/fuzz FuzzPickle`, whose LeakSanitizer checks it: Fuzz/regressions/.)
     @Test func refusesCyclicContainers() throws {
-        for bytes: [UInt8] in [[0x80, 0x02, 0x5D, 0x71, 0x00, 0x68, 0x00, 0x61, 0x2E],
-                               [0x80, 0x02, 0x7D, 0x71, 0x00, 0x4B, 0x01, 0x68, 0x00, 0x73, 0x2E]] {
+        for bytes: [UInt8] in [
+            [0x80, 0x02, 0x5D, 0x71, 0x00, 0x68, 0x00, 0x61, 0x2E],
+            [0x80, 0x02, 0x7D, 0x71, 0x00, 0x4B, 0x01, 0x68, 0x00, 0x73, 0x2E],
+        ] {
             let error = #expect(throws: PickleError.self) { try PickleMachine.load(bytes) }
             #expect(error?.description.contains("cyclic") == true, "\(String(describing: error))")
         }
         // A cycle left in the memo, outside the result (EMPTY_DICT, BINPUT 0, BINGET 0 twice,
         // SETITEM, POP, then the result NONE) still reads; that it is freed is checked under
         // LeakSanitizer by `scripts/fuzz FuzzPickle`, whose seeds include it.
-        let (value, _) = try PickleMachine.load([0x80, 0x02, 0x7D, 0x71, 0x00, 0x68, 0x00, 0x68, 0x00, 0x73, 0x30, 0x4E, 0x2E])
-        guard case .null = value else { Issue.record("not None: \(value.kindName)"); return }
+        let (value, _) = try PickleMachine.load([
+            0x80, 0x02, 0x7D, 0x71, 0x00, 0x68, 0x00, 0x68, 0x00, 0x73, 0x30, 0x4E, 0x2E,
+        ])
+        guard case .null = value else {
+            Issue.record("not None: \(value.kindName)")
+            return
+        }
     }
 
     /// 30,000 nested lists (`]` × n, APPEND × n − 1: 2 bytes a level) are refused at once,
     /// in linear time, and released without recursing through them; 500 levels still read.
     @Test func refusesDeepNestingQuickly() throws {
-        func nested(_ n: Int) -> [UInt8] { [0x80, 0x02] + Array(repeating: 0x5D, count: n) + Array(repeating: 0x61, count: n - 1) + [0x2E] }
+        func nested(_ n: Int) -> [UInt8] {
+            [0x80, 0x02] + Array(repeating: 0x5D, count: n) + Array(repeating: 0x61, count: n - 1) + [0x2E]
+        }
         let start = Date()
         let error = #expect(throws: PickleError.self) { try PickleMachine.load(nested(30_000)) }
         #expect(error?.description.contains("nested deeper than 1000 levels") == true, "\(String(describing: error))")
@@ -83,16 +111,19 @@ import Testing
 
     @Test func refusesGlobalsOffTheWhitelist() {
         // pickle.dumps of a call to os.system("ls"), protocol 2: GLOBAL at byte 2.
-        let global: [UInt8] = [0x80, 0x02] + Array("cos\nsystem\nX".utf8) + [2, 0, 0, 0] + Array("ls".utf8) + [0x85, 0x52, 0x2E]
+        let global: [UInt8] =
+            [0x80, 0x02] + Array("cos\nsystem\nX".utf8) + [2, 0, 0, 0] + Array("ls".utf8) + [0x85, 0x52, 0x2E]
         #expect(throws: PickleError(.disallowedGlobal(module: "os", name: "system"), opcode: "GLOBAL", offset: 2)) {
             try PickleMachine.load(global)
         }
         // The same with protocol 4's STACK_GLOBAL at byte 17.
-        let stackGlobal: [UInt8] = [0x80, 0x04, 0x8C, 5] + Array("posix".utf8) + [0x8C, 6] + Array("system".utf8) + [0x93, 0x2E]
+        let stackGlobal: [UInt8] =
+            [0x80, 0x04, 0x8C, 5] + Array("posix".utf8) + [0x8C, 6] + Array("system".utf8) + [0x93, 0x2E]
         let error = #expect(throws: PickleError.self) { try PickleMachine.load(stackGlobal) }
         #expect(error?.description == "pickle opcode STACK_GLOBAL at byte 17: global posix.system is not allowed")
         #expect(throws: PickleError(.disallowedGlobal(module: "torch", name: "load"), opcode: "GLOBAL", offset: 2)) {
-            try PickleMachine.load([0x80, 0x02] + Array("ctorch\nload\n".utf8) + [0x2E], resolver: TorchPickleResolver())
+            try PickleMachine.load(
+                [0x80, 0x02] + Array("ctorch\nload\n".utf8) + [0x2E], resolver: TorchPickleResolver())
         }
     }
 
@@ -101,7 +132,9 @@ import Testing
         #expect(throws: PickleError(.unsupportedOpcode, opcode: "INT", offset: 3)) {
             try PickleMachine.load([0x80, 0x02, 0x28] + Array("I1\n.".utf8))
         }
-        #expect(throws: PickleError(.unknownOpcode(0xFF), opcode: "0xff", offset: 2)) { try PickleMachine.load([0x80, 0x02, 0xFF]) }
+        #expect(throws: PickleError(.unknownOpcode(0xFF), opcode: "0xff", offset: 2)) {
+            try PickleMachine.load([0x80, 0x02, 0xFF])
+        }
         #expect(throws: PickleError(.invalid("pickle protocol 6 is newer than 5"), opcode: "PROTO", offset: 0)) {
             try PickleMachine.load([0x80, 0x06, 0x4E, 0x2E])
         }

@@ -1,6 +1,7 @@
 import ConFiTTestSupport
 import Foundation
 import Testing
+
 @testable import ConFiTIO
 
 @Suite struct PyTorchCheckpointTests {
@@ -56,7 +57,9 @@ import Testing
     @Test func checksTheByteOrderEntry() throws {
         let little = try PyTorchCheckpoint(contentsOf: try fixtures.url("byteorder_little.pth"))
         #expect(try little.tensor("fc.bias").floats() == [0.125, -0.125])
-        let error = #expect(throws: TensorFileError.self) { try PyTorchCheckpoint(contentsOf: try fixtures.url("byteorder_big.pth")) }
+        let error = #expect(throws: TensorFileError.self) {
+            try PyTorchCheckpoint(contentsOf: try fixtures.url("byteorder_big.pth"))
+        }
         #expect(error?.description.contains("byte order 'big'") == true)
     }
 
@@ -72,7 +75,8 @@ import Testing
     }
 
     @Test func stripsOnlyPrefixesThatEveryNameCarries() {
-        #expect(PyTorchCheckpoint.strippingPrefixes(["module.", "model."], from: ["model.a", "model.b"]) == ["a", "b"])
+        #expect(
+            PyTorchCheckpoint.strippingPrefixes(["module.", "model."], from: ["model.a", "model.b"]) == ["a", "b"])
         #expect(PyTorchCheckpoint.strippingPrefixes(["module."], from: ["module.a", "b"]) == ["module.a", "b"])
         #expect(PyTorchCheckpoint.strippingPrefixes(["", "x"], from: ["xa"]) == ["a"])
     }
@@ -123,7 +127,9 @@ import Testing
     @Test func rejectsAWrongMagicNumberAndStorageSize() throws {
         var bytes = try fixtures.bytes("state_legacy.pth")
         bytes[5] ^= 0xFF  // inside the 10-byte magic LONG1 at byte 4
-        let error = #expect(throws: TensorFileError.self) { try PyTorchCheckpoint(contentsOf: try scratch.write(bytes)) }
+        let error = #expect(throws: TensorFileError.self) {
+            try PyTorchCheckpoint(contentsOf: try scratch.write(bytes))
+        }
         #expect(error?.description.contains("magic number") == true)
 
         var sizes = try fixtures.bytes("nested_legacy.pth")
@@ -136,7 +142,11 @@ import Testing
         var bytes = try fixtures.bytes("state_legacy.pth")
         bytes[1] = 9  // PROTO 9
         let url = try scratch.write(bytes)
-        #expect(throws: TensorFileError.pickle(path: url.path, error: PickleError(.invalid("pickle protocol 9 is newer than 5"), opcode: "PROTO", offset: 0))) {
+        #expect(
+            throws: TensorFileError.pickle(
+                path: url.path,
+                error: PickleError(.invalid("pickle protocol 9 is newer than 5"), opcode: "PROTO", offset: 0))
+        ) {
             try PyTorchCheckpoint(contentsOf: url)
         }
     }
@@ -145,8 +155,13 @@ import Testing
     @Test(arguments: [("malicious_zip.pth", 2), ("malicious_legacy.pth", 139)])
     func refusesToRunGlobals(_ name: String, _ offset: Int) throws {
         let error = #expect(throws: TensorFileError.self) { try PyTorchCheckpoint(contentsOf: try fixtures.url(name)) }
-        guard case .pickle(_, let pickleError) = error else { Issue.record("not a pickle error: \(String(describing: error))"); return }
-        #expect(pickleError == PickleError(.disallowedGlobal(module: "posix", name: "system"), opcode: "GLOBAL", offset: offset))
+        guard case .pickle(_, let pickleError) = error else {
+            Issue.record("not a pickle error: \(String(describing: error))")
+            return
+        }
+        #expect(
+            pickleError
+                == PickleError(.disallowedGlobal(module: "posix", name: "system"), opcode: "GLOBAL", offset: offset))
     }
 
     @Test func sniffsEachFormat() throws {
@@ -171,13 +186,17 @@ import Testing
     @Test func rebuildsV3TensorsFromUntypedStorage() throws {
         // _rebuild_tensor_v3(UntypedStorage '0' of 8 bytes, offset 1, (2,), (1,), False, OrderedDict(), torch.float16)
         func text(_ string: String) -> [UInt8] { [0x8C, UInt8(string.utf8.count)] + Array(string.utf8) }
-        let pickle: [UInt8] = [0x80, 0x02] + Array("ctorch._utils\n_rebuild_tensor_v3\n(".utf8)
-            + [0x28] + text("storage") + Array("ctorch\nUntypedStorage\n".utf8) + text("0") + text("cpu") + [0x4B, 8, 0x74, 0x51]
+        let pickle: [UInt8] =
+            [0x80, 0x02] + Array("ctorch._utils\n_rebuild_tensor_v3\n(".utf8)
+            + [0x28] + text("storage") + Array("ctorch\nUntypedStorage\n".utf8) + text("0") + text("cpu") + [
+                0x4B, 8, 0x74, 0x51,
+            ]
             + [0x4B, 1, 0x4B, 2, 0x85, 0x4B, 1, 0x85, 0x89] + Array("ccollections\nOrderedDict\n)R".utf8)
             + Array("ctorch\nfloat16\n".utf8) + [0x74, 0x52, 0x2E]
         let value = try PickleMachine.load(pickle, resolver: TorchPickleResolver()).value
         guard case .object(let object) = value, let reference = object as? TorchTensorReference else {
-            Issue.record("not a tensor: \(value.kindName)"); return
+            Issue.record("not a tensor: \(value.kindName)")
+            return
         }
         let storage = littleEndian([UInt16(0x3C00), 0x4000, 0xC200, 0x0000])  // 1, 2, -3, 0 as float16
         let tensor = try reference.hostTensor(from: storage[...])

@@ -1,6 +1,7 @@
 import ConFiTTestSupport
 import Foundation
 import Testing
+
 @testable import ConFiTIO
 
 @Suite struct SafeTensorsFileTests {
@@ -11,10 +12,19 @@ import Testing
 
     /// One tensor of every dtype, its bytes written out by hand (IEEE bit patterns).
     static let everyDType: [(name: String, tensor: HostTensor)] = [
-        ("f32", HostTensor(shape: [2, 2], dtype: .float32, bytes: littleEndian([Float(1.5).bitPattern, Float(-2).bitPattern, 0, Float(0.25).bitPattern]))),
+        (
+            "f32",
+            HostTensor(
+                shape: [2, 2], dtype: .float32,
+                bytes: littleEndian([Float(1.5).bitPattern, Float(-2).bitPattern, 0, Float(0.25).bitPattern]))
+        ),
         ("f16", HostTensor(shape: [3], dtype: .float16, bytes: littleEndian([UInt16(0x3800), 0xBC00, 0x7BFF]))),
         ("bf16", HostTensor(shape: [3], dtype: .bfloat16, bytes: littleEndian([UInt16(0x3F80), 0xC020, 0x4040]))),
-        ("f64", HostTensor(shape: [2], dtype: .float64, bytes: littleEndian([Double(0.001).bitPattern, Double(-2).bitPattern]))),
+        (
+            "f64",
+            HostTensor(
+                shape: [2], dtype: .float64, bytes: littleEndian([Double(0.001).bitPattern, Double(-2).bitPattern]))
+        ),
         ("i64", HostTensor(shape: [2], dtype: .int64, bytes: littleEndian([Int64(-3), 1 << 40]))),
         ("i32", HostTensor(shape: [1, 3], dtype: .int32, bytes: littleEndian([Int32(1), -2, 3]))),
         ("u8", HostTensor(shape: [3], dtype: .uint8, bytes: [0, 1, 255])),
@@ -25,7 +35,8 @@ import Testing
 
     @Test func roundTripsEveryDType() throws {
         let url = scratch.url.appendingPathComponent("all.safetensors")
-        try SafeTensorsFile(tensors: Self.everyDType, metadata: ["format": "pt", "note": "a \"quoted\" value"]).write(to: url)
+        try SafeTensorsFile(tensors: Self.everyDType, metadata: ["format": "pt", "note": "a \"quoted\" value"]).write(
+            to: url)
         let file = try SafeTensorsFile(contentsOf: url)
         #expect(file.tensors.map(\.name) == Self.everyDType.map(\.name))
         for (expected, found) in zip(Self.everyDType, file.tensors) { #expect(expected.tensor == found.tensor) }
@@ -43,7 +54,8 @@ import Testing
     @Test func writesTheDocumentedLayout() throws {
         let file = SafeTensorsFile(tensors: [("a", HostTensor(shape: [2], floats: [1, 2]))])
         let header = #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#  // 54 bytes, padded to 56
-        let expected = [56, 0, 0, 0, 0, 0, 0, 0] + Array(header.utf8) + Array("  ".utf8)
+        let expected =
+            [56, 0, 0, 0, 0, 0, 0, 0] + Array(header.utf8) + Array("  ".utf8)
             + [0, 0, 0x80, 0x3F, 0, 0, 0, 0x40]
         #expect(try file.serialized() == expected)
     }
@@ -96,11 +108,16 @@ import Testing
         ("past the end", #"{"a":{"dtype":"F32","shape":[4],"data_offsets":[4,20]}}"#),
         ("size mismatch", #"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,16]}}"#),
         ("overflowing shape", #"{"a":{"dtype":"F64","shape":[4294967296,4294967296],"data_offsets":[0,16]}}"#),
-        ("overlap", #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#),
+        (
+            "overlap",
+            #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#
+        ),
         ("metadata not strings", #"{"__metadata__":{"n":1},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#),
     ])
     func rejectsCorruptHeaders(_ label: String, _ header: String) {
-        let error = #expect(throws: TensorFileError.self) { try SafeTensorsFile(bytes: Self.file(header: header, dataLength: 16), path: "bad.safetensors") }
+        let error = #expect(throws: TensorFileError.self) {
+            try SafeTensorsFile(bytes: Self.file(header: header, dataLength: 16), path: "bad.safetensors")
+        }
         #expect(error?.description.contains("bad.safetensors") == true, "\(label)")
     }
 
@@ -110,7 +127,8 @@ import Testing
     }
 
     @Test func acceptsAdjacentAndEmptyRanges() throws {
-        let header = #"{"b":{"dtype":"U8","shape":[2],"data_offsets":[2,4]},"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]},"e":{"dtype":"F32","shape":[0],"data_offsets":[4,4]}}"#
+        let header =
+            #"{"b":{"dtype":"U8","shape":[2],"data_offsets":[2,4]},"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]},"e":{"dtype":"F32","shape":[0],"data_offsets":[4,4]}}"#
         var bytes = Self.file(header: header, dataLength: 0)
         bytes += [1, 2, 3, 4]
         let file = try SafeTensorsFile(bytes: bytes, path: "t")

@@ -25,12 +25,16 @@ final class AdamTests: XCTestCase {
             }
             optimizer.step()
             for (name, p) in zip(names, parameters) {
-                try assertClose(p.value, try fixture.tensor("param/step\(step)/\(name)"), "param/step\(step)/\(name)", relative: 1e-5)
+                try assertClose(
+                    p.value, try fixture.tensor("param/step\(step)/\(name)"), "param/step\(step)/\(name)",
+                    relative: 1e-5)
                 let state = try optimizer.state(of: p)
                 for moment in ["exp_avg", "exp_avg_sq"] {
                     let values = try XCTUnwrap(state[moment], "\(moment)/step\(step)/\(name)")
-                    try assertClose(try Tensor(shape: values.shape, values: values.floats()),
-                                    try fixture.tensor("\(moment)/step\(step)/\(name)"), "\(moment)/step\(step)/\(name)", relative: 1e-5)
+                    try assertClose(
+                        try Tensor(shape: values.shape, values: values.floats()),
+                        try fixture.tensor("\(moment)/step\(step)/\(name)"), "\(moment)/step\(step)/\(name)",
+                        relative: 1e-5)
                 }
             }
         }
@@ -65,7 +69,8 @@ final class AdamTests: XCTestCase {
     }
 
     private static func fixture() throws -> SafeTensorsFile {
-        let url = try XCTUnwrap(Bundle.module.url(forResource: "adam", withExtension: "safetensors", subdirectory: "Resources"))
+        let url = try XCTUnwrap(
+            Bundle.module.url(forResource: "adam", withExtension: "safetensors", subdirectory: "Resources"))
         return try SafeTensorsFile(contentsOf: url)
     }
 

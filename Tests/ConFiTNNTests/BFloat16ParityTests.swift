@@ -27,16 +27,22 @@ final class BFloat16ParityTests: XCTestCase {
 
     private func fixture() throws -> Fixture {
         func file(_ name: String) throws -> SafeTensorsFile {
-            try SafeTensorsFile(contentsOf: try XCTUnwrap(Bundle.module.url(forResource: name, withExtension: "safetensors",
-                                                                            subdirectory: "Resources")))
+            try SafeTensorsFile(
+                contentsOf: try XCTUnwrap(
+                    Bundle.module.url(
+                        forResource: name, withExtension: "safetensors",
+                        subdirectory: "Resources")))
         }
         let float64 = try file("resnet18_w16")
         let xHost = try float64.tensor("input/x")
         let classes = try float64.tensor("input/classes").ints()
-        return Fixture(weights: float64.tensors.filter { $0.name.hasPrefix("w/") }.map { (String($0.name.dropFirst(2)), $0.tensor) },
-                       x: try Tensor(shape: xHost.shape, values: xHost.floats()), classes: classes,
-                       labels: try float64.tensor("input/labels").ints().map { try XCTUnwrap(classes.firstIndex(of: $0)) },
-                       bf16: try file("resnet18_w16_bf16"))
+        return Fixture(
+            weights: float64.tensors.filter { $0.name.hasPrefix("w/") }.map {
+                (String($0.name.dropFirst(2)), $0.tensor)
+            },
+            x: try Tensor(shape: xHost.shape, values: xHost.floats()), classes: classes,
+            labels: try float64.tensor("input/labels").ints().map { try XCTUnwrap(classes.firstIndex(of: $0)) },
+            bf16: try file("resnet18_w16_bf16"))
     }
 
     private func network(_ fixture: Fixture) throws -> ResNet {
@@ -47,17 +53,21 @@ final class BFloat16ParityTests: XCTestCase {
     }
 
     /// Asserts `ours` is within 1.5 times PyTorch's bf16 distance of the float64 reference (+1e-3).
-    private func assertAsCloseAsPyTorch(_ ours: [Float], _ key: String, in fixture: Fixture,
-                                        file: StaticString = #filePath, line: UInt = #line) throws {
-        let reference = try fixture.bf16.tensor("ref/" + key).floats(), pytorch = try fixture.bf16.tensor("bf16/" + key).floats()
+    private func assertAsCloseAsPyTorch(
+        _ ours: [Float], _ key: String, in fixture: Fixture,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
+        let reference = try fixture.bf16.tensor("ref/" + key).floats(),
+            pytorch = try fixture.bf16.tensor("bf16/" + key).floats()
         XCTAssertEqual(ours.count, reference.count, key, file: file, line: line)
         func distance(_ a: [Float]) -> Double {
             zip(a, reference).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }.squareRoot()
         }
         let norm = reference.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
         let (error, pytorchError) = (distance(ours) / norm, distance(pytorch) / norm)
-        XCTAssertLessThanOrEqual(error, 1.5 * pytorchError + 1e-3,
-                                 "\(key): ours \(error) from float64, PyTorch's bf16 \(pytorchError)", file: file, line: line)
+        XCTAssertLessThanOrEqual(
+            error, 1.5 * pytorchError + 1e-3,
+            "\(key): ours \(error) from float64, PyTorch's bf16 \(pytorchError)", file: file, line: line)
     }
 
     /// Train-mode logits, loss and gradients, with batch statistics (`train/`) or frozen
@@ -74,7 +84,8 @@ final class BFloat16ParityTests: XCTestCase {
         let logits = try model.forward(fixture.x)
         try assertAsCloseAsPyTorch(try logits.toArray(), key + "logits", in: fixture, file: file, line: line)
         let gradient = Tensor(shape: logits.shape)
-        let loss = try CrossEntropy.loss(logits: logits, classes: fixture.classes, labels: fixture.labels, gradient: gradient)
+        let loss = try CrossEntropy.loss(
+            logits: logits, classes: fixture.classes, labels: fixture.labels, gradient: gradient)
         try assertAsCloseAsPyTorch([loss], key + "loss", in: fixture, file: file, line: line)
         _ = try model.backward(gradient)
         let parameters = Dictionary(model.namedParameters(), uniquingKeysWith: { first, _ in first })
@@ -82,7 +93,8 @@ final class BFloat16ParityTests: XCTestCase {
         XCTAssertEqual(gradients.count, 11, file: file, line: line)
         for (name, _) in gradients {
             let parameter = try XCTUnwrap(parameters[String(name.dropFirst("ref/\(key)grad/".count))], name)
-            try assertAsCloseAsPyTorch(try parameter.gradient.toArray(), String(name.dropFirst(4)), in: fixture, file: file, line: line)
+            try assertAsCloseAsPyTorch(
+                try parameter.gradient.toArray(), String(name.dropFirst(4)), in: fixture, file: file, line: line)
         }
     }
 

@@ -1,6 +1,7 @@
 import ConFiTEngine
-@testable import ConFiTNN
 import XCTest
+
+@testable import ConFiTNN
 
 /// A layer's buffer is allocated for the largest batch asked for, and smaller batches of the
 /// same images view its first images rather than allocating again.
@@ -12,7 +13,8 @@ final class BufferTests: XCTestCase {
         let partial = buffer.get([3, 20, 3, 3], .blocked16)
         XCTAssertEqual(partial.shape, [3, 20, 3, 3])
         XCTAssertEqual(partial.pointer, full.pointer, "a partial batch is a view of the full one")
-        XCTAssertEqual(buffer.get([4, 20, 3, 3], .blocked16).pointer, full.pointer, "back to the full batch: no new storage")
+        XCTAssertEqual(
+            buffer.get([4, 20, 3, 3], .blocked16).pointer, full.pointer, "back to the full batch: no new storage")
         let larger = buffer.get([8, 20, 3, 3], .blocked16)
         XCTAssertNotEqual(larger.pointer, full.pointer, "a larger batch allocates")
         XCTAssertEqual(buffer.get([4, 20, 3, 3], .blocked16).pointer, larger.pointer, "and is then the storage viewed")

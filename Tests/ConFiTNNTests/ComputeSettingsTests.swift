@@ -8,8 +8,10 @@ import XCTest
 final class ComputeSettingsTests: XCTestCase {
     func testTwoNetworksInOneProcessKeepTheirOwnSettings() throws {
         let profiler = Profiler()
-        let blocked = ResNet(.init(block: .basic, layers: [1, 1, 1, 1], widths: [16, 16, 32, 32], numClasses: 5), seed: 3)
-        let plain = ResNet(.init(block: .basic, layers: [1, 1, 1, 1], widths: [16, 16, 32, 32], numClasses: 5), seed: 3)
+        let blocked = ResNet(
+            .init(block: .basic, layers: [1, 1, 1, 1], widths: [16, 16, 32, 32], numClasses: 5), seed: 3)
+        let plain = ResNet(
+            .init(block: .basic, layers: [1, 1, 1, 1], widths: [16, 16, 32, 32], numClasses: 5), seed: 3)
         blocked.configure(ComputeSettings(layout: .blocked16, winograd: true, profiler: profiler))
         plain.configure(ComputeSettings(layout: .plain, winograd: false))
         let input = try makeTensor([2, 3, 24, 24], sampleValues(2 * 3 * 24 * 24, seed: 1))
@@ -32,7 +34,8 @@ final class ComputeSettingsTests: XCTestCase {
 
     /// `Architecture.make` hands its settings to every layer that builds kernels.
     func testArchitectureConfiguresEveryLayer() throws {
-        let network = Architecture.efficientNetLite0.make(numClasses: 3, settings: ComputeSettings(layout: .channelsLast, winograd: false))
+        let network = Architecture.efficientNetLite0.make(
+            numClasses: 3, settings: ComputeSettings(layout: .channelsLast, winograd: false))
         let configurable = network.namedLayers().compactMap { $0.1 as? ComputeConfigurable }
         XCTAssertGreaterThan(configurable.count, 100)
         XCTAssertTrue(configurable.allSatisfy { $0.settings.layout == .channelsLast && !$0.settings.winograd })

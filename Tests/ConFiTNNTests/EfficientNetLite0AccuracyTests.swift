@@ -21,7 +21,8 @@ final class EfficientNetLite0AccuracyTests: XCTestCase {
 
     /// The first two images of each class (by name), copied into Resources/caltech.
     func testTopOneAndTopFiveOnTheBundledImages() throws {
-        let root = try XCTUnwrap(Bundle.module.url(forResource: "caltech", withExtension: nil, subdirectory: "Resources"))
+        let root = try XCTUnwrap(
+            Bundle.module.url(forResource: "caltech", withExtension: nil, subdirectory: "Resources"))
         let accuracy = try Self.accuracy(root: root.path, imagesPerClass: 2)
         XCTAssertEqual(accuracy.images, 32)
         XCTAssertGreaterThanOrEqual(accuracy.top1, 0.80, "top-1")
@@ -53,9 +54,11 @@ final class EfficientNetLite0AccuracyTests: XCTestCase {
         var samples: [Sample] = []
         for (label, name) in classNames.enumerated() {
             let folder = URL(fileURLWithPath: root).appendingPathComponent(name)
-            let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".jpg") }.sorted()
+            let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".jpg") }
+                .sorted()
             for file in files.prefix(imagesPerClass) {
-                samples.append(Sample(id: samples.count, label: label, source: .file(folder.appendingPathComponent(file).path)))
+                samples.append(
+                    Sample(id: samples.count, label: label, source: .file(folder.appendingPathComponent(file).path)))
             }
         }
         var options = LoaderOptions.evaluation(batchSize: 16)
@@ -71,7 +74,9 @@ final class EfficientNetLite0AccuracyTests: XCTestCase {
             }
         }
         let n = Double(samples.count)
-        print("EfficientNet-Lite0 on \(samples.count) Caltech-101 images: top-1 \(Double(top1) / n), top-5 \(Double(top5) / n)")
+        print(
+            "EfficientNet-Lite0 on \(samples.count) Caltech-101 images: top-1 \(Double(top1) / n), top-5 \(Double(top5) / n)"
+        )
         return (samples.count, Double(top1) / n, Double(top5) / n)
     }
 }

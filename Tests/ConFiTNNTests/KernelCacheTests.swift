@@ -1,5 +1,6 @@
-@testable import ConFiTNN
 import XCTest
+
+@testable import ConFiTNN
 
 /// KernelCache builds once per shape and mode and keeps the most recently used ones.
 final class KernelCacheTests: XCTestCase {
@@ -7,7 +8,10 @@ final class KernelCacheTests: XCTestCase {
         var cache = KernelCache<Int>()
         var builds = 0
         func get(_ batch: Int, training: Bool = false) -> Int {
-            cache.get([batch, 3], training: training) { builds += 1; return batch }
+            cache.get([batch, 3], training: training) {
+                builds += 1
+                return batch
+            }
         }
         XCTAssertEqual(get(32), 32)
         XCTAssertEqual(get(32, training: true), 32)

@@ -11,8 +11,11 @@ import XCTest
 final class PretrainedLoadingTests: XCTestCase {
     /// The fixture's weights (a 100-class ResNet-18 topology with widths 16…128).
     func fixtureWeights() throws -> [(String, HostTensor)] {
-        let url = try XCTUnwrap(Bundle.module.url(forResource: "resnet18_w16", withExtension: "safetensors", subdirectory: "Resources"))
-        return try SafeTensorsFile(contentsOf: url).tensors.filter { $0.name.hasPrefix("w/") }.map { (String($0.name.dropFirst(2)), $0.tensor) }
+        let url = try XCTUnwrap(
+            Bundle.module.url(forResource: "resnet18_w16", withExtension: "safetensors", subdirectory: "Resources"))
+        return try SafeTensorsFile(contentsOf: url).tensors.filter { $0.name.hasPrefix("w/") }.map {
+            (String($0.name.dropFirst(2)), $0.tensor)
+        }
     }
 
     func smallResNet(classes: Int) -> ResNet {
@@ -25,13 +28,18 @@ final class PretrainedLoadingTests: XCTestCase {
         weights.append(("head.weight", HostTensor(shape: [1], floats: [0])))
         let model = smallResNet(classes: 10)
         XCTAssertThrowsError(try model.loadPretrained(weights)) { error in
-            XCTAssertEqual(error as? StateDictError, .incompatible(
-                missing: ["layer1.0.bn1.running_var"], unexpected: ["head.weight"],
-                mismatched: [.init(key: "fc.bias", expected: [10], found: [100]),
-                             .init(key: "fc.weight", expected: [10, 128], found: [100, 128])]))
+            XCTAssertEqual(
+                error as? StateDictError,
+                .incompatible(
+                    missing: ["layer1.0.bn1.running_var"], unexpected: ["head.weight"],
+                    mismatched: [
+                        .init(key: "fc.bias", expected: [10], found: [100]),
+                        .init(key: "fc.weight", expected: [10, 128], found: [100, 128]),
+                    ]))
         }
-        XCTAssertEqual(try model.conv1.weight.value.toArray(), try smallResNet(classes: 10).conv1.weight.value.toArray(),
-                       "a failed load writes nothing")
+        XCTAssertEqual(
+            try model.conv1.weight.value.toArray(), try smallResNet(classes: 10).conv1.weight.value.toArray(),
+            "a failed load writes nothing")
         let report = try smallResNet(classes: 100).loadPretrained(weights, strict: false)
         XCTAssertEqual(report.missing, ["layer1.0.bn1.running_var"])
         XCTAssertEqual(report.unexpected, ["head.weight"])

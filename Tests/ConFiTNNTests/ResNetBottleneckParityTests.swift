@@ -10,7 +10,8 @@ import XCTest
 final class ResNetBottleneckParityTests: XCTestCase {
     func testOneTrainingStepMatchesPyTorch() throws {
         try assertOneTrainingStepMatchesPyTorch(
-            ResNet(.init(block: .bottleneck, layers: [2, 1, 1, 1], widths: [8, 8, 16, 32], numClasses: 10)), fixture: "resnet_bottleneck")
+            ResNet(.init(block: .bottleneck, layers: [2, 1, 1, 1], widths: [8, 8, 16, 32], numClasses: 10)),
+            fixture: "resnet_bottleneck")
     }
 
     func testResNet18KeysMatchTorchvision() throws { try assertTorchvisionKeys(ResNet(.resnet18()), "resnet18") }
@@ -21,16 +22,25 @@ final class ResNetBottleneckParityTests: XCTestCase {
     /// interleaves them per module, so the names and shapes are compared as a set, and the
     /// order within parameters and within buffers exactly (optimizer state and checkpoints
     /// written in `named_parameters()` order depend on it).
-    private func assertTorchvisionKeys(_ model: ResNet, _ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let url = try XCTUnwrap(Bundle.module.url(forResource: "torchvision_resnet_keys", withExtension: "json", subdirectory: "Resources"))
-        let torchvision = try XCTUnwrap(try JSONDecoder().decode([String: TorchvisionKeys].self, from: Data(contentsOf: url))[name])
+    private func assertTorchvisionKeys(
+        _ model: ResNet, _ name: String, file: StaticString = #filePath, line: UInt = #line
+    ) throws {
+        let url = try XCTUnwrap(
+            Bundle.module.url(forResource: "torchvision_resnet_keys", withExtension: "json", subdirectory: "Resources"))
+        let torchvision = try XCTUnwrap(
+            try JSONDecoder().decode([String: TorchvisionKeys].self, from: Data(contentsOf: url))[name])
         let ours = model.stateTensors()
-        XCTAssertEqual(ours.count, torchvision.stateDict.count, "\(name): number of state-dict keys", file: file, line: line)
-        XCTAssertEqual(Dictionary(ours.map { ($0.0, $0.1.shape) }, uniquingKeysWith: { first, _ in first }),
-                       Dictionary(torchvision.stateDict.map { ($0.name, $0.shape) }, uniquingKeysWith: { first, _ in first }),
-                       "\(name): state-dict names and shapes", file: file, line: line)
-        XCTAssertEqual(model.namedParameters().map(\.0), torchvision.parameters, "\(name): parameter order", file: file, line: line)
-        XCTAssertEqual(model.namedBuffers().map(\.0), torchvision.buffers, "\(name): buffer order", file: file, line: line)
+        XCTAssertEqual(
+            ours.count, torchvision.stateDict.count, "\(name): number of state-dict keys", file: file, line: line)
+        XCTAssertEqual(
+            Dictionary(ours.map { ($0.0, $0.1.shape) }, uniquingKeysWith: { first, _ in first }),
+            Dictionary(torchvision.stateDict.map { ($0.name, $0.shape) }, uniquingKeysWith: { first, _ in first }),
+            "\(name): state-dict names and shapes", file: file, line: line)
+        XCTAssertEqual(
+            model.namedParameters().map(\.0), torchvision.parameters, "\(name): parameter order", file: file, line: line
+        )
+        XCTAssertEqual(
+            model.namedBuffers().map(\.0), torchvision.buffers, "\(name): buffer order", file: file, line: line)
     }
 }
 

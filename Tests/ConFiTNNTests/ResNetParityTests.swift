@@ -14,15 +14,19 @@ import XCTest
 final class ResNetParityTests: XCTestCase {
     func testOneTrainingStepMatchesPyTorch() throws {
         try assertOneTrainingStepMatchesPyTorch(
-            ResNet(.init(block: .basic, layers: [2, 2, 2, 2], widths: [16, 32, 64, 128], numClasses: 100)), fixture: "resnet18_w16")
+            ResNet(.init(block: .basic, layers: [2, 2, 2, 2], widths: [16, 32, 64, 128], numClasses: 100)),
+            fixture: "resnet18_w16")
     }
 }
 
 /// Loads the fixture's `w/` weights into `model`, then checks against PyTorch: train-mode
 /// logits, the restricted loss, every gradient, every parameter and buffer after one SGD
 /// step (lr 0.01), and eval logits, each with `assertClose`'s tolerance.
-func assertOneTrainingStepMatchesPyTorch(_ model: ResNet, fixture name: String, file: StaticString = #filePath, line: UInt = #line) throws {
-    let url = try XCTUnwrap(Bundle.module.url(forResource: name, withExtension: "safetensors", subdirectory: "Resources"))
+func assertOneTrainingStepMatchesPyTorch(
+    _ model: ResNet, fixture name: String, file: StaticString = #filePath, line: UInt = #line
+) throws {
+    let url = try XCTUnwrap(
+        Bundle.module.url(forResource: name, withExtension: "safetensors", subdirectory: "Resources"))
     let fixture = try SafeTensorsFile(contentsOf: url)
     let weights = fixture.tensors.filter { $0.name.hasPrefix("w/") }.map { (String($0.name.dropFirst(2)), $0.tensor) }
     try model.loadStateDict(weights)

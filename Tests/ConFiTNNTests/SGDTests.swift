@@ -12,7 +12,8 @@ import XCTest
 /// PyTorch's float64 ones differ only by rounding.
 final class SGDTests: XCTestCase {
     func testMomentumAndWeightDecayMatchPyTorch() throws {
-        let url = try XCTUnwrap(Bundle.module.url(forResource: "sgd_momentum", withExtension: "safetensors", subdirectory: "Resources"))
+        let url = try XCTUnwrap(
+            Bundle.module.url(forResource: "sgd_momentum", withExtension: "safetensors", subdirectory: "Resources"))
         let fixture = try SafeTensorsFile(contentsOf: url)
         let names = ["a", "b", "c"]
         let parameters = try names.map { name in
@@ -28,9 +29,13 @@ final class SGDTests: XCTestCase {
             }
             optimizer.step()
             for (name, p) in zip(names, parameters) {
-                try assertClose(p.value, try fixture.tensor("param/step\(step)/\(name)"), "param/step\(step)/\(name)", relative: 1e-6)
+                try assertClose(
+                    p.value, try fixture.tensor("param/step\(step)/\(name)"), "param/step\(step)/\(name)",
+                    relative: 1e-6)
                 let velocity = try XCTUnwrap(optimizer.velocity(of: p), "momentum/step\(step)/\(name)")
-                try assertClose(velocity, try fixture.tensor("momentum/step\(step)/\(name)"), "momentum/step\(step)/\(name)", relative: 1e-6)
+                try assertClose(
+                    velocity, try fixture.tensor("momentum/step\(step)/\(name)"), "momentum/step\(step)/\(name)",
+                    relative: 1e-6)
             }
         }
     }

@@ -8,13 +8,18 @@ final class RunReportTests: TemporaryDirectoryTestCase {
     private func metrics(
         config: JSONValue, rows: [[Double]], bankBytes: [Int], carriedBytes: [Int]? = nil, totalSeconds: Double
     ) throws -> RunMetrics {
-        var metrics = RunMetrics(config: config, versions: SoftwareVersions(confit: "0.1.0", oneDNN: "2.6.3", swift: "6.3"))
+        var metrics = RunMetrics(
+            config: config, versions: SoftwareVersions(confit: "0.1.0", oneDNN: "2.6.3", swift: "6.3"))
         for (t, row) in rows.enumerated() {
             for epoch in 0..<2 {
-                metrics.recordEpoch(EpochRecord(
-                    task: t, epoch: epoch, stage: .all, meanLoss: 2 - Double(epoch), imagesPerSecond: 50, seconds: 5))
+                metrics.recordEpoch(
+                    EpochRecord(
+                        task: t, epoch: epoch, stage: .all, meanLoss: 2 - Double(epoch), imagesPerSecond: 50, seconds: 5
+                    ))
             }
-            try metrics.recordTask(accuracies: row, bankBytes: bankBytes[t], carriedBytes: carriedBytes?[t] ?? 0, wallSeconds: 10 + Double(t), evaluationSeconds: 2, imagesPerSecond: 50)
+            try metrics.recordTask(
+                accuracies: row, bankBytes: bankBytes[t], carriedBytes: carriedBytes?[t] ?? 0,
+                wallSeconds: 10 + Double(t), evaluationSeconds: 2, imagesPerSecond: 50)
         }
         metrics.totalWallSeconds = totalSeconds
         return metrics
@@ -42,22 +47,30 @@ final class RunReportTests: TemporaryDirectoryTestCase {
     /// trapped converting 1e300 s to Int) and a NaN loss render as they are.
     func testTimesBeyondAnyRunAndNaNLossesRender() throws {
         var metrics = try metrics(config: .object([:]), rows: [[0.5]], bankBytes: [0], totalSeconds: 1e300)
-        metrics.recordEpoch(EpochRecord(task: 0, epoch: 2, stage: .all, meanLoss: .nan, imagesPerSecond: .infinity, seconds: -1e300))
+        metrics.recordEpoch(
+            EpochRecord(task: 0, epoch: 2, stage: .all, meanLoss: .nan, imagesPerSecond: .infinity, seconds: -1e300))
         let html = RunReport(runs: [.init(name: "odd", metrics: metrics)]).html
         XCTAssertTrue(html.contains("<td>1e+300 s</td>"), html)
     }
 
     func testSummaryTableHoldsTheHandComputedMetrics() throws {
         let html = try sampleReport().html
-        XCTAssertTrue(html.contains(
-            "<tr><td>A</td><td>confit</td><td>3</td><td>85.00</td><td>87.50</td><td>15.00</td><td>-15.00</td><td>1.3 KiB</td><td>4.0 KiB</td><td>1 h 02 min</td></tr>"))
-        XCTAssertTrue(html.contains(
-            "<tr><td>a&lt;b&amp;c</td><td>a&lt;b&amp;c</td><td>3</td><td>66.67</td><td>59.72</td><td>12.50</td><td>-12.50</td><td>0 B</td><td>—</td><td>1 min 35 s</td></tr>"))
+        XCTAssertTrue(
+            html.contains(
+                "<tr><td>A</td><td>confit</td><td>3</td><td>85.00</td><td>87.50</td><td>15.00</td><td>-15.00</td><td>1.3 KiB</td><td>4.0 KiB</td><td>1 h 02 min</td></tr>"
+            ))
+        XCTAssertTrue(
+            html.contains(
+                "<tr><td>a&lt;b&amp;c</td><td>a&lt;b&amp;c</td><td>3</td><td>66.67</td><td>59.72</td><td>12.50</td><td>-12.50</td><td>0 B</td><td>—</td><td>1 min 35 s</td></tr>"
+            ))
     }
 
     func testPageHasEverySectionBalancedSVGAndNoExternalReference() throws {
         let html = try sampleReport().html
-        for heading in ["Summary", "Average accuracy A<sub>t</sub>", "Accuracy matrices", "Training loss", "Storage per task", "Time per task"] {
+        for heading in [
+            "Summary", "Average accuracy A<sub>t</sub>", "Accuracy matrices", "Training loss", "Storage per task",
+            "Time per task",
+        ] {
             XCTAssertTrue(html.contains("<h2>\(heading)"), heading)
         }
         // Open and close tags alternate (SVGs are never nested): A_t, colour scale, two
@@ -78,16 +91,23 @@ final class RunReportTests: TemporaryDirectoryTestCase {
     /// group of two (the sample report).
     func testRunsDifferingOnlyInTheirSeedShowMeanAndStd() throws {
         func seeded(_ seed: Int64, _ rows: [[Double]]) throws -> RunReport.Run {
-            let config = JSONValue.object(["method": .object(["name": .string("lwf")]), "training": .object(["seed": .integer(seed)])])
-            return .init(name: "lwf-seed\(seed)", metrics: try metrics(config: config, rows: rows, bankBytes: [0, 0], totalSeconds: 60))
+            let config = JSONValue.object([
+                "method": .object(["name": .string("lwf")]), "training": .object(["seed": .integer(seed)]),
+            ])
+            return .init(
+                name: "lwf-seed\(seed)",
+                metrics: try metrics(config: config, rows: rows, bankBytes: [0, 0], totalSeconds: 60))
         }
         // A_1: 0.75 and 0.65: 70.00 ± 7.07 (√0.005); incremental 0.775 both; F: 0.2 and
         // 0.4: 30.00 ± 14.14; BWT: −0.2 and −0.4; a(1, 0): 0.6 and 0.5: 55.00 ± 7.07.
         let report = RunReport(runs: [try seeded(0, [[0.8], [0.6, 0.9]]), try seeded(1, [[0.9], [0.5, 0.8]])])
         let html = report.html
         XCTAssertTrue(html.contains("<h2>Mean ± standard deviation over seeds</h2>"))
-        XCTAssertTrue(html.contains("<tr title=\"lwf-seed0, lwf-seed1\"><td>lwf</td><td>2</td><td>0, 1</td><td>70.00 ± 7.07</td>"
-            + "<td>77.50 ± 0.00</td><td>30.00 ± 14.14</td><td>-30.00 ± 14.14</td><td>—</td><td>1 min 00 s</td></tr>"), html)
+        XCTAssertTrue(
+            html.contains(
+                "<tr title=\"lwf-seed0, lwf-seed1\"><td>lwf</td><td>2</td><td>0, 1</td><td>70.00 ± 7.07</td>"
+                    + "<td>77.50 ± 0.00</td><td>30.00 ± 14.14</td><td>-30.00 ± 14.14</td><td>—</td><td>1 min 00 s</td></tr>"
+            ), html)
         XCTAssertTrue(html.contains("<title>a(1, 0) = 55.00 ± 7.07 % (mean ± std over 2 runs)</title>"), html)
         XCTAssertTrue(html.contains("<polygon fill=\"#4e79a7\" fill-opacity=\"0.2\""), "no band under the A_t line")
         XCTAssertEqual(report.aggregates.map(\.runs), [["lwf-seed0", "lwf-seed1"]])
@@ -112,6 +132,9 @@ final class RunReportTests: TemporaryDirectoryTestCase {
         let folder = RunFolder(url: directory.appendingPathComponent("cifar-confit"))
         try folder.writeReport(try metrics(config: .null, rows: [[0.5]], bankBytes: [8], totalSeconds: 1))
         let html = try String(contentsOf: folder.url.appendingPathComponent("report.html"), encoding: .utf8)
-        XCTAssertTrue(html.contains("<tr><td>cifar-confit</td><td>cifar-confit</td><td>1</td><td>50.00</td><td>50.00</td><td>—</td><td>—</td><td>8 B</td><td>—</td><td>1.0 s</td></tr>"))
+        XCTAssertTrue(
+            html.contains(
+                "<tr><td>cifar-confit</td><td>cifar-confit</td><td>1</td><td>50.00</td><td>50.00</td><td>—</td><td>—</td><td>8 B</td><td>—</td><td>1.0 s</td></tr>"
+            ))
     }
 }

@@ -32,7 +32,8 @@ public struct SyntheticIDX: Sendable {
             for y in 0..<side {
                 for x in 0..<side {
                     let inBright = (y < side / 2 ? 0 : 2) + (x < side / 2 ? 0 : 1) == label
-                    images.append(UInt8(clamping: (inBright ? bright : dark) + Int.random(in: 0..<noise, using: &generator)))
+                    images.append(
+                        UInt8(clamping: (inBright ? bright : dark) + Int.random(in: 0..<noise, using: &generator)))
                 }
             }
         }

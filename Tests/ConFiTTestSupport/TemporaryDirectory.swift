@@ -30,7 +30,8 @@ public final class TemporaryDirectory: @unchecked Sendable {
     public func write(_ files: [String: [UInt8]]) throws {
         for (relative, bytes) in files {
             let file = url.appendingPathComponent(relative)
-            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
             try Data(bytes).write(to: file)
         }
     }

@@ -29,14 +29,17 @@ public func filledTensor(_ shape: [Int], _ value: Float, _ format: TensorFormat 
 
 /// Asserts that `tensor`, read in plain row-major order, equals `expected` within
 /// `accuracy` (absolute) element by element; reports the first mismatch.
-public func assertValues(_ tensor: Tensor, _ expected: [Double], accuracy: Double, _ message: String = "",
-                  file: StaticString = #filePath, line: UInt = #line) throws {
+public func assertValues(
+    _ tensor: Tensor, _ expected: [Double], accuracy: Double, _ message: String = "",
+    file: StaticString = #filePath, line: UInt = #line
+) throws {
     let actual = try tensor.toArray()
     guard actual.count == expected.count else {
         return XCTFail("\(message): \(actual.count) elements, expected \(expected.count)", file: file, line: line)
     }
     if let i = actual.indices.first(where: { !(abs(Double(actual[$0]) - expected[$0]) <= accuracy) }) {
-        XCTFail("\(message): element \(i) is \(actual[i]), expected \(expected[i]) ± \(accuracy)", file: file, line: line)
+        XCTFail(
+            "\(message): element \(i) is \(actual[i]), expected \(expected[i]) ± \(accuracy)", file: file, line: line)
     }
 }
 

@@ -58,11 +58,15 @@ final class BaselineStrategyTests: XCTestCase {
         var expected: [Int: [Float]] = [:]
         let stream = try context.trainingImages(task, false).epoch(0)
         while let batch = try stream.next() {
-            for (id, row) in zip(batch.sampleIDs, try context.evaluator.logits(for: batch, classes: trainer.scenario.tasks[0].classes)) {
+            for (id, row) in zip(
+                batch.sampleIDs, try context.evaluator.logits(for: batch, classes: trainer.scenario.tasks[0].classes))
+            {
                 expected[id] = row
             }
         }
         let values = logits.floats()
-        for (row, id) in ids.enumerated() { XCTAssertEqual(Array(values[(2 * row)..<(2 * row + 2)]), expected[id], "image \(id)") }
+        for (row, id) in ids.enumerated() {
+            XCTAssertEqual(Array(values[(2 * row)..<(2 * row + 2)]), expected[id], "image \(id)")
+        }
     }
 }

@@ -16,7 +16,8 @@ struct ClosedFormHeadTests {
 
     func features(_ t: Int) throws -> FeatureSet {
         let values = try golden.tensor("features/task\(t)")
-        return FeatureSet(dimension: values.shape[1], values: values.floats(), labels: try golden.tensor("labels/task\(t)").ints())
+        return FeatureSet(
+            dimension: values.shape[1], values: values.floats(), labels: try golden.tensor("labels/task\(t)").ints())
     }
 
     func tensor(_ name: String) throws -> Tensor {
@@ -42,8 +43,10 @@ struct ClosedFormHeadTests {
             }
         }
         expectClose(prototypes, try golden.tensor("simplecil/prototypes").floats(), 1e-6, "prototypes")
-        expectClose(try head.logits(features: try tensor("query")).toArray(), try golden.tensor("simplecil/logits").floats(), 1e-5,
-                    "cosine logits")
+        expectClose(
+            try head.logits(features: try tensor("query")).toArray(), try golden.tensor("simplecil/logits").floats(),
+            1e-5,
+            "cosine logits")
     }
 
     @Test func ridgeChoiceWeightsAndLogits() throws {
@@ -52,19 +55,25 @@ struct ClosedFormHeadTests {
         var regression = RidgeRegression(width: 8, classes: 4)
         for t in 0..<2 {
             let set = try features(t)
-            let h = try set.values.withUnsafeBufferPointer { try head.hidden($0.baseAddress!, count: set.count) }.map { Double($0) }
-            let (ridge, losses) = try RidgeRegression.selectRidge(h, width: 8, local: set.labels.map { tasks[t].firstIndex(of: $0)! },
-                                                                  columns: 2)
+            let h = try set.values.withUnsafeBufferPointer { try head.hidden($0.baseAddress!, count: set.count) }.map {
+                Double($0)
+            }
+            let (ridge, losses) = try RidgeRegression.selectRidge(
+                h, width: 8, local: set.labels.map { tasks[t].firstIndex(of: $0)! },
+                columns: 2)
             #expect(ridge == (try golden.tensor("ranpac/ridge/task\(t)").doubles()[0]))
             let expected = try golden.tensor("ranpac/losses/task\(t)").doubles()
             // h is float32 here (oneDNN's sgemm) and float64 in the fixture.
-            for (loss, reference) in zip(losses, expected) { #expect(abs(loss - reference) <= 1e-6 * max(1e-3, reference)) }
+            for (loss, reference) in zip(losses, expected) {
+                #expect(abs(loss - reference) <= 1e-6 * max(1e-3, reference))
+            }
             regression.accumulate(h, labels: set.labels)
             head.weights = try regression.weights(ridge: ridge).map { Float($0) }
             expectClose(head.weights, try golden.tensor("ranpac/weights/task\(t)").floats(), 1e-5, "Wo after task \(t)")
         }
-        expectClose(try head.logits(features: try tensor("query")).toArray(), try golden.tensor("ranpac/logits").floats(), 1e-5,
-                    "RanPAC logits")
+        expectClose(
+            try head.logits(features: try tensor("query")).toArray(), try golden.tensor("ranpac/logits").floats(), 1e-5,
+            "RanPAC logits")
     }
 
     @Test func ldaWeightsAndBiases() throws {
@@ -72,7 +81,8 @@ struct ClosedFormHeadTests {
         for t in 0..<2 {
             lda.accumulate(try features(t))
             let (weights, bias) = try lda.head(for: tasks[...t].flatMap { $0 })
-            expectClose(weights, try golden.tensor("fsa/weights/task\(t)").floats(), 1e-5, "LDA weights after task \(t)")
+            expectClose(
+                weights, try golden.tensor("fsa/weights/task\(t)").floats(), 1e-5, "LDA weights after task \(t)")
             expectClose(bias, try golden.tensor("fsa/bias/task\(t)").floats(), 1e-5, "LDA biases after task \(t)")
         }
     }

@@ -10,35 +10,48 @@ final class ContinualMethodTests: XCTestCase {
     }
 
     func testEveryMethodRoundTripsWithItsHyperParameters() throws {
-        let tuned: [ContinualMethod] = [.lwf(.init(lambda: 0.5, temperature: 3)), .ewc(.init(lambda: 100, alpha: 0.25)),
-                                        .packnet(.init(prune: 0.5, retrainEpochs: 3, trainsNormalization: true)),
-                                        .piggyback(.init(learningRate: 1e-3, maskScale: 0.02, threshold: 0.01, trainsNormalization: true)),
-                                        .ranpac(.init(dimension: 0))]
+        let tuned: [ContinualMethod] = [
+            .lwf(.init(lambda: 0.5, temperature: 3)), .ewc(.init(lambda: 100, alpha: 0.25)),
+            .packnet(.init(prune: 0.5, retrainEpochs: 3, trainsNormalization: true)),
+            .piggyback(.init(learningRate: 1e-3, maskScale: 0.02, threshold: 0.01, trainsNormalization: true)),
+            .ranpac(.init(dimension: 0)),
+        ]
         for method in ContinualMethod.all + tuned {
             XCTAssertEqual(try roundTrip(method), method, method.name)
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        XCTAssertEqual(String(decoding: try encoder.encode(ContinualMethod.lwf(.init(lambda: 0.5, temperature: 3))), as: UTF8.self),
-                       #"{"lambda":0.5,"name":"lwf","temperature":3}"#)
-        XCTAssertEqual(String(decoding: try encoder.encode(ContinualMethod.confit), as: UTF8.self), #"{"name":"confit"}"#)
-        XCTAssertEqual(String(decoding: try encoder.encode(ContinualMethod.packnet(.init())), as: UTF8.self),
-                       #"{"name":"packnet","prune":0.75,"train_bn":false}"#, "the retraining epochs follow --epochs unless given")
-        XCTAssertEqual(String(decoding: try encoder.encode(ContinualMethod.ranpac(.init())), as: UTF8.self),
-                       #"{"name":"ranpac","ranpac_dim":10000}"#)
-        XCTAssertThrowsError(try JSONDecoder().decode(ContinualMethod.self, from: Data(#"{"name":"ranpac","ranpac_dim":-5}"#.utf8)))
+        XCTAssertEqual(
+            String(
+                decoding: try encoder.encode(ContinualMethod.lwf(.init(lambda: 0.5, temperature: 3))), as: UTF8.self),
+            #"{"lambda":0.5,"name":"lwf","temperature":3}"#)
+        XCTAssertEqual(
+            String(decoding: try encoder.encode(ContinualMethod.confit), as: UTF8.self), #"{"name":"confit"}"#)
+        XCTAssertEqual(
+            String(decoding: try encoder.encode(ContinualMethod.packnet(.init())), as: UTF8.self),
+            #"{"name":"packnet","prune":0.75,"train_bn":false}"#, "the retraining epochs follow --epochs unless given")
+        XCTAssertEqual(
+            String(decoding: try encoder.encode(ContinualMethod.ranpac(.init())), as: UTF8.self),
+            #"{"name":"ranpac","ranpac_dim":10000}"#)
+        XCTAssertThrowsError(
+            try JSONDecoder().decode(ContinualMethod.self, from: Data(#"{"name":"ranpac","ranpac_dim":-5}"#.utf8)))
     }
 
     /// The JSON that runs wrote when methods were switches (session 5's metrics.json).
     func testConfigurationsFromBeforeStrategiesDecode() throws {
-        let old = #"{"backboneInEvalMode":false,"name":"confit-nohier","recoversRunningMeans":true,"schedule":"all","usesTaskBanks":true}"#
+        let old =
+            #"{"backboneInEvalMode":false,"name":"confit-nohier","recoversRunningMeans":true,"schedule":"all","usesTaskBanks":true}"#
         XCTAssertEqual(try JSONDecoder().decode(ContinualMethod.self, from: Data(old.utf8)), .confitNoHier)
-        XCTAssertEqual(try JSONDecoder().decode(ContinualMethod.self, from: Data(#"{"name":"ewc"}"#.utf8)), .ewc(.init()))
+        XCTAssertEqual(
+            try JSONDecoder().decode(ContinualMethod.self, from: Data(#"{"name":"ewc"}"#.utf8)), .ewc(.init()))
     }
 
     func testUnknownNamesAreRefusedWithTheChoices() {
         XCTAssertThrowsError(try ContinualMethod.named("icarl")) { error in
-            XCTAssertEqual("\(error)", "unknown method 'icarl': choose one of confit, confit-noxconv, confit-nohier, taskbn, finetune, linear, lwf, ewc, packnet, piggyback, simplecil, ranpac, fsa")
+            XCTAssertEqual(
+                "\(error)",
+                "unknown method 'icarl': choose one of confit, confit-noxconv, confit-nohier, taskbn, finetune, linear, lwf, ewc, packnet, piggyback, simplecil, ranpac, fsa"
+            )
         }
     }
 

@@ -13,8 +13,12 @@ final class ContinualRunTests: XCTestCase {
     private final class Recorder: RunObserver {
         var events: [String] = []
         func runStarting(_ run: ContinualRun) { events.append(run.resumedFrom == nil ? "start" : "resume") }
-        func epochFinished(_ run: ContinualRun, _ epoch: EpochRecord) { events.append("epoch \(epoch.task).\(epoch.epoch)") }
-        func taskFinished(_ run: ContinualRun, _ report: ContinualTrainer.TaskReport) { events.append("task \(report.task)") }
+        func epochFinished(_ run: ContinualRun, _ epoch: EpochRecord) {
+            events.append("epoch \(epoch.task).\(epoch.epoch)")
+        }
+        func taskFinished(_ run: ContinualRun, _ report: ContinualTrainer.TaskReport) {
+            events.append("task \(report.task)")
+        }
         func checkpointWritten(_ run: ContinualRun) throws { events.append("checkpoint \(run.position)") }
         func runFinished(_ run: ContinualRun) { events.append("finished") }
     }
@@ -35,7 +39,10 @@ final class ContinualRunTests: XCTestCase {
             try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
             try SyntheticIDX().write(to: data, trainPerClass: 8, testPerClass: 4)
             var config = try RunConfiguration(preset: .fashionMNIST, root: data.path, model: .resnet18, method: .confit)
-            (config.training.taskLimit, config.training.epochs, config.training.batchSize, config.training.learningRate) = (2, 2, 4, 0.1)
+            (
+                config.training.taskLimit, config.training.epochs, config.training.batchSize,
+                config.training.learningRate
+            ) = (2, 2, 4, 0.1)
             (config.training.imageSize, config.training.resizeShortSide, config.training.loaderWorkers) = (32, 32, 0)
             folder = workspace.appending("run")
             self.config = config
@@ -49,17 +56,22 @@ final class ContinualRunTests: XCTestCase {
 
     func testRunWritesItsFilesAndTellsItsObservers() throws {
         let run = try Self.finished.get()
-        XCTAssertEqual(run.events, ["start", "epoch 0.0", "checkpoint task 0, epoch 1, batch 0", "epoch 0.1",
-                                    "checkpoint task 0, epoch 2, batch 0", "task 0", "checkpoint task 1, epoch 0, batch 0",
-                                    "epoch 1.0", "checkpoint task 1, epoch 1, batch 0", "epoch 1.1", "checkpoint task 1, epoch 2, batch 0",
-                                    "task 1", "checkpoint task 2, epoch 0, batch 0", "finished"])
+        XCTAssertEqual(
+            run.events,
+            [
+                "start", "epoch 0.0", "checkpoint task 0, epoch 1, batch 0", "epoch 0.1",
+                "checkpoint task 0, epoch 2, batch 0", "task 0", "checkpoint task 1, epoch 0, batch 0",
+                "epoch 1.0", "checkpoint task 1, epoch 1, batch 0", "epoch 1.1", "checkpoint task 1, epoch 2, batch 0",
+                "task 1", "checkpoint task 2, epoch 0, batch 0", "finished",
+            ])
         for file in ["checkpoint.safetensors", "metrics.json", "metrics.csv"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: run.folder.appendingPathComponent(file).path), file)
         }
         XCTAssertEqual(try RunFolder(url: run.folder).readMetrics(), run.metrics)
         XCTAssertEqual(run.metrics.accuracy.rows.map(\.count), [1, 2])
-        XCTAssertEqual(run.metrics.epochs.map(\.stage), [.classifierAndNormalization, .all, .classifierAndNormalization, .all],
-                       "E = 2: epoch 0 < 2 / 2 is stage bn")
+        XCTAssertEqual(
+            run.metrics.epochs.map(\.stage), [.classifierAndNormalization, .all, .classifierAndNormalization, .all],
+            "E = 2: epoch 0 < 2 / 2 is stage bn")
         let config = try run.metrics.config.decode(as: RunConfiguration.self)
         XCTAssertEqual(config.classOrder, Array(0..<10))
         XCTAssertEqual(config.tasks, [[0, 1], [2, 3], [4, 5], [6, 7], [8, 9]])
@@ -104,12 +116,14 @@ final class ContinualRunTests: XCTestCase {
     /// any working directory.
     func testARunStartedWithRelativePathsResumesFromAnotherDirectory() throws {
         let workspace = try TemporaryDirectory("confit-relative")
-        try FileManager.default.createDirectory(at: workspace.appending("fashion-mnist"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: workspace.appending("fashion-mnist"), withIntermediateDirectories: true)
         try SyntheticIDX().write(to: workspace.appending("fashion-mnist"), trainPerClass: 4, testPerClass: 2)
         let previous = FileManager.default.currentDirectoryPath
         defer { _ = FileManager.default.changeCurrentDirectoryPath(previous) }
         XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(workspace.path))
-        var config = try RunConfiguration(preset: .fashionMNIST, root: "fashion-mnist", model: .resnet18, method: .finetune)
+        var config = try RunConfiguration(
+            preset: .fashionMNIST, root: "fashion-mnist", model: .resnet18, method: .finetune)
         (config.training.taskLimit, config.training.epochs, config.training.batchSize) = (1, 1, 4)
         (config.training.imageSize, config.training.resizeShortSide, config.training.loaderWorkers) = (32, 32, 0)
         let stopped = try ContinualRun(config, folder: URL(fileURLWithPath: "run"))
@@ -129,8 +143,10 @@ final class ContinualRunTests: XCTestCase {
         let before = try Data(contentsOf: finished.folder.appendingPathComponent("checkpoint.safetensors"))
         var held: RunFolderLock? = try folder.lock()
         XCTAssertThrowsError(try ContinualRun(resuming: finished.folder).execute()) { error in
-            XCTAssertEqual("\(error)", "\(finished.folder.path) is in use by another run (process \(getpid())); "
-                + "wait for it to stop, or choose another folder")
+            XCTAssertEqual(
+                "\(error)",
+                "\(finished.folder.path) is in use by another run (process \(getpid())); "
+                    + "wait for it to stop, or choose another folder")
         }
         XCTAssertThrowsError(try folder.lock())
         XCTAssertEqual(try Data(contentsOf: finished.folder.appendingPathComponent("checkpoint.safetensors")), before)
@@ -144,11 +160,14 @@ final class ContinualRunTests: XCTestCase {
     func testDamagedCheckpointIsDetectedAndThePreviousOneResumes() throws {
         let finished = try Self.finished.get()
         let original = try Data(contentsOf: finished.folder.appendingPathComponent(TrainingCheckpoint.fileName))
-        let previous = try TrainingCheckpoint(contentsOf: finished.folder.appendingPathComponent(TrainingCheckpoint.previousFileName))
+        let previous = try TrainingCheckpoint(
+            contentsOf: finished.folder.appendingPathComponent(TrainingCheckpoint.previousFileName))
         XCTAssertEqual(previous.position, TrainingPosition(task: 1, epoch: 2), "the checkpoint before the last one")
         let copy = try TemporaryDirectory("confit-damaged")
-        let damaged = copy.appending(TrainingCheckpoint.fileName), kept = copy.appending(TrainingCheckpoint.previousFileName)
-        try FileManager.default.copyItem(at: finished.folder.appendingPathComponent(TrainingCheckpoint.previousFileName), to: kept)
+        let damaged = copy.appending(TrainingCheckpoint.fileName),
+            kept = copy.appending(TrainingCheckpoint.previousFileName)
+        try FileManager.default.copyItem(
+            at: finished.folder.appendingPathComponent(TrainingCheckpoint.previousFileName), to: kept)
         for offset in [20, original.count / 2, original.count - 1] {
             var bytes = original
             bytes[offset] ^= 0x10
@@ -174,11 +193,14 @@ final class ContinualRunTests: XCTestCase {
     /// recover; `predict --bank` with it gives `predict --run`'s probabilities.
     func testExportedTaskPredictsAsTheRunDoes() throws {
         let finished = try Self.finished.get()
-        let images = ["accordion", "airplanes", "dalmatian", "pizza"].map { fixture("caltech/\($0)/image_0001.jpg").path }
+        let images = ["accordion", "airplanes", "dalmatian", "pizza"].map {
+            fixture("caltech/\($0)/image_0001.jpg").path
+        }
         let checkpoint = finished.folder.appendingPathComponent("checkpoint.safetensors")
         for (task, recover) in [(0, true), (1, false)] {
             let exported = try TaskFile(exporting: task, fromRunIn: finished.folder)
-            XCTAssertEqual(exported.recover, recover, "task \(task) is \(recover ? "older than" : "as new as") the weights")
+            XCTAssertEqual(
+                exported.recover, recover, "task \(task) is \(recover ? "older than" : "as new as") the weights")
             XCTAssertEqual(exported.classes, [2 * task, 2 * task + 1])
             XCTAssertEqual(exported.classNames, [["T-shirt/top", "Trouser"], ["Pullover", "Dress"]][task])
             XCTAssertEqual(exported.file.metadata["model"], "resnet18")
@@ -190,16 +212,23 @@ final class ContinualRunTests: XCTestCase {
             try exported.write(to: file)
 
             let fromRun = try predictions(ImagePredictor.task(task, of: run), images)
-            let fromFile = try predictions(ImagePredictor.exported(TaskFile(contentsOf: file), weights: checkpoint), images)
+            let fromFile = try predictions(
+                ImagePredictor.exported(TaskFile(contentsOf: file), weights: checkpoint), images)
             XCTAssertEqual(fromRun.map(\.names), fromFile.map(\.names), "task \(task)")
             for (a, b) in zip(fromRun, fromFile) {
-                for (p, q) in zip(a.probabilities, b.probabilities) { XCTAssertEqual(p, q, accuracy: 1e-6, "task \(task)") }
+                for (p, q) in zip(a.probabilities, b.probabilities) {
+                    XCTAssertEqual(p, q, accuracy: 1e-6, "task \(task)")
+                }
             }
         }
-        XCTAssertThrowsError(try TaskFile(exporting: 2, fromRunIn: finished.folder)) { XCTAssertTrue("\($0)".contains("bank.2"), "\($0)") }
+        XCTAssertThrowsError(try TaskFile(exporting: 2, fromRunIn: finished.folder)) {
+            XCTAssertTrue("\($0)".contains("bank.2"), "\($0)")
+        }
     }
 
-    private func predictions(_ predictor: ImagePredictor, _ images: [String]) throws -> [(names: [String], probabilities: [Float])] {
+    private func predictions(
+        _ predictor: ImagePredictor, _ images: [String]
+    ) throws -> [(names: [String], probabilities: [Float])] {
         var result: [(names: [String], probabilities: [Float])] = []
         let skipped = try predictor.predict(images, top: 2, warn: { XCTFail($0) }) { _, top in
             result.append((top.map { predictor.classNames[$0.classIndex] }, top.map(\.probability)))

@@ -26,8 +26,9 @@ final class ContinualTrainerTests: XCTestCase {
         _ = try trainer.evaluate(task: 0, after: 1)
         try assertStatistics(trainer, equal: trainer.banks[0], means: false)
         let stored = try bankValues(trainer.banks[0], trainer.pairs[5].normalizationName + ".running_mean")
-        XCTAssertNotEqual(try trainer.pairs[5].normalization.runningMean.toArray(), stored,
-                          "the recovered mean differs from the stored one once later tasks changed the convolutions")
+        XCTAssertNotEqual(
+            try trainer.pairs[5].normalization.runningMean.toArray(), stored,
+            "the recovered mean differs from the stored one once later tasks changed the convolutions")
     }
 
     func testTaskBNRestoresStoredMeansForOldTasks() throws {
@@ -71,7 +72,8 @@ final class ContinualTrainerTests: XCTestCase {
         _ = try trainer.evaluate(task: 0, after: 1)
         try assertStatistics(trainer, equal: trainer.banks[0], means: false)
         let stored = try bankValues(trainer.banks[0], trainer.pairs[5].normalizationName + ".running_mean")
-        XCTAssertNotEqual(try trainer.pairs[5].normalization.runningMean.toArray(), stored, "old tasks' means are recovered")
+        XCTAssertNotEqual(
+            try trainer.pairs[5].normalization.runningMean.toArray(), stored, "old tasks' means are recovered")
     }
 
     /// The linear probe trains the classifier alone with the backbone in eval mode: every
@@ -113,8 +115,10 @@ final class ContinualTrainerTests: XCTestCase {
             let resumed = try makeTrainer(method)
             let checkpoint = try TrainingCheckpoint(contentsOf: url)
             try resumed.restore(from: checkpoint)
-            XCTAssertEqual(try accuracyRows(resumed, from: checkpoint.position), Array(expectedRows.suffix(1)), method.name)
-            XCTAssertEqual(try resumed.network.stateDict().map(\.1), try uninterrupted.network.stateDict().map(\.1), method.name)
+            XCTAssertEqual(
+                try accuracyRows(resumed, from: checkpoint.position), Array(expectedRows.suffix(1)), method.name)
+            XCTAssertEqual(
+                try resumed.network.stateDict().map(\.1), try uninterrupted.network.stateDict().map(\.1), method.name)
             let (state, expected) = (try resumed.strategy.state(), try uninterrupted.strategy.state())
             XCTAssertEqual(state.map(\.0), expected.map(\.0), method.name)
             XCTAssertEqual(state.map(\.1), expected.map(\.1), method.name)
@@ -135,7 +139,8 @@ final class ContinualTrainerTests: XCTestCase {
         for (name, tensor) in trainer.banks[1].tensors { XCTAssertEqual(try exported.tensor(name), tensor, name) }
         let weight = try XCTUnwrap(trainer.network.namedParameters().first { $0.0 == "fc.weight" }).1.value.toArray()
         let features = weight.count / 10
-        XCTAssertEqual(try exported.tensor("classifier.weight").floats(), Array(weight[(2 * features)..<(4 * features)]))
+        XCTAssertEqual(
+            try exported.tensor("classifier.weight").floats(), Array(weight[(2 * features)..<(4 * features)]))
         XCTAssertEqual(try exported.tensor("classifier.weight").shape, [2, features])
         XCTAssertThrowsError(try export(5, classes: [0], from: XCTUnwrap(last)))
     }
@@ -150,18 +155,23 @@ final class ContinualTrainerTests: XCTestCase {
     }
 
     private func export(_ task: Int, classes: [Int], from checkpoint: TrainingCheckpoint) throws -> TaskFile {
-        try TaskFile(task: task, classes: classes, checkpoint: checkpoint, classifier: "fc", model: .resnet18, method: .confit,
-                     transform: EvalTransform(resizeShortSide: 12, cropSize: 12), classNames: nil)
+        try TaskFile(
+            task: task, classes: classes, checkpoint: checkpoint, classifier: "fc", model: .resnet18, method: .confit,
+            transform: EvalTransform(resizeShortSide: 12, cropSize: 12), classNames: nil)
     }
 
-    private func assertStatistics(_ trainer: ContinualTrainer, equal bank: TaskBank, means: Bool,
-                                  file: StaticString = #filePath, line: UInt = #line) throws {
+    private func assertStatistics(
+        _ trainer: ContinualTrainer, equal bank: TaskBank, means: Bool,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         for pair in trainer.pairs {
             let bn = pair.normalization, name = pair.normalizationName
             var checked = [("weight", bn.weight.value), ("bias", bn.bias.value), ("running_var", bn.runningVariance)]
             if means { checked.append(("running_mean", bn.runningMean)) }
             for (suffix, tensor) in checked {
-                XCTAssertEqual(try tensor.toArray(), try bankValues(bank, name + "." + suffix), name + "." + suffix, file: file, line: line)
+                XCTAssertEqual(
+                    try tensor.toArray(), try bankValues(bank, name + "." + suffix), name + "." + suffix, file: file,
+                    line: line)
             }
         }
     }
@@ -171,7 +181,9 @@ final class ContinualTrainerTests: XCTestCase {
     }
 
     /// Runs `trainer` from `position` and returns the accuracy row of every task it finishes.
-    private func accuracyRows(_ trainer: ContinualTrainer, from position: TrainingPosition = .start) throws -> [[Double]] {
+    private func accuracyRows(
+        _ trainer: ContinualTrainer, from position: TrainingPosition = .start
+    ) throws -> [[Double]] {
         var rows: [[Double]] = []
         var observer = ContinualTrainer.Observer()
         observer.taskFinished = { rows.append($0.accuracies) }

@@ -21,7 +21,9 @@ final class CustomStrategyTests: XCTestCase {
             context.network.train()
             return .classifier
         }
-        func addLoss(logits: Tensor, gradient: Tensor, batch: Batch, task: Scenario.Task, _ context: StrategyContext) throws -> Float {
+        func addLoss(
+            logits: Tensor, gradient: Tensor, batch: Batch, task: Scenario.Task, _ context: StrategyContext
+        ) throws -> Float {
             let (n, c) = (logits.shape[0], Float(0.01))
             var sum: Float = 0
             for i in 0..<logits.count {
@@ -34,7 +36,9 @@ final class CustomStrategyTests: XCTestCase {
             steps += 1
             return 0
         }
-        func taskFinished(_ task: Scenario.Task, _ context: StrategyContext) throws { calls.append("finish \(task.id)") }
+        func taskFinished(_ task: Scenario.Task, _ context: StrategyContext) throws {
+            calls.append("finish \(task.id)")
+        }
         func select(task i: Int, after t: Int, _ context: StrategyContext) throws {
             calls.append("select \(i) after \(t)")
             try context.evaluator.select(nil, recover: false)
@@ -48,8 +52,9 @@ final class CustomStrategyTests: XCTestCase {
     func testHooksRunInOrderAndTheStateIsCheckpointed() throws {
         let base = try SyntheticProtocol.makeTrainer(.finetune, in: self)
         let strategy = LogitDecay()
-        let trainer = try ContinualTrainer(network: base.network, strategy: strategy, scenario: base.scenario,
-                                           configuration: base.configuration, normalization: base.normalization)
+        let trainer = try ContinualTrainer(
+            network: base.network, strategy: strategy, scenario: base.scenario,
+            configuration: base.configuration, normalization: base.normalization)
         var last: TrainingCheckpoint?
         var losses: [Double] = []
         var observer = ContinualTrainer.Observer()
@@ -57,8 +62,12 @@ final class CustomStrategyTests: XCTestCase {
         observer.epochFinished = { losses.append($0.meanLoss) }
         try trainer.run(observer)
         let epochs = (0..<5).map { "epoch \($0)" }
-        XCTAssertEqual(strategy.calls, ["start 0"] + epochs + ["finish 0", "select 0 after 0",
-                                        "start 1"] + epochs + ["finish 1", "select 0 after 1", "select 1 after 1"])
+        XCTAssertEqual(
+            strategy.calls,
+            ["start 0"] + epochs + [
+                "finish 0", "select 0 after 0",
+                "start 1",
+            ] + epochs + ["finish 1", "select 0 after 1", "select 1 after 1"])
         XCTAssertEqual(strategy.steps, 2 * 5 * 48 / 8, "one per batch: 6 batches of 8 per epoch")
         XCTAssertTrue(trainer.pairs.isEmpty, "no trackers unless the strategy asks for them")
 

@@ -40,9 +40,12 @@ final class EfficientNetRecoveryTests: XCTestCase {
         for pair in pairs {
             let name = pair.convolutionName
             XCTAssertEqual(pair.tracker.inputShape, try fixture.tensor("shape/" + name).ints(), name)
-            assertClose(pair.tracker.means.flatMap { $0 }, try fixture.tensor("track/" + name), "track/" + name, absolute: absolute)
-            assertClose(try pair.tracker.recoveredMean(), try fixture.tensor("shift/" + pair.normalizationName),
-                        "shift/" + pair.normalizationName, absolute: absolute)
+            assertClose(
+                pair.tracker.means.flatMap { $0 }, try fixture.tensor("track/" + name), "track/" + name,
+                absolute: absolute)
+            assertClose(
+                try pair.tracker.recoveredMean(), try fixture.tensor("shift/" + pair.normalizationName),
+                "shift/" + pair.normalizationName, absolute: absolute)
         }
         XCTAssertEqual(pairs.filter(\.tracker.isPhased).count, 5, "the stem and four stride-2 depthwise convolutions")
     }

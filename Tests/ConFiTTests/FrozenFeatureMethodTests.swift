@@ -10,11 +10,18 @@ import XCTest
 /// protocol, and the task-agnostic tally counted by hand.
 final class FrozenFeatureMethodTests: XCTestCase {
     /// Runs `trainer` to the end: accuracy rows, task-agnostic rows, epochs trained, checkpoints.
-    private func run(_ trainer: ContinualTrainer) throws -> (rows: [[Double]], agnostic: [[Double]?], epochs: [EpochRecord],
-                                                              checkpoints: [TrainingCheckpoint]) {
+    private func run(
+        _ trainer: ContinualTrainer
+    ) throws -> (
+        rows: [[Double]], agnostic: [[Double]?], epochs: [EpochRecord],
+        checkpoints: [TrainingCheckpoint]
+    ) {
         var result: ([[Double]], [[Double]?], [EpochRecord], [TrainingCheckpoint]) = ([], [], [], [])
         var observer = ContinualTrainer.Observer()
-        observer.taskFinished = { result.0.append($0.accuracies); result.1.append($0.taskAgnosticAccuracies) }
+        observer.taskFinished = {
+            result.0.append($0.accuracies)
+            result.1.append($0.taskAgnosticAccuracies)
+        }
         observer.epochFinished = { result.2.append($0) }
         observer.checkpoint = { result.3.append($0) }
         try trainer.run(observer)
@@ -47,7 +54,9 @@ final class FrozenFeatureMethodTests: XCTestCase {
         for (name, tensor) in try trainer.network.stateDict() where !name.hasPrefix("fc.") {
             XCTAssertEqual(tensor, try afterTask0.file.tensor("model." + name), name)
         }
-        XCTAssertNotEqual(try trainer.network.stateDict().first { $0.0 == "fc.weight" }?.1, try afterTask0.file.tensor("model.fc.weight"))
+        XCTAssertNotEqual(
+            try trainer.network.stateDict().first { $0.0 == "fc.weight" }?.1,
+            try afterTask0.file.tensor("model.fc.weight"))
     }
 
     /// RanPAC and FSA resumed from the checkpoint after task 0 (written to a file and read
@@ -68,7 +77,8 @@ final class FrozenFeatureMethodTests: XCTestCase {
             try resumed.run(from: checkpoint.position, observer)
             XCTAssertEqual(last?.accuracies, rows.last, method.name)
             XCTAssertEqual(last?.taskAgnosticAccuracies, agnostic.last ?? nil, method.name)
-            XCTAssertEqual(try resumed.network.stateDict().map(\.1), try uninterrupted.network.stateDict().map(\.1), method.name)
+            XCTAssertEqual(
+                try resumed.network.stateDict().map(\.1), try uninterrupted.network.stateDict().map(\.1), method.name)
             let (state, expected) = (try resumed.strategy.state(), try uninterrupted.strategy.state())
             XCTAssertEqual(state.map(\.0), expected.map(\.0), method.name)
             XCTAssertEqual(state.map(\.1), expected.map(\.1), method.name)
@@ -83,10 +93,15 @@ final class FrozenFeatureMethodTests: XCTestCase {
             let trainer = try SyntheticProtocol.makeTrainer(method, in: self, tasks: 2)
             let (_, _, _, checkpoints) = try run(trainer)
             let classes = trainer.scenario.tasks[1].classes
-            let file = try TaskFile(task: 1, classes: classes, checkpoint: XCTUnwrap(checkpoints.last), classifier: "fc", model: .resnet18,
-                                    method: method, transform: EvalTransform(resizeShortSide: 12, cropSize: 12), classNames: nil)
-            let fresh = ResNet(.init(block: .basic, layers: [1, 1, 1, 1], widths: [8, 8, 16, 16], numClasses: classes.count), seed: 9)
-            try fresh.loadStateDict(try XCTUnwrap(checkpoints.last).file.tensors.filter { $0.name.hasPrefix("model.") && !$0.name.hasPrefix("model.fc.") }
+            let file = try TaskFile(
+                task: 1, classes: classes, checkpoint: XCTUnwrap(checkpoints.last), classifier: "fc", model: .resnet18,
+                method: method, transform: EvalTransform(resizeShortSide: 12, cropSize: 12), classNames: nil)
+            let fresh = ResNet(
+                .init(block: .basic, layers: [1, 1, 1, 1], widths: [8, 8, 16, 16], numClasses: classes.count), seed: 9)
+            try fresh.loadStateDict(
+                try XCTUnwrap(checkpoints.last).file.tensors.filter {
+                    $0.name.hasPrefix("model.") && !$0.name.hasPrefix("model.fc.")
+                }
                 .map { (String($0.name.dropFirst(6)), $0.tensor) }, strict: false)
             let evaluator = TaskEvaluator(network: fresh, pairs: [])
             try method.makeStrategy().importTask(file.taskTensors, metadata: file.file.metadata, into: evaluator)
@@ -115,7 +130,8 @@ final class FrozenFeatureMethodTests: XCTestCase {
     /// A projection too wide for this machine's memory is refused before anything runs,
     /// with the bytes it would need.
     func testTooWideProjectionIsRefusedWithTheBytesNeeded() throws {
-        XCTAssertThrowsError(try SyntheticProtocol.makeTrainer(.ranpac(.init(dimension: 2_000_000)), in: self)) { error in
+        XCTAssertThrowsError(try SyntheticProtocol.makeTrainer(.ranpac(.init(dimension: 2_000_000)), in: self)) {
+            error in
             let message = "\(error)"
             XCTAssertTrue(message.contains("--ranpac-dim 2000000 needs about 96000") && message.contains("MB"), message)
         }
@@ -137,9 +153,15 @@ final class FrozenFeatureMethodTests: XCTestCase {
             var row = [Float](repeating: 0, count: 10)
             let own = task.classes[label], wrong = task.classes[1 - label]
             switch k % 3 {
-            case 0: row[own] = 2; row[other] = 1
-            case 1: row[own] = 1; row[other] = 2
-            default: row[wrong] = 2; row[own] = 1
+            case 0:
+                row[own] = 2
+                row[other] = 1
+            case 1:
+                row[own] = 1
+                row[other] = 2
+            default:
+                row[wrong] = 2
+                row[own] = 1
             }
             return row
         }

@@ -20,12 +20,14 @@ final class MaskStrategyParityTests: XCTestCase {
     /// The tiny ResNet with the fixture's weights, and a context over it with tasks 0 and 1.
     private func network() throws -> (ResNet, StrategyContext) {
         let model = ResNet(.init(block: .basic, layers: [1, 1, 1, 1], widths: [8, 16, 16, 32], numClasses: 10))
-        try model.loadStateDict(golden.tensors.filter { $0.name.hasPrefix("w/") }.map { (String($0.name.dropFirst(2)), $0.tensor) })
+        try model.loadStateDict(
+            golden.tensors.filter { $0.name.hasPrefix("w/") }.map { (String($0.name.dropFirst(2)), $0.tensor) })
         let classes = try golden.tensor("input/classes").ints()
         let tasks = [Scenario.Task(id: 0, classes: [0, 1, 3]), Scenario.Task(id: 1, classes: classes)]
-        let context = StrategyContext(network: model, classifier: model.fc, evaluator: TaskEvaluator(network: model, pairs: []),
-                                      configuration: TrainingConfiguration(epochs: 5, batchSize: 4), tasks: tasks,
-                                      trainingImages: { _, _ in throw ConFiTError.invalidConfiguration("no images in this test") })
+        let context = StrategyContext(
+            network: model, classifier: model.fc, evaluator: TaskEvaluator(network: model, pairs: []),
+            configuration: TrainingConfiguration(epochs: 5, batchSize: 4), tasks: tasks,
+            trainingImages: { _, _ in throw ConFiTError.invalidConfiguration("no images in this test") })
         return (model, context)
     }
 
@@ -41,26 +43,35 @@ final class MaskStrategyParityTests: XCTestCase {
         let (model, context) = try network()
         let packnet = PackNetStrategy(.init(prune: 0.6, retrainEpochs: 2))
         let convs = model.namedConvolutions()
-        try packnet.restore(from: try convs.map { ("packnet.owner." + $0.0, try golden.tensor("packnet/owner_before/" + $0.0)) }
-            + [("packnet.current", HostTensor(shape: [2], int64s: [1, 0]))])
+        try packnet.restore(
+            from: try convs.map { ("packnet.owner." + $0.0, try golden.tensor("packnet/owner_before/" + $0.0)) }
+                + [("packnet.current", HostTensor(shape: [2], int64s: [1, 0]))])
         _ = packnet.epochStarting(2, of: 5, context)
         XCTAssertFalse(packnet.owners.values.contains { $0.contains(0) }, "no pruning before the last two epochs")
         _ = packnet.epochStarting(3, of: 5, context)
         XCTAssertEqual(Set(packnet.owners.keys), Set(convs.map(\.0)))
         for (name, conv) in convs {
-            let (owners, expected) = (try XCTUnwrap(packnet.owners[name]), try golden.tensor("packnet/owner_after/" + name).bytes)
+            let (owners, expected) = (
+                try XCTUnwrap(packnet.owners[name]), try golden.tensor("packnet/owner_after/" + name).bytes
+            )
             XCTAssertEqual(zip(owners, expected).filter { $0 != $1 }.count, 0, "owners of \(name) differing")
-            let (weights, pruned) = (try conv.weight.value.toArray(), try golden.tensor("packnet/w_after/" + name).floats())
+            let (weights, pruned) = (
+                try conv.weight.value.toArray(), try golden.tensor("packnet/w_after/" + name).floats()
+            )
             XCTAssertEqual(zip(weights, pruned).filter { $0 != $1 }.count, 0, "weights of \(name) differing")
         }
-        XCTAssertTrue(packnet.owners.values.contains { $0.contains(0) } && packnet.owners.values.contains { $0.contains(2) })
+        XCTAssertTrue(
+            packnet.owners.values.contains { $0.contains(0) } && packnet.owners.values.contains { $0.contains(2) })
         _ = packnet.epochStarting(4, of: 5, context)
-        XCTAssertEqual(packnet.owners.values.map { $0.filter { $0 == 0 }.count }.reduce(0, +),
-                       try convs.map { try golden.tensor("packnet/owner_after/" + $0.0).bytes.filter { $0 == 0 }.count }.reduce(0, +),
-                       "a task prunes once")
+        XCTAssertEqual(
+            packnet.owners.values.map { $0.filter { $0 == 0 }.count }.reduce(0, +),
+            try convs.map { try golden.tensor("packnet/owner_after/" + $0.0).bytes.filter { $0 == 0 }.count }.reduce(
+                0, +),
+            "a task prunes once")
         for i in [0, 1] {
             try packnet.select(task: i, after: 1, context)
-            try assertClose(try model.forward(try tensor("input/x")), try golden.tensor("packnet/logits/task\(i)"), "task \(i)")
+            try assertClose(
+                try model.forward(try tensor("input/x")), try golden.tensor("packnet/logits/task\(i)"), "task \(i)")
         }
         XCTAssertTrue(convs.allSatisfy { $0.1.weightMask == nil }, "selecting the last task leaves no mask")
     }
@@ -72,7 +83,8 @@ final class MaskStrategyParityTests: XCTestCase {
         let convs = model.namedConvolutions()
         try model.loadStateDict(try convs.map { ($0.0, try golden.tensor("packnet/w_after/" + $0.0)) }, strict: false)
         let piggyback = PiggybackStrategy()
-        try piggyback.restore(from: try convs.map { ("piggyback.real." + $0.0, try golden.tensor("piggyback/real/" + $0.0)) })
+        try piggyback.restore(
+            from: try convs.map { ("piggyback.real." + $0.0, try golden.tensor("piggyback/real/" + $0.0)) })
         let task = context.tasks[1]
         let (optimizer, names) = try piggyback.makeOptimizer(task: task, context)
         XCTAssertEqual(Set(names.map(\.0)), Set(convs.map { "piggyback.real." + $0.0 } + ["fc.weight", "fc.bias"]))
@@ -83,14 +95,17 @@ final class MaskStrategyParityTests: XCTestCase {
         let logits = try model.forward(try tensor("input/x"))
         try assertClose(logits, try golden.tensor("piggyback/logits"), "logits")
         let gradient = Tensor(shape: logits.shape)
-        let loss = try CrossEntropy.loss(logits: logits, classes: task.classes, labels: try golden.tensor("input/labels").ints(),
-                                         gradient: gradient)
+        let loss = try CrossEntropy.loss(
+            logits: logits, classes: task.classes, labels: try golden.tensor("input/labels").ints(),
+            gradient: gradient)
         XCTAssertEqual(loss, try golden.tensor("piggyback/loss").floats()[0], accuracy: 1e-5)
         _ = try model.backward(gradient, needsInputGradient: false)
         _ = try piggyback.finishGradients(task: task, context)
         let real = Dictionary(names, uniquingKeysWith: { a, _ in a })
         for (name, _) in convs {
-            try assertClose(try XCTUnwrap(real["piggyback.real." + name]).gradient, try golden.tensor("piggyback/grad/" + name), name)
+            try assertClose(
+                try XCTUnwrap(real["piggyback.real." + name]).gradient, try golden.tensor("piggyback/grad/" + name),
+                name)
         }
         try assertClose(model.fc.weight.gradient, try golden.tensor("piggyback/grad/fc.weight"), "fc.weight")
         XCTAssertEqual(try model.namedBuffers().map { try $0.1.toArray() }, buffers, "BN running statistics frozen")

@@ -11,8 +11,10 @@ final class MaskStrategyTests: XCTestCase {
     /// does forget (so the comparison can fail). Piggyback at lr 1e-2: the official 1e-4
     /// barely moves masks over this protocol's randomly initialised network in 30 steps.
     func testEarlierTasksKeepTheirAccuracyExactly() throws {
-        let methods: [ContinualMethod] = [.packnet(.init()), .packnet(.init(trainsNormalization: true)), .piggyback(.init(learningRate: 1e-2)),
-                                          .piggyback(.init(learningRate: 1e-2, trainsNormalization: true))]
+        let methods: [ContinualMethod] = [
+            .packnet(.init()), .packnet(.init(trainsNormalization: true)), .piggyback(.init(learningRate: 1e-2)),
+            .piggyback(.init(learningRate: 1e-2, trainsNormalization: true)),
+        ]
         for method in methods {
             let run = try SyntheticProtocol.run(method, in: self)
             XCTAssertEqual(run.rows[1][0], run.rows[0][0], "\(method)")
@@ -31,7 +33,8 @@ final class MaskStrategyTests: XCTestCase {
     func testPackNetOwnersAndStorage() throws {
         let run = try SyntheticProtocol.run(.packnet(.init()), in: self)
         let packnet = try XCTUnwrap(run.trainer.strategy as? PackNetStrategy)
-        let convs = run.trainer.network.namedLayers().compactMap { name, layer in (layer as? Conv2d).map { (name, $0) } }
+        let convs = run.trainer.network.namedLayers().compactMap { name, layer in (layer as? Conv2d).map { (name, $0) }
+        }
         XCTAssertEqual(packnet.carriedBytes, convs.reduce(0) { $0 + $1.1.weight.value.count })
         XCTAssertEqual(packnet.storedBytes(task: 0), 0)
         for (name, conv) in convs {
@@ -63,38 +66,49 @@ final class MaskStrategyTests: XCTestCase {
         XCTAssertEqual(run.trainer.strategy.storedBytes(task: 1), bytes)
         XCTAssertEqual(run.trainer.strategy.carriedBytes, 0)
         XCTAssertFalse(try run.trainer.strategy.state().contains { $0.0.hasPrefix("piggyback.real.") })
-        XCTAssertEqual(try run.trainer.network.namedParameters().filter { !$0.0.hasPrefix("fc.") }.map { try $0.1.value.toArray() },
-                       try SyntheticProtocol.makeTrainer(.piggyback(.init()), in: self).network.namedParameters()
-                           .filter { !$0.0.hasPrefix("fc.") }.map { try $0.1.value.toArray() },
-                       "the backbone's weights and BN never change")
+        XCTAssertEqual(
+            try run.trainer.network.namedParameters().filter { !$0.0.hasPrefix("fc.") }.map {
+                try $0.1.value.toArray()
+            },
+            try SyntheticProtocol.makeTrainer(.piggyback(.init()), in: self).network.namedParameters()
+                .filter { !$0.0.hasPrefix("fc.") }.map { try $0.1.value.toArray() },
+            "the backbone's weights and BN never change")
     }
 
     /// An exported task (masks, BN bank, classifier rows) put into a fresh network holding
     /// the checkpoint's shared weights gives the logits the run's network gives for the task
     /// in its evaluation; its masks take one bit per convolution weight.
     func testExportedTaskRebuildsTheTasksNetwork() throws {
-        for method in [ContinualMethod.packnet(.init(trainsNormalization: true)), .piggyback(.init(learningRate: 1e-2))] {
+        for method in [
+            ContinualMethod.packnet(.init(trainsNormalization: true)), .piggyback(.init(learningRate: 1e-2)),
+        ] {
             let trainer = try SyntheticProtocol.makeTrainer(method, in: self)
             var last: TrainingCheckpoint?
             var observer = ContinualTrainer.Observer()
             observer.checkpoint = { last = $0 }
             try trainer.run(observer)
             let checkpoint = try XCTUnwrap(last)
-            let file = try TaskFile(task: 0, classes: [3, 1], checkpoint: checkpoint, classifier: "fc", model: .resnet18,
-                                    method: method, transform: EvalTransform(resizeShortSide: 12, cropSize: 12), classNames: nil)
+            let file = try TaskFile(
+                task: 0, classes: [3, 1], checkpoint: checkpoint, classifier: "fc", model: .resnet18,
+                method: method, transform: EvalTransform(resizeShortSide: 12, cropSize: 12), classNames: nil)
             let convs = trainer.network.namedLayers().compactMap { $0.1 as? Conv2d }
             let maskBytes = file.taskTensors.filter { $0.0.hasPrefix("mask.") }.reduce(0) { $0 + $1.1.bytes.count }
             XCTAssertEqual(maskBytes, convs.reduce(0) { $0 + ($1.weight.value.count + 7) / 8 }, method.name)
 
-            let fresh = ResNet(.init(block: .basic, layers: [1, 1, 1, 1], widths: [8, 8, 16, 16], numClasses: 10), seed: 9)
-            try fresh.loadStateDict(checkpoint.file.tensors.filter { $0.name.hasPrefix("model.") }
-                .map { (String($0.name.dropFirst(6)), $0.tensor) })
-            try method.makeStrategy().importTask(file.taskTensors, metadata: file.file.metadata, into: TaskEvaluator(network: fresh, pairs: []))
+            let fresh = ResNet(
+                .init(block: .basic, layers: [1, 1, 1, 1], widths: [8, 8, 16, 16], numClasses: 10), seed: 9)
+            try fresh.loadStateDict(
+                checkpoint.file.tensors.filter { $0.name.hasPrefix("model.") }
+                    .map { (String($0.name.dropFirst(6)), $0.tensor) })
+            try method.makeStrategy().importTask(
+                file.taskTensors, metadata: file.file.metadata, into: TaskEvaluator(network: fresh, pairs: []))
             try trainer.select(task: 0, after: 1)
             let input = try Tensor(shape: [3, 3, 12, 12], values: (0..<1296).map { Float($0 % 17) / 17 - 0.5 })
-            XCTAssertEqual(try fresh.forward(input).toArray(), try trainer.network.forward(input).toArray(), method.name)
+            XCTAssertEqual(
+                try fresh.forward(input).toArray(), try trainer.network.forward(input).toArray(), method.name)
             try trainer.select(task: 1, after: 1)
-            XCTAssertNotEqual(try fresh.forward(input).toArray(), try trainer.network.forward(input).toArray(), method.name)
+            XCTAssertNotEqual(
+                try fresh.forward(input).toArray(), try trainer.network.forward(input).toArray(), method.name)
         }
     }
 

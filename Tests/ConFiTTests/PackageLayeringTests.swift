@@ -8,14 +8,17 @@ final class PackageLayeringTests: XCTestCase {
     private static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
     /// docs/architecture.md, lowest first.
-    private static let layers = ["CDNNL", "CImageIO", "CLAPACK", "CMPI", "ConFiTEngine", "ConFiTIO", "ConFiTNN", "ConFiTData", "ConFiT",
-                                 "ConFiTReport", "confit"]
+    private static let layers = [
+        "CDNNL", "CImageIO", "CLAPACK", "CMPI", "ConFiTEngine", "ConFiTIO", "ConFiTNN", "ConFiTData", "ConFiT",
+        "ConFiTReport", "confit",
+    ]
     private static let platform: Set = ["Foundation", "Dispatch", "XCTest", "Testing", "Glibc"]
 
     /// Every target of Package.swift: its declared dependencies and its source folder.
     private func targets() throws -> [(name: String, dependencies: [String], folder: URL)] {
         let manifest = try String(contentsOf: Self.root.appendingPathComponent("Package.swift"), encoding: .utf8)
-        let declaration = /\.(target|executableTarget|testTarget)\(\s*name:\s*"(\w+)"(?:,\s*dependencies:\s*\[([^\]]*)\])?(?:[^)]*?path:\s*"([^"]+)")?/
+        let declaration =
+            /\.(target|executableTarget|testTarget)\(\s*name:\s*"(\w+)"(?:,\s*dependencies:\s*\[([^\]]*)\])?(?:[^)]*?path:\s*"([^"]+)")?/
         return manifest.matches(of: declaration).map { match in
             let (kind, name) = (String(match.output.1), String(match.output.2))
             // Products name their module (`.product(name: "ArgumentParser", package: ...)`).
@@ -42,7 +45,8 @@ final class PackageLayeringTests: XCTestCase {
 
     func testEveryImportIsDeclared() throws {
         for target in try targets() {
-            let files = FileManager.default.enumerator(at: target.folder, includingPropertiesForKeys: nil)?
+            let files =
+                FileManager.default.enumerator(at: target.folder, includingPropertiesForKeys: nil)?
                 .compactMap { $0 as? URL }.filter { $0.pathExtension == "swift" } ?? []
             XCTAssertFalse(files.isEmpty, "\(target.name) has no sources at \(target.folder.path)")
             for file in files {
@@ -50,8 +54,10 @@ final class PackageLayeringTests: XCTestCase {
                 for match in source.matches(of: /(?m)^(?:@testable )?import (\w+)$/) {
                     let module = String(match.output.1)
                     guard !Self.platform.contains(module) else { continue }
-                    XCTAssertTrue(target.dependencies.contains(module),
-                                  "\(file.lastPathComponent) in \(target.name) imports \(module), which Package.swift does not declare for it")
+                    XCTAssertTrue(
+                        target.dependencies.contains(module),
+                        "\(file.lastPathComponent) in \(target.name) imports \(module), which Package.swift does not declare for it"
+                    )
                 }
             }
         }

@@ -21,12 +21,14 @@ final class PresetTests: XCTestCase {
     /// A dataset with `classes` named classes and two images of each (one per split).
     private func dataset(classes: Int) -> ImageDataset {
         let samples = (0..<(2 * classes)).map { Sample(id: $0, label: $0 / 2, source: .file("\($0).jpg")) }
-        return ImageDataset(name: "synthetic", root: "/", classNames: (0..<classes).map { "c\($0)" },
-                            train: samples.filter { $0.id % 2 == 0 }, test: samples.filter { $0.id % 2 == 1 }, skipped: [])
+        return ImageDataset(
+            name: "synthetic", root: "/", classNames: (0..<classes).map { "c\($0)" },
+            train: samples.filter { $0.id % 2 == 0 }, test: samples.filter { $0.id % 2 == 1 }, skipped: [])
     }
 
     func testOfficialPresetsRunTheProtocolOfBenchmarksJSON() throws {
-        let official = try JSONDecoder().decode(File.self, from: Data(contentsOf: fixture("benchmarks.json"))).benchmarks
+        let official = try JSONDecoder().decode(File.self, from: Data(contentsOf: fixture("benchmarks.json")))
+            .benchmarks
         XCTAssertEqual(Set(official.keys), ["caltech101", "cifar100", "cub200", "flowers102"])
         for preset in Preset.allCases where preset != .fashionMNIST {
             let expected = try XCTUnwrap(official[preset.rawValue], preset.rawValue)
@@ -36,12 +38,15 @@ final class PresetTests: XCTestCase {
             XCTAssertEqual(config.training.batchSize, expected.batchSize, preset.rawValue)
             let scenario = try config.scenario(for: dataset(classes: expected.classes))
             XCTAssertEqual(scenario.tasks.count, expected.tasks, preset.rawValue)
-            XCTAssertEqual(scenario.tasks.map(\.classes.count), Array(repeating: expected.classesPerTask, count: expected.tasks))
+            XCTAssertEqual(
+                scenario.tasks.map(\.classes.count), Array(repeating: expected.classesPerTask, count: expected.tasks))
             let trained = expected.tasks * expected.classesPerTask
-            XCTAssertEqual(scenario.tasks.flatMap(\.classes), Array(expected.classOrder.prefix(trained)), preset.rawValue)
+            XCTAssertEqual(
+                scenario.tasks.flatMap(\.classes), Array(expected.classOrder.prefix(trained)), preset.rawValue)
             XCTAssertEqual(scenario.droppedClasses, Array(expected.classOrder.dropFirst(trained)), preset.rawValue)
-            XCTAssertEqual(scenario.tasks.map(\.train.count), Array(repeating: expected.classesPerTask, count: expected.tasks),
-                           "one training image per class")
+            XCTAssertEqual(
+                scenario.tasks.map(\.train.count), Array(repeating: expected.classesPerTask, count: expected.tasks),
+                "one training image per class")
         }
     }
 
@@ -50,7 +55,9 @@ final class PresetTests: XCTestCase {
         let config = try RunConfiguration(preset: .fashionMNIST, root: "/")
         XCTAssertEqual(config.dataset, .fashionMNIST)
         XCTAssertEqual([config.training.epochs, config.training.batchSize], [5, 32])
-        XCTAssertEqual(try config.scenario(for: dataset(classes: 10)).tasks.map(\.classes), [[0, 1], [2, 3], [4, 5], [6, 7], [8, 9]])
+        XCTAssertEqual(
+            try config.scenario(for: dataset(classes: 10)).tasks.map(\.classes),
+            [[0, 1], [2, 3], [4, 5], [6, 7], [8, 9]])
     }
 
     /// `classOrder` and `classesPerTask` override the preset's (`--class-order`,

@@ -16,12 +16,14 @@ final class RunFolderTests: TemporaryDirectoryTestCase {
         let rows: [[Double]] = [[1.0], [0.5, 0.75], [0.25, 0.5, 0.75]]
         for (t, row) in rows.enumerated() {
             for epoch in 0..<2 {
-                metrics.recordEpoch(EpochRecord(
-                    task: t, epoch: epoch, stage: epoch == 0 ? .classifier : .all,
-                    meanLoss: 1.5 - Double(epoch), imagesPerSecond: 100, seconds: Double(10 * t + epoch)))
+                metrics.recordEpoch(
+                    EpochRecord(
+                        task: t, epoch: epoch, stage: epoch == 0 ? .classifier : .all,
+                        meanLoss: 1.5 - Double(epoch), imagesPerSecond: 100, seconds: Double(10 * t + epoch)))
             }
             try metrics.recordTask(
-                accuracies: row, bankBytes: 1000 + t, carriedBytes: 50 * t, wallSeconds: Double(20 + t), evaluationSeconds: Double(t + 1), imagesPerSecond: 90 + Double(t))
+                accuracies: row, bankBytes: 1000 + t, carriedBytes: 50 * t, wallSeconds: Double(20 + t),
+                evaluationSeconds: Double(t + 1), imagesPerSecond: 90 + Double(t))
         }
         metrics.totalWallSeconds = 70
         return metrics
@@ -30,11 +32,13 @@ final class RunFolderTests: TemporaryDirectoryTestCase {
     /// The task-agnostic matrix with its derived values (the dyadic rows above, read as
     /// task-agnostic ones) and the task-inference matrix, written and read back.
     func testTaskAgnosticAndInferenceMatricesAreWrittenAndReadBack() throws {
-        var metrics = RunMetrics(config: .object([:]), versions: SoftwareVersions(confit: "0.1.0", oneDNN: "3.5.3", swift: "6.3.1"))
+        var metrics = RunMetrics(
+            config: .object([:]), versions: SoftwareVersions(confit: "0.1.0", oneDNN: "3.5.3", swift: "6.3.1"))
         let rows: [[Double]] = [[1.0], [0.5, 0.75], [0.25, 0.5, 0.75]]
         for row in rows {
-            try metrics.recordTask(accuracies: row.map { min(1, $0 + 0.125) }, taskAgnostic: row, taskInference: row.map { $0 / 2 },
-                                   bankBytes: 0, wallSeconds: 1, evaluationSeconds: 1, imagesPerSecond: 1)
+            try metrics.recordTask(
+                accuracies: row.map { min(1, $0 + 0.125) }, taskAgnostic: row, taskInference: row.map { $0 / 2 },
+                bankBytes: 0, wallSeconds: 1, evaluationSeconds: 1, imagesPerSecond: 1)
         }
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: metrics.jsonData()) as? [String: Any])
         let agnostic = try XCTUnwrap(json["task_agnostic"] as? [String: Any])
@@ -53,11 +57,13 @@ final class RunFolderTests: TemporaryDirectoryTestCase {
         let data = try Data(contentsOf: directory.appendingPathComponent("metrics.json"))
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
 
-        XCTAssertEqual(Set(json.keys), [
-            "accuracy_matrix", "average_accuracy", "final_average_accuracy",
-            "average_incremental_accuracy", "forgetting", "bwt", "bank_bytes_per_task", "carried_bytes_per_task",
-            "wall_seconds", "images_per_second", "epochs", "definitions", "config", "versions",
-        ])
+        XCTAssertEqual(
+            Set(json.keys),
+            [
+                "accuracy_matrix", "average_accuracy", "final_average_accuracy",
+                "average_incremental_accuracy", "forgetting", "bwt", "bank_bytes_per_task", "carried_bytes_per_task",
+                "wall_seconds", "images_per_second", "epochs", "definitions", "config", "versions",
+            ])
         XCTAssertEqual(json["accuracy_matrix"] as? [[Double]], [[1.0], [0.5, 0.75], [0.25, 0.5, 0.75]])
         XCTAssertEqual(json["average_accuracy"] as? [Double], [1.0, 0.625, 0.5])
         XCTAssertEqual(json["final_average_accuracy"] as? Double, 0.5)
@@ -69,7 +75,9 @@ final class RunFolderTests: TemporaryDirectoryTestCase {
         XCTAssertEqual(json["images_per_second"] as? [Double], [90, 91, 92])
 
         let wall = try XCTUnwrap(json["wall_seconds"] as? [String: Any])
-        XCTAssertEqual(Set(wall.keys), ["total", "per_task", "per_epoch", "training", "outside_training", "evaluation_per_task", "evaluation"])
+        XCTAssertEqual(
+            Set(wall.keys),
+            ["total", "per_task", "per_epoch", "training", "outside_training", "evaluation_per_task", "evaluation"])
         XCTAssertEqual(wall["total"] as? Double, 70)
         XCTAssertEqual(wall["per_task"] as? [Double], [20, 21, 22])
         XCTAssertEqual(wall["per_epoch"] as? [[Double]], [[0, 1], [10, 11], [20, 21]])
@@ -85,10 +93,12 @@ final class RunFolderTests: TemporaryDirectoryTestCase {
         XCTAssertEqual(epochs[1]["mean_loss"] as? Double, 0.5)
 
         let definitions = try XCTUnwrap(json["definitions"] as? [String: String])
-        XCTAssertTrue(Set(definitions.keys).isSuperset(of: [
-            "accuracy_matrix", "average_accuracy", "final_average_accuracy",
-            "average_incremental_accuracy", "forgetting", "bwt", "bank_bytes_per_task", "carried_bytes_per_task", "wall_seconds",
-        ]))
+        XCTAssertTrue(
+            Set(definitions.keys).isSuperset(of: [
+                "accuracy_matrix", "average_accuracy", "final_average_accuracy",
+                "average_incremental_accuracy", "forgetting", "bwt", "bank_bytes_per_task", "carried_bytes_per_task",
+                "wall_seconds",
+            ]))
         let config = try XCTUnwrap(json["config"] as? [String: Any])
         XCTAssertEqual(Set(config.keys), ["method", "epochs", "lr"])
         XCTAssertEqual(config["method"] as? String, "confit")
@@ -99,7 +109,8 @@ final class RunFolderTests: TemporaryDirectoryTestCase {
 
     func testOneTaskWritesNullForgettingAndBWT() throws {
         var metrics = RunMetrics(config: .null, versions: SoftwareVersions(confit: "", oneDNN: "", swift: ""))
-        try metrics.recordTask(accuracies: [0.5], bankBytes: 8, wallSeconds: 1, evaluationSeconds: 0.5, imagesPerSecond: 1)
+        try metrics.recordTask(
+            accuracies: [0.5], bankBytes: 8, wallSeconds: 1, evaluationSeconds: 0.5, imagesPerSecond: 1)
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: metrics.jsonData()) as? [String: Any])
         XCTAssertTrue(json["forgetting"] is NSNull)
         XCTAssertTrue(json["bwt"] is NSNull)
@@ -110,7 +121,9 @@ final class RunFolderTests: TemporaryDirectoryTestCase {
         let folder = RunFolder(url: directory)
         try folder.write(try sampleMetrics())
         let csv = try String(contentsOf: directory.appendingPathComponent("metrics.csv"), encoding: .utf8)
-        XCTAssertEqual(csv, """
+        XCTAssertEqual(
+            csv,
+            """
             after_task,task,metric,value
             0,0,accuracy,1.0
             0,,average_accuracy,1.0
@@ -143,9 +156,12 @@ final class RunFolderTests: TemporaryDirectoryTestCase {
     /// A run recorded before the evaluations were timed reads back with NaN for them, and
     /// its training split is still derived from its epochs.
     func testMetricsWithoutEvaluationTimesDecodeWithNaN() throws {
-        var json = try XCTUnwrap(try JSONSerialization.jsonObject(with: try sampleMetrics().jsonData()) as? [String: Any])
+        var json = try XCTUnwrap(
+            try JSONSerialization.jsonObject(with: try sampleMetrics().jsonData()) as? [String: Any])
         var wall = try XCTUnwrap(json["wall_seconds"] as? [String: Any])
-        for key in ["training", "outside_training", "evaluation_per_task", "evaluation"] { wall.removeValue(forKey: key) }
+        for key in ["training", "outside_training", "evaluation_per_task", "evaluation"] {
+            wall.removeValue(forKey: key)
+        }
         json["wall_seconds"] = wall
         let metrics = try RunMetrics.decode(from: try JSONSerialization.data(withJSONObject: json))
         XCTAssertEqual(metrics.evaluationSecondsPerTask.count, 3)
@@ -159,15 +175,25 @@ final class RunFolderTests: TemporaryDirectoryTestCase {
         let metrics = try sampleMetrics()
         try folder.write(metrics)
         XCTAssertEqual(try folder.readMetrics(), metrics)
-        struct Config: Codable, Equatable { var method: String; var epochs: Int; var lr: Double }
-        XCTAssertEqual(try folder.readMetrics().config.decode(as: Config.self), Config(method: "confit", epochs: 2, lr: 0.01))
+        struct Config: Codable, Equatable {
+            var method: String
+            var epochs: Int
+            var lr: Double
+        }
+        XCTAssertEqual(
+            try folder.readMetrics().config.decode(as: Config.self), Config(method: "confit", epochs: 2, lr: 0.01))
     }
 
     func testConfigTreeKeepsLargeIntegersExact() throws {
-        struct Config: Codable, Equatable { var seed: Int64; var name: String?; var flags: [Bool] }
+        struct Config: Codable, Equatable {
+            var seed: Int64
+            var name: String?
+            var flags: [Bool]
+        }
         let config = Config(seed: 9_007_199_254_740_993, name: nil, flags: [true, false])
         let tree = try JSONValue(encoding: config)
-        XCTAssertEqual(tree, .object(["seed": .integer(9_007_199_254_740_993), "flags": .array([.bool(true), .bool(false)])]))
+        XCTAssertEqual(
+            tree, .object(["seed": .integer(9_007_199_254_740_993), "flags": .array([.bool(true), .bool(false)])]))
         XCTAssertEqual(try tree.decode(as: Config.self), config)
     }
 
@@ -184,7 +210,8 @@ final class RunFolderTests: TemporaryDirectoryTestCase {
         try folder.writeAtomically(Data("first".utf8), to: "config.json")
         try folder.writeAtomically(Data("second".utf8), to: "config.json")
         try folder.writeAtomically(Data("bank".utf8), to: "checkpoints/task-0.bin")
-        XCTAssertEqual(try String(contentsOf: folder.url.appendingPathComponent("config.json"), encoding: .utf8), "second")
+        XCTAssertEqual(
+            try String(contentsOf: folder.url.appendingPathComponent("config.json"), encoding: .utf8), "second")
         XCTAssertThrowsError(try folder.writeAtomically(Data("x".utf8), to: "checkpoints")) { error in
             guard case .cannotWrite = error as? RunFolderError else { return XCTFail("unexpected error \(error)") }
         }

@@ -4,14 +4,18 @@ import XCTest
 
 /// Mean ± sample std over seeds, against values computed by hand from hand-made runs.
 final class SeedAggregateTests: XCTestCase {
-    private func run(_ name: String, seed: UInt64, rows: [[Double]], bankBytes: [Int], seconds: Double,
-                     edit: (inout RunConfiguration) -> Void = { _ in }) throws -> (name: String, metrics: RunMetrics) {
-        var config = try RunConfiguration(preset: .fashionMNIST, root: "/data/fashion-mnist", model: .resnet18, method: .confit)
+    private func run(
+        _ name: String, seed: UInt64, rows: [[Double]], bankBytes: [Int], seconds: Double,
+        edit: (inout RunConfiguration) -> Void = { _ in }
+    ) throws -> (name: String, metrics: RunMetrics) {
+        var config = try RunConfiguration(
+            preset: .fashionMNIST, root: "/data/fashion-mnist", model: .resnet18, method: .confit)
         config.training.seed = seed
         edit(&config)
         var metrics = RunMetrics(config: try JSONValue(encoding: config), versions: .current)
         for (t, row) in rows.enumerated() {
-            try metrics.recordTask(accuracies: row, bankBytes: bankBytes[t], wallSeconds: 1, evaluationSeconds: 0.5, imagesPerSecond: 1)
+            try metrics.recordTask(
+                accuracies: row, bankBytes: bankBytes[t], wallSeconds: 1, evaluationSeconds: 0.5, imagesPerSecond: 1)
         }
         metrics.totalWallSeconds = seconds
         return (name, metrics)
@@ -20,14 +24,18 @@ final class SeedAggregateTests: XCTestCase {
     /// A, B, C: confit over seeds 0, 1, 2 (B on 4 threads and another spelling of the data
     /// folder: the same experiment); D finetune; E confit at another lr; F confit, 1 task.
     private func runs() throws -> [(name: String, metrics: RunMetrics)] {
-        [try run("A", seed: 0, rows: [[0.8], [0.6, 0.9]], bankBytes: [100, 300], seconds: 10),
-         try run("B", seed: 1, rows: [[0.9], [0.7, 0.8]], bankBytes: [200, 200], seconds: 20) {
-             ($0.threads, $0.root) = (4, "/data/./fashion-mnist")
-         },
-         try run("D", seed: 0, rows: [[0.5], [0.5, 0.5]], bankBytes: [0, 0], seconds: 5) { $0.method = .finetune },
-         try run("C", seed: 2, rows: [[1.0], [0.5, 0.7]], bankBytes: [100, 100], seconds: 30),
-         try run("E", seed: 0, rows: [[0.5], [0.5, 0.5]], bankBytes: [1, 1], seconds: 5) { $0.training.learningRate = 0.1 },
-         try run("F", seed: 3, rows: [[0.5]], bankBytes: [1], seconds: 5)]
+        [
+            try run("A", seed: 0, rows: [[0.8], [0.6, 0.9]], bankBytes: [100, 300], seconds: 10),
+            try run("B", seed: 1, rows: [[0.9], [0.7, 0.8]], bankBytes: [200, 200], seconds: 20) {
+                ($0.threads, $0.root) = (4, "/data/./fashion-mnist")
+            },
+            try run("D", seed: 0, rows: [[0.5], [0.5, 0.5]], bankBytes: [0, 0], seconds: 5) { $0.method = .finetune },
+            try run("C", seed: 2, rows: [[1.0], [0.5, 0.7]], bankBytes: [100, 100], seconds: 30),
+            try run("E", seed: 0, rows: [[0.5], [0.5, 0.5]], bankBytes: [1, 1], seconds: 5) {
+                $0.training.learningRate = 0.1
+            },
+            try run("F", seed: 3, rows: [[0.5]], bankBytes: [1], seconds: 5),
+        ]
     }
 
     func testGroupsRunsThatDifferOnlyInTheirSeed() throws {
@@ -62,13 +70,16 @@ final class SeedAggregateTests: XCTestCase {
 
     func testRunsWithDifferentTaskCountsDoNotAggregate() throws {
         let all = try runs()
-        XCTAssertThrowsError(try SeedAggregate([all[0], all[5]])) { XCTAssertTrue("\($0)".contains("F has 1"), "\($0)") }
+        XCTAssertThrowsError(try SeedAggregate([all[0], all[5]])) {
+            XCTAssertTrue("\($0)".contains("F has 1"), "\($0)")
+        }
     }
 
     /// aggregate.json and aggregate.csv hold the same hand-computed numbers.
     func testJSONAndCSVHoldTheAggregates() throws {
         let groups = SeedAggregate.grouping(try runs())
-        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: SeedAggregate.jsonData(groups)) as? [String: Any])
+        let json = try XCTUnwrap(
+            try JSONSerialization.jsonObject(with: SeedAggregate.jsonData(groups)) as? [String: Any])
         let first = try XCTUnwrap((json["groups"] as? [[String: Any]])?.first)
         XCTAssertEqual(first["n"] as? Int, 3)
         XCTAssertEqual(first["runs"] as? [String], ["A", "B", "C"])
@@ -78,10 +89,14 @@ final class SeedAggregateTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(matrix["std"]?[1][0]), 0.1, accuracy: 1e-12)
         XCTAssertNotNil((json["definitions"] as? [String: String])?["std"])
 
-        let lines = SeedAggregate.csv(groups).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        let lines = SeedAggregate.csv(groups).split(separator: "\n").map {
+            $0.split(separator: ",", omittingEmptySubsequences: false)
+        }
         XCTAssertEqual(lines.count, 5)
         let header = lines[0].map(String.init)
-        XCTAssertEqual(Array(header.prefix(6)), ["method", "n", "seeds", "runs", "final_average_accuracy_mean", "final_average_accuracy_std"])
+        XCTAssertEqual(
+            Array(header.prefix(6)),
+            ["method", "n", "seeds", "runs", "final_average_accuracy_mean", "final_average_accuracy_std"])
         let row = Dictionary(uniqueKeysWithValues: zip(header, lines[1].map(String.init)))
         XCTAssertEqual(row["seeds"], "0 1 2")
         XCTAssertEqual(try XCTUnwrap(Double(row["forgetting_std"] ?? "")), 0.03.squareRoot(), accuracy: 1e-12)

@@ -23,9 +23,10 @@ final class StrategyParityTests: XCTestCase {
         try model.loadStateDict(weights(prefix))
         let classes = try golden.tensor("input/tasks").ints()
         let tasks = (0..<3).map { Scenario.Task(id: $0, classes: Array(classes[(3 * $0)..<(3 * $0 + 3)])) }
-        let context = StrategyContext(network: model, classifier: model.fc, evaluator: TaskEvaluator(network: model, pairs: []),
-                                      configuration: TrainingConfiguration(epochs: 1, batchSize: 4), tasks: tasks,
-                                      trainingImages: { _, _ in throw ConFiTError.invalidConfiguration("no images in this test") })
+        let context = StrategyContext(
+            network: model, classifier: model.fc, evaluator: TaskEvaluator(network: model, pairs: []),
+            configuration: TrainingConfiguration(epochs: 1, batchSize: 4), tasks: tasks,
+            trainingImages: { _, _ in throw ConFiTError.invalidConfiguration("no images in this test") })
         return (model, context)
     }
 
@@ -41,19 +42,24 @@ final class StrategyParityTests: XCTestCase {
     /// The batch as the loader would give it, with sample ids 100...103.
     private func batch() throws -> Batch {
         let x = try golden.tensor("input/x")
-        return Batch(images: x.floats(), shape: x.shape, labels: try golden.tensor("input/labels").ints(), sampleIDs: Array(100..<104))
+        return Batch(
+            images: x.floats(), shape: x.shape, labels: try golden.tensor("input/labels").ints(),
+            sampleIDs: Array(100..<104))
     }
 
     /// One training step's forward, loss terms and backward through `strategy`, without
     /// the update, so the gradients can be compared.
-    private func lossAndGradients(_ strategy: any ContinualStrategy, _ model: ResNet, _ context: StrategyContext) throws -> Float {
+    private func lossAndGradients(
+        _ strategy: any ContinualStrategy, _ model: ResNet, _ context: StrategyContext
+    ) throws -> Float {
         let task = context.tasks[2], batch = try batch()
         model.train()
         model.setTrainable(.all)
         for (_, p) in model.namedParameters() { p.zeroGradient() }
         let logits = try model.forward(try input("input/x"))
         let gradient = Tensor(shape: logits.shape)
-        var loss = try CrossEntropy.loss(logits: logits, classes: task.classes, labels: batch.labels, gradient: gradient)
+        var loss = try CrossEntropy.loss(
+            logits: logits, classes: task.classes, labels: batch.labels, gradient: gradient)
         loss += try strategy.addLoss(logits: logits, gradient: gradient, batch: batch, task: task, context)
         _ = try model.backward(gradient, needsInputGradient: false)
         return loss + (try strategy.finishGradients(task: task, context))
@@ -63,8 +69,10 @@ final class StrategyParityTests: XCTestCase {
         let (model, context) = try network("w_new/")
         let lwf = LwFStrategy(.init(lambda: 0.7, temperature: 3))
         // The teacher's logits as a checkpoint holds them: one row per training image id.
-        try lwf.restore(from: [("lwf.teacher_ids", HostTensor(shape: [4], int64s: Array(100..<104))),
-                               ("lwf.teacher_logits", try golden.tensor("lwf/teacher"))])
+        try lwf.restore(from: [
+            ("lwf.teacher_ids", HostTensor(shape: [4], int64s: Array(100..<104))),
+            ("lwf.teacher_logits", try golden.tensor("lwf/teacher")),
+        ])
         let loss = try lossAndGradients(lwf, model, context)
         XCTAssertEqual(loss, try golden.tensor("lwf/loss").floats()[0], accuracy: 1e-5)
         let expectedKD = try golden.tensor("lwf/kd").floats()[0]
@@ -77,17 +85,23 @@ final class StrategyParityTests: XCTestCase {
         // The classifier: PyTorch's gradient on the task's rows, none on the others.
         let features = model.fc.inFeatures
         let (weight, bias) = (try model.fc.weight.gradient.toArray(), try model.fc.bias.gradient.toArray())
-        let (expectedWeight, expectedBias) = (try golden.tensor("lwf/grad/fc.weight").floats(), try golden.tensor("lwf/grad/fc.bias").floats())
+        let (expectedWeight, expectedBias) = (
+            try golden.tensor("lwf/grad/fc.weight").floats(), try golden.tensor("lwf/grad/fc.bias").floats()
+        )
         for c in 0..<10 {
             let rows = (c * features)..<((c + 1) * features)
             if current.contains(c) {
-                assertClose(Array(weight[rows]), HostTensor(shape: [features], floats: Array(expectedWeight[rows])), "fc.weight row \(c)")
+                assertClose(
+                    Array(weight[rows]), HostTensor(shape: [features], floats: Array(expectedWeight[rows])),
+                    "fc.weight row \(c)")
                 XCTAssertEqual(bias[c], expectedBias[c], accuracy: 1e-6, "fc.bias \(c)")
             } else {
-                XCTAssertEqual(Array(weight[rows]), Array(repeating: 0, count: features), "fc.weight row \(c) stays fixed")
+                XCTAssertEqual(
+                    Array(weight[rows]), Array(repeating: 0, count: features), "fc.weight row \(c) stays fixed")
                 XCTAssertEqual(bias[c], 0, "fc.bias \(c) stays fixed")
                 if context.tasks[0..<2].contains(where: { $0.classes.contains(c) }) {
-                    XCTAssertNotEqual(expectedWeight[rows.lowerBound], 0, "distillation has a gradient for old row \(c)")
+                    XCTAssertNotEqual(
+                        expectedWeight[rows.lowerBound], 0, "distillation has a gradient for old row \(c)")
                 }
             }
         }
@@ -97,7 +111,9 @@ final class StrategyParityTests: XCTestCase {
         let (model, context) = try network("w_new/")
         let logits = try model.forward(try input("input/x"))
         let gradient = Tensor(shape: logits.shape)
-        XCTAssertEqual(try LwFStrategy().addLoss(logits: logits, gradient: gradient, batch: try batch(), task: context.tasks[0], context), 0)
+        XCTAssertEqual(
+            try LwFStrategy().addLoss(
+                logits: logits, gradient: gradient, batch: try batch(), task: context.tasks[0], context), 0)
         XCTAssertEqual(try gradient.toArray(), Array(repeating: 0, count: 40))
     }
 
@@ -107,13 +123,17 @@ final class StrategyParityTests: XCTestCase {
         let head = Set(model.fc.ownParameters.map { ObjectIdentifier($0.1) })
         let backbone = model.namedParameters().filter { !head.contains(ObjectIdentifier($0.1)) }
         var batches = [try input("input/x"), try input("input/x2")].makeIterator()
-        let fisher = try FisherDiagonal(network: model, parameters: backbone, classes: context.tasks[2].classes) { batches.next() }
+        let fisher = try FisherDiagonal(network: model, parameters: backbone, classes: context.tasks[2].classes) {
+            batches.next()
+        }
         XCTAssertEqual(fisher.samples, 8)
         XCTAssertEqual(Set(fisher.values.keys), Set(backbone.map(\.0)))
         for (name, _) in backbone {
-            assertClose(try XCTUnwrap(fisher.values[name]), try golden.tensor("ewc/fisher/" + name), "ewc/fisher/" + name)
+            assertClose(
+                try XCTUnwrap(fisher.values[name]), try golden.tensor("ewc/fisher/" + name), "ewc/fisher/" + name)
         }
-        XCTAssertEqual(try model.namedBuffers().map { try $0.1.toArray() }, before, "BN running statistics as they were")
+        XCTAssertEqual(
+            try model.namedBuffers().map { try $0.1.toArray() }, before, "BN running statistics as they were")
     }
 
     func testEWCPenaltyAndEveryGradientMatchPyTorch() throws {
@@ -122,9 +142,15 @@ final class StrategyParityTests: XCTestCase {
         // F merged into zeros with α = 0.5, θ* the weights before the task.
         let anchors = Dictionary(weights("w_old/"), uniquingKeysWith: { a, _ in a })
         let state = try model.namedParameters().filter { !$0.0.hasPrefix("fc.") }.flatMap { name, _ in
-            [("ewc.fisher." + name, HostTensor(shape: [try golden.tensor("ewc/fisher/" + name).count],
-                                               floats: try golden.tensor("ewc/fisher/" + name).floats().map { 0.5 * $0 })),
-             ("ewc.anchor." + name, try XCTUnwrap(anchors[name]))]
+            [
+                (
+                    "ewc.fisher." + name,
+                    HostTensor(
+                        shape: [try golden.tensor("ewc/fisher/" + name).count],
+                        floats: try golden.tensor("ewc/fisher/" + name).floats().map { 0.5 * $0 })
+                ),
+                ("ewc.anchor." + name, try XCTUnwrap(anchors[name])),
+            ]
         }
         try ewc.restore(from: state)
         let loss = try lossAndGradients(ewc, model, context)
@@ -134,6 +160,8 @@ final class StrategyParityTests: XCTestCase {
         for (name, p) in model.namedParameters() {
             try assertClose(p.gradient, try golden.tensor("ewc/grad/" + name), "ewc/grad/" + name)
         }
-        XCTAssertEqual(ewc.carriedBytes, 2 * 4 * model.namedParameters().filter { !$0.0.hasPrefix("fc.") }.reduce(0) { $0 + $1.1.value.count })
+        XCTAssertEqual(
+            ewc.carriedBytes,
+            2 * 4 * model.namedParameters().filter { !$0.0.hasPrefix("fc.") }.reduce(0) { $0 + $1.1.value.count })
     }
 }

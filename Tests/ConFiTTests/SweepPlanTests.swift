@@ -8,23 +8,29 @@ import XCTest
 final class SweepPlanTests: XCTestCase {
     private func base(root: String) throws -> RunConfiguration {
         var config = try RunConfiguration(preset: .fashionMNIST, root: root, model: .resnet18)
-        (config.training.taskLimit, config.training.epochs, config.training.batchSize, config.training.learningRate) = (1, 2, 4, 0.1)
+        (config.training.taskLimit, config.training.epochs, config.training.batchSize, config.training.learningRate) = (
+            1, 2, 4, 0.1
+        )
         (config.training.imageSize, config.training.resizeShortSide, config.training.loaderWorkers) = (32, 32, 0)
         (config.training.trainImagesPerClass, config.training.testImagesPerClass) = (4, 2)
         return config
     }
 
     func testRunsAreNamedAndOrderedSeedBySeed() throws {
-        let plan = try SweepPlan(base: try base(root: "/data"), methods: [.confit, .lwf(.init())], seeds: [0, 2],
-                                 folder: URL(fileURLWithPath: "/sweeps/a"))
+        let plan = try SweepPlan(
+            base: try base(root: "/data"), methods: [.confit, .lwf(.init())], seeds: [0, 2],
+            folder: URL(fileURLWithPath: "/sweeps/a"))
         XCTAssertEqual(plan.runs.map(\.name), ["confit-seed0", "lwf-seed0", "confit-seed2", "lwf-seed2"])
         XCTAssertEqual(plan.runs.map(\.folder.path), plan.runs.map { "/sweeps/a/\($0.name)" })
         XCTAssertEqual(plan.runs.map(\.configuration.training.seed), [0, 0, 2, 2])
         XCTAssertEqual(plan.runs[3].configuration.method, .lwf(.init()))
-        XCTAssertThrowsError(try SweepPlan(base: try base(root: "/data"), methods: [.confit, .confit], seeds: [0], folder: plan.folder)) {
+        XCTAssertThrowsError(
+            try SweepPlan(base: try base(root: "/data"), methods: [.confit, .confit], seeds: [0], folder: plan.folder)
+        ) {
             XCTAssertTrue("\($0)".contains("method confit is listed twice"), "\($0)")
         }
-        XCTAssertThrowsError(try SweepPlan(base: try base(root: "/data"), methods: [.confit], seeds: [1, 1], folder: plan.folder))
+        XCTAssertThrowsError(
+            try SweepPlan(base: try base(root: "/data"), methods: [.confit], seeds: [1, 1], folder: plan.folder))
         XCTAssertThrowsError(try SweepPlan(base: try base(root: "/data"), methods: [], seeds: [1], folder: plan.folder))
     }
 
@@ -35,7 +41,8 @@ final class SweepPlanTests: XCTestCase {
         let data = workspace.appending("fashion-mnist")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         try SyntheticIDX().write(to: data, trainPerClass: 4, testPerClass: 2)
-        let plan = try SweepPlan(base: try base(root: data.path), methods: [.finetune], seeds: [5], folder: workspace.appending("sweep"))
+        let plan = try SweepPlan(
+            base: try base(root: data.path), methods: [.finetune], seeds: [5], folder: workspace.appending("sweep"))
         let run = try XCTUnwrap(plan.runs.first)
         XCTAssertEqual(try SweepPlan.state(of: run), .new)
 
@@ -57,7 +64,8 @@ final class SweepPlanTests: XCTestCase {
         }
 
         try SweepPlan.writeConfiguration(of: run)
-        let written = try RunConfiguration(contentsOf: run.folder.appendingPathComponent(SweepPlan.configurationFileName))
+        let written = try RunConfiguration(
+            contentsOf: run.folder.appendingPathComponent(SweepPlan.configurationFileName))
         XCTAssertEqual(written, run.configuration)
         let recorded = try RunConfiguration(contentsOf: run.folder.appendingPathComponent(RunFolder.metricsJSON))
         XCTAssertTrue(recorded.matches(run.configuration), "a metrics.json reads as its run's configuration")

@@ -10,9 +10,11 @@ import XCTest
 enum SyntheticProtocol {
     /// The images' contrast and noise and the test images per class, and the class order,
     /// can be changed (`ContinualTrainerTests` uses an easier set in natural order).
-    static func makeTrainer(_ method: ContinualMethod, in test: XCTestCase, tasks: Int = 2,
-                            images: (bright: Int, dark: Int, noise: Int, testPerClass: Int) = (150, 70, 90, 16),
-                            order: [Int] = [3, 1, 0, 2], configuration given: TrainingConfiguration? = nil) throws -> ContinualTrainer {
+    static func makeTrainer(
+        _ method: ContinualMethod, in test: XCTestCase, tasks: Int = 2,
+        images: (bright: Int, dark: Int, noise: Int, testPerClass: Int) = (150, 70, 90, 16),
+        order: [Int] = [3, 1, 0, 2], configuration given: TrainingConfiguration? = nil
+    ) throws -> ContinualTrainer {
         let root = try TemporaryDirectory("confit-protocol")
         test.addTeardownBlock { withExtendedLifetime(root) {} }
         var idx = SyntheticIDX()
@@ -25,14 +27,18 @@ enum SyntheticProtocol {
         (configuration.evaluationBatchSize, configuration.taskLimit) = (16, tasks)
         configuration = given ?? configuration
         // MNIST's reader names all 10 digit classes; the data holds 4 of them.
-        let network = ResNet(.init(block: .basic, layers: [1, 1, 1, 1], widths: [8, 8, 16, 16], numClasses: data.classNames.count),
-                             seed: 4)
-        return try ContinualTrainer(network: network, method: method, scenario: scenario, configuration: configuration,
-                                    normalization: .imageNet)
+        let network = ResNet(
+            .init(block: .basic, layers: [1, 1, 1, 1], widths: [8, 8, 16, 16], numClasses: data.classNames.count),
+            seed: 4)
+        return try ContinualTrainer(
+            network: network, method: method, scenario: scenario, configuration: configuration,
+            normalization: .imageNet)
     }
 
     /// Trains `method` through both tasks: every accuracy row and every epoch's mean loss.
-    static func run(_ method: ContinualMethod, in test: XCTestCase) throws -> (rows: [[Double]], losses: [Double], trainer: ContinualTrainer) {
+    static func run(
+        _ method: ContinualMethod, in test: XCTestCase
+    ) throws -> (rows: [[Double]], losses: [Double], trainer: ContinualTrainer) {
         let trainer = try makeTrainer(method, in: test)
         var (rows, losses): ([[Double]], [Double]) = ([], [])
         var observer = ContinualTrainer.Observer()

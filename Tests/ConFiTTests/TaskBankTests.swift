@@ -9,15 +9,23 @@ final class TaskBankTests: XCTestCase {
     func testScheduleMatchesIntegerArithmeticForOneToFiftyEpochs() {
         for epochs in 1...50 {
             for epoch in 0..<epochs {
-                let expected: TrainableSelection = epoch < epochs / 5 ? .classifier : epoch < epochs / 2 ? .classifierAndNormalization : .all
-                XCTAssertEqual(TrainingSchedule.hierarchical.selection(epoch: epoch, epochs: epochs), expected, "E=\(epochs) e=\(epoch)")
+                let expected: TrainableSelection =
+                    epoch < epochs / 5 ? .classifier : epoch < epochs / 2 ? .classifierAndNormalization : .all
+                XCTAssertEqual(
+                    TrainingSchedule.hierarchical.selection(epoch: epoch, epochs: epochs), expected,
+                    "E=\(epochs) e=\(epoch)")
             }
         }
         // Spot checks by hand: E = 5 → fc, bn, all×3; E = 20 → fc×4, bn×6, all×10; E = 1 → all.
-        XCTAssertEqual((0..<5).map { TrainingSchedule.hierarchical.selection(epoch: $0, epochs: 5) },
-                       [.classifier, .classifierAndNormalization, .all, .all, .all])
-        XCTAssertEqual((0..<20).map { TrainingSchedule.hierarchical.selection(epoch: $0, epochs: 20) }.filter { $0 == .classifier }.count, 4)
-        XCTAssertEqual((0..<20).map { TrainingSchedule.hierarchical.selection(epoch: $0, epochs: 20) }.filter { $0 == .all }.count, 10)
+        XCTAssertEqual(
+            (0..<5).map { TrainingSchedule.hierarchical.selection(epoch: $0, epochs: 5) },
+            [.classifier, .classifierAndNormalization, .all, .all, .all])
+        XCTAssertEqual(
+            (0..<20).map { TrainingSchedule.hierarchical.selection(epoch: $0, epochs: 20) }.filter { $0 == .classifier }
+                .count, 4)
+        XCTAssertEqual(
+            (0..<20).map { TrainingSchedule.hierarchical.selection(epoch: $0, epochs: 20) }.filter { $0 == .all }.count,
+            10)
         XCTAssertEqual(TrainingSchedule.hierarchical.selection(epoch: 0, epochs: 1), .all)
     }
 
@@ -27,10 +35,12 @@ final class TaskBankTests: XCTestCase {
         let pairs = try ConvolutionNormPair.pairs(in: model)
         var generator = SplitMix64(seed: 2)
         model.train()
-        _ = try model.forward(try Tensor(shape: [2, 3, 16, 16], values: (0..<1536).map { _ in generator.nextGaussian() }))
+        _ = try model.forward(
+            try Tensor(shape: [2, 3, 16, 16], values: (0..<1536).map { _ in generator.nextGaussian() }))
         let before = try snapshot(pairs)
         let bank = try TaskBank(capturing: pairs)
-        _ = try model.forward(try Tensor(shape: [2, 3, 16, 16], values: (0..<1536).map { _ in 3 + generator.nextGaussian() }))
+        _ = try model.forward(
+            try Tensor(shape: [2, 3, 16, 16], values: (0..<1536).map { _ in 3 + generator.nextGaussian() }))
         for pair in pairs { pair.normalization.weight.value.pointer[0] += 1 }
         XCTAssertNotEqual(try snapshot(pairs), before)
         try bank.restore(into: pairs)
@@ -67,7 +77,8 @@ final class TaskBankTests: XCTestCase {
         let network = Sequential([conv, bn])
         let pairs = try ConvolutionNormPair.pairs(in: network)
         network.train()
-        _ = try network.forward(try Tensor(shape: [3, 3, 5, 5], values: (0..<225).map { _ in 1 + generator.nextGaussian() }))
+        _ = try network.forward(
+            try Tensor(shape: [3, 3, 5, 5], values: (0..<225).map { _ in 1 + generator.nextGaussian() }))
         let recovered = try pairs[0].tracker.recoveredMean()
         for (r, m) in zip(recovered, try bn.runningMean.toArray()) { XCTAssertEqual(r, m, accuracy: 1e-5) }
     }
@@ -75,8 +86,10 @@ final class TaskBankTests: XCTestCase {
     private func snapshot(_ pairs: [ConvolutionNormPair]) throws -> [[Float]] {
         try pairs.flatMap { pair -> [[Float]] in
             let bn = pair.normalization
-            return [try bn.weight.value.toArray(), try bn.bias.value.toArray(), try bn.runningMean.toArray(),
-                    try bn.runningVariance.toArray()] + pair.tracker.means
+            return [
+                try bn.weight.value.toArray(), try bn.bias.value.toArray(), try bn.runningMean.toArray(),
+                try bn.runningVariance.toArray(),
+            ] + pair.tracker.means
         }
     }
 }

@@ -72,11 +72,14 @@ final class TaskInferenceTests: XCTestCase {
         // Task 1's prototypes are its class means under its bank, after its training.
         let task = trainer.scenario.tasks[1]
         try trainer.select(task: 1, after: 1)
-        let means = try trainer.evaluator.features(of: try trainer.context.trainingImages(task, false), classes: task.classes)
-            .classMeans(task.classes)
+        let means = try trainer.evaluator.features(
+            of: try trainer.context.trainingImages(task, false), classes: task.classes
+        )
+        .classMeans(task.classes)
         let stored = try XCTUnwrap(last).file.tensor("prototypes.prototypes").floats()
         XCTAssertEqual(Array(stored[(2 * features)...]), means)
         XCTAssertNotNil(trainer.evaluator.head)
-        XCTAssertThrowsError(try SyntheticProtocol.makeTrainer(.finetune, in: self, tasks: 2, configuration: configuration))
+        XCTAssertThrowsError(
+            try SyntheticProtocol.makeTrainer(.finetune, in: self, tasks: 2, configuration: configuration))
     }
 }

@@ -10,15 +10,21 @@ final class ThroughputBenchmarkTests: XCTestCase {
         var options = ThroughputBenchmark.Options()
         (options.imageSize, options.batch, options.steps, options.warmup, options.threads) = (32, 2, 1, 0, 1)
         (options.stages, options.trackers, options.profile) = ([.eval, .full], true, true)
-        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: ThroughputBenchmark.report(options)) as? [String: Any])
-        XCTAssertEqual(Set(json.keys), [
-            "model", "image_size", "batch", "threads", "onednn_version", "cpu_isa", "layout", "forward_gflop_per_image",
-            "winograd", "trackers", "eval_img_s", "eval_gflop_s", "train_full_img_s", "train_full_gflop_s", "profile", "peak_rss_mb",
-            "processes", "gradient_bytes", "precision",
-        ])
+        let json = try XCTUnwrap(
+            JSONSerialization.jsonObject(with: ThroughputBenchmark.report(options)) as? [String: Any])
+        XCTAssertEqual(
+            Set(json.keys),
+            [
+                "model", "image_size", "batch", "threads", "onednn_version", "cpu_isa", "layout",
+                "forward_gflop_per_image",
+                "winograd", "trackers", "eval_img_s", "eval_gflop_s", "train_full_img_s", "train_full_gflop_s",
+                "profile", "peak_rss_mb",
+                "processes", "gradient_bytes", "precision",
+            ])
         XCTAssertEqual(json["processes"] as? Int, 1)
         XCTAssertEqual(json["precision"] as? String, "float32")
-        XCTAssertEqual(json["gradient_bytes"] as? Int, 4 * 11_689_512, "torchvision's ResNet-18 parameter count, in float32")
+        XCTAssertEqual(
+            json["gradient_bytes"] as? Int, 4 * 11_689_512, "torchvision's ResNet-18 parameter count, in float32")
         XCTAssertEqual(json["model"] as? String, "resnet18")
         XCTAssertEqual(json["layout"] as? String, "nChw16c")
         XCTAssertEqual(json["threads"] as? Int, 1)
@@ -33,7 +39,8 @@ final class ThroughputBenchmarkTests: XCTestCase {
         XCTAssertNotNil(profile["train_full"]?["host"])
         // The rate in GFLOP/s is the measured images per second times the hand-counted FLOPs.
         let evalImages = try XCTUnwrap(json["eval_img_s"] as? Double)
-        XCTAssertEqual(try XCTUnwrap(json["eval_gflop_s"] as? Double), evalImages * 0.075046912, accuracy: 1e-9 * evalImages)
+        XCTAssertEqual(
+            try XCTUnwrap(json["eval_gflop_s"] as? Double), evalImages * 0.075046912, accuracy: 1e-9 * evalImages)
     }
 }
 
@@ -43,8 +50,9 @@ extension ThroughputBenchmarkTests {
     /// step moved (it trains them) and the backbone of Piggyback's not (it trains masks).
     func testMaskStepsRunTheirHooksAndLeaveTheNetworkAsItWas() throws {
         let network = Architecture.resnet18.make(numClasses: 10)
-        let benchmark = try ThroughputBenchmark(network: network, batch: 2, imageSize: 32, taskClasses: 4, steps: 1, warmup: 0,
-                                                profiler: nil)
+        let benchmark = try ThroughputBenchmark(
+            network: network, batch: 2, imageSize: 32, taskClasses: 4, steps: 1, warmup: 0,
+            profiler: nil)
         let conv = network.namedLayers().compactMap { $0.1 as? Conv2d }[3]
         let before = try conv.weight.value.toArray()
         _ = try benchmark.train(PiggybackStrategy())

@@ -12,12 +12,14 @@ final class TrainingStepTests: XCTestCase {
     func testOneStepMatchesPyTorch() throws {
         let fixture = try SafeTensorsFile(contentsOf: fixture("resnet18_w16.safetensors"))
         let model = ResNet(.init(block: .basic, layers: [2, 2, 2, 2], widths: [16, 32, 64, 128], numClasses: 100))
-        try model.loadStateDict(fixture.tensors.filter { $0.name.hasPrefix("w/") }.map { (String($0.name.dropFirst(2)), $0.tensor) })
+        try model.loadStateDict(
+            fixture.tensors.filter { $0.name.hasPrefix("w/") }.map { (String($0.name.dropFirst(2)), $0.tensor) })
         let x = try fixture.tensor("input/x")
         let classes = try fixture.tensor("input/classes").ints()
         let labels = try fixture.tensor("input/labels").ints().map { try XCTUnwrap(classes.firstIndex(of: $0)) }
         model.train()
-        let step = TrainingStep(network: model, optimizer: SGD(parameters: model.namedParameters().map(\.1), learningRate: 0.01))
+        let step = TrainingStep(
+            network: model, optimizer: SGD(parameters: model.namedParameters().map(\.1), learningRate: 0.01))
         let loss = try step(try Tensor(shape: x.shape, values: x.floats()), classes: classes, labels: labels)
         XCTAssertEqual(loss, try fixture.tensor("train/loss").floats()[0], accuracy: 1e-5)
         for (name, tensor) in model.stateTensors() {
@@ -32,7 +34,8 @@ final class TrainingStepTests: XCTestCase {
         model.fc.bias.value.pointer[0] = .nan
         model.train()
         let before = try model.stateDict().filter { !$0.0.contains("running") }
-        let step = TrainingStep(network: model, optimizer: SGD(parameters: model.namedParameters().map(\.1), learningRate: 0.1))
+        let step = TrainingStep(
+            network: model, optimizer: SGD(parameters: model.namedParameters().map(\.1), learningRate: 0.1))
         let input = try Tensor(shape: [2, 3, 16, 16], values: sampleValues(2 * 3 * 16 * 16, seed: 2))
         XCTAssertTrue(try step(input, classes: [0, 1], labels: [0, 1]).isNaN)
         XCTAssertEqual(try model.stateDict().filter { !$0.0.contains("running") }.map(\.1), before.map(\.1))

@@ -14,7 +14,8 @@ final class XconvRecoveryTests: XCTestCase {
     func testTrackedAndRecoveredMeansMatchPyTorch() throws {
         let fixture = try SafeTensorsFile(contentsOf: fixture("resnet18_w16.safetensors"))
         let model = ResNet(.init(block: .basic, layers: [2, 2, 2, 2], widths: [16, 32, 64, 128], numClasses: 100))
-        try model.loadStateDict(fixture.tensors.filter { $0.name.hasPrefix("w/") }.map { (String($0.name.dropFirst(2)), $0.tensor) })
+        try model.loadStateDict(
+            fixture.tensors.filter { $0.name.hasPrefix("w/") }.map { (String($0.name.dropFirst(2)), $0.tensor) })
         let pairs = try ConvolutionNormPair.pairs(in: model)
         XCTAssertEqual(pairs.count, 20)
 
@@ -34,11 +35,15 @@ final class XconvRecoveryTests: XCTestCase {
             let name = pair.convolutionName
             XCTAssertEqual(pair.tracker.inputShape, try fixture.tensor("shape/" + name).ints(), name)
             assertClose(pair.tracker.means.flatMap { $0 }, try fixture.tensor("track/" + name), "track/" + name)
-            assertClose(try pair.tracker.recoveredMean(), try fixture.tensor("shift/" + pair.normalizationName),
-                        "shift/" + pair.normalizationName)
+            assertClose(
+                try pair.tracker.recoveredMean(), try fixture.tensor("shift/" + pair.normalizationName),
+                "shift/" + pair.normalizationName)
         }
-        XCTAssertEqual(pairs.filter(\.tracker.isPhased).map(\.convolutionName),
-                       ["conv1", "layer2.0.conv1", "layer2.0.downsample.0", "layer3.0.conv1", "layer3.0.downsample.0",
-                        "layer4.0.conv1", "layer4.0.downsample.0"])
+        XCTAssertEqual(
+            pairs.filter(\.tracker.isPhased).map(\.convolutionName),
+            [
+                "conv1", "layer2.0.conv1", "layer2.0.downsample.0", "layer3.0.conv1", "layer3.0.downsample.0",
+                "layer4.0.conv1", "layer4.0.downsample.0",
+            ])
     }
 }

@@ -21,8 +21,10 @@ public struct ConvolutionNormPair {
                 guard let (convName, conv) = pending, conv.outChannels == bn.channels else {
                     throw ConFiTError.unpairedNormalization(name)
                 }
-                pairs.append(ConvolutionNormPair(convolutionName: convName, normalizationName: name, normalization: bn,
-                                                 tracker: PreConvTracker(conv)))
+                pairs.append(
+                    ConvolutionNormPair(
+                        convolutionName: convName, normalizationName: name, normalization: bn,
+                        tracker: PreConvTracker(conv)))
                 pending = nil
             }
         }

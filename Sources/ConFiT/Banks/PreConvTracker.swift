@@ -20,8 +20,11 @@ public final class PreConvTracker {
     public init(_ convolution: Conv2d, momentum: Float = 0.1) {
         self.convolution = convolution
         self.momentum = momentum
-        means = Array(repeating: Array(repeating: 0, count: convolution.inChannels), count: convolution.stride == 2 ? 4 : 1)
-        convolution.inputMeansObserver = (isPhased, { [unowned self] means, shape in self.update(means, inputShape: shape) })
+        means = Array(
+            repeating: Array(repeating: 0, count: convolution.inChannels), count: convolution.stride == 2 ? 4 : 1)
+        convolution.inputMeansObserver = (
+            isPhased, { [unowned self] means, shape in self.update(means, inputShape: shape) }
+        )
     }
 
     private func update(_ batchMeans: [[Float]], inputShape shape: [Int]) {
@@ -38,7 +41,8 @@ public final class PreConvTracker {
     /// tracked means at the recorded input size, averaged over space.
     public func recoveredMean() throws -> [Float] {
         guard let inputShape else {
-            throw ConFiTError.invalidConfiguration("cannot recover a running mean: the tracker has seen no training input")
+            throw ConFiTError.invalidConfiguration(
+                "cannot recover a running mean: the tracker has seen no training input")
         }
         return try convolution.meanOutput(forConstantInput: means, inputShape: inputShape)
     }

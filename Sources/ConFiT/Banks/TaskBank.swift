@@ -19,16 +19,27 @@ public struct TaskBank: Sendable {
         tensors = []
         for pair in pairs {
             let bn = pair.normalization
-            for (suffix, tensor) in [("weight", bn.weight.value), ("bias", bn.bias.value),
-                                     ("running_mean", bn.runningMean), ("running_var", bn.runningVariance)] {
-                tensors.append((pair.normalizationName + "." + suffix, HostTensor(shape: tensor.shape, floats: try tensor.toArray())))
+            for (suffix, tensor) in [
+                ("weight", bn.weight.value), ("bias", bn.bias.value),
+                ("running_mean", bn.runningMean), ("running_var", bn.runningVariance),
+            ] {
+                tensors.append(
+                    (
+                        pair.normalizationName + "." + suffix,
+                        HostTensor(shape: tensor.shape, floats: try tensor.toArray())
+                    ))
             }
             let tracker = pair.tracker
-            tensors.append(("track." + pair.convolutionName,
-                            HostTensor(shape: tracker.isPhased ? [4, tracker.means[0].count] : [tracker.means[0].count],
-                                       floats: tracker.means.flatMap { $0 })))
+            tensors.append(
+                (
+                    "track." + pair.convolutionName,
+                    HostTensor(
+                        shape: tracker.isPhased ? [4, tracker.means[0].count] : [tracker.means[0].count],
+                        floats: tracker.means.flatMap { $0 })
+                ))
             if let shape = tracker.inputShape {
-                tensors.append(("track_shape." + pair.convolutionName, HostTensor(shape: [4], floats: shape.map(Float.init))))
+                tensors.append(
+                    ("track_shape." + pair.convolutionName, HostTensor(shape: [4], floats: shape.map(Float.init))))
             }
         }
     }
@@ -42,14 +53,18 @@ public struct TaskBank: Sendable {
         let byName = Dictionary(tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
         func values(_ key: String, _ shape: [Int]) throws -> [Float] {
             guard let t = byName[key] else { throw ConFiTError.bankMismatch(key: key, reason: "missing") }
-            guard t.shape == shape else { throw ConFiTError.bankMismatch(key: key, reason: "shape \(t.shape), expected \(shape)") }
+            guard t.shape == shape else {
+                throw ConFiTError.bankMismatch(key: key, reason: "shape \(t.shape), expected \(shape)")
+            }
             return t.floats()
         }
         var writes: [() throws -> Void] = []
         for pair in pairs {
             let bn = pair.normalization
-            for (suffix, tensor) in [("weight", bn.weight.value), ("bias", bn.bias.value),
-                                     ("running_mean", bn.runningMean), ("running_var", bn.runningVariance)] {
+            for (suffix, tensor) in [
+                ("weight", bn.weight.value), ("bias", bn.bias.value),
+                ("running_mean", bn.runningMean), ("running_var", bn.runningVariance),
+            ] {
                 let v = try values(pair.normalizationName + "." + suffix, tensor.shape)
                 writes.append { try tensor.load(v) }
             }
@@ -63,6 +78,9 @@ public struct TaskBank: Sendable {
             }
         }
         for write in writes { try write() }
-        for pair in pairs { pair.normalization.weight.markChanged(); pair.normalization.bias.markChanged() }
+        for pair in pairs {
+            pair.normalization.weight.markChanged()
+            pair.normalization.bias.markChanged()
+        }
     }
 }

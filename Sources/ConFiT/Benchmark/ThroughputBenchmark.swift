@@ -39,13 +39,18 @@ public final class ThroughputBenchmark {
     /// `network` must have been configured with `profiler` (or no profiler) in its
     /// `ComputeSettings`; the first `min(taskClasses, classifier outputs)` classes form the
     /// task the training steps restrict their logits to.
-    public init(network: any Layer, batch: Int, imageSize: Int, taskClasses: Int, steps: Int, warmup: Int,
-                profiler: Profiler?, processGroup: (any ProcessGroup)? = nil) throws {
-        (self.network, self.batch, self.steps, self.warmup, self.profiler) = (network, batch, max(1, steps), max(0, warmup), profiler)
+    public init(
+        network: any Layer, batch: Int, imageSize: Int, taskClasses: Int, steps: Int, warmup: Int,
+        profiler: Profiler?, processGroup: (any ProcessGroup)? = nil
+    ) throws {
+        (self.network, self.batch, self.steps, self.warmup, self.profiler) = (
+            network, batch, max(1, steps), max(0, warmup), profiler
+        )
         let processes = processGroup?.size ?? 1
         self.processGroup = processes > 1 ? processGroup.map(MeteredProcessGroup.init) : nil
         guard batch % processes == 0 else {
-            throw ConFiTError.invalidConfiguration("the batch \(batch) does not divide into \(processes) equal shards, one per process")
+            throw ConFiTError.invalidConfiguration(
+                "the batch \(batch) does not divide into \(processes) equal shards, one per process")
         }
         network.shareStatistics(over: self.processGroup)
         guard let classifier = network.classifier?.layer else {
@@ -63,7 +68,8 @@ public final class ThroughputBenchmark {
         classifierFLOPsPerImage = 2 * Double(classifier.inFeatures * classifier.outFeatures)
         forwardFLOPsPerImage = convolutionFLOPs + classifierFLOPsPerImage
         convolutionWeightFLOPsPerImage = convolutionFLOPs
-        backwardDataFLOPsPerImage = convolutionFLOPs - (convolutions.first ?? 0) / Double(shape[0]) + classifierFLOPsPerImage
+        backwardDataFLOPsPerImage =
+            convolutionFLOPs - (convolutions.first ?? 0) / Double(shape[0]) + classifierFLOPsPerImage
     }
 
     /// FLOPs of one training image at `selection`'s stage (direct-convolution count, so
@@ -72,7 +78,8 @@ public final class ThroughputBenchmark {
         switch selection {
         case .classifier: forwardFLOPsPerImage + classifierFLOPsPerImage
         case .classifierAndNormalization: forwardFLOPsPerImage + backwardDataFLOPsPerImage + classifierFLOPsPerImage
-        case .all: forwardFLOPsPerImage + backwardDataFLOPsPerImage + convolutionWeightFLOPsPerImage + classifierFLOPsPerImage
+        case .all:
+            forwardFLOPsPerImage + backwardDataFLOPsPerImage + convolutionWeightFLOPsPerImage + classifierFLOPsPerImage
         }
     }
 
@@ -84,8 +91,9 @@ public final class ThroughputBenchmark {
     public func train(_ selection: TrainableSelection) throws -> Measurement {
         network.train()
         network.setTrainable(selection)
-        let step = TrainingStep(network: network, optimizer: SGD(parameters: network.namedParameters().map(\.1), learningRate: 1e-4),
-                                averager: processGroup.map(GradientAverager.init))
+        let step = TrainingStep(
+            network: network, optimizer: SGD(parameters: network.namedParameters().map(\.1), learningRate: 1e-4),
+            averager: processGroup.map(GradientAverager.init))
         defer { network.setTrainable(.all) }
         return try measure { _ = try step(input, classes: classes, labels: labels) }
     }
@@ -97,11 +105,14 @@ public final class ThroughputBenchmark {
         guard processGroup == nil else {
             throw ConFiTError.invalidConfiguration("the mask methods' steps do not run over several processes yet")
         }
-        guard let classifier = network.classifier?.layer else { throw ConFiTError.invalidConfiguration("no classifier") }
+        guard let classifier = network.classifier?.layer else {
+            throw ConFiTError.invalidConfiguration("no classifier")
+        }
         let task = Scenario.Task(id: 0, classes: classes)
-        let context = StrategyContext(network: network, classifier: classifier, evaluator: TaskEvaluator(network: network, pairs: []),
-                                      configuration: TrainingConfiguration(epochs: 5, batchSize: batch), tasks: [task],
-                                      trainingImages: { _, _ in throw ConFiTError.invalidConfiguration("the benchmark has no images") })
+        let context = StrategyContext(
+            network: network, classifier: classifier, evaluator: TaskEvaluator(network: network, pairs: []),
+            configuration: TrainingConfiguration(epochs: 5, batchSize: batch), tasks: [task],
+            trainingImages: { _, _ in throw ConFiTError.invalidConfiguration("the benchmark has no images") })
         try strategy.taskStarting(task, context)
         let step = TrainingStep(network: network, optimizer: try strategy.makeOptimizer(task: task, context).0)
         _ = strategy.epochStarting(0, of: 5, context)
@@ -146,10 +157,13 @@ public final class ThroughputBenchmark {
         }
         var breakdown = profiler?.seconds ?? [:]
         if profiler != nil { breakdown["host"] = seconds.reduce(0, +) - breakdown.values.reduce(0, +) }
-        var measurement = Measurement(imagesPerSecond: Double(batch) / seconds.sorted()[seconds.count / 2],
-                                      millisecondsPerStep: breakdown.mapValues { $0 * 1000 / Double(steps) })
+        var measurement = Measurement(
+            imagesPerSecond: Double(batch) / seconds.sorted()[seconds.count / 2],
+            millisecondsPerStep: breakdown.mapValues { $0 * 1000 / Double(steps) })
         if let processGroup {
-            measurement.communication = (processGroup.seconds * 1000 / Double(steps), processGroup.bytes / steps, processGroup.calls / steps)
+            measurement.communication = (
+                processGroup.seconds * 1000 / Double(steps), processGroup.bytes / steps, processGroup.calls / steps
+            )
         }
         return measurement
     }
@@ -204,32 +218,37 @@ public final class ThroughputBenchmark {
     public static func report(_ options: Options) throws -> Data {
         if let threads = options.threads { Engine.shared.setThreads(threads) }
         let profiler = options.profile ? Profiler() : nil
-        let settings = ComputeSettings(layout: options.layout, precision: options.precision, winograd: options.winograd,
-                                       profiler: profiler)
+        let settings = ComputeSettings(
+            layout: options.layout, precision: options.precision, winograd: options.winograd,
+            profiler: profiler)
         let network = options.model.make(numClasses: 1000, settings: settings)
         let pairs = options.trackers ? try ConvolutionNormPair.pairs(in: network) : []
         defer { withExtendedLifetime(pairs) {} }
-        let benchmark = try ThroughputBenchmark(network: network, batch: options.batch, imageSize: options.imageSize,
-                                                taskClasses: options.taskClasses, steps: options.steps, warmup: options.warmup,
-                                                profiler: profiler, processGroup: options.processGroup)
+        let benchmark = try ThroughputBenchmark(
+            network: network, batch: options.batch, imageSize: options.imageSize,
+            taskClasses: options.taskClasses, steps: options.steps, warmup: options.warmup,
+            profiler: profiler, processGroup: options.processGroup)
         var result: [String: Any] = [
-            "model": options.model.rawValue, "image_size": options.imageSize, "batch": options.batch, "threads": Engine.shared.threads,
+            "model": options.model.rawValue, "image_size": options.imageSize, "batch": options.batch,
+            "threads": Engine.shared.threads,
             "onednn_version": Engine.shared.version, "cpu_isa": Engine.shared.cpuISA, "layout": options.layout.rawValue,
             "precision": options.precision.rawValue,
-            "forward_gflop_per_image": benchmark.forwardFLOPsPerImage / 1e9, "winograd": options.winograd, "trackers": pairs.count,
+            "forward_gflop_per_image": benchmark.forwardFLOPsPerImage / 1e9, "winograd": options.winograd,
+            "trackers": pairs.count,
             "processes": options.processGroup?.size ?? 1,
             "gradient_bytes": network.namedParameters().reduce(0) { $0 + $1.1.value.count } * 4,
         ]
         var breakdown: [String: Any] = [:]
         for stage in Stage.allCases where options.stages.contains(stage) {
             let name = stage == .eval ? "eval" : "train_\(stage.rawValue)"
-            let (measurement, flops) = if let method = stage.method {
-                (try benchmark.train(method.makeStrategy()), benchmark.trainFLOPsPerImage(.all))
-            } else if let selection = stage.selection {
-                (try benchmark.train(selection), benchmark.trainFLOPsPerImage(selection))
-            } else {
-                (try benchmark.eval(), benchmark.forwardFLOPsPerImage)
-            }
+            let (measurement, flops) =
+                if let method = stage.method {
+                    (try benchmark.train(method.makeStrategy()), benchmark.trainFLOPsPerImage(.all))
+                } else if let selection = stage.selection {
+                    (try benchmark.train(selection), benchmark.trainFLOPsPerImage(selection))
+                } else {
+                    (try benchmark.eval(), benchmark.forwardFLOPsPerImage)
+                }
             result["\(name)_img_s"] = measurement.imagesPerSecond
             result["\(name)_gflop_s"] = measurement.imagesPerSecond * flops / 1e9
             if let (milliseconds, bytes, collectives) = measurement.communication {
@@ -238,7 +257,9 @@ public final class ThroughputBenchmark {
             }
             breakdown[name] = measurement.millisecondsPerStep.mapValues { ($0 * 10).rounded() / 10 }
         }
-        if let (milliseconds, latency) = try benchmark.collectiveCosts(floats: (result["gradient_bytes"] as? Int ?? 0) / 4) {
+        if let (milliseconds, latency) = try benchmark.collectiveCosts(
+            floats: (result["gradient_bytes"] as? Int ?? 0) / 4)
+        {
             (result["gradient_allreduce_ms"], result["allreduce_latency_us"]) = (milliseconds, latency)
         }
         if options.profile { result["profile"] = breakdown }

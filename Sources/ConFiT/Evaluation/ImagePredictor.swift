@@ -17,8 +17,10 @@ public final class ImagePredictor {
     /// The logit columns predictions rank, in order.
     private let classes: [Int]
 
-    private init(evaluator: TaskEvaluator, classes: [Int], classNames: [String], transform: EvalTransform,
-                 normalization: Normalization) {
+    private init(
+        evaluator: TaskEvaluator, classes: [Int], classNames: [String], transform: EvalTransform,
+        normalization: Normalization
+    ) {
         (self.evaluator, self.classes, self.classNames) = (evaluator, classes, classNames)
         options = LoaderOptions.evaluation(batchSize: 16)
         (options.transform, options.normalization, options.skipUnreadable) = (transform, normalization, true)
@@ -28,19 +30,23 @@ public final class ImagePredictor {
     /// the classifier's weight), so fine-tuned checkpoints classify into their own classes;
     /// classes are named by index. A file without that classifier (most likely weights of
     /// another network) fails before any image is read, saying what its keys look like.
-    public static func pretrained(_ architecture: Architecture, weights: URL, precision: DataType = .float32) throws -> ImagePredictor {
+    public static func pretrained(
+        _ architecture: Architecture, weights: URL, precision: DataType = .float32
+    ) throws -> ImagePredictor {
         let file = try TensorFile(contentsOf: weights)
         let key = architecture.classifierName + ".weight"
         guard let head = file.tensors.first(where: { $0.name == key })?.tensor, head.shape.count == 2 else {
-            throw ConFiTError.weightsMismatch(path: weights.path, model: architecture.rawValue, classifierKey: key,
-                                              recognised: ArchitectureRecognizer.recognize(file.tensors.map(\.name)))
+            throw ConFiTError.weightsMismatch(
+                path: weights.path, model: architecture.rawValue, classifierKey: key,
+                recognised: ArchitectureRecognizer.recognize(file.tensors.map(\.name)))
         }
         let network = architecture.make(numClasses: head.shape[0], settings: ComputeSettings(precision: precision))
         try network.loadPretrained(file.tensors.map { ($0.name, $0.tensor) })
         let evaluator = TaskEvaluator(network: network, pairs: [])
         try evaluator.select(nil, recover: false)
-        return ImagePredictor(evaluator: evaluator, classes: Array(0..<head.shape[0]), classNames: (0..<head.shape[0]).map(String.init),
-                              transform: .standard, normalization: architecture.normalization)
+        return ImagePredictor(
+            evaluator: evaluator, classes: Array(0..<head.shape[0]), classNames: (0..<head.shape[0]).map(String.init),
+            transform: .standard, normalization: architecture.normalization)
     }
 
     /// Finished task `task` of `run`, in the state its evaluation after the run's last
@@ -49,34 +55,44 @@ public final class ImagePredictor {
         let classes = try run.select(task: task)
         // Kept features are the dataset's, by sample id; predictions number their own images.
         run.trainer.evaluator.frozenFeatures = nil
-        return ImagePredictor(evaluator: run.trainer.evaluator, classes: classes, classNames: classes.map { run.classNames[$0] },
-                              transform: run.configuration.training.transform, normalization: run.trainer.normalization)
+        return ImagePredictor(
+            evaluator: run.trainer.evaluator, classes: classes, classNames: classes.map { run.classNames[$0] },
+            transform: run.configuration.training.transform, normalization: run.trainer.normalization)
     }
 
     /// The shared weights (a run's `checkpoint.safetensors`, or a plain state dict) with
     /// one exported task: what a deployment keeps per task instead of a model copy.
-    public static func exported(_ taskFile: TaskFile, weights: URL, precision: DataType = .float32) throws -> ImagePredictor {
+    public static func exported(
+        _ taskFile: TaskFile, weights: URL, precision: DataType = .float32
+    ) throws -> ImagePredictor {
         let base = try TensorFile(contentsOf: weights).tensors
         let modelPrefix = TrainingCheckpoint.modelPrefix
-        let stateDict = base.contains { $0.name.hasPrefix(modelPrefix) }
-            ? base.filter { $0.name.hasPrefix(modelPrefix) }.map { (String($0.name.dropFirst(modelPrefix.count)), $0.tensor) }
+        let stateDict =
+            base.contains { $0.name.hasPrefix(modelPrefix) }
+            ? base.filter { $0.name.hasPrefix(modelPrefix) }.map {
+                (String($0.name.dropFirst(modelPrefix.count)), $0.tensor)
+            }
             : base.map { ($0.name, $0.tensor) }
-        let network = taskFile.model.make(numClasses: taskFile.classes.count, settings: ComputeSettings(precision: precision))
+        let network = taskFile.model.make(
+            numClasses: taskFile.classes.count, settings: ComputeSettings(precision: precision))
         try network.loadPretrained(stateDict, classifier: .reinitialize(seed: 0))
         try network.loadStateDict(taskFile.classifierStateDict, strict: false)
         let evaluator = TaskEvaluator(network: network, pairs: [])
         try ContinualMethod.named(taskFile.method).makeStrategy()
             .importTask(taskFile.taskTensors, metadata: taskFile.file.metadata, into: evaluator)
-        return ImagePredictor(evaluator: evaluator, classes: Array(taskFile.classes.indices), classNames: taskFile.classNames,
-                              transform: taskFile.transform, normalization: taskFile.model.normalization)
+        return ImagePredictor(
+            evaluator: evaluator, classes: Array(taskFile.classes.indices), classNames: taskFile.classNames,
+            transform: taskFile.transform, normalization: taskFile.model.normalization)
     }
 
     /// The `k` most probable classes of each readable image (softmax over the ranked
     /// classes), handed to `receive` in the order given. Returns how many images could not
     /// be read; each is reported through `warn` and the others are still ranked.
     @discardableResult
-    public func predict(_ images: [String], top k: Int, warn: @escaping @Sendable (String) -> Void,
-                        _ receive: (_ image: String, _ top: [Prediction]) throws -> Void) throws -> Int {
+    public func predict(
+        _ images: [String], top k: Int, warn: @escaping @Sendable (String) -> Void,
+        _ receive: (_ image: String, _ top: [Prediction]) throws -> Void
+    ) throws -> Int {
         let samples = images.enumerated().map { Sample(id: $0.offset, label: 0, source: .file($0.element)) }
         let loader = try BatchLoader(samples: samples, options: options, warn: warn)
         let stream = loader.epoch(0)

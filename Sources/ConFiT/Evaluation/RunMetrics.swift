@@ -43,26 +43,34 @@ public struct RunMetrics: Sendable, Equatable, Codable {
     /// The metric definitions written into `metrics.json` (docs/methods.md), keyed like the
     /// values they describe, so the file explains itself.
     public static let definitions: [String: String] = [
-        "accuracy_matrix": "a(t, i) = task-aware accuracy (fraction in [0, 1]) on task i's test set after training task t, the prediction the arg-max over task i's classes only (FACIL's taw); row t lists a(t, 0..t); tasks are 0-based",
-        "task_agnostic": "for methods with one head over all classes (finetune, linear, lwf, ewc, simplecil, ranpac, fsa): the accuracy matrix, average accuracies, final average accuracy and forgetting of the task-agnostic prediction, the arg-max over every class of tasks 0..t (FACIL's tag), defined as for the task-aware ones; for bank and mask methods run with task inference (--task-agnostic), the same measures when each image's task is inferred as the seen task whose state gives the most confident restricted prediction (largest softmax probability) and the image is classified within it; absent otherwise",
-        "task_inference": "bank and mask methods with --task-agnostic: the fraction of task i's test images whose task was inferred right after task t, row t lists tasks 0..t",
+        "accuracy_matrix":
+            "a(t, i) = task-aware accuracy (fraction in [0, 1]) on task i's test set after training task t, the prediction the arg-max over task i's classes only (FACIL's taw); row t lists a(t, 0..t); tasks are 0-based",
+        "task_agnostic":
+            "for methods with one head over all classes (finetune, linear, lwf, ewc, simplecil, ranpac, fsa): the accuracy matrix, average accuracies, final average accuracy and forgetting of the task-agnostic prediction, the arg-max over every class of tasks 0..t (FACIL's tag), defined as for the task-aware ones; for bank and mask methods run with task inference (--task-agnostic), the same measures when each image's task is inferred as the seen task whose state gives the most confident restricted prediction (largest softmax probability) and the image is classified within it; absent otherwise",
+        "task_inference":
+            "bank and mask methods with --task-agnostic: the fraction of task i's test images whose task was inferred right after task t, row t lists tasks 0..t",
         "average_accuracy": "A_t = mean over i <= t of a(t, i), unweighted; one value per task t",
         "final_average_accuracy": "A_T, the average accuracy after the last task T",
         "average_incremental_accuracy": "mean over t of A_t",
         "forgetting": "F = mean over i < T of (max over i <= t < T of a(t, i) - a(T, i)); null with one task",
         "bwt": "backward transfer = mean over i < T of (a(T, i) - a(i, i)); null with one task",
-        "bank_bytes_per_task": "bytes the method stores for task t alone, beyond the shared network: for confit, its ablations and taskbn every BatchNorm's gamma, beta, running mean and variance and every pre-convolution tracker's means; 0 for finetune, linear, lwf and ewc",
-        "carried_bytes_per_task": "bytes of method state kept after task t that belong to no single task: ewc's Fisher diagonal and anchor weights (two float32 copies of the backbone); 0 for the others",
-        "wall_seconds": "seconds: total = whole run including setup; per_task[t] = training task t plus the evaluation after it; per_epoch[t][e] = epoch e of task t; training = the sum of every epoch; outside_training = total - training (setup, evaluations, recovery, checkpoints, reports); evaluation_per_task[t] = the evaluation after task t; evaluation = their sum",
+        "bank_bytes_per_task":
+            "bytes the method stores for task t alone, beyond the shared network: for confit, its ablations and taskbn every BatchNorm's gamma, beta, running mean and variance and every pre-convolution tracker's means; 0 for finetune, linear, lwf and ewc",
+        "carried_bytes_per_task":
+            "bytes of method state kept after task t that belong to no single task: ewc's Fisher diagonal and anchor weights (two float32 copies of the backbone); 0 for the others",
+        "wall_seconds":
+            "seconds: total = whole run including setup; per_task[t] = training task t plus the evaluation after it; per_epoch[t][e] = epoch e of task t; training = the sum of every epoch; outside_training = total - training (setup, evaluations, recovery, checkpoints, reports); evaluation_per_task[t] = the evaluation after task t; evaluation = their sum",
         "images_per_second": "training images per second over all epochs of task t",
-        "epochs": "one record per trained epoch: task, epoch, stage (trainable parameters), mean training loss, images per second, seconds",
+        "epochs":
+            "one record per trained epoch: task, epoch, stage (trainable parameters), mean training loss, images per second, seconds",
     ]
 
     /// Records a finished task t = `accuracy.taskCount`: its accuracy row a(t, 0...t),
     /// stored and carried bytes, wall time (of which `evaluationSeconds` evaluating) and
     /// training throughput.
     public mutating func recordTask(
-        accuracies: [Double], taskAgnostic: [Double]? = nil, taskInference: [Double]? = nil, bankBytes: Int, carriedBytes: Int = 0,
+        accuracies: [Double], taskAgnostic: [Double]? = nil, taskInference: [Double]? = nil, bankBytes: Int,
+        carriedBytes: Int = 0,
         wallSeconds: Double, evaluationSeconds: Double, imagesPerSecond: Double
     ) throws(AccuracyMatrixError) {
         try Self.append(taskAgnostic, to: &self.taskAgnostic, tasks: accuracy.taskCount)
@@ -77,7 +85,9 @@ public struct RunMetrics: Sendable, Equatable, Codable {
 
     /// Adds `row` to an optional matrix that has a row for every task so far; a run recorded
     /// before such rows were (or resumed without them) keeps none.
-    private static func append(_ row: [Double]?, to matrix: inout AccuracyMatrix?, tasks: Int) throws(AccuracyMatrixError) {
+    private static func append(
+        _ row: [Double]?, to matrix: inout AccuracyMatrix?, tasks: Int
+    ) throws(AccuracyMatrixError) {
         guard let row, (matrix?.taskCount ?? 0) == tasks else { return }
         var extended = matrix ?? AccuracyMatrix()
         try extended.append(row: row)
@@ -175,13 +185,15 @@ public struct RunMetrics: Sendable, Equatable, Codable {
         accuracy = try container.decode(AccuracyMatrix.self, forKey: .accuracyMatrix)
         bankBytesPerTask = try container.decode([Int].self, forKey: .bankBytesPerTask)
         // Runs from before strategies carried nothing.
-        carriedBytesPerTask = try container.decodeIfPresent([Int].self, forKey: .carriedBytesPerTask)
+        carriedBytesPerTask =
+            try container.decodeIfPresent([Int].self, forKey: .carriedBytesPerTask)
             ?? Array(repeating: 0, count: bankBytesPerTask.count)
         imagesPerSecondPerTask = try container.decode([Double].self, forKey: .imagesPerSecond)
         let wall = try container.nestedContainer(keyedBy: WallSecondsKeys.self, forKey: .wallSeconds)
         totalWallSeconds = try wall.decode(Double.self, forKey: .total)
         wallSecondsPerTask = try wall.decode([Double].self, forKey: .perTask)
-        evaluationSecondsPerTask = try wall.decodeIfPresent([Double].self, forKey: .evaluationPerTask)
+        evaluationSecondsPerTask =
+            try wall.decodeIfPresent([Double].self, forKey: .evaluationPerTask)
             ?? Array(repeating: .nan, count: wallSecondsPerTask.count)
         epochs = try container.decode([EpochRecord].self, forKey: .epochs)
         if container.contains(.taskAgnostic) {
@@ -192,13 +204,18 @@ public struct RunMetrics: Sendable, Equatable, Codable {
         config = try container.decode(JSONValue.self, forKey: .config)
         versions = try container.decode(SoftwareVersions.self, forKey: .versions)
         let tasks = accuracy.taskCount
-        guard [taskAgnostic?.taskCount ?? tasks, taskInference?.taskCount ?? tasks, bankBytesPerTask.count, carriedBytesPerTask.count, imagesPerSecondPerTask.count, wallSecondsPerTask.count,
-               evaluationSecondsPerTask.count]
+        guard
+            [
+                taskAgnostic?.taskCount ?? tasks, taskInference?.taskCount ?? tasks, bankBytesPerTask.count,
+                carriedBytesPerTask.count, imagesPerSecondPerTask.count, wallSecondsPerTask.count,
+                evaluationSecondsPerTask.count,
+            ]
             .allSatisfy({ $0 == tasks })
         else {
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: decoder.codingPath,
-                debugDescription: "per-task lists do not all have one entry per accuracy-matrix row (\(tasks))"))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "per-task lists do not all have one entry per accuracy-matrix row (\(tasks))"))
         }
     }
 

@@ -72,12 +72,15 @@ public final class TaskEvaluator {
     /// The pooled features of `batch` (the classifier's input), in the network's state, or
     /// from `frozenFeatures` when it holds every image of the batch.
     public func pooledFeatures(for batch: Batch) throws -> Tensor {
-        if let cached = frozenFeatures.map({ rows in batch.sampleIDs.compactMap { rows[$0] } }), cached.count == batch.count,
-           let width = cached.first?.count {
+        if let cached = frozenFeatures.map({ rows in batch.sampleIDs.compactMap { rows[$0] } }),
+            cached.count == batch.count,
+            let width = cached.first?.count
+        {
             return try Tensor(shape: [batch.count, width], values: cached.flatMap { $0 })
         }
         guard let extractor = network as? any FeatureExtractor else {
-            throw ConFiTError.invalidConfiguration("\(type(of: network)) does not expose the features its classifier reads")
+            throw ConFiTError.invalidConfiguration(
+                "\(type(of: network)) does not expose the features its classifier reads")
         }
         let features = try extractor.features(try input(for: batch))
         if frozenFeatures != nil {
@@ -118,7 +121,7 @@ public final class TaskEvaluator {
         let stream = loader.epoch(0)
         var tally = Tally()
         let columns = seen.isEmpty ? classes : seen
-        let local = classes.map { class_ in columns.firstIndex(of: class_) ?? -1 }
+        let local = classes.map { id in columns.firstIndex(of: id) ?? -1 }
         while let batch = try stream.next() {
             for (scores, label) in zip(try logits(for: batch, classes: columns), batch.labels) {
                 if Self.argmax(local.map { scores[$0] }) == label { tally.correct += 1 }

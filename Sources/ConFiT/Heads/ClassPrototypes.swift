@@ -31,7 +31,9 @@ struct ClassPrototypes {
         if let cached, cached.classes == width { return cached }
         let head = PrototypeHead(classes: width, dimension: dimension)
         for (row, c) in classes.enumerated() {
-            guard (0..<width).contains(c) else { throw ConFiTError.bankMismatch(key: "prototypes", reason: "class \(c) of \(width)") }
+            guard (0..<width).contains(c) else {
+                throw ConFiTError.bankMismatch(key: "prototypes", reason: "class \(c) of \(width)")
+            }
             head.setPrototype(c, means[(row * dimension)..<((row + 1) * dimension)])
         }
         cached = head
@@ -41,7 +43,8 @@ struct ClassPrototypes {
     /// Task i's prototypes, in the task's class order, as `prototypes` [classes, features].
     func export(task i: Int) throws -> (String, HostTensor) {
         guard taskClassCounts.indices.contains(i) else {
-            throw ConFiTError.bankMismatch(key: "prototypes", reason: "the checkpoint holds no prototypes for task \(i)")
+            throw ConFiTError.bankMismatch(
+                key: "prototypes", reason: "the checkpoint holds no prototypes for task \(i)")
         }
         let first = taskClassCounts[..<i].reduce(0, +)
         let rows = Array(means[(first * dimension)..<((first + taskClassCounts[i]) * dimension)])
@@ -53,7 +56,8 @@ struct ClassPrototypes {
     static func importedHead(_ tensors: [(String, HostTensor)]) throws -> PrototypeHead? {
         guard let tensor = tensors.first(where: { $0.0 == "prototypes" })?.1 else { return nil }
         guard tensor.shape.count == 2 else {
-            throw ConFiTError.bankMismatch(key: "prototypes", reason: "shape \(tensor.shape), expected [classes, features]")
+            throw ConFiTError.bankMismatch(
+                key: "prototypes", reason: "shape \(tensor.shape), expected [classes, features]")
         }
         let (count, width, rows) = (tensor.shape[0], tensor.shape[1], tensor.floats())
         let head = PrototypeHead(classes: count, dimension: width)
@@ -62,11 +66,13 @@ struct ClassPrototypes {
     }
 
     func state(prefix: String) -> [(String, HostTensor)] {
-        isEmpty ? [] : [
-            (prefix + "classes", HostTensor(shape: [classes.count], int64s: classes)),
-            (prefix + "task_classes", HostTensor(shape: [taskClassCounts.count], int64s: taskClassCounts)),
-            (prefix + "prototypes", HostTensor(shape: [classes.count, dimension], floats: means)),
-        ]
+        isEmpty
+            ? []
+            : [
+                (prefix + "classes", HostTensor(shape: [classes.count], int64s: classes)),
+                (prefix + "task_classes", HostTensor(shape: [taskClassCounts.count], int64s: taskClassCounts)),
+                (prefix + "prototypes", HostTensor(shape: [classes.count, dimension], floats: means)),
+            ]
     }
 
     /// Reads back `state(prefix:)`, all checked before anything is replaced; empty when absent.
@@ -75,7 +81,8 @@ struct ClassPrototypes {
         guard let stored = state["prototypes"] else { return }
         let (ids, counts) = (state["classes"]?.ints() ?? [], state["task_classes"]?.ints() ?? [])
         guard stored.shape.count == 2, stored.shape[0] == ids.count, counts.reduce(0, +) == ids.count else {
-            throw ConFiTError.bankMismatch(key: prefix + "prototypes", reason: "shape \(stored.shape) for \(ids.count) classes")
+            throw ConFiTError.bankMismatch(
+                key: prefix + "prototypes", reason: "shape \(stored.shape) for \(ids.count) classes")
         }
         (classes, taskClassCounts, means, dimension) = (ids, counts, stored.floats(), stored.shape[1])
     }

@@ -18,7 +18,8 @@ public struct FeatureSet: Sendable, Equatable {
     /// The mean feature of each class in `classes`, row-major [classes.count, dimension],
     /// in float64 sums; a class without images is an error naming it.
     public func classMeans(_ classes: [Int]) throws -> [Float] {
-        var sums = [Double](repeating: 0, count: classes.count * dimension), counts = [Int](repeating: 0, count: classes.count)
+        var sums = [Double](repeating: 0, count: classes.count * dimension),
+            counts = [Int](repeating: 0, count: classes.count)
         let position = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
         for (i, label) in labels.enumerated() {
             guard let c = position[label] else { continue }
@@ -26,7 +27,8 @@ public struct FeatureSet: Sendable, Equatable {
             for (j, v) in row(i).enumerated() { sums[c * dimension + j] += Double(v) }
         }
         if let empty = counts.firstIndex(of: 0) {
-            throw ConFiTError.invalidConfiguration("class \(classes[empty]) has no training image to compute its mean feature from")
+            throw ConFiTError.invalidConfiguration(
+                "class \(classes[empty]) has no training image to compute its mean feature from")
         }
         return sums.enumerated().map { Float($1 / Double(counts[$0 / dimension])) }
     }

@@ -23,14 +23,21 @@ public final class PrototypeHead: FeatureHead {
 
     public func logits(features: Tensor) throws -> Tensor {
         guard features.shape.count == 2, features.shape[1] == dimension else {
-            throw EngineError.shapeMismatch(operation: "PrototypeHead features", expected: [-1, dimension], found: features.shape)
+            throw EngineError.shapeMismatch(
+                operation: "PrototypeHead features", expected: [-1, dimension], found: features.shape)
         }
         let n = features.shape[0]
-        normalized = (0..<n).flatMap { Self.normalized(Array(UnsafeBufferPointer(start: features.pointer + $0 * dimension,
-                                                                                  count: dimension))) }
+        normalized = (0..<n).flatMap {
+            Self.normalized(
+                Array(
+                    UnsafeBufferPointer(
+                        start: features.pointer + $0 * dimension,
+                        count: dimension)))
+        }
         let out = Tensor(shape: [n, classes])
-        try Gemm.multiply(transposeA: false, transposeB: true, m: n, n: classes, k: dimension, a: normalized, lda: dimension,
-                          b: rows, ldb: dimension, beta: 0, c: out.pointer, ldc: classes)
+        try Gemm.multiply(
+            transposeA: false, transposeB: true, m: n, n: classes, k: dimension, a: normalized, lda: dimension,
+            b: rows, ldb: dimension, beta: 0, c: out.pointer, ldc: classes)
         return out
     }
 

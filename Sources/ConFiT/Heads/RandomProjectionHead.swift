@@ -24,21 +24,24 @@ public final class RandomProjectionHead: FeatureHead {
     public func hidden(_ features: UnsafePointer<Float>, count n: Int) throws -> [Float] {
         guard let projection else { return Array(UnsafeBufferPointer(start: features, count: n * dimension)) }
         var h = [Float](repeating: 0, count: n * projected)
-        try Gemm.multiply(transposeA: false, transposeB: false, m: n, n: projected, k: dimension, a: features, lda: dimension,
-                          b: projection, ldb: projected, beta: 0, c: &h, ldc: projected)
+        try Gemm.multiply(
+            transposeA: false, transposeB: false, m: n, n: projected, k: dimension, a: features, lda: dimension,
+            b: projection, ldb: projected, beta: 0, c: &h, ldc: projected)
         for i in h.indices where !(h[i] > 0) { h[i] = 0 }
         return h
     }
 
     public func logits(features: Tensor) throws -> Tensor {
         guard features.shape.count == 2, features.shape[1] == dimension else {
-            throw EngineError.shapeMismatch(operation: "RandomProjectionHead features", expected: [-1, dimension], found: features.shape)
+            throw EngineError.shapeMismatch(
+                operation: "RandomProjectionHead features", expected: [-1, dimension], found: features.shape)
         }
         let n = features.shape[0]
         hidden = try hidden(features.pointer, count: n)
         let out = Tensor(shape: [n, classes])
-        try Gemm.multiply(transposeA: false, transposeB: true, m: n, n: classes, k: projected, a: hidden, lda: projected,
-                          b: weights, ldb: projected, beta: 0, c: out.pointer, ldc: classes)
+        try Gemm.multiply(
+            transposeA: false, transposeB: true, m: n, n: classes, k: projected, a: hidden, lda: projected,
+            b: weights, ldb: projected, beta: 0, c: out.pointer, ldc: classes)
         return out
     }
 }

@@ -30,8 +30,10 @@ public struct RidgeRegression: Sendable, Equatable {
     /// Reads back `gram` and `targets` as a checkpoint stored them.
     public init(width: Int, classes: Int, gram: [Double], targets: [Double]) throws {
         guard gram.count == width * width, targets.count == width * classes else {
-            throw ConFiTError.bankMismatch(key: "ranpac", reason: "G has \(gram.count) and Q \(targets.count) values; "
-                + "M = \(width) and \(classes) classes need \(width * width) and \(width * classes)")
+            throw ConFiTError.bankMismatch(
+                key: "ranpac",
+                reason: "G has \(gram.count) and Q \(targets.count) values; "
+                    + "M = \(width) and \(classes) classes need \(width * width) and \(width * classes)")
         }
         (self.width, self.classes, self.gram, self.targets) = (width, classes, gram, targets)
     }
@@ -43,8 +45,9 @@ public struct RidgeRegression: Sendable, Equatable {
     public mutating func accumulate(_ h: [Double], labels: [Int]) {
         let n = labels.count
         precondition(h.count == n * width)
-        LinearAlgebra.multiply(transposeA: true, transposeB: false, m: width, n: width, k: n, a: h, lda: width, b: h, ldb: width,
-                               beta: 1, c: &gram, ldc: width)
+        LinearAlgebra.multiply(
+            transposeA: true, transposeB: false, m: width, n: width, k: n, a: h, lda: width, b: h, ldb: width,
+            beta: 1, c: &gram, ldc: width)
         for (i, label) in labels.enumerated() {
             for j in 0..<width { targets[j * classes + label] += h[i * width + j] }
         }
@@ -54,8 +57,9 @@ public struct RidgeRegression: Sendable, Equatable {
     public func weights(ridge: Double) throws -> [Double] {
         var a = gram
         for i in 0..<width { a[i * width + i] += ridge }
-        let solution = try LinearAlgebra.solvePositiveDefinite(consume a, targets, n: width, columns: classes,
-                                                               operation: "RanPAC's ridge solve (G + \(ridge)·I)")
+        let solution = try LinearAlgebra.solvePositiveDefinite(
+            consume a, targets, n: width, columns: classes,
+            operation: "RanPAC's ridge solve (G + \(ridge)·I)")
         return LinearAlgebra.transpose(solution, rows: width, columns: classes)
     }
 
@@ -64,31 +68,39 @@ public struct RidgeRegression: Sendable, Equatable {
     /// when fitted on the rows before; the loss of each λ (infinity where the fit is not
     /// positive-definite). The official loss averages over every class column too; the
     /// columns of other tasks' classes are zero in both fit and target, so the choice is the same.
-    public static func selectRidge(_ h: [Double], width: Int, local: [Int], columns: Int) throws -> (ridge: Double, losses: [Double]) {
+    public static func selectRidge(
+        _ h: [Double], width: Int, local: [Int], columns: Int
+    ) throws -> (ridge: Double, losses: [Double]) {
         let n = local.count, fitted = Int(Double(local.count) * 0.8)
         guard fitted >= 1, n - fitted >= 1 else {
-            throw ConFiTError.invalidConfiguration("RanPAC's choice of λ needs at least 2 training images in a task, not \(n)")
+            throw ConFiTError.invalidConfiguration(
+                "RanPAC's choice of λ needs at least 2 training images in a task, not \(n)")
         }
         let validated = n - fitted
-        var kernel = [Double](repeating: 0, count: fitted * fitted), cross = [Double](repeating: 0, count: validated * fitted)
+        var kernel = [Double](repeating: 0, count: fitted * fitted),
+            cross = [Double](repeating: 0, count: validated * fitted)
         h.withUnsafeBufferPointer { rows in
             let later = rows.baseAddress! + fitted * width
-            LinearAlgebra.multiply(transposeA: false, transposeB: true, m: fitted, n: fitted, k: width, a: rows.baseAddress!,
-                                   lda: width, b: rows.baseAddress!, ldb: width, beta: 0, c: &kernel, ldc: fitted)
-            LinearAlgebra.multiply(transposeA: false, transposeB: true, m: validated, n: fitted, k: width, a: later, lda: width,
-                                   b: rows.baseAddress!, ldb: width, beta: 0, c: &cross, ldc: fitted)
+            LinearAlgebra.multiply(
+                transposeA: false, transposeB: true, m: fitted, n: fitted, k: width, a: rows.baseAddress!,
+                lda: width, b: rows.baseAddress!, ldb: width, beta: 0, c: &kernel, ldc: fitted)
+            LinearAlgebra.multiply(
+                transposeA: false, transposeB: true, m: validated, n: fitted, k: width, a: later, lda: width,
+                b: rows.baseAddress!, ldb: width, beta: 0, c: &cross, ldc: fitted)
         }
         var y = [Double](repeating: 0, count: fitted * columns)
         for i in 0..<fitted { y[i * columns + local[i]] = 1 }
         let losses = ridges.map { ridge -> Double in
             var a = kernel
             for i in 0..<fitted { a[i * fitted + i] += ridge }
-            guard let dual = try? LinearAlgebra.solvePositiveDefinite(a, y, n: fitted, columns: columns, operation: "") else {
+            guard let dual = try? LinearAlgebra.solvePositiveDefinite(a, y, n: fitted, columns: columns, operation: "")
+            else {
                 return .infinity
             }
             var predicted = [Double](repeating: 0, count: validated * columns)
-            LinearAlgebra.multiply(transposeA: false, transposeB: false, m: validated, n: columns, k: fitted, a: cross, lda: fitted,
-                                   b: dual, ldb: columns, beta: 0, c: &predicted, ldc: columns)
+            LinearAlgebra.multiply(
+                transposeA: false, transposeB: false, m: validated, n: columns, k: fitted, a: cross, lda: fitted,
+                b: dual, ldb: columns, beta: 0, c: &predicted, ldc: columns)
             var sum = 0.0
             for i in 0..<validated {
                 for c in 0..<columns {
@@ -100,7 +112,8 @@ public struct RidgeRegression: Sendable, Equatable {
         }
         let best = losses.indices.min { losses[$0] < losses[$1] } ?? 0
         guard losses[best].isFinite else {
-            throw ConFiTError.invalidConfiguration("RanPAC: no λ of the grid gives a positive-definite fit on this task's features")
+            throw ConFiTError.invalidConfiguration(
+                "RanPAC: no λ of the grid gives a positive-definite fit on this task's features")
         }
         return (ridges[best], losses)
     }

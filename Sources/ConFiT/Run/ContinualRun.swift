@@ -39,11 +39,15 @@ public final class ContinualRun {
     /// A new run into `folder` (created when the first checkpoint is written): loads the
     /// dataset and the pre-trained weights, resolves the class order and tasks. A folder
     /// that already holds a run is refused, not overwritten (`resumingIfPresent` continues it).
-    public convenience init(_ configuration: RunConfiguration, folder: URL, processGroup: (any ProcessGroup)? = nil) throws {
+    public convenience init(
+        _ configuration: RunConfiguration, folder: URL, processGroup: (any ProcessGroup)? = nil
+    ) throws {
         let checkpoint = folder.appendingPathComponent(TrainingCheckpoint.fileName)
         guard !FileManager.default.fileExists(atPath: checkpoint.path) else {
-            throw ConFiTError.invalidConfiguration("\(folder.path) already holds a run (\(TrainingCheckpoint.fileName)); "
-                + "continue it with confit train --resume \(folder.path), or choose another folder. Nothing was overwritten")
+            throw ConFiTError.invalidConfiguration(
+                "\(folder.path) already holds a run (\(TrainingCheckpoint.fileName)); "
+                    + "continue it with confit train --resume \(folder.path), or choose another folder. Nothing was overwritten"
+            )
         }
         try self.init(configuration, folder: RunFolder(url: folder), checkpoint: nil, processGroup: processGroup)
     }
@@ -51,15 +55,21 @@ public final class ContinualRun {
     /// The run of `configuration` in `folder`: continued from its checkpoint when the folder
     /// holds one of the same configuration (a finished one then only reports), new when it
     /// holds none; a run of another configuration there is an error.
-    public static func resumingIfPresent(_ configuration: RunConfiguration, folder: URL,
-                                         processGroup: (any ProcessGroup)? = nil) throws -> ContinualRun {
-        guard FileManager.default.fileExists(atPath: folder.appendingPathComponent(TrainingCheckpoint.fileName).path) else {
+    public static func resumingIfPresent(
+        _ configuration: RunConfiguration, folder: URL,
+        processGroup: (any ProcessGroup)? = nil
+    ) throws -> ContinualRun {
+        guard FileManager.default.fileExists(atPath: folder.appendingPathComponent(TrainingCheckpoint.fileName).path)
+        else {
             return try ContinualRun(configuration, folder: folder, processGroup: processGroup)
         }
-        let run = try ContinualRun(resuming: folder, processGroup: processGroup, workers: configuration.training.loaderWorkers)
+        let run = try ContinualRun(
+            resuming: folder, processGroup: processGroup, workers: configuration.training.loaderWorkers)
         guard run.configuration.matches(configuration) else {
-            throw ConFiTError.invalidConfiguration("\(folder.path) holds a run of another configuration ("
-                + run.configuration.differences(from: configuration).joined(separator: "; ") + "); choose another folder")
+            throw ConFiTError.invalidConfiguration(
+                "\(folder.path) holds a run of another configuration ("
+                    + run.configuration.differences(from: configuration).joined(separator: "; ")
+                    + "); choose another folder")
         }
         return run
     }
@@ -70,20 +80,26 @@ public final class ContinualRun {
     /// run in another precision, never for training it further. `workers`, when given,
     /// replaces the recorded decoding threads, and `threads` the recorded oneDNN threads: a
     /// machine's own choices, recorded as the run's resumes them.
-    public convenience init(resuming folder: URL, processGroup: (any ProcessGroup)? = nil, precision: DataType? = nil,
-                            workers: Int? = nil, threads: Int? = nil) throws {
+    public convenience init(
+        resuming folder: URL, processGroup: (any ProcessGroup)? = nil, precision: DataType? = nil,
+        workers: Int? = nil, threads: Int? = nil
+    ) throws {
         var (checkpoint, metrics, configuration) = try TrainingCheckpoint.last(ofRunIn: folder)
         if let precision { configuration.resolvedPrecision = precision }
         configuration.training.loaderWorkers = workers ?? configuration.training.loaderWorkers
         configuration.threads = threads ?? configuration.threads
-        try self.init(configuration, folder: RunFolder(url: folder), checkpoint: (checkpoint, metrics), processGroup: processGroup)
+        try self.init(
+            configuration, folder: RunFolder(url: folder), checkpoint: (checkpoint, metrics), processGroup: processGroup
+        )
     }
 
     /// Whether this process writes the run's files: the only one, or rank 0 of a group.
     public var writesFiles: Bool { (trainer.processGroup?.rank ?? 0) == 0 }
 
-    private init(_ requested: RunConfiguration, folder: RunFolder, checkpoint: (TrainingCheckpoint, RunMetrics)?,
-                 processGroup: (any ProcessGroup)?) throws {
+    private init(
+        _ requested: RunConfiguration, folder: RunFolder, checkpoint: (TrainingCheckpoint, RunMetrics)?,
+        processGroup: (any ProcessGroup)?
+    ) throws {
         var configuration = requested
         if checkpoint == nil { configuration.makePathsAbsolute() }
         let shared = (processGroup?.size ?? 1) > 1 ? processGroup : nil
@@ -92,25 +108,30 @@ public final class ContinualRun {
         configuration.threads = Engine.shared.threads
         // Before the data is read or anything written; the kernels check again when built.
         try Engine.shared.require(configuration.resolvedPrecision)
-        let data = try configuration.dataset.load(root: configuration.root, options: DatasetOptions(split: configuration.split ?? .standard))
+        let data = try configuration.dataset.load(
+            root: configuration.root, options: DatasetOptions(split: configuration.split ?? .standard))
         let scenario = try configuration.scenario(for: data)
         (configuration.classOrder, configuration.tasks) = (scenario.classOrder, scenario.tasks.map(\.classes))
         configuration.classesPerTask = scenario.tasks.first?.classes.count
-        let network = configuration.model.make(numClasses: data.classNames.count,
-                                               settings: ComputeSettings(precision: configuration.resolvedPrecision))
+        let network = configuration.model.make(
+            numClasses: data.classNames.count,
+            settings: ComputeSettings(precision: configuration.resolvedPrecision))
         if let weights = configuration.weights, checkpoint == nil {
             let file = try TensorFile(contentsOf: URL(fileURLWithPath: weights))
             do {
-                try network.loadPretrained(file.tensors.map { ($0.name, $0.tensor) },
-                                           classifier: .reinitialize(seed: configuration.training.seed))
+                try network.loadPretrained(
+                    file.tensors.map { ($0.name, $0.tensor) },
+                    classifier: .reinitialize(seed: configuration.training.seed))
             } catch {
-                throw ConFiTError.invalidConfiguration("\(weights) does not hold \(configuration.model.rawValue) weights (its key "
-                    + "names look like: \(ArchitectureRecognizer.recognize(file.tensors.map(\.name)))): \(error)")
+                throw ConFiTError.invalidConfiguration(
+                    "\(weights) does not hold \(configuration.model.rawValue) weights (its key "
+                        + "names look like: \(ArchitectureRecognizer.recognize(file.tensors.map(\.name)))): \(error)")
             }
         }
-        trainer = try ContinualTrainer(network: network, method: configuration.method, scenario: scenario,
-                                       configuration: configuration.training, normalization: configuration.model.normalization,
-                                       processGroup: shared)
+        trainer = try ContinualTrainer(
+            network: network, method: configuration.method, scenario: scenario,
+            configuration: configuration.training, normalization: configuration.model.normalization,
+            processGroup: shared)
         if let (saved, _) = checkpoint { try trainer.restore(from: saved) }
         (self.configuration, self.folder, classNames) = (configuration, folder, data.classNames)
         metrics = try checkpoint?.1 ?? RunMetrics(config: JSONValue(encoding: configuration), versions: .current)
@@ -139,14 +160,19 @@ public final class ContinualRun {
         }
         callbacks.epochFinished = { [unowned self] epoch in
             metrics.recordEpoch(epoch)
-            (taskImages, taskSeconds) = (taskImages + epoch.imagesPerSecond * epoch.seconds, taskSeconds + epoch.seconds)
+            (taskImages, taskSeconds) = (
+                taskImages + epoch.imagesPerSecond * epoch.seconds, taskSeconds + epoch.seconds
+            )
             for observer in observers { observer.epochFinished(self, epoch) }
         }
         callbacks.taskFinished = { [unowned self] report in
-            try metrics.recordTask(accuracies: report.accuracies, taskAgnostic: report.taskAgnosticAccuracies,
-                                   taskInference: report.taskInferenceAccuracies, bankBytes: report.bankBytes, carriedBytes: report.carriedBytes,
-                                   wallSeconds: report.trainSeconds + report.evaluationSeconds, evaluationSeconds: report.evaluationSeconds,
-                                   imagesPerSecond: taskImages / max(taskSeconds, 1e-9))
+            try metrics.recordTask(
+                accuracies: report.accuracies, taskAgnostic: report.taskAgnosticAccuracies,
+                taskInference: report.taskInferenceAccuracies, bankBytes: report.bankBytes,
+                carriedBytes: report.carriedBytes,
+                wallSeconds: report.trainSeconds + report.evaluationSeconds,
+                evaluationSeconds: report.evaluationSeconds,
+                imagesPerSecond: taskImages / max(taskSeconds, 1e-9))
             (taskImages, taskSeconds) = (0, 0)
             for observer in observers { observer.taskFinished(self, report) }
         }
@@ -156,8 +182,9 @@ public final class ContinualRun {
             guard writesFiles else { return }
             var checkpoint = checkpoint
             checkpoint.attach(TrainingCheckpoint.metricsKey, String(decoding: try metrics.jsonData(), as: UTF8.self))
-            try folder.writeAtomically(try checkpoint.serialized(), to: TrainingCheckpoint.fileName,
-                                       keepingPreviousAs: TrainingCheckpoint.previousFileName)
+            try folder.writeAtomically(
+                try checkpoint.serialized(), to: TrainingCheckpoint.fileName,
+                keepingPreviousAs: TrainingCheckpoint.previousFileName)
             try folder.write(metrics)
             for observer in observers { try observer.checkpointWritten(self) }
         }
@@ -175,11 +202,13 @@ public final class ContinualRun {
     /// names the first that is not, or says that none is).
     private func lastFinishedTask(checking tasks: [Int] = []) throws -> Int {
         guard finishedTasks > 0 else {
-            throw ConFiTError.invalidConfiguration("\(folder.url.path) has no finished task yet (checkpoint at \(position))")
+            throw ConFiTError.invalidConfiguration(
+                "\(folder.url.path) has no finished task yet (checkpoint at \(position))")
         }
         let last = finishedTasks - 1
         if let outside = tasks.first(where: { !(0...last).contains($0) }) {
-            throw ConFiTError.invalidConfiguration("task \(outside) is not finished in \(folder.url.path): tasks 0...\(last) are")
+            throw ConFiTError.invalidConfiguration(
+                "task \(outside) is not finished in \(folder.url.path): tasks 0...\(last) are")
         }
         return last
     }
@@ -201,8 +230,12 @@ public final class ContinualRun {
     /// right); leaves task T's state in the network.
     public func evaluateTaskAgnostic() throws -> [(accuracy: Double, inference: Double?)] {
         let last = try lastFinishedTask()
-        guard trainer.strategy.hasSharedHead else { return try trainer.inferTasks(after: last).map { ($0.accuracy, $0.inference) } }
-        let rows = try (0...last).map { (accuracy: try trainer.tally(task: $0, after: last).taskAgnostic, inference: Double?.none) }
+        guard trainer.strategy.hasSharedHead else {
+            return try trainer.inferTasks(after: last).map { ($0.accuracy, $0.inference) }
+        }
+        let rows = try (0...last).map {
+            (accuracy: try trainer.tally(task: $0, after: last).taskAgnostic, inference: Double?.none)
+        }
         try trainer.select(task: last, after: last)
         return rows
     }

@@ -21,7 +21,8 @@ public enum Preset: String, CaseIterable, Sendable, Codable {
     /// Classes, tasks, classes per task, epochs, batch size and class order.
     public func benchmark() throws -> BenchmarkProtocol {
         guard self == .fashionMNIST else { return try BenchmarkProtocol.named(rawValue) }
-        return BenchmarkProtocol(classes: 10, tasks: 5, classesPerTask: 2, epochs: 5, batchSize: 32, classOrder: Array(0..<10))
+        return BenchmarkProtocol(
+            classes: 10, tasks: 5, classesPerTask: 2, epochs: 5, batchSize: 32, classOrder: Array(0..<10))
     }
 
     /// Where the scenario's class order comes from: the official order (checked against

@@ -46,10 +46,14 @@ public struct RunConfiguration: Sendable, Codable, Equatable {
 
     /// The preset's protocol (epochs, batch size, class order, task size) for `model` and
     /// `method`; change any field afterwards.
-    public init(preset: Preset, root: String, model: Architecture = .efficientNetLite0, weights: String? = nil,
-                method: ContinualMethod = .confit) throws {
+    public init(
+        preset: Preset, root: String, model: Architecture = .efficientNetLite0, weights: String? = nil,
+        method: ContinualMethod = .confit
+    ) throws {
         let benchmark = try preset.benchmark()
-        (self.preset, dataset, self.root, self.model, self.weights, self.method) = (preset, preset.dataset, root, model, weights, method)
+        (self.preset, dataset, self.root, self.model, self.weights, self.method) = (
+            preset, preset.dataset, root, model, weights, method
+        )
         training = TrainingConfiguration(epochs: benchmark.epochs, batchSize: benchmark.batchSize)
     }
 
@@ -58,15 +62,17 @@ public struct RunConfiguration: Sendable, Codable, Equatable {
     public init(contentsOf url: URL) throws {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw ConFiTError.invalidConfiguration("cannot read the configuration \(url.path): \(error.localizedDescription)")
+            throw ConFiTError.invalidConfiguration(
+                "cannot read the configuration \(url.path): \(error.localizedDescription)")
         }
         struct Recorded: Decodable { var config: RunConfiguration }
         do {
             self = try JSONDecoder().decode(RunConfiguration.self, from: data)
         } catch let bare {
             guard let recorded = try? JSONDecoder().decode(Recorded.self, from: data) else {
-                throw ConFiTError.invalidConfiguration("\(url.path) is not a run configuration (nor a metrics.json holding "
-                    + "one): \(bare)")
+                throw ConFiTError.invalidConfiguration(
+                    "\(url.path) is not a run configuration (nor a metrics.json holding "
+                        + "one): \(bare)")
             }
             self = recorded.config
         }
@@ -83,7 +89,8 @@ public struct RunConfiguration: Sendable, Codable, Equatable {
     public func differences(from request: RunConfiguration) -> [String] {
         func fields(_ configuration: RunConfiguration) -> [String: String] {
             guard let data = try? JSONEncoder().encode(configuration),
-                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
+                let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+            else { return [:] }
             var fields: [String: String] = [:]
             for (key, value) in object {
                 if let nested = value as? [String: Any] {
@@ -96,12 +103,14 @@ public struct RunConfiguration: Sendable, Codable, Equatable {
         }
         let (recorded, requested) = (fields(self), fields(resolving(request)))
         return Set(recorded.keys).union(requested.keys).sorted().compactMap { key in
-            recorded[key] == requested[key] ? nil : "\(key): \(recorded[key] ?? "absent") ≠ \(requested[key] ?? "absent")"
+            recorded[key] == requested[key]
+                ? nil : "\(key): \(recorded[key] ?? "absent") ≠ \(requested[key] ?? "absent")"
         }
     }
 
     private static func describe(_ value: Any) -> String {
-        let text = (try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]))
+        let text =
+            (try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]))
             .map { String(decoding: $0, as: UTF8.self) } ?? "\(value)"
         return text.count > 60 ? text.prefix(57) + "..." : text
     }
@@ -135,7 +144,8 @@ public struct RunConfiguration: Sendable, Codable, Equatable {
 
     private static func sameFile(_ a: String, _ b: String) -> Bool {
         func canonical(_ path: String) -> String {
-            URL(fileURLWithPath: (path as NSString).expandingTildeInPath).standardizedFileURL.resolvingSymlinksInPath().path
+            URL(fileURLWithPath: (path as NSString).expandingTildeInPath).standardizedFileURL.resolvingSymlinksInPath()
+                .path
         }
         return a == b || canonical(a) == canonical(b)
     }

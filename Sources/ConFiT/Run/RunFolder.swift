@@ -17,7 +17,9 @@ public struct RunFolder: Sendable {
     /// Writes `data` to the file `name` (a path relative to the folder) with
     /// `AtomicFile`, creating the folder and any intermediate directories. With
     /// `previous`, the file it replaces is kept under that name.
-    public func writeAtomically(_ data: Data, to name: String, keepingPreviousAs previous: String? = nil) throws(RunFolderError) {
+    public func writeAtomically(
+        _ data: Data, to name: String, keepingPreviousAs previous: String? = nil
+    ) throws(RunFolderError) {
         let destination = url.appendingPathComponent(name)
         let directory = destination.deletingLastPathComponent()
         do {
@@ -26,7 +28,8 @@ public struct RunFolder: Sendable {
             throw .cannotCreate(path: directory.path, reason: Self.reason(error))
         }
         do {
-            try AtomicFile.write(data, to: destination, keepingPreviousAs: previous.map { directory.appendingPathComponent($0) })
+            try AtomicFile.write(
+                data, to: destination, keepingPreviousAs: previous.map { directory.appendingPathComponent($0) })
         } catch {
             throw .cannotWrite(path: error.path, reason: error.reason)
         }
@@ -62,10 +65,11 @@ public struct RunFolder: Sendable {
     /// the POSIX cause or the decoding context is what a user needs next to the path.
     private static func reason(_ error: any Error) -> String {
         if let error = error as? DecodingError {
-            let context: DecodingError.Context? = switch error {
-            case let .dataCorrupted(c), let .keyNotFound(_, c), let .typeMismatch(_, c), let .valueNotFound(_, c): c
-            @unknown default: nil
-            }
+            let context: DecodingError.Context? =
+                switch error {
+                case let .dataCorrupted(c), let .keyNotFound(_, c), let .typeMismatch(_, c), let .valueNotFound(_, c): c
+                @unknown default: nil
+                }
             guard let context else { return "\(error)" }
             let path = context.codingPath.map(\.stringValue).joined(separator: ".")
             return path.isEmpty ? context.debugDescription : "at \(path): \(context.debugDescription)"

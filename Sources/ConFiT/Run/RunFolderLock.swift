@@ -22,9 +22,12 @@ public final class RunFolderLock {
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw .cannotWrite(path: path, reason: String(cString: strerror(errno))) }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
-            let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+            let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(
+                in: .whitespacesAndNewlines)
             close(descriptor)
-            throw .inUse(path: folder.path, holder: holder.map { $0.isEmpty ? "unknown process" : "process \($0)" } ?? "unknown process")
+            throw .inUse(
+                path: folder.path,
+                holder: holder.map { $0.isEmpty ? "unknown process" : "process \($0)" } ?? "unknown process")
         }
         let pid = Array("\(getpid())\n".utf8)
         _ = ftruncate(descriptor, 0)

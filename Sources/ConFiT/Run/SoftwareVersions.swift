@@ -19,9 +19,9 @@ public struct SoftwareVersions: Sendable, Equatable, Codable {
     /// This build's versions, with the oneDNN library loaded at run time.
     public static var current: SoftwareVersions {
         #if swift(>=6.3)
-        let swift = "6.3"
+            let swift = "6.3"
         #else
-        let swift = "6.x"
+            let swift = "6.x"
         #endif
         return SoftwareVersions(confit: confitVersion, oneDNN: Engine.shared.version, swift: swift)
     }

@@ -28,8 +28,11 @@ public struct TrainingCheckpoint {
 
     /// Snapshot of `trainer` about to continue at `position`, with the totals of the
     /// epoch so far when that is part-way through one.
-    init(_ trainer: ContinualTrainer, position: TrainingPosition, optimizer: (any Optimizer, names: [(String, Parameter)])?,
-         epochProgress: EpochProgress? = nil) throws {
+    init(
+        _ trainer: ContinualTrainer, position: TrainingPosition,
+        optimizer: (any Optimizer, names: [(String, Parameter)])?,
+        epochProgress: EpochProgress? = nil
+    ) throws {
         self.position = position
         var tensors = try trainer.network.stateDict().map { (Self.modelPrefix + $0.0, $0.1) }
         tensors += try TaskBank(capturing: trainer.pairs).tensors.map { (Self.currentPrefix + $0.name, $0.tensor) }
@@ -40,9 +43,13 @@ public struct TrainingCheckpoint {
                     .map { (Self.optimizerPrefix + "\(name).\($0.key)", $0.value) }
             }
         }
-        var metadata = ["format": "confit-checkpoint-1", "task": "\(position.task)", "epoch": "\(position.epoch)",
-                        "batch": "\(position.batch)"]
-        if let epochProgress { metadata["epoch_progress"] = String(decoding: try JSONEncoder().encode(epochProgress), as: UTF8.self) }
+        var metadata = [
+            "format": "confit-checkpoint-1", "task": "\(position.task)", "epoch": "\(position.epoch)",
+            "batch": "\(position.batch)",
+        ]
+        if let epochProgress {
+            metadata["epoch_progress"] = String(decoding: try JSONEncoder().encode(epochProgress), as: UTF8.self)
+        }
         file = SafeTensorsFile(tensors: tensors, metadata: metadata)
     }
 
@@ -51,7 +58,8 @@ public struct TrainingCheckpoint {
     /// damaged or truncated file is `ConFiTError.damagedCheckpoint`.
     public init(contentsOf url: URL) throws {
         let kept = url.deletingLastPathComponent().appendingPathComponent(Self.previousFileName)
-        let previous = url.lastPathComponent != Self.previousFileName && FileManager.default.fileExists(atPath: kept.path)
+        let previous =
+            url.lastPathComponent != Self.previousFileName && FileManager.default.fileExists(atPath: kept.path)
             ? kept.path : nil
         do { file = try SafeTensorsFile(contentsOf: url) } catch {
             throw ConFiTError.damagedCheckpoint(path: url.path, reason: "\(error)", previous: previous)
@@ -59,13 +67,16 @@ public struct TrainingCheckpoint {
         if let stored = file.metadata[Self.checksumKey] {
             let computed = String(format: "%08x", file.checksum(excluding: Self.checksumKey))
             guard stored == computed else {
-                throw ConFiTError.damagedCheckpoint(path: url.path, reason: "checksum \(computed), written as \(stored)", previous: previous)
+                throw ConFiTError.damagedCheckpoint(
+                    path: url.path, reason: "checksum \(computed), written as \(stored)", previous: previous)
             }
         }
         guard file.metadata["format"] == "confit-checkpoint-1",
-              let task = file.metadata["task"].flatMap(Int.init), let epoch = file.metadata["epoch"].flatMap(Int.init),
-              let batch = file.metadata["batch"].flatMap(Int.init) else {
-            throw ConFiTError.invalidConfiguration("\(url.path) is not a confit checkpoint (no position in its metadata)")
+            let task = file.metadata["task"].flatMap(Int.init), let epoch = file.metadata["epoch"].flatMap(Int.init),
+            let batch = file.metadata["batch"].flatMap(Int.init)
+        else {
+            throw ConFiTError.invalidConfiguration(
+                "\(url.path) is not a confit checkpoint (no position in its metadata)")
         }
         position = TrainingPosition(task: task, epoch: epoch, batch: batch)
     }
@@ -92,7 +103,9 @@ public struct TrainingCheckpoint {
         let stored = Dictionary(tensors(Self.optimizerPrefix), uniquingKeysWith: { a, _ in a })
         for (name, p) in optimizer.names {
             var state: [String: HostTensor] = [:]
-            for (key, tensor) in stored where key.hasPrefix(name + ".") { state[String(key.dropFirst(name.count + 1))] = tensor }
+            for (key, tensor) in stored where key.hasPrefix(name + ".") {
+                state[String(key.dropFirst(name.count + 1))] = tensor
+            }
             if let legacy = stored[name] { state["momentum_buffer"] = legacy }
             if !state.isEmpty { try optimizer.0.setState(state, of: p) }
         }
@@ -127,8 +140,9 @@ public struct TrainingCheckpoint {
     static func last(ofRunIn folder: URL) throws -> (TrainingCheckpoint, RunMetrics, RunConfiguration) {
         let file = folder.appendingPathComponent(fileName)
         guard FileManager.default.fileExists(atPath: file.path) else {
-            throw ConFiTError.invalidConfiguration("\(folder.path) holds no \(fileName): "
-                + "not a run folder, or the run stopped before its first checkpoint")
+            throw ConFiTError.invalidConfiguration(
+                "\(folder.path) holds no \(fileName): "
+                    + "not a run folder, or the run stopped before its first checkpoint")
         }
         let checkpoint = try TrainingCheckpoint(contentsOf: file)
         let metrics = try checkpoint.metrics(path: file.path)

@@ -31,7 +31,9 @@ extension BinaryMask {
     /// An exported task of a mask method: each convolution's packed mask under
     /// `mask.<weight>` (U8), then the BN bank's tensors when there is one.
     static func exportedTask(masks: [String: [UInt8]], bank: NormalizationBank?) -> [(String, HostTensor)] {
-        masks.keys.sorted().map { ("mask." + $0, HostTensor(shape: [masks[$0]!.count], dtype: .uint8, bytes: masks[$0]!)) }
+        masks.keys.sorted().map {
+            ("mask." + $0, HostTensor(shape: [masks[$0]!.count], dtype: .uint8, bytes: masks[$0]!))
+        }
             + (bank?.tensors.map { ($0.name, $0.tensor) } ?? [])
     }
 
@@ -49,11 +51,14 @@ extension BinaryMask {
     /// Sets every convolution's `weightMask` from its packed mask in `masks` (by weight
     /// name), after checking that each is there and of the convolution's size and after
     /// `beforeSetting`, so that a mismatch changes nothing; `prefix` names them in errors.
-    static func apply(_ masks: [String: [UInt8]], to network: any Layer, naming prefix: String,
-                      beforeSetting: () throws -> Void = {}) throws {
+    static func apply(
+        _ masks: [String: [UInt8]], to network: any Layer, naming prefix: String,
+        beforeSetting: () throws -> Void = {}
+    ) throws {
         let applied = try network.namedConvolutions().map { name, conv in
             guard let mask = masks[name].flatMap({ BinaryMask(count: conv.weight.value.count, bytes: $0) }) else {
-                throw ConFiTError.bankMismatch(key: prefix + name, reason: "missing, or not \(conv.weight.value.count) bits")
+                throw ConFiTError.bankMismatch(
+                    key: prefix + name, reason: "missing, or not \(conv.weight.value.count) bits")
             }
             return (conv, try Tensor(shape: conv.weight.value.shape, values: mask.floats))
         }

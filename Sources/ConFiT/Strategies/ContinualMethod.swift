@@ -29,9 +29,11 @@ public enum ContinualMethod: Sendable, Hashable {
     /// First Session Adaptation: task 0 fine-tuned, then the body frozen and an LDA head.
     case fsa
 
-    public static let all: [ContinualMethod] = [.confit, .confitNoXconv, .confitNoHier, .taskBN, .finetune, .linear,
-                                                .lwf(.init()), .ewc(.init()), .packnet(.init()), .piggyback(.init()),
-                                                .simplecil, .ranpac(.init()), .fsa]
+    public static let all: [ContinualMethod] = [
+        .confit, .confitNoXconv, .confitNoHier, .taskBN, .finetune, .linear,
+        .lwf(.init()), .ewc(.init()), .packnet(.init()), .piggyback(.init()),
+        .simplecil, .ranpac(.init()), .fsa,
+    ]
 
     public var name: String {
         switch self {
@@ -92,21 +94,30 @@ extension ContinualMethod: Codable {
         let method = try ContinualMethod.named(try container.decode(String.self, forKey: .name))
         switch method {
         case .lwf(let defaults):
-            self = .lwf(.init(lambda: try container.decodeIfPresent(Float.self, forKey: .lambda) ?? defaults.lambda,
-                              temperature: try container.decodeIfPresent(Float.self, forKey: .temperature) ?? defaults.temperature))
+            self = .lwf(
+                .init(
+                    lambda: try container.decodeIfPresent(Float.self, forKey: .lambda) ?? defaults.lambda,
+                    temperature: try container.decodeIfPresent(Float.self, forKey: .temperature) ?? defaults.temperature
+                ))
         case .ewc(let defaults):
-            self = .ewc(.init(lambda: try container.decodeIfPresent(Float.self, forKey: .lambda) ?? defaults.lambda,
-                              alpha: try container.decodeIfPresent(Float.self, forKey: .alpha) ?? defaults.alpha))
+            self = .ewc(
+                .init(
+                    lambda: try container.decodeIfPresent(Float.self, forKey: .lambda) ?? defaults.lambda,
+                    alpha: try container.decodeIfPresent(Float.self, forKey: .alpha) ?? defaults.alpha))
         case .packnet(let defaults):
-            self = .packnet(.init(prune: try container.decodeIfPresent(Double.self, forKey: .prune) ?? defaults.prune,
-                                  retrainEpochs: try container.decodeIfPresent(Int.self, forKey: .retrainEpochs),
-                                  trainsNormalization: try container.decodeIfPresent(Bool.self, forKey: .trainBN) ?? false))
+            self = .packnet(
+                .init(
+                    prune: try container.decodeIfPresent(Double.self, forKey: .prune) ?? defaults.prune,
+                    retrainEpochs: try container.decodeIfPresent(Int.self, forKey: .retrainEpochs),
+                    trainsNormalization: try container.decodeIfPresent(Bool.self, forKey: .trainBN) ?? false))
         case .piggyback(let defaults):
-            self = .piggyback(.init(
-                learningRate: try container.decodeIfPresent(Float.self, forKey: .learningRate) ?? defaults.learningRate,
-                maskScale: try container.decodeIfPresent(Float.self, forKey: .maskScale) ?? defaults.maskScale,
-                threshold: try container.decodeIfPresent(Float.self, forKey: .threshold) ?? defaults.threshold,
-                trainsNormalization: try container.decodeIfPresent(Bool.self, forKey: .trainBN) ?? false))
+            self = .piggyback(
+                .init(
+                    learningRate: try container.decodeIfPresent(Float.self, forKey: .learningRate)
+                        ?? defaults.learningRate,
+                    maskScale: try container.decodeIfPresent(Float.self, forKey: .maskScale) ?? defaults.maskScale,
+                    threshold: try container.decodeIfPresent(Float.self, forKey: .threshold) ?? defaults.threshold,
+                    trainsNormalization: try container.decodeIfPresent(Bool.self, forKey: .trainBN) ?? false))
         case .ranpac(let defaults):
             let options = RanPACStrategy.Options(
                 dimension: try container.decodeIfPresent(Int.self, forKey: .ranpacDimension) ?? defaults.dimension)

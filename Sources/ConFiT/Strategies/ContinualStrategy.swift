@@ -37,12 +37,16 @@ public protocol ContinualStrategy: AnyObject {
     /// inside it) and the names under which the checkpoint keeps its state for each of its
     /// parameters. Default: SGD with the configuration's learning rate, momentum and weight
     /// decay over the network's parameters.
-    func makeOptimizer(task: Scenario.Task, _ context: StrategyContext) throws -> (any Optimizer, names: [(String, Parameter)])
+    func makeOptimizer(
+        task: Scenario.Task, _ context: StrategyContext
+    ) throws -> (any Optimizer, names: [(String, Parameter)])
     /// Sets which parameters train in `epoch` (0-based) of `epochs`, and the network's mode.
     func epochStarting(_ epoch: Int, of epochs: Int, _ context: StrategyContext) -> TrainableSelection
     /// The method's loss term for `batch` beyond the restricted cross-entropy, whose
     /// ∂/∂logits it adds to `gradient` before backward.
-    func addLoss(logits: Tensor, gradient: Tensor, batch: Batch, task: Scenario.Task, _ context: StrategyContext) throws -> Float
+    func addLoss(
+        logits: Tensor, gradient: Tensor, batch: Batch, task: Scenario.Task, _ context: StrategyContext
+    ) throws -> Float
     /// After backward, before the optimizer step: adds the gradients of a loss term on the
     /// parameters themselves (returning its value) and clears those of parameters the
     /// method keeps fixed.
@@ -81,10 +85,16 @@ extension ContinualStrategy {
     public var hasSharedHead: Bool { true }
     public var trainsOnlyClassifier: Bool { false }
     public func taskStarting(_ task: Scenario.Task, _ context: StrategyContext) throws {}
-    public func makeOptimizer(task: Scenario.Task, _ context: StrategyContext) throws -> (any Optimizer, names: [(String, Parameter)]) {
+    public func makeOptimizer(
+        task: Scenario.Task, _ context: StrategyContext
+    ) throws -> (any Optimizer, names: [(String, Parameter)]) {
         let named = context.network.namedParameters()
         let c = context.configuration
-        return (SGD(parameters: named.map(\.1), learningRate: c.learningRate, momentum: c.momentum, weightDecay: c.weightDecay), named)
+        return (
+            SGD(
+                parameters: named.map(\.1), learningRate: c.learningRate, momentum: c.momentum,
+                weightDecay: c.weightDecay), named
+        )
     }
     /// Every parameter, network in training mode.
     public func epochStarting(_ epoch: Int, of epochs: Int, _ context: StrategyContext) -> TrainableSelection {
@@ -92,7 +102,9 @@ extension ContinualStrategy {
         context.network.train()
         return .all
     }
-    public func addLoss(logits: Tensor, gradient: Tensor, batch: Batch, task: Scenario.Task, _ context: StrategyContext) throws -> Float { 0 }
+    public func addLoss(
+        logits: Tensor, gradient: Tensor, batch: Batch, task: Scenario.Task, _ context: StrategyContext
+    ) throws -> Float { 0 }
     public func finishGradients(task: Scenario.Task, _ context: StrategyContext) throws -> Float { 0 }
     public func stepFinished(task: Scenario.Task, _ context: StrategyContext) throws {}
     public func taskFinished(_ task: Scenario.Task, _ context: StrategyContext) throws {}
@@ -102,8 +114,12 @@ extension ContinualStrategy {
     }
     public func storedBytes(task t: Int) -> Int { 0 }
     public var carriedBytes: Int { 0 }
-    public func exportTask(_ i: Int, after last: Int) throws -> (tensors: [(String, HostTensor)], metadata: [String: String])? { nil }
-    public func importTask(_ tensors: [(String, HostTensor)], metadata: [String: String], into evaluator: TaskEvaluator) throws {
+    public func exportTask(
+        _ i: Int, after last: Int
+    ) throws -> (tensors: [(String, HostTensor)], metadata: [String: String])? { nil }
+    public func importTask(
+        _ tensors: [(String, HostTensor)], metadata: [String: String], into evaluator: TaskEvaluator
+    ) throws {
         throw ConFiTError.invalidConfiguration("\(name) keeps nothing per task to import")
     }
     public func state() throws -> [(String, HostTensor)] { [] }

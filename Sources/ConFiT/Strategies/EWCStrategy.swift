@@ -55,7 +55,8 @@ public final class EWCStrategy: ContinualStrategy {
         var penalty = 0.0
         for (name, p) in backbone(context) where p.trainable {
             guard let f = fisher[name], let a = anchor[name], f.count == p.value.count, a.count == f.count else {
-                throw ConFiTError.bankMismatch(key: "ewc.fisher." + name, reason: "missing, or not of \(p.value.count) values")
+                throw ConFiTError.bankMismatch(
+                    key: "ewc.fisher." + name, reason: "missing, or not of \(p.value.count) values")
             }
             let (w, g) = (p.value.pointer, p.gradient.pointer)
             // Buffer pointers: no bounds check per element on a pass over every backbone weight per step.
@@ -74,12 +75,16 @@ public final class EWCStrategy: ContinualStrategy {
         return Float(Double(lambda) / 2 * penalty)
     }
 
-    public var carriedBytes: Int { (fisher.values.reduce(0) { $0 + $1.count } + anchor.values.reduce(0) { $0 + $1.count }) * 4 }
+    public var carriedBytes: Int {
+        (fisher.values.reduce(0) { $0 + $1.count } + anchor.values.reduce(0) { $0 + $1.count }) * 4
+    }
 
     public func state() throws -> [(String, HostTensor)] {
         fisher.keys.sorted().flatMap { name in
-            [("ewc.fisher." + name, HostTensor(shape: [fisher[name]!.count], floats: fisher[name]!)),
-             ("ewc.anchor." + name, HostTensor(shape: [anchor[name]?.count ?? 0], floats: anchor[name] ?? []))]
+            [
+                ("ewc.fisher." + name, HostTensor(shape: [fisher[name]!.count], floats: fisher[name]!)),
+                ("ewc.anchor." + name, HostTensor(shape: [anchor[name]?.count ?? 0], floats: anchor[name] ?? [])),
+            ]
         }
     }
 

@@ -21,11 +21,14 @@ public final class FSAStrategy: ContinualStrategy {
 
     public func taskFinished(_ task: Scenario.Task, _ context: StrategyContext) throws {
         let features = try FrozenFeatures.training(task, context)
-        var discriminant = discriminant ?? LinearDiscriminant(dimension: features.dimension, classes: context.classifier.outFeatures)
+        var discriminant =
+            discriminant ?? LinearDiscriminant(dimension: features.dimension, classes: context.classifier.outFeatures)
         discriminant.accumulate(features)
         let seen = (taskClasses + [task.classes]).flatMap { $0 }
         let (weights, bias) = try discriminant.head(for: seen)
-        let (w, b, width) = (context.classifier.weight.value.pointer, context.classifier.bias.value.pointer, features.dimension)
+        let (w, b, width) = (
+            context.classifier.weight.value.pointer, context.classifier.bias.value.pointer, features.dimension
+        )
         for (row, c) in seen.enumerated() {
             (w + c * width).update(from: Array(weights[(row * width)..<((row + 1) * width)]), count: width)
             b[c] = bias[row]
@@ -35,14 +38,17 @@ public final class FSAStrategy: ContinualStrategy {
 
     /// Task t's rows of the LDA head (weights and bias, float32): what using it needs.
     public func storedBytes(task t: Int) -> Int {
-        taskClasses.indices.contains(t) ? taskClasses[t].count * ((discriminant?.dimension ?? 0) + 1) * MemoryLayout<Float>.size : 0
+        taskClasses.indices.contains(t)
+            ? taskClasses[t].count * ((discriminant?.dimension ?? 0) + 1) * MemoryLayout<Float>.size : 0
     }
 
     /// The LDA sums: the scatter matrix Σ f fᵀ (float64, features²), Σ f and each class's Σ f.
     public var carriedBytes: Int { discriminant?.byteCount ?? 0 }
 
     /// Nothing beyond the classifier rows `TaskFile` takes from the checkpoint's network.
-    public func exportTask(_ i: Int, after last: Int) throws -> (tensors: [(String, HostTensor)], metadata: [String: String])? {
+    public func exportTask(
+        _ i: Int, after last: Int
+    ) throws -> (tensors: [(String, HostTensor)], metadata: [String: String])? {
         guard taskClasses.indices.contains(i) else {
             throw ConFiTError.bankMismatch(key: "fsa", reason: "the checkpoint holds no LDA head for task \(i)")
         }
@@ -55,32 +61,47 @@ public final class FSAStrategy: ContinualStrategy {
         if discriminant != nil { FrozenFeatures.keep(context) }
     }
 
-    public func importTask(_ tensors: [(String, HostTensor)], metadata: [String: String], into evaluator: TaskEvaluator) throws {
+    public func importTask(
+        _ tensors: [(String, HostTensor)], metadata: [String: String], into evaluator: TaskEvaluator
+    ) throws {
         evaluator.network.eval()
     }
 
     public func state() throws -> [(String, HostTensor)] {
         guard let discriminant else { return [] }
         let d = discriminant.dimension
-        return [("fsa.counts", HostTensor(shape: [discriminant.classCounts.count + 1], int64s: [discriminant.count] + discriminant.classCounts)),
-                ("fsa.sum", HostTensor(shape: [d], doubles: discriminant.sum)),
-                ("fsa.scatter", HostTensor(shape: [d, d], doubles: discriminant.scatter)),
-                ("fsa.class_sums", HostTensor(shape: [discriminant.classCounts.count, d], doubles: discriminant.classSums)),
-                ("fsa.task_classes", HostTensor(shape: [taskClasses.joined().count], int64s: Array(taskClasses.joined()))),
-                ("fsa.task_class_counts", HostTensor(shape: [taskClasses.count], int64s: taskClasses.map(\.count)))]
+        return [
+            (
+                "fsa.counts",
+                HostTensor(
+                    shape: [discriminant.classCounts.count + 1], int64s: [discriminant.count] + discriminant.classCounts
+                )
+            ),
+            ("fsa.sum", HostTensor(shape: [d], doubles: discriminant.sum)),
+            ("fsa.scatter", HostTensor(shape: [d, d], doubles: discriminant.scatter)),
+            (
+                "fsa.class_sums",
+                HostTensor(shape: [discriminant.classCounts.count, d], doubles: discriminant.classSums)
+            ),
+            ("fsa.task_classes", HostTensor(shape: [taskClasses.joined().count], int64s: Array(taskClasses.joined()))),
+            ("fsa.task_class_counts", HostTensor(shape: [taskClasses.count], int64s: taskClasses.map(\.count))),
+        ]
     }
 
     public func restore(from tensors: [(String, HostTensor)]) throws {
         let state = Dictionary(tensors.under("fsa."), uniquingKeysWith: { $1 })
         guard let counts = state["counts"] else { return }
         guard let sum = state["sum"], let scatter = state["scatter"], let classSums = state["class_sums"],
-              let classes = state["task_classes"]?.ints(), let perTask = state["task_class_counts"]?.ints(),
-              perTask.reduce(0, +) == classes.count else {
+            let classes = state["task_classes"]?.ints(), let perTask = state["task_class_counts"]?.ints(),
+            perTask.reduce(0, +) == classes.count
+        else {
             throw ConFiTError.bankMismatch(key: "fsa", reason: "the checkpoint's LDA state is incomplete")
         }
-        let restored = try LinearDiscriminant(dimension: sum.count, counts: counts.ints(), sum: sum.doubles(), scatter: scatter.doubles(),
-                                              classSums: classSums.doubles())
+        let restored = try LinearDiscriminant(
+            dimension: sum.count, counts: counts.ints(), sum: sum.doubles(), scatter: scatter.doubles(),
+            classSums: classSums.doubles())
         discriminant = restored
-        taskClasses = perTask.indices.map { t in Array(classes[perTask[..<t].reduce(0, +)..<perTask[...t].reduce(0, +)]) }
+        taskClasses = perTask.indices.map { t in Array(classes[perTask[..<t].reduce(0, +)..<perTask[...t].reduce(0, +)])
+        }
     }
 }

@@ -16,7 +16,9 @@ public struct FisherDiagonal {
     /// The Fisher of `parameters` of `network` over the inputs `nextBatch` returns until
     /// nil, with logits restricted to `classes`. Leaves every parameter's gradient dirty
     /// (the next training step zeroes them).
-    public init(network: any Layer, parameters: [(String, Parameter)], classes: [Int], nextBatch: () throws -> Tensor?) throws {
+    public init(
+        network: any Layer, parameters: [(String, Parameter)], classes: [Int], nextBatch: () throws -> Tensor?
+    ) throws {
         let buffers = try network.namedBuffers().map { ($0.1, try $0.1.toArray()) }
         defer { for (tensor, saved) in buffers { try? tensor.load(saved) } }
         network.setTrainable(.all)

@@ -7,7 +7,8 @@ enum FrozenFeatures {
     /// Refuses a network that does not expose its pooled features.
     static func validate(_ network: any Layer, method: String) throws {
         guard network is any FeatureExtractor else {
-            throw ConFiTError.invalidConfiguration("\(method) classifies pooled features, which \(type(of: network)) does not expose")
+            throw ConFiTError.invalidConfiguration(
+                "\(method) classifies pooled features, which \(type(of: network)) does not expose")
         }
     }
 

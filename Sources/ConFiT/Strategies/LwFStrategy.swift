@@ -22,7 +22,9 @@ public final class LwFStrategy: ContinualStrategy {
         public var lambda: Float = 1
         /// T, the softmax temperature (FACIL's `--T`, default 2).
         public var temperature: Float = 2
-        public init(lambda: Float = 1, temperature: Float = 2) { (self.lambda, self.temperature) = (lambda, temperature) }
+        public init(lambda: Float = 1, temperature: Float = 2) {
+            (self.lambda, self.temperature) = (lambda, temperature)
+        }
     }
 
     public let name = "lwf"
@@ -54,16 +56,20 @@ public final class LwFStrategy: ContinualStrategy {
         }
     }
 
-    public func addLoss(logits: Tensor, gradient: Tensor, batch: Batch, task: Scenario.Task, _ context: StrategyContext) throws -> Float {
+    public func addLoss(
+        logits: Tensor, gradient: Tensor, batch: Batch, task: Scenario.Task, _ context: StrategyContext
+    ) throws -> Float {
         guard task.id > 0 else { return 0 }
         let rows = try batch.sampleIDs.map { id in
             guard let row = teacher[id] else {
-                throw ConFiTError.invalidConfiguration("LwF has no old-network logits for training image \(id) of task \(task.id)")
+                throw ConFiTError.invalidConfiguration(
+                    "LwF has no old-network logits for training image \(id) of task \(task.id)")
             }
             return row
         }
-        return try DistillationLoss.loss(logits: logits, classes: earlierClasses(task, context), teacher: rows,
-                                         temperature: options.temperature, weight: options.lambda, addingTo: gradient)
+        return try DistillationLoss.loss(
+            logits: logits, classes: earlierClasses(task, context), teacher: rows,
+            temperature: options.temperature, weight: options.lambda, addingTo: gradient)
     }
 
     /// Clears the classifier's gradient rows of every class outside the task.
@@ -79,12 +85,19 @@ public final class LwFStrategy: ContinualStrategy {
         return 0
     }
 
-    public func taskFinished(_ task: Scenario.Task, _ context: StrategyContext) throws { (teacher, teacherIDs) = ([:], []) }
+    public func taskFinished(_ task: Scenario.Task, _ context: StrategyContext) throws {
+        (teacher, teacherIDs) = ([:], [])
+    }
 
     public func state() throws -> [(String, HostTensor)] {
         guard let width = teacher.first?.value.count else { return [] }
-        return [("lwf.teacher_ids", HostTensor(shape: [teacherIDs.count], int64s: teacherIDs)),
-                ("lwf.teacher_logits", HostTensor(shape: [teacherIDs.count, width], floats: teacherIDs.flatMap { teacher[$0]! }))]
+        return [
+            ("lwf.teacher_ids", HostTensor(shape: [teacherIDs.count], int64s: teacherIDs)),
+            (
+                "lwf.teacher_logits",
+                HostTensor(shape: [teacherIDs.count, width], floats: teacherIDs.flatMap { teacher[$0]! })
+            ),
+        ]
     }
 
     public func restore(from tensors: [(String, HostTensor)]) throws {
@@ -92,7 +105,8 @@ public final class LwFStrategy: ContinualStrategy {
         (teacher, teacherIDs) = ([:], [])
         guard let ids = saved["teacher_ids"], let logits = saved["teacher_logits"] else { return }
         guard logits.shape.count == 2, logits.shape[0] == ids.count else {
-            throw ConFiTError.bankMismatch(key: "lwf.teacher_logits", reason: "shape \(logits.shape) for \(ids.count) images")
+            throw ConFiTError.bankMismatch(
+                key: "lwf.teacher_logits", reason: "shape \(logits.shape) for \(ids.count) images")
         }
         let (values, width) = (logits.floats(), logits.shape[1])
         teacherIDs = ids.ints()

@@ -25,23 +25,31 @@ public struct NormalizationBank: Sendable {
     public func restore(into network: any Layer) throws {
         let targets = Dictionary(Self.keys(of: network), uniquingKeysWith: { a, _ in a })
         guard tensors.count == targets.count else {
-            throw ConFiTError.bankMismatch(key: "BN bank", reason: "\(tensors.count) tensors for the network's \(targets.count)")
+            throw ConFiTError.bankMismatch(
+                key: "BN bank", reason: "\(tensors.count) tensors for the network's \(targets.count)")
         }
         for (name, tensor) in tensors {
-            guard let target = targets[name] else { throw ConFiTError.bankMismatch(key: name, reason: "not a BatchNorm tensor of the network") }
+            guard let target = targets[name] else {
+                throw ConFiTError.bankMismatch(key: name, reason: "not a BatchNorm tensor of the network")
+            }
             guard target.shape == tensor.shape else {
                 throw ConFiTError.bankMismatch(key: name, reason: "shape \(tensor.shape), expected \(target.shape)")
             }
         }
         for (name, tensor) in tensors { try targets[name]!.load(tensor.floats()) }
-        for case let (_, norm as BatchNorm2d) in network.namedLayers() { norm.weight.markChanged(); norm.bias.markChanged() }
+        for case let (_, norm as BatchNorm2d) in network.namedLayers() {
+            norm.weight.markChanged()
+            norm.bias.markChanged()
+        }
     }
 
     private static func keys(of network: any Layer) -> [(String, Tensor)] {
         network.namedLayers().flatMap { name, layer -> [(String, Tensor)] in
             guard let norm = layer as? BatchNorm2d else { return [] }
-            return [("weight", norm.weight.value), ("bias", norm.bias.value), ("running_mean", norm.runningMean),
-                    ("running_var", norm.runningVariance)].map { (name + "." + $0.0, $0.1) }
+            return [
+                ("weight", norm.weight.value), ("bias", norm.bias.value), ("running_mean", norm.runningMean),
+                ("running_var", norm.runningVariance),
+            ].map { (name + "." + $0.0, $0.1) }
         }
     }
 }

@@ -46,11 +46,14 @@ public final class PackNetStrategy: ContinualStrategy {
     }
 
     public func taskStarting(_ task: Scenario.Task, _ context: StrategyContext) throws {
-        guard task.id < 255 else { throw ConFiTError.invalidConfiguration("packnet keeps at most 255 tasks (one byte per weight)") }
+        guard task.id < 255 else {
+            throw ConFiTError.invalidConfiguration("packnet keeps at most 255 tasks (one byte per weight)")
+        }
         let (epochs, retrain) = (context.configuration.epochs, options.retraining(of: context.configuration.epochs))
         guard retrain >= 0 && retrain < epochs else {
-            throw ConFiTError.invalidConfiguration("--packnet-retrain-epochs \(retrain): a task trains \(epochs) epochs, "
-                + "and at least one must come before pruning")
+            throw ConFiTError.invalidConfiguration(
+                "--packnet-retrain-epochs \(retrain): a task trains \(epochs) epochs, "
+                    + "and at least one must come before pruning")
         }
         let own = UInt8(task.id + 1)
         for (name, conv) in context.network.namedConvolutions() {
@@ -92,7 +95,9 @@ public final class PackNetStrategy: ContinualStrategy {
     public func finishGradients(task: Scenario.Task, _ context: StrategyContext) throws -> Float {
         let own = UInt8(task.id + 1)
         for (name, conv) in context.network.namedConvolutions() where conv.weight.trainable {
-            guard let owner = owners[name] else { throw ConFiTError.bankMismatch(key: "packnet.owner." + name, reason: "missing") }
+            guard let owner = owners[name] else {
+                throw ConFiTError.bankMismatch(key: "packnet.owner." + name, reason: "missing")
+            }
             let g = conv.weight.gradient.pointer
             owner.withUnsafeBufferPointer { owner in
                 for i in owner.indices where owner[i] != own { g[i] = 0 }
@@ -110,9 +115,13 @@ public final class PackNetStrategy: ContinualStrategy {
     /// itself (the weights of later tasks do not exist yet, and freed ones are zero).
     public func select(task i: Int, after t: Int, _ context: StrategyContext) throws {
         for (name, conv) in context.network.namedConvolutions() {
-            guard i != t else { conv.weightMask = nil; continue }
+            guard i != t else {
+                conv.weightMask = nil
+                continue
+            }
             guard let owner = owners[name], owner.count == conv.weight.value.count else {
-                throw ConFiTError.bankMismatch(key: "packnet.owner." + name, reason: "missing, or not of \(conv.weight.value.count) values")
+                throw ConFiTError.bankMismatch(
+                    key: "packnet.owner." + name, reason: "missing, or not of \(conv.weight.value.count) values")
             }
             conv.weightMask = try Self.mask(owner, upTo: i, shape: conv.weight.value.shape)
         }
@@ -126,17 +135,23 @@ public final class PackNetStrategy: ContinualStrategy {
     }
 
     /// Task i's mask (the weights of tasks ≤ i) per convolution, 1 bit per weight, and its BN bank.
-    public func exportTask(_ i: Int, after last: Int) throws -> (tensors: [(String, HostTensor)], metadata: [String: String])? {
+    public func exportTask(
+        _ i: Int, after last: Int
+    ) throws -> (tensors: [(String, HostTensor)], metadata: [String: String])? {
         guard (0...last).contains(i), !owners.isEmpty else {
             throw ConFiTError.bankMismatch(key: "packnet.owner", reason: "the checkpoint has not finished task \(i)")
         }
-        let masks = owners.mapValues { owner in BinaryMask(count: owner.count) { owner[$0] != 0 && Int(owner[$0]) <= i + 1 }.bytes }
+        let masks = owners.mapValues { owner in
+            BinaryMask(count: owner.count) { owner[$0] != 0 && Int(owner[$0]) <= i + 1 }.bytes
+        }
         return (BinaryMask.exportedTask(masks: masks, bank: normalization.trains ? normalization.banks[i] : nil), [:])
     }
 
     public var hasSharedHead: Bool { false }
 
-    public func importTask(_ tensors: [(String, HostTensor)], metadata: [String: String], into evaluator: TaskEvaluator) throws {
+    public func importTask(
+        _ tensors: [(String, HostTensor)], metadata: [String: String], into evaluator: TaskEvaluator
+    ) throws {
         try BinaryMask.importTask(tensors, into: evaluator.network)
     }
 
@@ -148,13 +163,15 @@ public final class PackNetStrategy: ContinualStrategy {
     public func state() throws -> [(String, HostTensor)] {
         owners.keys.sorted().map { name in
             ("packnet.owner." + name, HostTensor(shape: [owners[name]!.count], dtype: .uint8, bytes: owners[name]!))
-        } + [("packnet.current", HostTensor(shape: [2], int64s: [current.task, current.pruned ? 1 : 0]))] + normalization.state
+        } + [("packnet.current", HostTensor(shape: [2], int64s: [current.task, current.pruned ? 1 : 0]))]
+            + normalization.state
     }
 
     public func restore(from tensors: [(String, HostTensor)]) throws {
         let stored = tensors.under("packnet.owner.")
         if let bad = stored.first(where: { $0.1.dtype != .uint8 }) {
-            throw ConFiTError.bankMismatch(key: "packnet.owner." + bad.0, reason: "\(bad.1.dtype.rawValue), expected U8")
+            throw ConFiTError.bankMismatch(
+                key: "packnet.owner." + bad.0, reason: "\(bad.1.dtype.rawValue), expected U8")
         }
         owners = Dictionary(uniqueKeysWithValues: stored.map { ($0.0, $0.1.bytes) })
         if let position = tensors.first(where: { $0.0 == "packnet.current" })?.1.ints(), position.count == 2 {

@@ -21,7 +21,10 @@ public final class PiggybackStrategy: ContinualStrategy {
         public var threshold: Float = 5e-3
         /// Trains BN per task (banks) instead of keeping the pre-trained BN frozen.
         public var trainsNormalization = false
-        public init(learningRate: Float = 1e-4, maskScale: Float = 1e-2, threshold: Float = 5e-3, trainsNormalization: Bool = false) {
+        public init(
+            learningRate: Float = 1e-4, maskScale: Float = 1e-2, threshold: Float = 5e-3,
+            trainsNormalization: Bool = false
+        ) {
             (self.learningRate, self.maskScale, self.threshold) = (learningRate, maskScale, threshold)
             self.trainsNormalization = trainsNormalization
         }
@@ -52,11 +55,15 @@ public final class PiggybackStrategy: ContinualStrategy {
 
     /// Adam over the real-valued masks and the classifier (and BN when it trains); the
     /// convolutions' masks are set from the real-valued ones, for a resumed task too.
-    public func makeOptimizer(task: Scenario.Task, _ context: StrategyContext) throws -> (any Optimizer, names: [(String, Parameter)]) {
+    public func makeOptimizer(
+        task: Scenario.Task, _ context: StrategyContext
+    ) throws -> (any Optimizer, names: [(String, Parameter)]) {
         try applyMasks(context)
-        let trained = Set((context.classifier.ownParameters.map(\.1) + (normalization.trains ? normalizationParameters(context) : []))
-            .map(ObjectIdentifier.init))
-        let names = real.keys.sorted().map { ("piggyback.real." + $0, real[$0]!) }
+        let trained = Set(
+            (context.classifier.ownParameters.map(\.1) + (normalization.trains ? normalizationParameters(context) : []))
+                .map(ObjectIdentifier.init))
+        let names =
+            real.keys.sorted().map { ("piggyback.real." + $0, real[$0]!) }
             + context.network.namedParameters().filter { trained.contains(ObjectIdentifier($0.1)) }
         return (Adam(parameters: names.map(\.1), learningRate: options.learningRate), names)
     }
@@ -76,7 +83,9 @@ public final class PiggybackStrategy: ContinualStrategy {
     /// ∂L/∂m = ∂L/∂(W ⊙ b) ⊙ W, the straight-through estimator.
     public func finishGradients(task: Scenario.Task, _ context: StrategyContext) throws -> Float {
         for (name, conv) in context.network.namedConvolutions() {
-            guard let m = real[name] else { throw ConFiTError.bankMismatch(key: "piggyback.real." + name, reason: "missing") }
+            guard let m = real[name] else {
+                throw ConFiTError.bankMismatch(key: "piggyback.real." + name, reason: "missing")
+            }
             let (g, w, out) = (conv.weight.gradient.pointer, conv.weight.value.pointer, m.gradient.pointer)
             for i in 0..<m.value.count { out[i] = g[i] * w[i] }
         }
@@ -90,7 +99,9 @@ public final class PiggybackStrategy: ContinualStrategy {
     /// layers change, and the pre-trained W never does.
     private func applyMasks(_ context: StrategyContext) throws {
         for (name, conv) in context.network.namedConvolutions() {
-            guard let m = real[name] else { throw ConFiTError.bankMismatch(key: "piggyback.real." + name, reason: "missing") }
+            guard let m = real[name] else {
+                throw ConFiTError.bankMismatch(key: "piggyback.real." + name, reason: "missing")
+            }
             let existing = conv.weightMask.flatMap { $0.shape == conv.weight.value.shape ? $0 : nil }
             let mask = existing ?? Tensor(shape: conv.weight.value.shape)
             let (source, target, threshold) = (m.value.pointer, mask.pointer, options.threshold)
@@ -104,10 +115,11 @@ public final class PiggybackStrategy: ContinualStrategy {
     }
 
     public func taskFinished(_ task: Scenario.Task, _ context: StrategyContext) throws {
-        masks.append(real.mapValues { m in
-            let threshold = options.threshold
-            return BinaryMask(count: m.value.count) { m.value.pointer[$0] > threshold }.bytes
-        })
+        masks.append(
+            real.mapValues { m in
+                let threshold = options.threshold
+                return BinaryMask(count: m.value.count) { m.value.pointer[$0] > threshold }.bytes
+            })
         real = [:]
         try normalization.taskFinished(context.network)
     }
@@ -122,16 +134,23 @@ public final class PiggybackStrategy: ContinualStrategy {
     }
 
     /// Task i's binary masks and its BN bank, as stored.
-    public func exportTask(_ i: Int, after last: Int) throws -> (tensors: [(String, HostTensor)], metadata: [String: String])? {
+    public func exportTask(
+        _ i: Int, after last: Int
+    ) throws -> (tensors: [(String, HostTensor)], metadata: [String: String])? {
         guard masks.indices.contains(i) else {
-            throw ConFiTError.bankMismatch(key: "piggyback.mask.\(i)", reason: "the checkpoint holds no masks for this task")
+            throw ConFiTError.bankMismatch(
+                key: "piggyback.mask.\(i)", reason: "the checkpoint holds no masks for this task")
         }
-        return (BinaryMask.exportedTask(masks: masks[i], bank: normalization.trains ? normalization.banks[i] : nil), [:])
+        return (
+            BinaryMask.exportedTask(masks: masks[i], bank: normalization.trains ? normalization.banks[i] : nil), [:]
+        )
     }
 
     public var hasSharedHead: Bool { false }
 
-    public func importTask(_ tensors: [(String, HostTensor)], metadata: [String: String], into evaluator: TaskEvaluator) throws {
+    public func importTask(
+        _ tensors: [(String, HostTensor)], metadata: [String: String], into evaluator: TaskEvaluator
+    ) throws {
         try BinaryMask.importTask(tensors, into: evaluator.network)
     }
 
@@ -145,11 +164,19 @@ public final class PiggybackStrategy: ContinualStrategy {
         var tensors: [(String, HostTensor)] = []
         for (t, task) in masks.enumerated() {
             for name in task.keys.sorted() {
-                tensors.append(("piggyback.mask.\(t).\(name)", HostTensor(shape: [task[name]!.count], dtype: .uint8, bytes: task[name]!)))
+                tensors.append(
+                    (
+                        "piggyback.mask.\(t).\(name)",
+                        HostTensor(shape: [task[name]!.count], dtype: .uint8, bytes: task[name]!)
+                    ))
             }
         }
         for name in real.keys.sorted() {
-            tensors.append(("piggyback.real." + name, HostTensor(shape: real[name]!.value.shape, floats: try real[name]!.value.toArray())))
+            tensors.append(
+                (
+                    "piggyback.real." + name,
+                    HostTensor(shape: real[name]!.value.shape, floats: try real[name]!.value.toArray())
+                ))
         }
         return tensors + normalization.state
     }
@@ -159,9 +186,10 @@ public final class PiggybackStrategy: ContinualStrategy {
         while case let task = tensors.under("piggyback.mask.\(masks.count)."), !task.isEmpty {
             masks.append(Dictionary(uniqueKeysWithValues: task.map { ($0.0, $0.1.bytes) }))
         }
-        real = Dictionary(uniqueKeysWithValues: try tensors.under("piggyback.real.").map { name, tensor in
-            (name, Parameter(try Tensor(shape: tensor.shape, values: tensor.floats())))
-        })
+        real = Dictionary(
+            uniqueKeysWithValues: try tensors.under("piggyback.real.").map { name, tensor in
+                (name, Parameter(try Tensor(shape: tensor.shape, values: tensor.floats())))
+            })
         normalization.restore(from: tensors)
     }
 }

@@ -16,7 +16,9 @@ public final class RanPACStrategy: ContinualStrategy {
 
         /// Refuses a negative M.
         public func validate() throws {
-            guard dimension >= 0 else { throw ConFiTError.invalidConfiguration("RanPAC's projection width M must be ≥ 0, not \(dimension)") }
+            guard dimension >= 0 else {
+                throw ConFiTError.invalidConfiguration("RanPAC's projection width M must be ≥ 0, not \(dimension)")
+            }
         }
 
         /// Bytes the method needs at its peak for features of `features` dimensions and
@@ -49,9 +51,10 @@ public final class RanPACStrategy: ContinualStrategy {
         let needed = options.peakBytes(features: features, classes: classes)
         let available = Int(ProcessInfo.processInfo.physicalMemory)
         guard needed < available else {
-            throw ConFiTError.invalidConfiguration("--ranpac-dim \(options.dimension) needs about \(needed / 1_000_000) MB "
-                + "(G and its Cholesky factor in float64, \(options.dimension)² values each), more than this machine's "
-                + "\(available / 1_000_000) MB; choose a smaller M")
+            throw ConFiTError.invalidConfiguration(
+                "--ranpac-dim \(options.dimension) needs about \(needed / 1_000_000) MB "
+                    + "(G and its Cholesky factor in float64, \(options.dimension)² values each), more than this machine's "
+                    + "\(available / 1_000_000) MB; choose a smaller M")
         }
     }
 
@@ -66,8 +69,9 @@ public final class RanPACStrategy: ContinualStrategy {
 
     private func makeHead(classes: Int, features: Int) -> RandomProjectionHead {
         if let head, head.classes == classes, head.dimension == features { return head }
-        let made = RandomProjectionHead(classes: classes, dimension: features,
-                                        projection: Self.projection(features: features, dimension: options.dimension, seed: projectionSeed))
+        let made = RandomProjectionHead(
+            classes: classes, dimension: features,
+            projection: Self.projection(features: features, dimension: options.dimension, seed: projectionSeed))
         if weights.count == classes * made.projected { made.weights = weights }
         head = made
         return made
@@ -77,14 +81,16 @@ public final class RanPACStrategy: ContinualStrategy {
         let features = try FrozenFeatures.training(task, context)
         if taskClasses.isEmpty { projectionSeed = context.configuration.seed }
         let head = makeHead(classes: context.classifier.outFeatures, features: features.dimension)
-        let h = try features.values.withUnsafeBufferPointer { try head.hidden($0.baseAddress!, count: features.count) }.map { Double($0) }
+        let h = try features.values.withUnsafeBufferPointer { try head.hidden($0.baseAddress!, count: features.count) }
+            .map { Double($0) }
         // The official code draws the 80/20 split from a shuffled loader: a permutation from the seed.
         var order = Array(0..<features.count)
         var generator = SplitMix64(seed: context.configuration.seed &+ UInt64(task.id))
         generator.shuffle(&order)
         let shuffled = order.flatMap { h[($0 * head.projected)..<(($0 + 1) * head.projected)] }
         let local = order.map { task.classes.firstIndex(of: features.labels[$0])! }
-        let (ridge, _) = try RidgeRegression.selectRidge(shuffled, width: head.projected, local: local, columns: task.classes.count)
+        let (ridge, _) = try RidgeRegression.selectRidge(
+            shuffled, width: head.projected, local: local, columns: task.classes.count)
         var regression = regression ?? RidgeRegression(width: head.projected, classes: head.classes)
         regression.accumulate(h, labels: features.labels)
         weights = try regression.weights(ridge: ridge).map(Float.init)
@@ -95,7 +101,9 @@ public final class RanPACStrategy: ContinualStrategy {
     public func select(task i: Int, after t: Int, _ context: StrategyContext) throws {
         try context.evaluator.select(nil, recover: false)
         FrozenFeatures.keep(context)
-        guard let regression else { throw ConFiTError.bankMismatch(key: "ranpac", reason: "no task has been fitted yet") }
+        guard let regression else {
+            throw ConFiTError.bankMismatch(key: "ranpac", reason: "no task has been fitted yet")
+        }
         context.evaluator.head = makeHead(classes: regression.classes, features: context.classifier.inFeatures)
     }
 
@@ -108,26 +116,37 @@ public final class RanPACStrategy: ContinualStrategy {
     public var carriedBytes: Int { regression?.byteCount ?? 0 }
 
     /// Task i's rows of Wo as solved after the last task, and how to draw W again.
-    public func exportTask(_ i: Int, after last: Int) throws -> (tensors: [(String, HostTensor)], metadata: [String: String])? {
+    public func exportTask(
+        _ i: Int, after last: Int
+    ) throws -> (tensors: [(String, HostTensor)], metadata: [String: String])? {
         guard let regression, taskClasses.indices.contains(i) else {
             throw ConFiTError.bankMismatch(key: "ranpac.weights", reason: "the checkpoint holds no head for task \(i)")
         }
         let width = regression.width
         let rows = taskClasses[i].flatMap { weights[($0 * width)..<(($0 + 1) * width)] }
-        return ([("weights", HostTensor(shape: [taskClasses[i].count, width], floats: rows))],
-                ["projection_seed": "\(projectionSeed)", "projection_dim": "\(options.dimension)"])
+        return (
+            [("weights", HostTensor(shape: [taskClasses[i].count, width], floats: rows))],
+            ["projection_seed": "\(projectionSeed)", "projection_dim": "\(options.dimension)"]
+        )
     }
 
-    public func importTask(_ tensors: [(String, HostTensor)], metadata: [String: String], into evaluator: TaskEvaluator) throws {
+    public func importTask(
+        _ tensors: [(String, HostTensor)], metadata: [String: String], into evaluator: TaskEvaluator
+    ) throws {
         guard let tensor = tensors.first(where: { $0.0 == "weights" })?.1, tensor.shape.count == 2,
-              let seed = metadata["projection_seed"].flatMap(UInt64.init), let dimension = metadata["projection_dim"].flatMap(Int.init),
-              let features = evaluator.network.classifier?.layer.inFeatures else {
-            throw ConFiTError.bankMismatch(key: "weights", reason: "the task file holds no RanPAC head (weights, projection_seed, projection_dim)")
+            let seed = metadata["projection_seed"].flatMap(UInt64.init),
+            let dimension = metadata["projection_dim"].flatMap(Int.init),
+            let features = evaluator.network.classifier?.layer.inFeatures
+        else {
+            throw ConFiTError.bankMismatch(
+                key: "weights", reason: "the task file holds no RanPAC head (weights, projection_seed, projection_dim)")
         }
-        let head = RandomProjectionHead(classes: tensor.shape[0], dimension: features,
-                                        projection: Self.projection(features: features, dimension: dimension, seed: seed))
+        let head = RandomProjectionHead(
+            classes: tensor.shape[0], dimension: features,
+            projection: Self.projection(features: features, dimension: dimension, seed: seed))
         guard head.projected == tensor.shape[1] else {
-            throw ConFiTError.bankMismatch(key: "weights", reason: "shape \(tensor.shape) for a projection of width \(head.projected)")
+            throw ConFiTError.bankMismatch(
+                key: "weights", reason: "shape \(tensor.shape) for a projection of width \(head.projected)")
         }
         head.weights = tensor.floats()
         evaluator.network.eval()
@@ -136,26 +155,35 @@ public final class RanPACStrategy: ContinualStrategy {
 
     public func state() throws -> [(String, HostTensor)] {
         guard let regression else { return [] }
-        return [("ranpac.gram", HostTensor(shape: [regression.width, regression.width], doubles: regression.gram)),
-                ("ranpac.targets", HostTensor(shape: [regression.width, regression.classes], doubles: regression.targets)),
-                ("ranpac.ridges", HostTensor(shape: [ridges.count], doubles: ridges)),
-                ("ranpac.weights", HostTensor(shape: [regression.classes, regression.width], floats: weights)),
-                ("ranpac.seed", HostTensor(shape: [], int64s: [Int(bitPattern: UInt(projectionSeed))])),
-                ("ranpac.task_classes", HostTensor(shape: [taskClasses.joined().count], int64s: Array(taskClasses.joined()))),
-                ("ranpac.task_class_counts", HostTensor(shape: [taskClasses.count], int64s: taskClasses.map(\.count)))]
+        return [
+            ("ranpac.gram", HostTensor(shape: [regression.width, regression.width], doubles: regression.gram)),
+            ("ranpac.targets", HostTensor(shape: [regression.width, regression.classes], doubles: regression.targets)),
+            ("ranpac.ridges", HostTensor(shape: [ridges.count], doubles: ridges)),
+            ("ranpac.weights", HostTensor(shape: [regression.classes, regression.width], floats: weights)),
+            ("ranpac.seed", HostTensor(shape: [], int64s: [Int(bitPattern: UInt(projectionSeed))])),
+            (
+                "ranpac.task_classes",
+                HostTensor(shape: [taskClasses.joined().count], int64s: Array(taskClasses.joined()))
+            ),
+            ("ranpac.task_class_counts", HostTensor(shape: [taskClasses.count], int64s: taskClasses.map(\.count))),
+        ]
     }
 
     public func restore(from tensors: [(String, HostTensor)]) throws {
         let state = Dictionary(tensors.under("ranpac."), uniquingKeysWith: { $1 })
         guard let gram = state["gram"] else { return }
-        guard let targets = state["targets"], let ridges = state["ridges"], let weights = state["weights"], let seed = state["seed"],
-              let classes = state["task_classes"]?.ints(), let counts = state["task_class_counts"]?.ints(),
-              gram.shape.count == 2, targets.shape.count == 2, counts.reduce(0, +) == classes.count else {
+        guard let targets = state["targets"], let ridges = state["ridges"], let weights = state["weights"],
+            let seed = state["seed"],
+            let classes = state["task_classes"]?.ints(), let counts = state["task_class_counts"]?.ints(),
+            gram.shape.count == 2, targets.shape.count == 2, counts.reduce(0, +) == classes.count
+        else {
             throw ConFiTError.bankMismatch(key: "ranpac", reason: "the checkpoint's RanPAC state is incomplete")
         }
-        let restored = try RidgeRegression(width: gram.shape[0], classes: targets.shape[1], gram: gram.doubles(), targets: targets.doubles())
+        let restored = try RidgeRegression(
+            width: gram.shape[0], classes: targets.shape[1], gram: gram.doubles(), targets: targets.doubles())
         guard weights.count == restored.width * restored.classes, counts.count == ridges.count else {
-            throw ConFiTError.bankMismatch(key: "ranpac.weights", reason: "shape \(weights.shape) for M = \(restored.width)")
+            throw ConFiTError.bankMismatch(
+                key: "ranpac.weights", reason: "shape \(weights.shape) for M = \(restored.width)")
         }
         (regression, self.ridges, self.weights, head) = (restored, ridges.doubles(), weights.floats(), nil)
         projectionSeed = UInt64(bitPattern: Int64(seed.ints().first ?? 0))

@@ -30,11 +30,15 @@ public final class SimpleCILStrategy: ContinualStrategy {
     public func storedBytes(task t: Int) -> Int { prototypes.bytes(task: t) }
 
     /// The prototypes of task i's classes, in the task's class order.
-    public func exportTask(_ i: Int, after last: Int) throws -> (tensors: [(String, HostTensor)], metadata: [String: String])? {
+    public func exportTask(
+        _ i: Int, after last: Int
+    ) throws -> (tensors: [(String, HostTensor)], metadata: [String: String])? {
         ([try prototypes.export(task: i)], [:])
     }
 
-    public func importTask(_ tensors: [(String, HostTensor)], metadata: [String: String], into evaluator: TaskEvaluator) throws {
+    public func importTask(
+        _ tensors: [(String, HostTensor)], metadata: [String: String], into evaluator: TaskEvaluator
+    ) throws {
         guard let head = try ClassPrototypes.importedHead(tensors) else {
             throw ConFiTError.bankMismatch(key: "prototypes", reason: "the task file holds no prototypes")
         }

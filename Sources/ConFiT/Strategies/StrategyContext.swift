@@ -15,9 +15,13 @@ public struct StrategyContext {
     /// `shuffled` false) each once in order, in evaluation batches.
     public let trainingImages: (_ task: Scenario.Task, _ shuffled: Bool) throws -> BatchLoader
 
-    public init(network: any Layer, classifier: Linear, evaluator: TaskEvaluator, configuration: TrainingConfiguration,
-                tasks: [Scenario.Task], trainingImages: @escaping (Scenario.Task, Bool) throws -> BatchLoader) {
-        (self.network, self.classifier, self.evaluator, self.configuration) = (network, classifier, evaluator, configuration)
+    public init(
+        network: any Layer, classifier: Linear, evaluator: TaskEvaluator, configuration: TrainingConfiguration,
+        tasks: [Scenario.Task], trainingImages: @escaping (Scenario.Task, Bool) throws -> BatchLoader
+    ) {
+        (self.network, self.classifier, self.evaluator, self.configuration) = (
+            network, classifier, evaluator, configuration
+        )
         (self.tasks, self.trainingImages) = (tasks, trainingImages)
     }
 }

@@ -38,7 +38,8 @@ public final class TaskBankStrategy: ContinualStrategy {
         banks.append(try TaskBank(capturing: context.evaluator.pairs))
         guard context.configuration.head == .prototypes else { return }
         try context.evaluator.select(banks[task.id], recover: false)
-        let features = try context.evaluator.features(of: try context.trainingImages(task, false), classes: task.classes)
+        let features = try context.evaluator.features(
+            of: try context.trainingImages(task, false), classes: task.classes)
         prototypes.add(task.classes, means: try features.classMeans(task.classes), dimension: features.dimension)
     }
 
@@ -55,20 +56,28 @@ public final class TaskBankStrategy: ContinualStrategy {
     }
 
     /// The bank, and the prototypes of the task's classes with `--head prototypes`.
-    public func storedBytes(task t: Int) -> Int { (banks.indices.contains(t) ? banks[t].byteCount : 0) + prototypes.bytes(task: t) }
+    public func storedBytes(task t: Int) -> Int {
+        (banks.indices.contains(t) ? banks[t].byteCount : 0) + prototypes.bytes(task: t)
+    }
 
     /// Bank i, and whether its means are recovered through the shared weights.
-    public func exportTask(_ i: Int, after last: Int) throws -> (tensors: [(String, HostTensor)], metadata: [String: String])? {
+    public func exportTask(
+        _ i: Int, after last: Int
+    ) throws -> (tensors: [(String, HostTensor)], metadata: [String: String])? {
         guard banks.indices.contains(i) else {
             throw ConFiTError.bankMismatch(key: "bank.\(i)", reason: "the checkpoint holds no bank for this task")
         }
         let head = prototypes.isEmpty ? [] : [try prototypes.export(task: i)]
-        return (banks[i].tensors.map { ($0.name, $0.tensor) } + head, ["recover": String(recovers(task: i, after: last))])
+        return (
+            banks[i].tensors.map { ($0.name, $0.tensor) } + head, ["recover": String(recovers(task: i, after: last))]
+        )
     }
 
     public var hasSharedHead: Bool { false }
 
-    public func importTask(_ tensors: [(String, HostTensor)], metadata: [String: String], into evaluator: TaskEvaluator) throws {
+    public func importTask(
+        _ tensors: [(String, HostTensor)], metadata: [String: String], into evaluator: TaskEvaluator
+    ) throws {
         try TaskEvaluator(network: evaluator.network, pairs: try ConvolutionNormPair.pairs(in: evaluator.network))
             .select(TaskBank(tensors: tensors.filter { $0.0 != "prototypes" }), recover: metadata["recover"] == "true")
         evaluator.head = try ClassPrototypes.importedHead(tensors)

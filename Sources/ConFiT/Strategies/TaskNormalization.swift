@@ -17,7 +17,9 @@ final class TaskNormalization {
     func prepare(_ network: any Layer) {
         network.train()
         network.freezeNormalizationStatistics(!trains)
-        for case let (_, norm as BatchNorm2d) in network.namedLayers() { (norm.weight.trainable, norm.bias.trainable) = (trains, trains) }
+        for case let (_, norm as BatchNorm2d) in network.namedLayers() {
+            (norm.weight.trainable, norm.bias.trainable) = (trains, trains)
+        }
     }
 
     func taskFinished(_ network: any Layer) throws {
@@ -41,6 +43,8 @@ final class TaskNormalization {
 
     func restore(from tensors: [(String, HostTensor)]) {
         banks = []
-        while case let bank = tensors.under("\(prefix)\(banks.count)."), !bank.isEmpty { banks.append(NormalizationBank(tensors: bank)) }
+        while case let bank = tensors.under("\(prefix)\(banks.count)."), !bank.isEmpty {
+            banks.append(NormalizationBank(tensors: bank))
+        }
     }
 }

@@ -41,9 +41,11 @@ public struct SeedAggregate: Sendable, Equatable {
     /// The aggregate of `runs`, which must have the same number of tasks (at least one).
     public init(_ runs: [(name: String, metrics: RunMetrics)]) throws {
         guard let tasks = runs.first?.metrics.accuracy.taskCount, tasks > 0,
-              runs.allSatisfy({ $0.metrics.accuracy.taskCount == tasks }) else {
-            throw ConFiTError.invalidConfiguration("runs aggregate only with the same number of finished tasks (at least one): "
-                + runs.map { "\($0.name) has \($0.metrics.accuracy.taskCount)" }.joined(separator: ", "))
+            runs.allSatisfy({ $0.metrics.accuracy.taskCount == tasks })
+        else {
+            throw ConFiTError.invalidConfiguration(
+                "runs aggregate only with the same number of finished tasks (at least one): "
+                    + runs.map { "\($0.name) has \($0.metrics.accuracy.taskCount)" }.joined(separator: ", "))
         }
         let matrices = runs.map(\.metrics.accuracy)
         func over(_ value: (AccuracyMatrix) -> Double) -> Statistic { Statistic(matrices.map(value)) }
@@ -69,7 +71,11 @@ public struct SeedAggregate: Sendable, Equatable {
         var keys: [JSONValue] = [], groups: [[(name: String, metrics: RunMetrics)]] = []
         for run in runs {
             let key = JSONValue.array([identity(run.metrics.config), .integer(Int64(run.metrics.accuracy.taskCount))])
-            if let k = keys.firstIndex(of: key) { groups[k].append(run) } else { (keys, groups) = (keys + [key], groups + [[run]]) }
+            if let k = keys.firstIndex(of: key) {
+                groups[k].append(run)
+            } else {
+                (keys, groups) = (keys + [key], groups + [[run]])
+            }
         }
         return groups.compactMap { try? SeedAggregate($0) }
     }
@@ -78,12 +84,16 @@ public struct SeedAggregate: Sendable, Equatable {
     /// the method spelled as it is now (older runs recorded switches beside its name).
     private static func identity(_ config: JSONValue) -> JSONValue {
         var tree = config
-        if let configuration = try? config.decode(as: RunConfiguration.self), let current = try? JSONValue(encoding: configuration) {
+        if let configuration = try? config.decode(as: RunConfiguration.self),
+            let current = try? JSONValue(encoding: configuration)
+        {
             tree = current
         }
         guard case var .object(fields) = tree else { return tree }
         for key in ["threads", "processes", "root", "tasks"] { fields[key] = nil }
-        if case let .string(weights)? = fields["weights"] { fields["weights"] = .string((weights as NSString).lastPathComponent) }
+        if case let .string(weights)? = fields["weights"] {
+            fields["weights"] = .string((weights as NSString).lastPathComponent)
+        }
         if case var .object(training)? = fields["training"] {
             for key in ["seed", "loaderWorkers", "cacheBytes"] { training[key] = nil }
             fields["training"] = .object(training)
@@ -93,13 +103,15 @@ public struct SeedAggregate: Sendable, Equatable {
 
     private static func methodName(_ config: JSONValue) -> String? {
         guard case let .object(fields) = config, case let .object(method)? = fields["method"],
-              case let .string(name)? = method["name"] else { return nil }
+            case let .string(name)? = method["name"]
+        else { return nil }
         return name
     }
 
     private static func seed(_ config: JSONValue) -> UInt64? {
         guard case let .object(fields) = config, case let .object(training)? = fields["training"],
-              case let .integer(seed)? = training["seed"], seed >= 0 else { return nil }
+            case let .integer(seed)? = training["seed"], seed >= 0
+        else { return nil }
         return UInt64(seed)
     }
 }
@@ -107,7 +119,8 @@ public struct SeedAggregate: Sendable, Equatable {
 extension SeedAggregate: Encodable {
     private enum CodingKeys: String, CodingKey {
         case method, runs, seeds, n
-        case finalAverageAccuracy = "final_average_accuracy", averageIncrementalAccuracy = "average_incremental_accuracy"
+        case finalAverageAccuracy = "final_average_accuracy", averageIncrementalAccuracy =
+            "average_incremental_accuracy"
         case forgetting, bwt, averageAccuracy = "average_accuracy", accuracyMatrix = "accuracy_matrix"
         case bankBytesPerTask = "bank_bytes_per_task", wallSeconds = "wall_seconds"
     }
@@ -124,15 +137,18 @@ extension SeedAggregate: Encodable {
         try container.encode(averageIncrementalAccuracy, forKey: .averageIncrementalAccuracy)
         try container.encode(forgetting, forKey: .forgetting)
         try container.encode(backwardTransfer, forKey: .bwt)
-        try container.encode(["mean": averageAccuracy.map(\.mean), "std": averageAccuracy.map(\.std)], forKey: .averageAccuracy)
-        try container.encode(["mean": accuracy.map { $0.map(\.mean) }, "std": accuracy.map { $0.map(\.std) }], forKey: .accuracyMatrix)
+        try container.encode(
+            ["mean": averageAccuracy.map(\.mean), "std": averageAccuracy.map(\.std)], forKey: .averageAccuracy)
+        try container.encode(
+            ["mean": accuracy.map { $0.map(\.mean) }, "std": accuracy.map { $0.map(\.std) }], forKey: .accuracyMatrix)
         try container.encode(bankBytesPerTask, forKey: .bankBytesPerTask)
         try container.encode(wallSeconds, forKey: .wallSeconds)
     }
 
     /// What `aggregate.json` says its numbers are.
     public static let definitions: [String: String] = [
-        "groups": "runs whose configurations are equal except for the seed, threads, processes, loader workers, image cache and the folders of the data and weights, with as many finished tasks",
+        "groups":
+            "runs whose configurations are equal except for the seed, threads, processes, loader workers, image cache and the folders of the data and weights, with as many finished tasks",
         "mean": "the mean over the group's runs of the run's metric (as metrics.json defines it)",
         "std": "the sample standard deviation over the group's runs (n - 1 in the denominator); null for a single run",
         "bank_bytes_per_task": "bytes stored per task, averaged over the run's tasks",
@@ -150,15 +166,24 @@ extension SeedAggregate: Encodable {
     /// `aggregate.csv`: one row per group, a mean and a std column per summary metric
     /// (empty where undefined).
     public static func csv(_ groups: [SeedAggregate]) -> String {
-        let metrics = ["final_average_accuracy", "average_incremental_accuracy", "forgetting", "bwt", "bank_bytes_per_task", "wall_seconds"]
-        var lines = [(["method", "n", "seeds", "runs"] + metrics.flatMap { ["\($0)_mean", "\($0)_std"] }).joined(separator: ",")]
+        let metrics = [
+            "final_average_accuracy", "average_incremental_accuracy", "forgetting", "bwt", "bank_bytes_per_task",
+            "wall_seconds",
+        ]
+        var lines = [
+            (["method", "n", "seeds", "runs"] + metrics.flatMap { ["\($0)_mean", "\($0)_std"] }).joined(separator: ",")
+        ]
         for group in groups {
-            let statistics = [group.finalAverageAccuracy, group.averageIncrementalAccuracy, group.forgetting, group.backwardTransfer,
-                              group.bankBytesPerTask, group.wallSeconds]
+            let statistics = [
+                group.finalAverageAccuracy, group.averageIncrementalAccuracy, group.forgetting, group.backwardTransfer,
+                group.bankBytesPerTask, group.wallSeconds,
+            ]
             let values = statistics.flatMap { [$0.map { "\($0.mean)" } ?? "", $0?.std.map { "\($0)" } ?? ""] }
             let seeds = group.seeds.map { $0.map(String.init) ?? "" }.joined(separator: " ")
-            lines.append(([csvField(group.method), "\(group.runs.count)", seeds, csvField(group.runs.joined(separator: " "))] + values)
-                .joined(separator: ","))
+            lines.append(
+                ([csvField(group.method), "\(group.runs.count)", seeds, csvField(group.runs.joined(separator: " "))]
+                    + values)
+                    .joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -64,14 +64,17 @@ public struct SweepPlan: Sendable {
     /// whose run is not this one (threads aside: they set the speed, and a continued run
     /// keeps its own) is an error naming what differs.
     public static func state(of run: Run) throws -> State {
-        guard FileManager.default.fileExists(atPath: run.folder.appendingPathComponent(TrainingCheckpoint.fileName).path) else {
+        guard
+            FileManager.default.fileExists(atPath: run.folder.appendingPathComponent(TrainingCheckpoint.fileName).path)
+        else {
             return .new
         }
         let (_, metrics, recorded) = try TrainingCheckpoint.last(ofRunIn: run.folder)
         guard recorded.matches(run.configuration) else {
-            throw ConFiTError.invalidConfiguration("\(run.folder.path) holds a run of another configuration ("
-                + recorded.differences(from: run.configuration).joined(separator: "; ")
-                + "); move it away or give the sweep another --out")
+            throw ConFiTError.invalidConfiguration(
+                "\(run.folder.path) holds a run of another configuration ("
+                    + recorded.differences(from: run.configuration).joined(separator: "; ")
+                    + "); move it away or give the sweep another --out")
         }
         let tasks = min(recorded.tasks?.count ?? 0, recorded.training.taskLimit ?? .max)
         let finished = metrics.accuracy.taskCount

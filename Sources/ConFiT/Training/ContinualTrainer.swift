@@ -48,38 +48,48 @@ public final class ContinualTrainer {
     public let processGroup: (any ProcessGroup)?
 
     /// A trainer for `method`'s strategy.
-    public convenience init(network: any Layer, method: ContinualMethod, scenario: Scenario, configuration: TrainingConfiguration,
-                            normalization: Normalization, processGroup: (any ProcessGroup)? = nil) throws {
-        try self.init(network: network, strategy: method.makeStrategy(), scenario: scenario, configuration: configuration,
-                      normalization: normalization, processGroup: processGroup)
+    public convenience init(
+        network: any Layer, method: ContinualMethod, scenario: Scenario, configuration: TrainingConfiguration,
+        normalization: Normalization, processGroup: (any ProcessGroup)? = nil
+    ) throws {
+        try self.init(
+            network: network, strategy: method.makeStrategy(), scenario: scenario, configuration: configuration,
+            normalization: normalization, processGroup: processGroup)
     }
 
     /// A trainer for any strategy, the library's own or one of the caller's. With a
     /// `processGroup` of N processes, each trains on its 1/N of every batch (which must
     /// divide by N) and evaluates its share of every test set, and every step is the whole
     /// batch's: BN statistics, tracker means, the loss and the gradients are combined.
-    public init(network: any Layer, strategy: any ContinualStrategy, scenario: Scenario, configuration: TrainingConfiguration,
-                normalization: Normalization, processGroup: (any ProcessGroup)? = nil) throws {
+    public init(
+        network: any Layer, strategy: any ContinualStrategy, scenario: Scenario, configuration: TrainingConfiguration,
+        normalization: Normalization, processGroup: (any ProcessGroup)? = nil
+    ) throws {
         let group = (processGroup?.size ?? 1) > 1 ? processGroup : nil
         if let group, configuration.batchSize % group.size != 0 {
-            throw ConFiTError.invalidConfiguration("the batch size \(configuration.batchSize) does not divide into \(group.size) "
-                + "equal shards, one per process; choose a multiple of \(group.size)")
+            throw ConFiTError.invalidConfiguration(
+                "the batch size \(configuration.batchSize) does not divide into \(group.size) "
+                    + "equal shards, one per process; choose a multiple of \(group.size)")
         }
         guard let classifier = network.classifier?.layer else {
             throw ConFiTError.invalidConfiguration("the network has no Linear classifier")
         }
         guard let top = scenario.tasks.flatMap(\.classes).max(), top < classifier.outFeatures else {
-            throw ConFiTError.invalidConfiguration("the classifier has \(classifier.outFeatures) outputs; the scenario's classes need more")
+            throw ConFiTError.invalidConfiguration(
+                "the classifier has \(classifier.outFeatures) outputs; the scenario's classes need more")
         }
         guard configuration.epochs > 0, configuration.batchSize > 0 else {
             throw ConFiTError.invalidConfiguration("epochs and batch size must be positive")
         }
         guard configuration.imageSize > 0, configuration.resizeShortSide >= configuration.imageSize else {
-            throw ConFiTError.invalidConfiguration("image size \(configuration.imageSize) (short side resized to "
-                + "\(configuration.resizeShortSide)): the crop must be positive and no larger than the resized side")
+            throw ConFiTError.invalidConfiguration(
+                "image size \(configuration.imageSize) (short side resized to "
+                    + "\(configuration.resizeShortSide)): the crop must be positive and no larger than the resized side"
+            )
         }
         guard configuration.learningRate.isFinite, configuration.learningRate > 0 else {
-            throw ConFiTError.invalidConfiguration("the learning rate must be positive and finite, not \(configuration.learningRate)")
+            throw ConFiTError.invalidConfiguration(
+                "the learning rate must be positive and finite, not \(configuration.learningRate)")
         }
         if let limit = configuration.taskLimit, !(1...scenario.tasks.count).contains(limit) {
             throw ConFiTError.invalidConfiguration("--tasks \(limit): the scenario has \(scenario.tasks.count) tasks")
@@ -87,9 +97,10 @@ public final class ContinualTrainer {
         for task in Self.trainedTasks(of: scenario, configuration) {
             let images = Self.firstOfEachClass(task.train, perClass: configuration.trainImagesPerClass).count
             guard images >= configuration.batchSize else {
-                throw ConFiTError.invalidConfiguration("task \(task.id) has \(images) training images, fewer than the batch size "
-                    + "\(configuration.batchSize): the last partial batch is dropped, so it would train nothing "
-                    + "(lower --batch-size, or use more images per class)")
+                throw ConFiTError.invalidConfiguration(
+                    "task \(task.id) has \(images) training images, fewer than the batch size "
+                        + "\(configuration.batchSize): the last partial batch is dropped, so it would train nothing "
+                        + "(lower --batch-size, or use more images per class)")
             }
         }
         (self.network, self.strategy, self.scenario, self.configuration) = (network, strategy, scenario, configuration)
@@ -98,8 +109,9 @@ public final class ContinualTrainer {
         self.classifier = classifier
         try strategy.validate(network: network, classes: classifier.outFeatures)
         if configuration.head == .prototypes, !(strategy is TaskBankStrategy) {
-            throw ConFiTError.invalidConfiguration("the prototype head is for the bank methods (confit, its ablations, taskbn), "
-                + "not \(strategy.name)")
+            throw ConFiTError.invalidConfiguration(
+                "the prototype head is for the bank methods (confit, its ablations, taskbn), "
+                    + "not \(strategy.name)")
         }
         evaluator = TaskEvaluator(network: network, pairs: try strategy.trackedPairs(in: network))
         cache = ImageCache(budgetBytes: configuration.cacheBytes)
@@ -107,11 +119,14 @@ public final class ContinualTrainer {
 
     /// What the strategy's hooks see of this trainer.
     public private(set) lazy var context = StrategyContext(
-        network: network, classifier: classifier, evaluator: evaluator, configuration: configuration, tasks: scenario.tasks,
+        network: network, classifier: classifier, evaluator: evaluator, configuration: configuration,
+        tasks: scenario.tasks,
         trainingImages: { [unowned self] task, shuffled in
-            try makeLoader(task.train, perClass: configuration.trainImagesPerClass,
-                           shuffled ? .training(batchSize: configuration.batchSize, seed: configuration.seed &+ UInt64(task.id))
-                                    : .evaluation(batchSize: configuration.evaluationBatchSize))
+            try makeLoader(
+                task.train, perClass: configuration.trainImagesPerClass,
+                shuffled
+                    ? .training(batchSize: configuration.batchSize, seed: configuration.seed &+ UInt64(task.id))
+                    : .evaluation(batchSize: configuration.evaluationBatchSize))
         })
 
     /// Callbacks of a run: progress reports, and a checkpoint to store after every epoch,
@@ -131,7 +146,9 @@ public final class ContinualTrainer {
     /// The tasks a run trains: the scenario's, or its first `taskLimit`.
     public var tasks: ArraySlice<Scenario.Task> { Self.trainedTasks(of: scenario, configuration) }
 
-    private static func trainedTasks(of scenario: Scenario, _ configuration: TrainingConfiguration) -> ArraySlice<Scenario.Task> {
+    private static func trainedTasks(
+        of scenario: Scenario, _ configuration: TrainingConfiguration
+    ) -> ArraySlice<Scenario.Task> {
         scenario.tasks.prefix(configuration.taskLimit ?? scenario.tasks.count)
     }
 
@@ -145,20 +162,26 @@ public final class ContinualTrainer {
             try train(task, from: resume, observer)
             try strategy.taskFinished(task, context)
             let evaluationStart = Date()
-            let inferred = configuration.taskAgnostic == true && !strategy.hasSharedHead ? try inferTasks(after: task.id) : nil
+            let inferred =
+                configuration.taskAgnostic == true && !strategy.hasSharedHead ? try inferTasks(after: task.id) : nil
             let tallies = try (0...task.id).map { try tally(task: $0, after: task.id) }
-            try observer.taskFinished(TaskReport(task: task.id, accuracies: tallies.map(\.taskAware),
-                                                 taskAgnosticAccuracies: strategy.hasSharedHead ? tallies.map(\.taskAgnostic)
-                                                     : inferred?.map(\.accuracy),
-                                                 taskInferenceAccuracies: inferred?.map(\.inference),
-                                                 bankBytes: strategy.storedBytes(task: task.id),
-                                                 carriedBytes: strategy.carriedBytes,
-                                                 trainSeconds: evaluationStart.timeIntervalSince(trainStart),
-                                                 evaluationSeconds: Date().timeIntervalSince(evaluationStart)))
+            try observer.taskFinished(
+                TaskReport(
+                    task: task.id, accuracies: tallies.map(\.taskAware),
+                    taskAgnosticAccuracies: strategy.hasSharedHead
+                        ? tallies.map(\.taskAgnostic)
+                        : inferred?.map(\.accuracy),
+                    taskInferenceAccuracies: inferred?.map(\.inference),
+                    bankBytes: strategy.storedBytes(task: task.id),
+                    carriedBytes: strategy.carriedBytes,
+                    trainSeconds: evaluationStart.timeIntervalSince(trainStart),
+                    evaluationSeconds: Date().timeIntervalSince(evaluationStart)))
             let next = TrainingPosition(task: task.id + 1, epoch: 0)
             try observer.checkpoint(try TrainingCheckpoint(self, position: next, optimizer: nil))
             // Closed-form methods run no batch, where stops are otherwise taken.
-            if task.id < tasks.last?.id ?? 0, try agreeAfterBatch(unreadable: 0).stop { throw ConFiTError.interrupted(next) }
+            if task.id < tasks.last?.id ?? 0, try agreeAfterBatch(unreadable: 0).stop {
+                throw ConFiTError.interrupted(next)
+            }
         }
     }
 
@@ -174,23 +197,29 @@ public final class ContinualTrainer {
             try pending.restoreOptimizer(optimizer)
         }
         pendingOptimizerState = nil
-        let step = TrainingStep(network: strategy.trainsOnlyClassifier ? classifier : network, optimizer: optimizer.0,
-                                averager: processGroup.map(GradientAverager.init))
+        let step = TrainingStep(
+            network: strategy.trainsOnlyClassifier ? classifier : network, optimizer: optimizer.0,
+            averager: processGroup.map(GradientAverager.init))
         let processes = processGroup?.size ?? 1
         let epochs = strategy.epochs(for: task, configured: configuration.epochs)
         for epoch in position.epoch..<max(position.epoch, epochs) {
             // Before the epoch: what trains, and the network's mode.
             let stage = strategy.epochStarting(epoch, of: epochs, context)
             let start = Date()
-            var progress = epoch == position.epoch && position.batch > 0 ? pendingProgress ?? EpochProgress() : EpochProgress()
+            var progress =
+                epoch == position.epoch && position.batch > 0 ? pendingProgress ?? EpochProgress() : EpochProgress()
             pendingProgress = nil
             var index = epoch == position.epoch ? position.batch : 0
             let stream = loader.epoch(epoch, from: index, shard: (processGroup?.rank ?? 0, processes))
             while var batch = try stream.next() {
                 defer { index += 1 }
                 // The step: forward, restricted cross-entropy and the strategy's terms, backward, update.
-                if let processGroup, configuration.skipUnreadable { batch = try Self.equalShare(batch, over: processGroup) }
-                let input = strategy.trainsOnlyClassifier ? try evaluator.pooledFeatures(for: batch) : try evaluator.input(for: batch)
+                if let processGroup, configuration.skipUnreadable {
+                    batch = try Self.equalShare(batch, over: processGroup)
+                }
+                let input =
+                    strategy.trainsOnlyClassifier
+                    ? try evaluator.pooledFeatures(for: batch) : try evaluator.input(for: batch)
                 let loss = try step(input, batch: batch, task: task, strategy: strategy, context)
                 guard loss.isFinite else {
                     throw ConFiTError.nonFiniteLoss(task: task.id, epoch: epoch, batch: index, loss: loss)
@@ -198,23 +227,29 @@ public final class ContinualTrainer {
                 // After the batch: progress, skipped images, and a stop agreed by every process.
                 progress.lossSum += Double(loss)
                 (progress.images, progress.batches) = (progress.images + batch.count * processes, progress.batches + 1)
-                observer.batchFinished(TrainingPosition(task: task.id, epoch: epoch, batch: index), loader.batchesPerEpoch, loss)
+                observer.batchFinished(
+                    TrainingPosition(task: task.id, epoch: epoch, batch: index), loader.batchesPerEpoch, loss)
                 let agreed = try agreeAfterBatch(unreadable: batch.unreadable)
                 skippedImages += agreed.unreadable
                 if agreed.stop {
                     let next = TrainingPosition(task: task.id, epoch: epoch, batch: index + 1)
                     progress.seconds += Date().timeIntervalSince(start)
-                    try observer.checkpoint(try TrainingCheckpoint(self, position: next, optimizer: optimizer, epochProgress: progress))
+                    try observer.checkpoint(
+                        try TrainingCheckpoint(self, position: next, optimizer: optimizer, epochProgress: progress))
                     throw ConFiTError.interrupted(next)
                 }
             }
             // After the epoch: its record and a checkpoint.
             let seconds = progress.seconds + Date().timeIntervalSince(start)
-            try observer.epochFinished(EpochRecord(task: task.id, epoch: epoch, stage: stage,
-                                                   meanLoss: progress.batches > 0 ? progress.lossSum / Double(progress.batches) : .nan,
-                                                   imagesPerSecond: Double(progress.images) / max(seconds, 1e-9), seconds: seconds))
-            try observer.checkpoint(try TrainingCheckpoint(self, position: TrainingPosition(task: task.id, epoch: epoch + 1),
-                                                           optimizer: optimizer))
+            try observer.epochFinished(
+                EpochRecord(
+                    task: task.id, epoch: epoch, stage: stage,
+                    meanLoss: progress.batches > 0 ? progress.lossSum / Double(progress.batches) : .nan,
+                    imagesPerSecond: Double(progress.images) / max(seconds, 1e-9), seconds: seconds))
+            try observer.checkpoint(
+                try TrainingCheckpoint(
+                    self, position: TrainingPosition(task: task.id, epoch: epoch + 1),
+                    optimizer: optimizer))
         }
     }
 
@@ -260,9 +295,12 @@ public final class ContinualTrainer {
         let task = scenario.tasks[i]
         let seen = scenario.tasks[0...t].flatMap(\.classes)
         // Each process its share of the test images; the counts added up.
-        let loader = try makeLoader(testShare(of: task), perClass: nil, .evaluation(batchSize: configuration.evaluationBatchSize))
+        let loader = try makeLoader(
+            testShare(of: task), perClass: nil, .evaluation(batchSize: configuration.evaluationBatchSize))
         let tally = try evaluator.tally(loader, classes: task.classes, seen: seen)
-        var sums = [Double(tally.correct), Double(tally.taskAgnosticCorrect), Double(tally.total), Double(loader.skippedCount)]
+        var sums = [
+            Double(tally.correct), Double(tally.taskAgnosticCorrect), Double(tally.total), Double(loader.skippedCount),
+        ]
         if let processGroup { sums = try processGroup.allReduceSum(sums) }
         skippedImages += Int(sums[3])
         return sums[2] > 0 ? (sums[0] / sums[2], sums[1] / sums[2]) : (0, 0)
@@ -280,25 +318,38 @@ public final class ContinualTrainer {
             try select(task: j, after: t)
             for i in 0...t {
                 var k = 0
-                let stream = try makeLoader(testShare(of: scenario.tasks[i]), perClass: nil,
-                                            .evaluation(batchSize: configuration.evaluationBatchSize)).epoch(0)
+                let stream = try makeLoader(
+                    testShare(of: scenario.tasks[i]), perClass: nil,
+                    .evaluation(batchSize: configuration.evaluationBatchSize)
+                ).epoch(0)
                 while let batch = try stream.next() {
-                    for (scores, label) in zip(try evaluator.logits(for: batch, classes: scenario.tasks[j].classes), batch.labels) {
+                    for (scores, label) in zip(
+                        try evaluator.logits(for: batch, classes: scenario.tasks[j].classes), batch.labels)
+                    {
                         let top = TaskEvaluator.argmax(scores), largest = Double(scores[top])
                         let confidence = 1 / scores.reduce(0.0) { $0 + exp(Double($1) - largest) }
                         let scored = (confidence, j, j == i && top == label)
-                        if j == 0 { best[i].append(scored) } else if confidence > best[i][k].confidence { best[i][k] = scored }
+                        if j == 0 {
+                            best[i].append(scored)
+                        } else if confidence > best[i][k].confidence {
+                            best[i][k] = scored
+                        }
                         k += 1
                     }
                 }
             }
         }
         var sums = best.enumerated().flatMap { i, images in
-            [Double(images.count { $0.task == i && $0.correct }), Double(images.count { $0.task == i }), Double(images.count)]
+            [
+                Double(images.count { $0.task == i && $0.correct }), Double(images.count { $0.task == i }),
+                Double(images.count),
+            ]
         }
         if let processGroup { sums = try processGroup.allReduceSum(sums) }
         try select(task: t, after: t)
-        return (0...t).map { i in sums[3 * i + 2] > 0 ? (sums[3 * i] / sums[3 * i + 2], sums[3 * i + 1] / sums[3 * i + 2]) : (0, 0) }
+        return (0...t).map { i in
+            sums[3 * i + 2] > 0 ? (sums[3 * i] / sums[3 * i + 2], sums[3 * i + 1] / sums[3 * i + 2]) : (0, 0)
+        }
     }
 
     /// Task `task`'s test images this process evaluates: all of them, or its contiguous share.
@@ -317,7 +368,8 @@ public final class ContinualTrainer {
         options.normalization = normalization
         options.workers = configuration.loaderWorkers
         options.skipUnreadable = configuration.skipUnreadable
-        return try BatchLoader(samples: Self.firstOfEachClass(samples, perClass: perClass), options: options, cache: cache)
+        return try BatchLoader(
+            samples: Self.firstOfEachClass(samples, perClass: perClass), options: options, cache: cache)
     }
 
     /// The first `perClass` samples of each label, in order (all when nil).

@@ -16,7 +16,9 @@ public struct EpochRecord: Sendable, Equatable, Codable {
     /// Wall time of the epoch.
     public var seconds: Double
 
-    public init(task: Int, epoch: Int, stage: TrainableSelection, meanLoss: Double, imagesPerSecond: Double, seconds: Double) {
+    public init(
+        task: Int, epoch: Int, stage: TrainableSelection, meanLoss: Double, imagesPerSecond: Double, seconds: Double
+    ) {
         (self.task, self.epoch, self.stage) = (task, epoch, stage)
         (self.meanLoss, self.imagesPerSecond, self.seconds) = (meanLoss, imagesPerSecond, seconds)
     }

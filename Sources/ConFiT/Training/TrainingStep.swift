@@ -36,17 +36,22 @@ public final class TrainingStep {
     /// so that a network parameter the optimizer does not own cannot accumulate across steps.
     /// One step of `task` on `batch` (its images already in `input`) with `strategy`'s hooks
     /// wired in: its loss term, its parameter terms, its after-step work.
-    public func callAsFunction(_ input: Tensor, batch: Batch, task: Scenario.Task, strategy: any ContinualStrategy,
-                               _ context: StrategyContext) throws -> Float {
-        try self(input, classes: task.classes, labels: batch.labels,
-                 addLoss: { try strategy.addLoss(logits: $0, gradient: $1, batch: batch, task: task, context) },
-                 finishGradients: { try strategy.finishGradients(task: task, context) },
-                 stepFinished: { try strategy.stepFinished(task: task, context) })
+    public func callAsFunction(
+        _ input: Tensor, batch: Batch, task: Scenario.Task, strategy: any ContinualStrategy,
+        _ context: StrategyContext
+    ) throws -> Float {
+        try self(
+            input, classes: task.classes, labels: batch.labels,
+            addLoss: { try strategy.addLoss(logits: $0, gradient: $1, batch: batch, task: task, context) },
+            finishGradients: { try strategy.finishGradients(task: task, context) },
+            stepFinished: { try strategy.stepFinished(task: task, context) })
     }
 
-    public func callAsFunction(_ input: Tensor, classes: [Int], labels: [Int],
-                               addLoss: (_ logits: Tensor, _ gradient: Tensor) throws -> Float = { _, _ in 0 },
-                               finishGradients: () throws -> Float = { 0 }, stepFinished: () throws -> Void = {}) throws -> Float {
+    public func callAsFunction(
+        _ input: Tensor, classes: [Int], labels: [Int],
+        addLoss: (_ logits: Tensor, _ gradient: Tensor) throws -> Float = { _, _ in 0 },
+        finishGradients: () throws -> Float = { 0 }, stepFinished: () throws -> Void = {}
+    ) throws -> Float {
         for p in zeroed { p.zeroGradient() }
         let logits = try network.forward(input)
         let gradient = gradients[logits.shape] ?? Tensor(shape: logits.shape)
