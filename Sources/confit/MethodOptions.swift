@@ -54,29 +54,9 @@ struct MethodOptions: ParsableArguments {
         where isGiven && !names.contains(owner) {
             throw ValidationError("\(flag) applies to --method \(owner), not \(names.sorted().joined(separator: ", "))")
         }
-        if let lwfLambda, !(lwfLambda >= 0 && lwfLambda.isFinite) {
-            throw ValidationError("--lwf-lambda must be finite and ≥ 0")
-        }
-        if let lwfTemperature, !(lwfTemperature > 0 && lwfTemperature.isFinite) {
-            throw ValidationError("--lwf-temperature must be positive")
-        }
-        if let ewcLambda, !(ewcLambda >= 0 && ewcLambda.isFinite) {
-            throw ValidationError("--ewc-lambda must be finite and ≥ 0")
-        }
-        if let ewcAlpha, !(0...1).contains(ewcAlpha) { throw ValidationError("--ewc-alpha must be within 0...1") }
-        if let packnetPrune, !(packnetPrune > 0 && packnetPrune < 1) {
-            throw ValidationError("--packnet-prune must be within (0, 1)")
-        }
-        if let packnetRetrainEpochs, packnetRetrainEpochs < 0 {
-            throw ValidationError("--packnet-retrain-epochs must be ≥ 0")
-        }
-        if let piggybackLR, !(piggybackLR > 0 && piggybackLR.isFinite) {
-            throw ValidationError("--piggyback-lr must be positive")
-        }
-        if let ranpacDim {
-            do { try RanPACStrategy.Options(dimension: ranpacDim).validate() } catch {
-                throw ValidationError("--ranpac-dim: \(error)")
-            }
+        // The ranges are the library's, checked on the methods as these flags resolve them.
+        for method in methods {
+            do { try resolve(method).validate() } catch { throw ValidationError("\(error)") }
         }
     }
 

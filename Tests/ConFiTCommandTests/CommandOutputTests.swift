@@ -290,11 +290,14 @@ final class CommandOutputTests: TemporaryDirectoryTestCase {
             refused.standardError.contains("--ewc-alpha applies to --method ewc, not lwf"), refused.standardError)
         XCTAssertTrue(
             try run(common + ["--method", "ewc", "--ewc-alpha", "2", "--out", "x"], status: 64)
-                .standardError.contains("--ewc-alpha must be within 0...1"))
+                .standardError.contains("EWC's α must be within 0...1, not 2"))
         for (arguments, message) in [
             (["--method", "confit", "--packnet-train-bn"], "--packnet-train-bn applies to --method packnet"),
             (["--method", "packnet", "--piggyback-lr", "1e-3"], "--piggyback-lr applies to --method piggyback"),
-            (["--method", "packnet", "--packnet-prune", "1.5"], "--packnet-prune must be within (0, 1)"),
+            (
+                ["--method", "packnet", "--packnet-prune", "1.5"],
+                "PackNet's pruned fraction must be within (0, 1), not 1.5"
+            ),
         ] {
             let child = try run(common + arguments + ["--out", "x"], status: 64)
             XCTAssertTrue(child.standardError.contains(message), child.standardError)
@@ -353,7 +356,7 @@ final class CommandOutputTests: TemporaryDirectoryTestCase {
         let wide = directory.appendingPathComponent("wide")
         let refused = try run(
             common + ["--method", "ranpac", "--ranpac-dim", "2000000", "--out", wide.path], status: 1)
-        XCTAssertTrue(refused.standardError.contains("--ranpac-dim 2000000 needs about"), refused.standardError)
+        XCTAssertTrue(refused.standardError.contains("RanPAC with M = 2000000 needs about"), refused.standardError)
         let prototypes = try run(
             common + ["--method", "finetune", "--head", "prototypes", "--out", wide.path], status: 1)
         XCTAssertTrue(

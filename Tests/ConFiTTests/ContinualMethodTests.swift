@@ -46,6 +46,20 @@ final class ContinualMethodTests: XCTestCase {
             try JSONDecoder().decode(ContinualMethod.self, from: Data(#"{"name":"ewc"}"#.utf8)), .ewc(.init()))
     }
 
+    /// Ranges are the library's: a configuration file out of range is refused on reading, and
+    /// a strategy made by hand when its trainer is made.
+    func testHyperParametersOutOfRangeAreRefusedByTheLibrary() throws {
+        for json in [
+            #"{"name":"ewc","alpha":2}"#, #"{"name":"lwf","temperature":0}"#, #"{"name":"packnet","prune":1}"#,
+            #"{"name":"piggyback","learning_rate":-1}"#, #"{"name":"ranpac","ranpac_dim":-5}"#,
+        ] {
+            XCTAssertThrowsError(try JSONDecoder().decode(ContinualMethod.self, from: Data(json.utf8)), json)
+        }
+        XCTAssertThrowsError(try SyntheticProtocol.makeTrainer(.ewc(.init(lambda: -1)), in: self)) { error in
+            XCTAssertEqual("\(error)".contains("EWC's λ must be finite and ≥ 0, not -1"), true, "\(error)")
+        }
+    }
+
     func testUnknownNamesAreRefusedWithTheChoices() {
         XCTAssertThrowsError(try ContinualMethod.named("icarl")) { error in
             XCTAssertEqual(

@@ -133,7 +133,8 @@ final class FrozenFeatureMethodTests: XCTestCase {
         XCTAssertThrowsError(try SyntheticProtocol.makeTrainer(.ranpac(.init(dimension: 2_000_000)), in: self)) {
             error in
             let message = "\(error)"
-            XCTAssertTrue(message.contains("--ranpac-dim 2000000 needs about 96000") && message.contains("MB"), message)
+            XCTAssertTrue(
+                message.contains("RanPAC with M = 2000000 needs about 96000") && message.contains("MB"), message)
         }
     }
 

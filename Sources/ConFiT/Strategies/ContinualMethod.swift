@@ -59,6 +59,18 @@ public enum ContinualMethod: Sendable, Hashable {
         return method
     }
 
+    /// Refuses hyper-parameters out of their range, as each method's options define it.
+    public func validate() throws {
+        switch self {
+        case .lwf(let options): try options.validate()
+        case .ewc(let options): try options.validate()
+        case .packnet(let options): try options.validate()
+        case .piggyback(let options): try options.validate()
+        case .ranpac(let options): try options.validate()
+        default: break
+        }
+    }
+
     /// A fresh strategy: no task trained yet.
     public func makeStrategy() -> any ContinualStrategy {
         switch self {
@@ -119,12 +131,13 @@ extension ContinualMethod: Codable {
                     threshold: try container.decodeIfPresent(Float.self, forKey: .threshold) ?? defaults.threshold,
                     trainsNormalization: try container.decodeIfPresent(Bool.self, forKey: .trainBN) ?? false))
         case .ranpac(let defaults):
-            let options = RanPACStrategy.Options(
-                dimension: try container.decodeIfPresent(Int.self, forKey: .ranpacDimension) ?? defaults.dimension)
-            try options.validate()
-            self = .ranpac(options)
+            self = .ranpac(
+                RanPACStrategy.Options(
+                    dimension: try container.decodeIfPresent(Int.self, forKey: .ranpacDimension) ?? defaults.dimension))
         default: self = method
         }
+        // A configuration file is checked as the command line is.
+        try validate()
     }
 
     public func encode(to encoder: any Encoder) throws {

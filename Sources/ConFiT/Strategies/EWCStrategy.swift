@@ -19,9 +19,21 @@ public final class EWCStrategy: ContinualStrategy {
         /// α, the weight of the Fisher of earlier tasks when merging (FACIL's `--alpha`, 0.5).
         public var alpha: Float = 0.5
         public init(lambda: Float = 5000, alpha: Float = 0.5) { (self.lambda, self.alpha) = (lambda, alpha) }
+
+        /// Refuses a negative or non-finite λ and an α outside 0...1.
+        public func validate() throws {
+            guard lambda >= 0, lambda.isFinite else {
+                throw ConFiTError.invalidConfiguration("EWC's λ must be finite and ≥ 0, not \(lambda)")
+            }
+            guard (0...1).contains(alpha) else {
+                throw ConFiTError.invalidConfiguration("EWC's α must be within 0...1, not \(alpha)")
+            }
+        }
     }
 
     public let name = "ewc"
+
+    public func validate(network: any Layer, classes: Int) throws { try options.validate() }
     public let options: Options
     /// F and θ* per backbone parameter name; empty before the first task ends.
     private var fisher: [String: [Float]] = [:], anchor: [String: [Float]] = [:]

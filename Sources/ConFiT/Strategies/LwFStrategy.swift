@@ -25,9 +25,22 @@ public final class LwFStrategy: ContinualStrategy {
         public init(lambda: Float = 1, temperature: Float = 2) {
             (self.lambda, self.temperature) = (lambda, temperature)
         }
+
+        /// Refuses a negative or non-finite λ and a temperature that is not positive.
+        public func validate() throws {
+            guard lambda >= 0, lambda.isFinite else {
+                throw ConFiTError.invalidConfiguration("LwF's λ must be finite and ≥ 0, not \(lambda)")
+            }
+            guard temperature > 0, temperature.isFinite else {
+                throw ConFiTError.invalidConfiguration(
+                    "LwF's temperature must be positive and finite, not \(temperature)")
+            }
+        }
     }
 
     public let name = "lwf"
+
+    public func validate(network: any Layer, classes: Int) throws { try options.validate() }
     public let options: Options
     /// The old network's logits over the earlier tasks' classes (in task order), by the
     /// sample id of each training image of the current task; empty in task 0.

@@ -30,9 +30,21 @@ public final class PackNetStrategy: ContinualStrategy {
 
         /// The retraining epochs of a task of `epochs`.
         public func retraining(of epochs: Int) -> Int { retrainEpochs ?? (epochs + 2) / 3 }
+
+        /// Refuses a pruned fraction outside (0, 1) and negative retraining epochs.
+        public func validate() throws {
+            guard prune > 0, prune < 1 else {
+                throw ConFiTError.invalidConfiguration("PackNet's pruned fraction must be within (0, 1), not \(prune)")
+            }
+            if let retrainEpochs, retrainEpochs < 0 {
+                throw ConFiTError.invalidConfiguration("PackNet's retraining epochs must be ≥ 0, not \(retrainEpochs)")
+            }
+        }
     }
 
     public let name = "packnet"
+
+    public func validate(network: any Layer, classes: Int) throws { try options.validate() }
     public let options: Options
     /// Per convolution weight (state-dict name), each weight's owner: task id + 1, 0 = free.
     public private(set) var owners: [String: [UInt8]] = [:]

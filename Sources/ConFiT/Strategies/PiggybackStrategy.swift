@@ -28,9 +28,19 @@ public final class PiggybackStrategy: ContinualStrategy {
             (self.learningRate, self.maskScale, self.threshold) = (learningRate, maskScale, threshold)
             self.trainsNormalization = trainsNormalization
         }
+
+        /// Refuses a learning rate, mask scale or threshold that is not positive and finite.
+        public func validate() throws {
+            for (name, value) in [("learning rate", learningRate), ("mask scale", maskScale), ("threshold", threshold)]
+            where !(value > 0 && value.isFinite) {
+                throw ConFiTError.invalidConfiguration("Piggyback's \(name) must be positive and finite, not \(value)")
+            }
+        }
     }
 
     public let name = "piggyback"
+
+    public func validate(network: any Layer, classes: Int) throws { try options.validate() }
     public let options: Options
     /// Per finished task, each convolution's binary mask, packed (`BinaryMask.bytes`), by its
     /// weight's state-dict name.

@@ -52,7 +52,7 @@ public final class RanPACStrategy: ContinualStrategy {
         let available = Int(ProcessInfo.processInfo.physicalMemory)
         guard needed < available else {
             throw ConFiTError.invalidConfiguration(
-                "--ranpac-dim \(options.dimension) needs about \(needed / 1_000_000) MB "
+                "RanPAC with M = \(options.dimension) needs about \(needed / 1_000_000) MB "
                     + "(G and its Cholesky factor in float64, \(options.dimension)² values each), more than this machine's "
                     + "\(available / 1_000_000) MB; choose a smaller M")
         }
