@@ -262,16 +262,22 @@ final class CommandOutputTests: TemporaryDirectoryTestCase {
             FileManager.default.fileExists(atPath: directory.appendingPathComponent("quiet/metrics.json").path))
     }
 
-    /// `--method lwf` with its hyper-parameters: recorded in the run's configuration, the
-    /// run resumable as that method; a hyper-parameter of another method is refused, and so
-    /// is exporting a task of a method that stores nothing per task.
-    func testMethodHyperParametersAreRecordedAndCheckedAgainstTheMethod() throws {
+    /// `confit train` of two one-epoch tasks at 32 px on the reference run's Fashion-MNIST,
+    /// quietly: a method and `--out` to add.
+    private func smallTraining() throws -> [String] {
         let root = try ReferenceRun.shared.get().workspace.appendingPathComponent("fashion-mnist").path
-        let common = [
+        return [
             "train", "--preset", "fashion-mnist", "--root", root, "--model", "resnet18", "--tasks", "2", "--epochs",
             "1",
             "--batch-size", "4", "--image-size", "32", "--threads", "1", "--quiet",
         ]
+    }
+
+    /// `--method lwf` with its hyper-parameters: recorded in the run's configuration, the
+    /// run resumable as that method; a hyper-parameter of another method is refused, and so
+    /// is exporting a task of a method that stores nothing per task.
+    func testMethodHyperParametersAreRecordedAndCheckedAgainstTheMethod() throws {
+        let common = try smallTraining()
         let out = directory.appendingPathComponent("lwf")
         _ = try run(common + ["--method", "lwf", "--lwf-lambda", "0.5", "--lwf-temperature", "3", "--out", out.path])
         let metrics = try XCTUnwrap(
@@ -315,12 +321,7 @@ final class CommandOutputTests: TemporaryDirectoryTestCase {
     /// task-agnostic matrix, which `eval --task-agnostic` prints again; its exported task
     /// predicts as the run does; RanPAC's width and the prototype head are checked first.
     func testFrozenFeatureMethodThroughTheCommands() throws {
-        let root = try ReferenceRun.shared.get().workspace.appendingPathComponent("fashion-mnist").path
-        let common = [
-            "train", "--preset", "fashion-mnist", "--root", root, "--model", "resnet18", "--tasks", "2", "--epochs",
-            "1",
-            "--batch-size", "4", "--image-size", "32", "--threads", "1", "--quiet",
-        ]
+        let common = try smallTraining()
         let out = directory.appendingPathComponent("simplecil")
         _ = try run(common + ["--method", "simplecil", "--out", out.path])
         let metrics = try XCTUnwrap(
