@@ -53,8 +53,6 @@ public final class ImagePredictor {
     /// finished task uses (bank, recovery), over the task's classes.
     public static func task(_ task: Int, of run: ContinualRun) throws -> ImagePredictor {
         let classes = try run.select(task: task)
-        // Kept features are the dataset's, by sample id; predictions number their own images.
-        run.trainer.evaluator.frozenFeatures = nil
         return ImagePredictor(
             evaluator: run.trainer.evaluator, classes: classes, classNames: classes.map { run.classNames[$0] },
             transform: run.configuration.training.transform, normalization: run.trainer.normalization)

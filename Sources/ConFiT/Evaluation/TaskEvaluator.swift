@@ -15,9 +15,10 @@ public final class TaskEvaluator {
     /// when set, logits are the head's over the network's pooled features, and the
     /// network's own `Linear` is not used.
     public var head: (any FeatureHead)?
-    /// Pooled features by sample id, kept while the body is frozen for good (the
-    /// frozen-feature methods set it): each image then passes through the body once per run.
-    /// nil: computed at every use.
+    /// Pooled features by dataset sample id, kept while the body is frozen for good (the
+    /// frozen-feature methods set it): each image of the run's data then passes through the
+    /// body once per run. nil: computed at every use. Only calls that say their batches are
+    /// the dataset's (`keep`) read or fill it: predictions number their own images.
     public var frozenFeatures: [Int: [Float]]?
     /// Input buffers, allocated once per batch shape.
     private var inputs: [[Int]: Tensor] = [:]
@@ -55,13 +56,14 @@ public final class TaskEvaluator {
     }
 
     /// One row of logits per image of `batch`, restricted to `classes` (in that order), in
-    /// whatever state the network is.
-    public func logits(for batch: Batch, classes: [Int]) throws -> [[Float]] {
+    /// whatever state the network is; with `keep`, `batch` holds the dataset's images, whose
+    /// kept features may be used.
+    public func logits(for batch: Batch, classes: [Int], keep: Bool = false) throws -> [[Float]] {
         let logits: Tensor
         if let head {
-            logits = try head.logits(features: try pooledFeatures(for: batch))
-        } else if frozenFeatures != nil, let classifier = network.classifier?.layer {
-            logits = try classifier.forward(try pooledFeatures(for: batch))
+            logits = try head.logits(features: try pooledFeatures(for: batch, keep: keep))
+        } else if keep, frozenFeatures != nil, let classifier = network.classifier?.layer {
+            logits = try classifier.forward(try pooledFeatures(for: batch, keep: true))
         } else {
             logits = try network.forward(try input(for: batch))
         }
@@ -69,10 +71,11 @@ public final class TaskEvaluator {
         return (0..<batch.count).map { row in classes.map { logits.pointer[row * width + $0] } }
     }
 
-    /// The pooled features of `batch` (the classifier's input), in the network's state, or
-    /// from `frozenFeatures` when it holds every image of the batch.
-    public func pooledFeatures(for batch: Batch) throws -> Tensor {
-        if let cached = frozenFeatures.map({ rows in batch.sampleIDs.compactMap { rows[$0] } }),
+    /// The pooled features of `batch` (the classifier's input), in the network's state; with
+    /// `keep` (the dataset's images), from `frozenFeatures` when it holds every image of the
+    /// batch, and kept there otherwise.
+    public func pooledFeatures(for batch: Batch, keep: Bool = false) throws -> Tensor {
+        if keep, let cached = frozenFeatures.map({ rows in batch.sampleIDs.compactMap { rows[$0] } }),
             cached.count == batch.count,
             let width = cached.first?.count
         {
@@ -83,7 +86,7 @@ public final class TaskEvaluator {
                 "\(type(of: network)) does not expose the features its classifier reads")
         }
         let features = try extractor.features(try input(for: batch))
-        if frozenFeatures != nil {
+        if keep, frozenFeatures != nil {
             let width = features.shape[1]
             for (row, id) in batch.sampleIDs.enumerated() {
                 frozenFeatures?[id] = Array(UnsafeBufferPointer(start: features.pointer + row * width, count: width))
@@ -99,7 +102,7 @@ public final class TaskEvaluator {
         let stream = loader.epoch(0)
         while let batch = try stream.next() {
             guard batch.count > 0 else { continue }
-            let features = try pooledFeatures(for: batch)
+            let features = try pooledFeatures(for: batch, keep: true)
             set.dimension = features.shape[1]
             set.values += UnsafeBufferPointer(start: features.pointer, count: batch.count * set.dimension)
             set.labels += batch.labels.map { classes[$0] }
@@ -123,7 +126,7 @@ public final class TaskEvaluator {
         let columns = seen.isEmpty ? classes : seen
         let local = classes.map { id in columns.firstIndex(of: id) ?? -1 }
         while let batch = try stream.next() {
-            for (scores, label) in zip(try logits(for: batch, classes: columns), batch.labels) {
+            for (scores, label) in zip(try logits(for: batch, classes: columns, keep: true), batch.labels) {
                 if Self.argmax(local.map { scores[$0] }) == label { tally.correct += 1 }
                 if Self.argmax(scores) == local[label] { tally.taskAgnosticCorrect += 1 }
             }

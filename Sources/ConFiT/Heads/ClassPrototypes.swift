@@ -4,33 +4,31 @@ import ConFiTIO
 /// bank methods (`--head prototypes`). Checkpointed under a prefix of the owner's, exported
 /// per task as `prototypes` [classes, features].
 struct ClassPrototypes {
-    /// Class ids in the order learnt, and their means (not normalised), row-major [classes.count, dimension].
-    private(set) var classes: [Int] = [], means: [Float] = []
+    /// Each finished task's class ids, and their means (not normalised) in that order,
+    /// row-major [classes, dimension].
+    private(set) var tasks: [[Int]] = [], means: [Float] = []
     private(set) var dimension = 0
-    /// Classes per finished task.
-    private(set) var taskClassCounts: [Int] = []
     private var cached: PrototypeHead?
 
-    var isEmpty: Bool { classes.isEmpty }
+    var isEmpty: Bool { tasks.isEmpty }
 
     /// Adds a finished task's class means, [classes.count, dimension].
     mutating func add(_ taskClasses: [Int], means rows: [Float], dimension: Int) {
         (self.dimension, cached) = (dimension, nil)
-        classes += taskClasses
+        tasks.append(taskClasses)
         means += rows
-        taskClassCounts.append(taskClasses.count)
     }
 
     /// Bytes of task t's prototypes (float32).
     func bytes(task t: Int) -> Int {
-        taskClassCounts.indices.contains(t) ? taskClassCounts[t] * dimension * MemoryLayout<Float>.size : 0
+        tasks.indices.contains(t) ? tasks[t].count * dimension * MemoryLayout<Float>.size : 0
     }
 
     /// The cosine head over `width` class ids holding every prototype.
     mutating func head(width: Int) throws -> PrototypeHead {
         if let cached, cached.classes == width { return cached }
         let head = PrototypeHead(classes: width, dimension: dimension)
-        for (row, c) in classes.enumerated() {
+        for (row, c) in tasks.joined().enumerated() {
             guard (0..<width).contains(c) else {
                 throw ConFiTError.bankMismatch(key: "prototypes", reason: "class \(c) of \(width)")
             }
@@ -42,13 +40,13 @@ struct ClassPrototypes {
 
     /// Task i's prototypes, in the task's class order, as `prototypes` [classes, features].
     func export(task i: Int) throws -> (String, HostTensor) {
-        guard taskClassCounts.indices.contains(i) else {
+        guard tasks.indices.contains(i) else {
             throw ConFiTError.bankMismatch(
                 key: "prototypes", reason: "the checkpoint holds no prototypes for task \(i)")
         }
-        let first = taskClassCounts[..<i].reduce(0, +)
-        let rows = Array(means[(first * dimension)..<((first + taskClassCounts[i]) * dimension)])
-        return ("prototypes", HostTensor(shape: [taskClassCounts[i], dimension], floats: rows))
+        let first = tasks[..<i].reduce(0) { $0 + $1.count }
+        let rows = Array(means[(first * dimension)..<((first + tasks[i].count) * dimension)])
+        return ("prototypes", HostTensor(shape: [tasks[i].count, dimension], floats: rows))
     }
 
     /// The head of an exported task file's `prototypes`, over the task's classes in order;
@@ -68,23 +66,21 @@ struct ClassPrototypes {
     func state(prefix: String) -> [(String, HostTensor)] {
         isEmpty
             ? []
-            : [
-                (prefix + "classes", HostTensor(shape: [classes.count], int64s: classes)),
-                (prefix + "task_classes", HostTensor(shape: [taskClassCounts.count], int64s: taskClassCounts)),
-                (prefix + "prototypes", HostTensor(shape: [classes.count, dimension], floats: means)),
-            ]
+            : TaskClasses.state(tasks, prefix: prefix)
+                + [(prefix + "prototypes", HostTensor(shape: [means.count / dimension, dimension], floats: means))]
     }
 
     /// Reads back `state(prefix:)`, all checked before anything is replaced; empty when absent.
     init(from tensors: [(String, HostTensor)], prefix: String) throws {
         let state = Dictionary(tensors.under(prefix), uniquingKeysWith: { $1 })
         guard let stored = state["prototypes"] else { return }
-        let (ids, counts) = (state["classes"]?.ints() ?? [], state["task_classes"]?.ints() ?? [])
-        guard stored.shape.count == 2, stored.shape[0] == ids.count, counts.reduce(0, +) == ids.count else {
+        let read = try TaskClasses.read(state, owner: prefix + "prototypes")
+        let classes = read.joined().count
+        guard stored.shape.count == 2, stored.shape[0] == classes else {
             throw ConFiTError.bankMismatch(
-                key: prefix + "prototypes", reason: "shape \(stored.shape) for \(ids.count) classes")
+                key: prefix + "prototypes", reason: "shape \(stored.shape) for \(classes) classes")
         }
-        (classes, taskClassCounts, means, dimension) = (ids, counts, stored.floats(), stored.shape[1])
+        (tasks, means, dimension) = (read, stored.floats(), stored.shape[1])
     }
 
     init() {}

@@ -27,12 +27,12 @@ public final class PrototypeHead: FeatureHead {
                 operation: "PrototypeHead features", expected: [-1, dimension], found: features.shape)
         }
         let n = features.shape[0]
-        normalized = (0..<n).flatMap {
-            Self.normalized(
-                Array(
-                    UnsafeBufferPointer(
-                        start: features.pointer + $0 * dimension,
-                        count: dimension)))
+        // Normalised in a buffer kept between calls: one allocation per batch size, not per image.
+        if normalized.count != n * dimension { normalized = [Float](repeating: 0, count: n * dimension) }
+        for i in 0..<n {
+            let row = UnsafeBufferPointer(start: features.pointer + i * dimension, count: dimension)
+            let norm = Self.norm(row)
+            for j in 0..<dimension { normalized[i * dimension + j] = row[j] / norm }
         }
         let out = Tensor(shape: [n, classes])
         try Gemm.multiply(
@@ -43,7 +43,12 @@ public final class PrototypeHead: FeatureHead {
 
     /// `v / max(‖v‖, 1e-12)`, as `torch.nn.functional.normalize`.
     static func normalized(_ v: [Float]) -> [Float] {
-        let norm = max(Float(v.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()), 1e-12)
+        let norm = v.withUnsafeBufferPointer(Self.norm)
         return v.map { $0 / norm }
+    }
+
+    /// max(‖v‖, 1e-12), summed in float64.
+    static func norm(_ v: UnsafeBufferPointer<Float>) -> Float {
+        max(Float(v.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()), 1e-12)
     }
 }

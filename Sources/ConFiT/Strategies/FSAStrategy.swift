@@ -83,25 +83,18 @@ public final class FSAStrategy: ContinualStrategy {
                 "fsa.class_sums",
                 HostTensor(shape: [discriminant.classCounts.count, d], doubles: discriminant.classSums)
             ),
-            ("fsa.task_classes", HostTensor(shape: [taskClasses.joined().count], int64s: Array(taskClasses.joined()))),
-            ("fsa.task_class_counts", HostTensor(shape: [taskClasses.count], int64s: taskClasses.map(\.count))),
-        ]
+        ] + TaskClasses.state(taskClasses, prefix: "fsa.")
     }
 
     public func restore(from tensors: [(String, HostTensor)]) throws {
         let state = Dictionary(tensors.under("fsa."), uniquingKeysWith: { $1 })
         guard let counts = state["counts"] else { return }
-        guard let sum = state["sum"], let scatter = state["scatter"], let classSums = state["class_sums"],
-            let classes = state["task_classes"]?.ints(), let perTask = state["task_class_counts"]?.ints(),
-            perTask.reduce(0, +) == classes.count
-        else {
+        guard let sum = state["sum"], let scatter = state["scatter"], let classSums = state["class_sums"] else {
             throw ConFiTError.bankMismatch(key: "fsa", reason: "the checkpoint's LDA state is incomplete")
         }
         let restored = try LinearDiscriminant(
             dimension: sum.count, counts: counts.ints(), sum: sum.doubles(), scatter: scatter.doubles(),
             classSums: classSums.doubles())
-        discriminant = restored
-        taskClasses = perTask.indices.map { t in Array(classes[perTask[..<t].reduce(0, +)..<perTask[...t].reduce(0, +)])
-        }
+        (discriminant, taskClasses) = (restored, try TaskClasses.read(state, owner: "fsa"))
     }
 }

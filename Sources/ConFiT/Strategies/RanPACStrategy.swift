@@ -161,32 +161,26 @@ public final class RanPACStrategy: ContinualStrategy {
             ("ranpac.ridges", HostTensor(shape: [ridges.count], doubles: ridges)),
             ("ranpac.weights", HostTensor(shape: [regression.classes, regression.width], floats: weights)),
             ("ranpac.seed", HostTensor(shape: [], int64s: [Int(bitPattern: UInt(projectionSeed))])),
-            (
-                "ranpac.task_classes",
-                HostTensor(shape: [taskClasses.joined().count], int64s: Array(taskClasses.joined()))
-            ),
-            ("ranpac.task_class_counts", HostTensor(shape: [taskClasses.count], int64s: taskClasses.map(\.count))),
-        ]
+        ] + TaskClasses.state(taskClasses, prefix: "ranpac.")
     }
 
     public func restore(from tensors: [(String, HostTensor)]) throws {
         let state = Dictionary(tensors.under("ranpac."), uniquingKeysWith: { $1 })
         guard let gram = state["gram"] else { return }
         guard let targets = state["targets"], let ridges = state["ridges"], let weights = state["weights"],
-            let seed = state["seed"],
-            let classes = state["task_classes"]?.ints(), let counts = state["task_class_counts"]?.ints(),
-            gram.shape.count == 2, targets.shape.count == 2, counts.reduce(0, +) == classes.count
+            let seed = state["seed"], gram.shape.count == 2, targets.shape.count == 2
         else {
             throw ConFiTError.bankMismatch(key: "ranpac", reason: "the checkpoint's RanPAC state is incomplete")
         }
+        let tasks = try TaskClasses.read(state, owner: "ranpac")
         let restored = try RidgeRegression(
             width: gram.shape[0], classes: targets.shape[1], gram: gram.doubles(), targets: targets.doubles())
-        guard weights.count == restored.width * restored.classes, counts.count == ridges.count else {
+        guard weights.count == restored.width * restored.classes, tasks.count == ridges.count else {
             throw ConFiTError.bankMismatch(
                 key: "ranpac.weights", reason: "shape \(weights.shape) for M = \(restored.width)")
         }
         (regression, self.ridges, self.weights, head) = (restored, ridges.doubles(), weights.floats(), nil)
         projectionSeed = UInt64(bitPattern: Int64(seed.ints().first ?? 0))
-        taskClasses = counts.indices.map { t in Array(classes[counts[..<t].reduce(0, +)..<counts[...t].reduce(0, +)]) }
+        taskClasses = tasks
     }
 }

@@ -219,7 +219,7 @@ public final class ContinualTrainer {
                 }
                 let input =
                     strategy.trainsOnlyClassifier
-                    ? try evaluator.pooledFeatures(for: batch) : try evaluator.input(for: batch)
+                    ? try evaluator.pooledFeatures(for: batch, keep: true) : try evaluator.input(for: batch)
                 let loss = try step(input, batch: batch, task: task, strategy: strategy, context)
                 guard loss.isFinite else {
                     throw ConFiTError.nonFiniteLoss(task: task.id, epoch: epoch, batch: index, loss: loss)
