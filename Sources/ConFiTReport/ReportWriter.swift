@@ -6,7 +6,8 @@ import Foundation
 public final class ReportWriter: RunObserver {
     public init() {}
 
-    public func checkpointWritten(_ run: ContinualRun) throws {
+    public func observe(_ event: RunEvent, of run: ContinualRun) throws {
+        guard case .checkpoint = event else { return }
         try run.folder.writeReport(run.metrics, name: run.configuration.method.name)
     }
 }

@@ -48,7 +48,20 @@ final class ProgressLog: RunObserver {
     /// What a user types to continue the run.
     static func resumeCommand(_ run: ContinualRun) -> String { "confit train --resume \(run.folder.url.path)" }
 
-    func runStarting(_ run: ContinualRun) {
+    func observe(_ event: RunEvent, of run: ContinualRun) {
+        switch event {
+        case .started: started(run)
+        case .batchFinished(let position, let batches, let loss):
+            bar?.update(task: position.task, epoch: position.epoch, batch: position.batch, of: batches, loss: loss)
+        case .epochFinished(let epoch): epochFinished(epoch)
+        case .taskFinished(let report): taskFinished(report)
+        case .checkpoint: break
+        case .stopped(let position): stopped(run, at: position)
+        case .finished: finished(run)
+        }
+    }
+
+    private func started(_ run: ContinualRun) {
         let config = run.configuration
         if let position = run.resumedFrom {
             format.event(
@@ -69,11 +82,7 @@ final class ProgressLog: RunObserver {
                 + "batch \(config.training.batchSize), \(config.model.rawValue) → \(run.folder.url.path)")
     }
 
-    func batchFinished(_ run: ContinualRun, at position: TrainingPosition, of batches: Int, loss: Float) {
-        bar?.update(task: position.task, epoch: position.epoch, batch: position.batch, of: batches, loss: loss)
-    }
-
-    func epochFinished(_ run: ContinualRun, _ epoch: EpochRecord) {
+    private func epochFinished(_ epoch: EpochRecord) {
         format.event(
             "epoch",
             [
@@ -86,7 +95,7 @@ final class ProgressLog: RunObserver {
                 epoch.stage.rawValue, epoch.meanLoss, epoch.imagesPerSecond, epoch.seconds))
     }
 
-    func taskFinished(_ run: ContinualRun, _ report: ContinualTrainer.TaskReport) {
+    private func taskFinished(_ report: ContinualTrainer.TaskReport) {
         let row = report.accuracies.map { String(format: "%.3f", $0) }.joined(separator: " ")
         let average = report.accuracies.reduce(0, +) / Double(report.accuracies.count)
         let carried = report.carriedBytes > 0 ? "  carried \(report.carriedBytes) bytes" : ""
@@ -103,7 +112,7 @@ final class ProgressLog: RunObserver {
                 report.bankBytes) + carried + (agnostic.map { String(format: "  task-agnostic A_t %.4f", $0) } ?? ""))
     }
 
-    func runStopped(_ run: ContinualRun, at position: TrainingPosition) {
+    private func stopped(_ run: ContinualRun, at position: TrainingPosition) {
         bar?.clear()
         let command = Self.resumeCommand(run)
         let message = "stopped at \(position); continue with: \(command)"
@@ -114,7 +123,7 @@ final class ProgressLog: RunObserver {
         if format == .quiet { FileHandle.standardError.write(Data((message + "\n").utf8)) }
     }
 
-    func runFinished(_ run: ContinualRun) {
+    private func finished(_ run: ContinualRun) {
         let skipped = run.trainer.skippedImages
         if skipped > 0 { format.event("skipped", ["images": skipped], text: "skipped \(skipped) unreadable images") }
         let accuracy = run.metrics.accuracy

@@ -22,7 +22,7 @@ final class BaselineStrategyTests: XCTestCase {
     /// task's training batches in the order of one more epoch (merged into zeros).
     func testEWCKeepsTheAnchorAndTheMergedFisherOfTheTask() throws {
         let trainer = try SyntheticProtocol.makeTrainer(.ewc(.init(lambda: 5000, alpha: 0.25)), in: self, tasks: 1)
-        try trainer.run(.init())
+        try trainer.runLogged()
         let state = Dictionary(try trainer.strategy.state(), uniquingKeysWith: { a, _ in a })
         let backbone = trainer.network.namedParameters().filter { !$0.0.hasPrefix("fc.") }
         XCTAssertEqual(Set(state.keys), Set(backbone.flatMap { ["ewc.fisher." + $0.0, "ewc.anchor." + $0.0] }))
@@ -46,7 +46,7 @@ final class BaselineStrategyTests: XCTestCase {
     /// over task 0's classes for each of task 1's training images.
     func testLwFTeacherIsTheNetworkAtTheTasksStartInEvalMode() throws {
         let trainer = try SyntheticProtocol.makeTrainer(.lwf(.init()), in: self, tasks: 1)
-        try trainer.run(.init())
+        try trainer.runLogged()
         let context = trainer.context, task = trainer.scenario.tasks[1]
         try trainer.strategy.taskStarting(task, context)
         let state = Dictionary(try trainer.strategy.state(), uniquingKeysWith: { a, _ in a })

@@ -12,15 +12,16 @@ final class ContinualRunTests: XCTestCase {
     /// Events seen by an observer, in order.
     private final class Recorder: RunObserver {
         var events: [String] = []
-        func runStarting(_ run: ContinualRun) { events.append(run.resumedFrom == nil ? "start" : "resume") }
-        func epochFinished(_ run: ContinualRun, _ epoch: EpochRecord) {
-            events.append("epoch \(epoch.task).\(epoch.epoch)")
+        func observe(_ event: RunEvent, of run: ContinualRun) {
+            switch event {
+            case .started: events.append(run.resumedFrom == nil ? "start" : "resume")
+            case .epochFinished(let epoch): events.append("epoch \(epoch.task).\(epoch.epoch)")
+            case .taskFinished(let report): events.append("task \(report.task)")
+            case .checkpoint: events.append("checkpoint \(run.position)")
+            case .finished: events.append("finished")
+            case .batchFinished, .stopped: break
+            }
         }
-        func taskFinished(_ run: ContinualRun, _ report: ContinualTrainer.TaskReport) {
-            events.append("task \(report.task)")
-        }
-        func checkpointWritten(_ run: ContinualRun) throws { events.append("checkpoint \(run.position)") }
-        func runFinished(_ run: ContinualRun) { events.append("finished") }
     }
 
     /// One finished run shared by the tests (it takes a few seconds to train).

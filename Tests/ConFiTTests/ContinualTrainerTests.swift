@@ -33,20 +33,17 @@ final class ContinualTrainerTests: XCTestCase {
 
     func testTaskBNRestoresStoredMeansForOldTasks() throws {
         let trainer = try makeTrainer(.taskBN)
-        try trainer.run(.init())
+        try trainer.runLogged()
         _ = try trainer.evaluate(task: 0, after: 1)
         try assertStatistics(trainer, equal: trainer.banks[0], means: true)
     }
 
     func testFinetuneKeepsNoBanks() throws {
         let trainer = try makeTrainer(.finetune)
-        var epochs: [EpochRecord] = []
-        var observer = ContinualTrainer.Observer()
-        observer.epochFinished = { epochs.append($0) }
-        observer.taskFinished = { XCTAssertEqual($0.bankBytes, 0) }
-        try trainer.run(observer)
+        let log = try trainer.runLogged()
+        XCTAssertEqual(log.tasks.map(\.bankBytes), [0, 0])
         XCTAssertTrue(trainer.banks.isEmpty)
-        XCTAssertEqual(epochs.map(\.stage), Array(repeating: .all, count: 10))
+        XCTAssertEqual(log.epochs.map(\.stage), Array(repeating: .all, count: 10))
     }
 
     /// Hierarchical stages for E = 5: epoch 0 classifier, 1 BN, 2–4 all.
@@ -101,16 +98,17 @@ final class ContinualTrainerTests: XCTestCase {
             let expectedRows = try accuracyRows(uninterrupted)
 
             let first = try makeTrainer(method)
-            var saved: TrainingCheckpoint?
-            var observer = ContinualTrainer.Observer()
-            observer.checkpoint = { saved = $0 }
-            observer.epochFinished = { if $0.task == 1 && $0.epoch == 2 { first.stop.request() } }
-            XCTAssertThrowsError(try first.run(observer)) { error in
+            var log = TrainerLog()
+            XCTAssertThrowsError(
+                try first.run(into: &log) {
+                    if case .epochFinished(let epoch) = $0, epoch.task == 1, epoch.epoch == 2 { first.stop.request() }
+                }
+            ) { error in
                 XCTAssertEqual(error as? ConFiTError, .interrupted(TrainingPosition(task: 1, epoch: 3, batch: 1)))
             }
             let folder = try TemporaryDirectory("confit-checkpoint")
             let url = folder.appending("checkpoint.safetensors")
-            try XCTUnwrap(saved).write(to: url)
+            try XCTUnwrap(log.lastCheckpoint).write(to: url)
 
             let resumed = try makeTrainer(method)
             let checkpoint = try TrainingCheckpoint(contentsOf: url)
@@ -129,10 +127,7 @@ final class ContinualTrainerTests: XCTestCase {
     /// A task's export holds exactly its bank and the classifier rows of its classes.
     func testExportedTaskHoldsItsBankAndClassifierRows() throws {
         let trainer = try makeTrainer(.confit)
-        var last: TrainingCheckpoint?
-        var observer = ContinualTrainer.Observer()
-        observer.checkpoint = { last = $0 }
-        try trainer.run(observer)
+        let last = try trainer.runLogged().lastCheckpoint
         let exported = try export(1, classes: [2, 3], from: XCTUnwrap(last)).file
         let names = exported.tensors.map(\.name)
         XCTAssertEqual(names.filter { !$0.hasPrefix("classifier.") }, trainer.banks[1].tensors.map(\.name))
@@ -147,11 +142,7 @@ final class ContinualTrainerTests: XCTestCase {
 
     /// Runs `trainer` to the end and returns the stage of each epoch of task 0.
     private func stages(_ trainer: ContinualTrainer) throws -> [TrainableSelection] {
-        var stages: [TrainableSelection] = []
-        var observer = ContinualTrainer.Observer()
-        observer.epochFinished = { if $0.task == 0 { stages.append($0.stage) } }
-        try trainer.run(observer)
-        return stages
+        try trainer.runLogged().epochs.filter { $0.task == 0 }.map(\.stage)
     }
 
     private func export(_ task: Int, classes: [Int], from checkpoint: TrainingCheckpoint) throws -> TaskFile {
@@ -184,11 +175,7 @@ final class ContinualTrainerTests: XCTestCase {
     private func accuracyRows(
         _ trainer: ContinualTrainer, from position: TrainingPosition = .start
     ) throws -> [[Double]] {
-        var rows: [[Double]] = []
-        var observer = ContinualTrainer.Observer()
-        observer.taskFinished = { rows.append($0.accuracies) }
-        try trainer.run(from: position, observer)
-        return rows
+        try trainer.runLogged(from: position).accuracyRows
     }
 
     private func makeTrainer(_ method: ContinualMethod) throws -> ContinualTrainer {

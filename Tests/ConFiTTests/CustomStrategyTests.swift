@@ -55,12 +55,8 @@ final class CustomStrategyTests: XCTestCase {
         let trainer = try ContinualTrainer(
             network: base.network, strategy: strategy, scenario: base.scenario,
             configuration: base.configuration, normalization: base.normalization)
-        var last: TrainingCheckpoint?
-        var losses: [Double] = []
-        var observer = ContinualTrainer.Observer()
-        observer.checkpoint = { last = $0 }
-        observer.epochFinished = { losses.append($0.meanLoss) }
-        try trainer.run(observer)
+        let log = try trainer.runLogged()
+        let (last, losses) = (log.lastCheckpoint, log.epochs.map(\.meanLoss))
         let epochs = (0..<5).map { "epoch \($0)" }
         XCTAssertEqual(
             strategy.calls,

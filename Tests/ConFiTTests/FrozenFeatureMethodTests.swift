@@ -16,16 +16,8 @@ final class FrozenFeatureMethodTests: XCTestCase {
         rows: [[Double]], agnostic: [[Double]?], epochs: [EpochRecord],
         checkpoints: [TrainingCheckpoint]
     ) {
-        var result: ([[Double]], [[Double]?], [EpochRecord], [TrainingCheckpoint]) = ([], [], [], [])
-        var observer = ContinualTrainer.Observer()
-        observer.taskFinished = {
-            result.0.append($0.accuracies)
-            result.1.append($0.taskAgnosticAccuracies)
-        }
-        observer.epochFinished = { result.2.append($0) }
-        observer.checkpoint = { result.3.append($0) }
-        try trainer.run(observer)
-        return result
+        let log = try trainer.runLogged(keepingEveryCheckpoint: true)
+        return (log.accuracyRows, log.tasks.map(\.taskAgnosticAccuracies), log.epochs, log.checkpoints)
     }
 
     /// SimpleCIL trains nothing, keeps the pre-trained network bit for bit, and never
@@ -71,10 +63,7 @@ final class FrozenFeatureMethodTests: XCTestCase {
             let resumed = try SyntheticProtocol.makeTrainer(method, in: self, tasks: 2)
             let checkpoint = try TrainingCheckpoint(contentsOf: url)
             try resumed.restore(from: checkpoint)
-            var observer = ContinualTrainer.Observer()
-            var last: ContinualTrainer.TaskReport?
-            observer.taskFinished = { last = $0 }
-            try resumed.run(from: checkpoint.position, observer)
+            let last = try resumed.runLogged(from: checkpoint.position).tasks.last
             XCTAssertEqual(last?.accuracies, rows.last, method.name)
             XCTAssertEqual(last?.taskAgnosticAccuracies, agnostic.last ?? nil, method.name)
             XCTAssertEqual(
@@ -120,9 +109,12 @@ final class FrozenFeatureMethodTests: XCTestCase {
     /// batch: the run stops with the checkpoint of the next task's start.
     func testStopBetweenTasksOfAClosedFormMethod() throws {
         let trainer = try SyntheticProtocol.makeTrainer(.simplecil, in: self, tasks: 2)
-        var observer = ContinualTrainer.Observer()
-        observer.taskFinished = { if $0.task == 0 { trainer.stop.request() } }
-        XCTAssertThrowsError(try trainer.run(observer)) { error in
+        var log = TrainerLog()
+        XCTAssertThrowsError(
+            try trainer.run(into: &log) {
+                if case .taskFinished(let report) = $0, report.task == 0 { trainer.stop.request() }
+            }
+        ) { error in
             XCTAssertEqual(error as? ConFiTError, .interrupted(TrainingPosition(task: 1, epoch: 0)))
         }
     }

@@ -83,11 +83,7 @@ final class MaskStrategyTests: XCTestCase {
             ContinualMethod.packnet(.init(trainsNormalization: true)), .piggyback(.init(learningRate: 1e-2)),
         ] {
             let trainer = try SyntheticProtocol.makeTrainer(method, in: self)
-            var last: TrainingCheckpoint?
-            var observer = ContinualTrainer.Observer()
-            observer.checkpoint = { last = $0 }
-            try trainer.run(observer)
-            let checkpoint = try XCTUnwrap(last)
+            let checkpoint = try XCTUnwrap(trainer.runLogged().lastCheckpoint)
             let file = try TaskFile(
                 task: 0, classes: [3, 1], checkpoint: checkpoint, classifier: "fc", model: .resnet18,
                 method: method, transform: EvalTransform(resizeShortSide: 12, cropSize: 12), classNames: nil)
@@ -115,7 +111,7 @@ final class MaskStrategyTests: XCTestCase {
     /// More retraining epochs than the task has is refused before any training.
     func testPackNetRefusesRetrainingWithoutTraining() throws {
         let trainer = try SyntheticProtocol.makeTrainer(.packnet(.init(retrainEpochs: 5)), in: self)
-        XCTAssertThrowsError(try trainer.run(.init())) { error in
+        XCTAssertThrowsError(try trainer.runLogged()) { error in
             XCTAssertTrue("\(error)".contains("--packnet-retrain-epochs 5"), "\(error)")
         }
     }

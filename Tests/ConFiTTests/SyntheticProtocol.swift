@@ -40,12 +40,8 @@ enum SyntheticProtocol {
         _ method: ContinualMethod, in test: XCTestCase
     ) throws -> (rows: [[Double]], losses: [Double], trainer: ContinualTrainer) {
         let trainer = try makeTrainer(method, in: test)
-        var (rows, losses): ([[Double]], [Double]) = ([], [])
-        var observer = ContinualTrainer.Observer()
-        observer.taskFinished = { rows.append($0.accuracies) }
-        observer.epochFinished = { losses.append($0.meanLoss) }
-        try trainer.run(observer)
-        return (rows, losses, trainer)
+        let log = try trainer.runLogged()
+        return (log.accuracyRows, log.epochs.map(\.meanLoss), trainer)
     }
 }
 

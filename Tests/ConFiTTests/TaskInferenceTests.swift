@@ -12,7 +12,7 @@ final class TaskInferenceTests: XCTestCase {
     /// that task is its own and the prediction there is its label.
     func testTaskInferenceFollowsItsDefinition() throws {
         var trainer = try SyntheticProtocol.makeTrainer(.confit, in: self, tasks: 2)
-        try trainer.run(ContinualTrainer.Observer())
+        try trainer.runLogged()
         let inferred = try trainer.inferTasks(after: 1)
         var expected: [(accuracy: Double, inference: Double)] = []
         for i in 0...1 {
@@ -63,10 +63,7 @@ final class TaskInferenceTests: XCTestCase {
         var configuration = try SyntheticProtocol.makeTrainer(.taskBN, in: self, tasks: 2).configuration
         configuration.head = .prototypes
         let trainer = try SyntheticProtocol.makeTrainer(.taskBN, in: self, tasks: 2, configuration: configuration)
-        var last: TrainingCheckpoint?
-        var observer = ContinualTrainer.Observer()
-        observer.checkpoint = { last = $0 }
-        try trainer.run(observer)
+        let last = try trainer.runLogged().lastCheckpoint
         let features = try XCTUnwrap(trainer.network.classifier).layer.inFeatures
         XCTAssertEqual(trainer.strategy.storedBytes(task: 1), trainer.banks[1].byteCount + 2 * features * 4)
         // Task 1's prototypes are its class means under its bank, after its training.

@@ -151,50 +151,48 @@ public final class ContinualRun {
     public func execute() throws -> RunMetrics {
         let lock = writesFiles ? try folder.lock() : nil
         defer { withExtendedLifetime(lock) {} }
-        for observer in observers { observer.runStarting(self) }
         let elapsedBefore = metrics.totalWallSeconds
         var (taskImages, taskSeconds) = (0.0, 0.0)
-        var callbacks = ContinualTrainer.Observer()
-        callbacks.batchFinished = { [unowned self] position, batches, loss in
-            for observer in observers { observer.batchFinished(self, at: position, of: batches, loss: loss) }
+        /// Records an event (metrics, the checkpoint's files), then tells every observer.
+        func record(_ event: RunEvent) throws {
+            switch event {
+            case .epochFinished(let epoch):
+                metrics.recordEpoch(epoch)
+                (taskImages, taskSeconds) = (
+                    taskImages + epoch.imagesPerSecond * epoch.seconds, taskSeconds + epoch.seconds
+                )
+            case .taskFinished(let report):
+                try metrics.recordTask(
+                    accuracies: report.accuracies, taskAgnostic: report.taskAgnosticAccuracies,
+                    taskInference: report.taskInferenceAccuracies, bankBytes: report.bankBytes,
+                    carriedBytes: report.carriedBytes,
+                    wallSeconds: report.trainSeconds + report.evaluationSeconds,
+                    evaluationSeconds: report.evaluationSeconds,
+                    imagesPerSecond: taskImages / max(taskSeconds, 1e-9))
+                (taskImages, taskSeconds) = (0, 0)
+            case .checkpoint(var checkpoint):
+                metrics.totalWallSeconds = elapsedBefore + Date().timeIntervalSince(created)
+                position = checkpoint.position
+                guard writesFiles else { return }  // nor is it told: the files are rank 0's
+                checkpoint.attach(
+                    TrainingCheckpoint.metricsKey, String(decoding: try metrics.jsonData(), as: UTF8.self))
+                try folder.writeAtomically(
+                    try checkpoint.serialized(), to: TrainingCheckpoint.fileName,
+                    keepingPreviousAs: TrainingCheckpoint.previousFileName)
+                try folder.write(metrics)
+            case .started, .batchFinished, .stopped, .finished:
+                break
+            }
+            for observer in observers { try observer.observe(event, of: self) }
         }
-        callbacks.epochFinished = { [unowned self] epoch in
-            metrics.recordEpoch(epoch)
-            (taskImages, taskSeconds) = (
-                taskImages + epoch.imagesPerSecond * epoch.seconds, taskSeconds + epoch.seconds
-            )
-            for observer in observers { observer.epochFinished(self, epoch) }
-        }
-        callbacks.taskFinished = { [unowned self] report in
-            try metrics.recordTask(
-                accuracies: report.accuracies, taskAgnostic: report.taskAgnosticAccuracies,
-                taskInference: report.taskInferenceAccuracies, bankBytes: report.bankBytes,
-                carriedBytes: report.carriedBytes,
-                wallSeconds: report.trainSeconds + report.evaluationSeconds,
-                evaluationSeconds: report.evaluationSeconds,
-                imagesPerSecond: taskImages / max(taskSeconds, 1e-9))
-            (taskImages, taskSeconds) = (0, 0)
-            for observer in observers { observer.taskFinished(self, report) }
-        }
-        callbacks.checkpoint = { [unowned self] checkpoint in
-            metrics.totalWallSeconds = elapsedBefore + Date().timeIntervalSince(created)
-            position = checkpoint.position
-            guard writesFiles else { return }
-            var checkpoint = checkpoint
-            checkpoint.attach(TrainingCheckpoint.metricsKey, String(decoding: try metrics.jsonData(), as: UTF8.self))
-            try folder.writeAtomically(
-                try checkpoint.serialized(), to: TrainingCheckpoint.fileName,
-                keepingPreviousAs: TrainingCheckpoint.previousFileName)
-            try folder.write(metrics)
-            for observer in observers { try observer.checkpointWritten(self) }
-        }
+        try record(.started)
         do {
-            try trainer.run(from: position, callbacks)
+            try trainer.run(from: position, report: record)
         } catch ConFiTError.interrupted(let position) {
-            for observer in observers { observer.runStopped(self, at: position) }
+            try record(.stopped(position))
             throw ConFiTError.interrupted(position)
         }
-        for observer in observers { observer.runFinished(self) }
+        try record(.finished)
         return metrics
     }
 

@@ -129,17 +129,6 @@ public final class ContinualTrainer {
                     : .evaluation(batchSize: configuration.evaluationBatchSize))
         })
 
-    /// Callbacks of a run: progress reports, and a checkpoint to store after every epoch,
-    /// every task, and when a stop was requested.
-    public struct Observer {
-        /// After every training batch: position, batches in the epoch, and that batch's loss.
-        public var batchFinished: (_ position: TrainingPosition, _ batches: Int, _ loss: Float) -> Void = { _, _, _ in }
-        public var epochFinished: (EpochRecord) throws -> Void = { _ in }
-        public var taskFinished: (TaskReport) throws -> Void = { _ in }
-        public var checkpoint: (TrainingCheckpoint) throws -> Void = { _ in }
-        public init() {}
-    }
-
     /// Set from any thread (a SIGINT handler) to stop after the current batch.
     public let stop = StopRequest()
 
@@ -153,31 +142,33 @@ public final class ContinualTrainer {
     }
 
     /// Runs the tasks in order from `position` (a new run starts at `.start`; a resumed one
-    /// where its checkpoint says, after `restore(from:)`). Throws `ConFiTError.interrupted`
-    /// after checkpointing when `stop` was requested.
-    public func run(from position: TrainingPosition = .start, _ observer: Observer) throws {
+    /// where its checkpoint says, after `restore(from:)`), reporting each batch, epoch, task
+    /// and checkpoint to `report` as it happens. Throws `ConFiTError.interrupted` after
+    /// checkpointing when `stop` was requested.
+    public func run(from position: TrainingPosition = .start, report: (RunEvent) throws -> Void) throws {
         for task in tasks where task.id >= position.task {
             let trainStart = Date()
             let resume = task.id == position.task ? position : TrainingPosition(task: task.id, epoch: 0)
-            try train(task, from: resume, observer)
+            try train(task, from: resume, report: report)
             try strategy.taskFinished(task, context)
             let evaluationStart = Date()
             let inferred =
                 configuration.taskAgnostic == true && !strategy.hasSharedHead ? try inferTasks(after: task.id) : nil
             let tallies = try (0...task.id).map { try tally(task: $0, after: task.id) }
-            try observer.taskFinished(
-                TaskReport(
-                    task: task.id, accuracies: tallies.map(\.taskAware),
-                    taskAgnosticAccuracies: strategy.hasSharedHead
-                        ? tallies.map(\.taskAgnostic)
-                        : inferred?.map(\.accuracy),
-                    taskInferenceAccuracies: inferred?.map(\.inference),
-                    bankBytes: strategy.storedBytes(task: task.id),
-                    carriedBytes: strategy.carriedBytes,
-                    trainSeconds: evaluationStart.timeIntervalSince(trainStart),
-                    evaluationSeconds: Date().timeIntervalSince(evaluationStart)))
+            try report(
+                .taskFinished(
+                    TaskReport(
+                        task: task.id, accuracies: tallies.map(\.taskAware),
+                        taskAgnosticAccuracies: strategy.hasSharedHead
+                            ? tallies.map(\.taskAgnostic)
+                            : inferred?.map(\.accuracy),
+                        taskInferenceAccuracies: inferred?.map(\.inference),
+                        bankBytes: strategy.storedBytes(task: task.id),
+                        carriedBytes: strategy.carriedBytes,
+                        trainSeconds: evaluationStart.timeIntervalSince(trainStart),
+                        evaluationSeconds: Date().timeIntervalSince(evaluationStart))))
             let next = TrainingPosition(task: task.id + 1, epoch: 0)
-            try observer.checkpoint(try TrainingCheckpoint(self, position: next, optimizer: nil))
+            try report(.checkpoint(try TrainingCheckpoint(self, position: next, optimizer: nil)))
             // Closed-form methods run no batch, where stops are otherwise taken.
             if task.id < tasks.last?.id ?? 0, try agreeAfterBatch(unreadable: 0).stop {
                 throw ConFiTError.interrupted(next)
@@ -188,7 +179,7 @@ public final class ContinualTrainer {
     /// Trains `task` from `position` to its last epoch with a fresh optimizer from the
     /// strategy (its state restored when resuming mid-task), the strategy's schedule and loss
     /// terms, and logits restricted to the task's classes.
-    func train(_ task: Scenario.Task, from position: TrainingPosition, _ observer: Observer) throws {
+    func train(_ task: Scenario.Task, from position: TrainingPosition, report: (RunEvent) throws -> Void) throws {
         // Before the task: the strategy's start, a fresh optimizer (its state back when resuming).
         let loader = try context.trainingImages(task, true)
         if position.epoch == 0 && position.batch == 0 { try strategy.taskStarting(task, context) }
@@ -227,29 +218,34 @@ public final class ContinualTrainer {
                 // After the batch: progress, skipped images, and a stop agreed by every process.
                 progress.lossSum += Double(loss)
                 (progress.images, progress.batches) = (progress.images + batch.count * processes, progress.batches + 1)
-                observer.batchFinished(
-                    TrainingPosition(task: task.id, epoch: epoch, batch: index), loader.batchesPerEpoch, loss)
+                try report(
+                    .batchFinished(
+                        TrainingPosition(task: task.id, epoch: epoch, batch: index), batches: loader.batchesPerEpoch,
+                        loss: loss))
                 let agreed = try agreeAfterBatch(unreadable: batch.unreadable)
                 skippedImages += agreed.unreadable
                 if agreed.stop {
                     let next = TrainingPosition(task: task.id, epoch: epoch, batch: index + 1)
                     progress.seconds += Date().timeIntervalSince(start)
-                    try observer.checkpoint(
-                        try TrainingCheckpoint(self, position: next, optimizer: optimizer, epochProgress: progress))
+                    try report(
+                        .checkpoint(
+                            try TrainingCheckpoint(self, position: next, optimizer: optimizer, epochProgress: progress))
+                    )
                     throw ConFiTError.interrupted(next)
                 }
             }
             // After the epoch: its record and a checkpoint.
             let seconds = progress.seconds + Date().timeIntervalSince(start)
-            try observer.epochFinished(
-                EpochRecord(
-                    task: task.id, epoch: epoch, stage: stage,
-                    meanLoss: progress.batches > 0 ? progress.lossSum / Double(progress.batches) : .nan,
-                    imagesPerSecond: Double(progress.images) / max(seconds, 1e-9), seconds: seconds))
-            try observer.checkpoint(
-                try TrainingCheckpoint(
-                    self, position: TrainingPosition(task: task.id, epoch: epoch + 1),
-                    optimizer: optimizer))
+            try report(
+                .epochFinished(
+                    EpochRecord(
+                        task: task.id, epoch: epoch, stage: stage,
+                        meanLoss: progress.batches > 0 ? progress.lossSum / Double(progress.batches) : .nan,
+                        imagesPerSecond: Double(progress.images) / max(seconds, 1e-9), seconds: seconds)))
+            try report(
+                .checkpoint(
+                    try TrainingCheckpoint(
+                        self, position: TrainingPosition(task: task.id, epoch: epoch + 1), optimizer: optimizer)))
         }
     }
 
