@@ -1,5 +1,6 @@
 import ConFiT
 import ConFiTEngine
+import ConFiTIO
 import ConFiTNN
 import XCTest
 
@@ -62,6 +63,40 @@ final class TaskBankTests: XCTestCase {
         let before = try snapshot(widePairs)
         XCTAssertThrowsError(try bank.restore(into: widePairs)) { XCTAssertTrue("\($0)".contains("shape")) }
         XCTAssertEqual(try snapshot(widePairs), before)
+    }
+
+    /// PackNet's and Piggyback's BN bank: back bit for bit after a disturbance; a bank of a
+    /// wider network, with a key too many or one too few, refused with the key named and
+    /// nothing written.
+    func testNormalizationBankRoundTripAndRefusals() throws {
+        let model = ResNet(.init(block: .basic, layers: [1, 1, 1, 1], widths: [8, 8, 16, 16], numClasses: 5), seed: 1)
+        let pairs = try ConvolutionNormPair.pairs(in: model)
+        let bank = try NormalizationBank(capturing: model)
+        // 144 BN channels × (γ, β, mean, var), as in the round trip above.
+        XCTAssertEqual(bank.byteCount, 576 * 4)
+        let before = try snapshot(pairs)
+        for pair in pairs {
+            try pair.normalization.runningVariance.load(Array(repeating: 7, count: pair.normalization.channels))
+        }
+        try bank.restore(into: model)
+        XCTAssertEqual(try snapshot(pairs), before)
+
+        let wide = ResNet(.init(block: .basic, layers: [1, 1, 1, 1], widths: [8, 8, 16, 32], numClasses: 5))
+        let extra = HostTensor(shape: [1], floats: [0])
+        let refusals: [(NormalizationBank, String)] = [
+            (try NormalizationBank(capturing: wide), "layer4.0.bn1.weight: shape [32], expected [16]"),
+            (NormalizationBank(tensors: bank.tensors.map { ($0.name, $0.tensor) } + [("fc.extra", extra)]), "fc.extra"),
+            (
+                NormalizationBank(tensors: bank.tensors.dropLast().map { ($0.name, $0.tensor) }),
+                "layer4.0.downsample.1.running_var: missing"
+            ),
+        ]
+        for pair in pairs { pair.normalization.weight.value.pointer[0] += 1 }
+        let disturbed = try snapshot(pairs)
+        for (refused, key) in refusals {
+            XCTAssertThrowsError(try refused.restore(into: model)) { XCTAssertTrue("\($0)".contains(key), "\($0)") }
+            XCTAssertEqual(try snapshot(pairs), disturbed)
+        }
     }
 
     /// For a 1×1 stride-1 convolution (no padding, no spatial mixing) E[conv(x)] = conv(E[x])

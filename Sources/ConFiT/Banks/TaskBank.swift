@@ -18,17 +18,7 @@ public struct TaskBank: Sendable {
     public init(capturing pairs: [ConvolutionNormPair]) throws {
         tensors = []
         for pair in pairs {
-            let bn = pair.normalization
-            for (suffix, tensor) in [
-                ("weight", bn.weight.value), ("bias", bn.bias.value),
-                ("running_mean", bn.runningMean), ("running_var", bn.runningVariance),
-            ] {
-                tensors.append(
-                    (
-                        pair.normalizationName + "." + suffix,
-                        HostTensor(shape: tensor.shape, floats: try tensor.toArray())
-                    ))
-            }
+            tensors += try NormalizationBank.capture(pair.normalization, named: pair.normalizationName)
             let tracker = pair.tracker
             tensors.append(
                 (
@@ -50,37 +40,19 @@ public struct TaskBank: Sendable {
     /// Writes the bank's values back into `pairs`' BatchNorms and trackers, after
     /// checking every key and shape so that a mismatched bank changes nothing.
     public func restore(into pairs: [ConvolutionNormPair]) throws {
-        let byName = Dictionary(tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
-        func values(_ key: String, _ shape: [Int]) throws -> [Float] {
-            guard let t = byName[key] else { throw ConFiTError.bankMismatch(key: key, reason: "missing") }
-            guard t.shape == shape else {
-                throw ConFiTError.bankMismatch(key: key, reason: "shape \(t.shape), expected \(shape)")
-            }
-            return t.floats()
-        }
-        var writes: [() throws -> Void] = []
+        var reader = BankReader(tensors)
         for pair in pairs {
-            let bn = pair.normalization
-            for (suffix, tensor) in [
-                ("weight", bn.weight.value), ("bias", bn.bias.value),
-                ("running_mean", bn.runningMean), ("running_var", bn.runningVariance),
-            ] {
-                let v = try values(pair.normalizationName + "." + suffix, tensor.shape)
-                writes.append { try tensor.load(v) }
-            }
+            try NormalizationBank.stage(pair.normalization, named: pair.normalizationName, from: &reader)
             let tracker = pair.tracker
             let channels = tracker.means[0].count
-            let means = try values("track." + pair.convolutionName, tracker.isPhased ? [4, channels] : [channels])
-            let shape = byName["track_shape." + pair.convolutionName]?.floats().map { Int($0) }
-            writes.append {
+            let means = try reader.values(
+                "track." + pair.convolutionName, shape: tracker.isPhased ? [4, channels] : [channels])
+            let shape = reader.optionalValues("track_shape." + pair.convolutionName)?.map { Int($0) }
+            reader.stage {
                 tracker.means = (0..<tracker.means.count).map { Array(means[($0 * channels)..<(($0 + 1) * channels)]) }
                 tracker.inputShape = shape
             }
         }
-        for write in writes { try write() }
-        for pair in pairs {
-            pair.normalization.weight.markChanged()
-            pair.normalization.bias.markChanged()
-        }
+        try reader.commit()
     }
 }
