@@ -63,14 +63,9 @@ public final class ImagePredictor {
     public static func exported(
         _ taskFile: TaskFile, weights: URL, precision: DataType = .float32
     ) throws -> ImagePredictor {
-        let base = try TensorFile(contentsOf: weights).tensors
-        let modelPrefix = TrainingCheckpoint.modelPrefix
-        let stateDict =
-            base.contains { $0.name.hasPrefix(modelPrefix) }
-            ? base.filter { $0.name.hasPrefix(modelPrefix) }.map {
-                (String($0.name.dropFirst(modelPrefix.count)), $0.tensor)
-            }
-            : base.map { ($0.name, $0.tensor) }
+        let base = try TensorFile(contentsOf: weights).tensors.map { ($0.name, $0.tensor) }
+        let model = base.under(TrainingCheckpoint.modelPrefix)
+        let stateDict = model.isEmpty ? base : model
         let network = taskFile.model.make(
             numClasses: taskFile.classes.count, settings: ComputeSettings(precision: precision))
         try network.loadPretrained(stateDict, classifier: .reinitialize(seed: 0))

@@ -119,8 +119,7 @@ public struct TaskFile: Sendable {
 
     /// The classifier rows under the network's own state-dict names (`fc.weight`, ...).
     public var classifierStateDict: [(String, HostTensor)] {
-        file.tensors.filter { $0.name.hasPrefix("classifier.") }
-            .map { (classifier + "." + $0.name.dropFirst("classifier.".count), $0.tensor) }
+        file.tensors.map { ($0.name, $0.tensor) }.under("classifier.").map { (classifier + "." + $0.0, $0.1) }
     }
 
     /// Bytes of tensor data.

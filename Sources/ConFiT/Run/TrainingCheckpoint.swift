@@ -100,13 +100,11 @@ public struct TrainingCheckpoint {
     /// optimizers other than SGD hold a momentum buffer under the parameter's bare name,
     /// which is read as such.
     func restoreOptimizer(_ optimizer: (any Optimizer, names: [(String, Parameter)])) throws {
-        let stored = Dictionary(tensors(Self.optimizerPrefix), uniquingKeysWith: { a, _ in a })
+        let stored = tensors(Self.optimizerPrefix)
+        let legacy = Dictionary(stored, uniquingKeysWith: { a, _ in a })
         for (name, p) in optimizer.names {
-            var state: [String: HostTensor] = [:]
-            for (key, tensor) in stored where key.hasPrefix(name + ".") {
-                state[String(key.dropFirst(name.count + 1))] = tensor
-            }
-            if let legacy = stored[name] { state["momentum_buffer"] = legacy }
+            var state = Dictionary(stored.under(name + "."), uniquingKeysWith: { a, _ in a })
+            if let buffer = legacy[name] { state["momentum_buffer"] = buffer }
             if !state.isEmpty { try optimizer.0.setState(state, of: p) }
         }
     }
