@@ -12,8 +12,17 @@ enum TaskClasses {
 
     /// The tasks' classes from `state` (the strategy's tensors, its prefix removed); an error
     /// naming `owner` when they are absent or the two tensors disagree.
+    /// Checkpoints written before this layout named the two tensors `task_classes` and
+    /// `task_class_counts` (RanPAC, FSA) or `classes` and `task_classes` (the prototypes);
+    /// both are read.
     static func read(_ state: [String: HostTensor], owner: String) throws -> [[Int]] {
-        guard let classes = state["classes"]?.ints(), let counts = state["classes_per_task"]?.ints(),
+        let (classes, counts) =
+            state["classes_per_task"] != nil
+            ? (state["classes"]?.ints(), state["classes_per_task"]?.ints())
+            : state["task_class_counts"] != nil
+                ? (state["task_classes"]?.ints(), state["task_class_counts"]?.ints())
+                : (state["classes"]?.ints(), state["task_classes"]?.ints())
+        guard let classes, let counts,
             counts.allSatisfy({ $0 >= 0 }), counts.reduce(0, +) == classes.count
         else {
             throw ConFiTError.bankMismatch(
