@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "confit", targets: ["confit"]),
         .library(name: "ConFiT", targets: ["ConFiT"]),
         .library(name: "ConFiTReport", targets: ["ConFiTReport"]),
+        .library(name: "ConFiTServe", targets: ["ConFiTServe"]),
         .library(name: "ConFiTNN", targets: ["ConFiTNN"]),
         .library(name: "ConFiTData", targets: ["ConFiTData"]),
         .library(name: "ConFiTIO", targets: ["ConFiTIO"]),
@@ -18,6 +19,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
@@ -34,11 +42,24 @@ let package = Package(
             resources: [.copy("Resources")]),
         .target(name: "ConFiT", dependencies: ["ConFiTEngine", "ConFiTIO", "ConFiTNN", "ConFiTData"]),
         .target(name: "ConFiTReport", dependencies: ["ConFiT"]),
+        .target(
+            name: "ConFiTServe",
+            dependencies: [
+                "ConFiT", "ConFiTData", "ConFiTNN", "ConFiTEngine", "ConFiTIO",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]),
         .executableTarget(
             name: "confit",
             dependencies: [
-                "ConFiT", "ConFiTReport", "ConFiTNN", "ConFiTData", "ConFiTIO", "ConFiTEngine",
+                "ConFiT", "ConFiTReport", "ConFiTServe", "ConFiTNN", "ConFiTData", "ConFiTIO", "ConFiTEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(name: "TwoTaskExample", dependencies: ["ConFiT"], path: "Examples/TwoTaskExample"),
         .target(
@@ -60,6 +81,10 @@ let package = Package(
         .testTarget(
             name: "ConFiTTests",
             dependencies: ["ConFiT", "ConFiTData", "ConFiTNN", "ConFiTIO", "ConFiTEngine", "ConFiTTestSupport"],
+            resources: [.copy("Resources")]),
+        .testTarget(
+            name: "ConFiTServeTests",
+            dependencies: ["ConFiTServe", "ConFiT", "ConFiTData", "ConFiTNN", "ConFiTEngine", "ConFiTTestSupport"],
             resources: [.copy("Resources")]),
         .testTarget(name: "ConFiTReportTests", dependencies: ["ConFiTReport", "ConFiT", "ConFiTTestSupport"]),
         .testTarget(

@@ -9,6 +9,8 @@ public enum DataError: Error, CustomStringConvertible, Sendable {
     case corruptImage(path: String, reason: String)
     case truncatedImage(path: String)
     case unsupportedImage(path: String, reason: String)
+    /// More pixels than the caller allows (a decompression bomb), found from the header.
+    case imageTooLarge(path: String, width: Int, height: Int, limit: Int)
     case malformedFile(path: String, reason: String)
     case labelOutOfRange(path: String, label: Int, classes: Int)
     case splitMismatch(path: String, reason: String)
@@ -30,6 +32,8 @@ public enum DataError: Error, CustomStringConvertible, Sendable {
             return "truncated image \(path)"
         case let .unsupportedImage(path, reason):
             return "unsupported image \(path): \(reason)"
+        case let .imageTooLarge(path, width, height, limit):
+            return "image \(path) is \(width) × \(height) = \(width * height) pixels, above the limit of \(limit)"
         case let .malformedFile(path, reason):
             return "malformed file \(path): \(reason)"
         case let .labelOutOfRange(path, label, classes):

@@ -18,9 +18,13 @@ public final class ImageDecoder {
         return try decode(bytes, path: path)
     }
 
-    public func decode(_ bytes: [UInt8], path: String) throws -> RGBImage {
-        if bytes.starts(with: [0xFF, 0xD8]) { return try jpeg.decode(bytes, path: path) }
-        if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) { return try PNGDecoder.decode(bytes, path: path) }
+    /// Decodes `bytes` (named `path` in errors); an image of more than `maxPixels` pixels is
+    /// refused from its header, before its pixels are allocated.
+    public func decode(_ bytes: [UInt8], path: String, maxPixels: Int = .max) throws -> RGBImage {
+        if bytes.starts(with: [0xFF, 0xD8]) { return try jpeg.decode(bytes, path: path, maxPixels: maxPixels) }
+        if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) {
+            return try PNGDecoder.decode(bytes, path: path, maxPixels: maxPixels)
+        }
         if bytes.isEmpty { throw DataError.truncatedImage(path: path) }
         throw DataError.unsupportedImage(path: path, reason: "neither a JPEG nor a PNG signature")
     }

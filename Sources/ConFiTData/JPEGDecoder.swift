@@ -19,7 +19,7 @@ public final class JPEGDecoder {
 
     deinit { tjDestroy(handle) }
 
-    public func decode(_ bytes: [UInt8], path: String) throws -> RGBImage {
+    public func decode(_ bytes: [UInt8], path: String, maxPixels: Int = .max) throws -> RGBImage {
         try bytes.withUnsafeBufferPointer { buffer in
             guard let base = buffer.baseAddress else { throw DataError.truncatedImage(path: path) }
             var width: Int32 = 0, height: Int32 = 0, subsampling: Int32 = 0, colorspace: Int32 = 0
@@ -30,6 +30,9 @@ public final class JPEGDecoder {
             }
             guard width > 0, height > 0 else {
                 throw DataError.corruptImage(path: path, reason: "no image dimensions in the header")
+            }
+            guard Int(width) * Int(height) <= maxPixels else {
+                throw DataError.imageTooLarge(path: path, width: Int(width), height: Int(height), limit: maxPixels)
             }
             let cmyk = colorspace == Int32(TJCS_CMYK.rawValue) || colorspace == Int32(TJCS_YCCK.rawValue)
             let format = cmyk ? TJPF_CMYK : TJPF_RGB

@@ -7,7 +7,7 @@ import CImageIO
 /// linear) so the reduction to 8 bits is a plain rescale. Alpha is dropped without
 /// compositing, as PIL's `convert("RGB")` does.
 public enum PNGDecoder {
-    public static func decode(_ bytes: [UInt8], path: String) throws -> RGBImage {
+    public static func decode(_ bytes: [UInt8], path: String, maxPixels: Int = .max) throws -> RGBImage {
         var image = png_image()
         image.version = UInt32(PNG_IMAGE_VERSION)
         defer { png_image_free(&image) }
@@ -18,6 +18,9 @@ public enum PNGDecoder {
         image.flags |= UInt32(PNG_IMAGE_FLAG_16BIT_sRGB)
         image.format = UInt32(PNG_FORMAT_FLAG_COLOR | PNG_FORMAT_FLAG_ALPHA)
         let width = Int(image.width), height = Int(image.height)
+        guard width * height <= maxPixels else {
+            throw DataError.imageTooLarge(path: path, width: width, height: height, limit: maxPixels)
+        }
         var rgba = [UInt8](repeating: 0, count: width * height * 4)
         let finished = rgba.withUnsafeMutableBytes { out in
             png_image_finish_read(&image, nil, out.baseAddress, Int32(width * 4), nil)

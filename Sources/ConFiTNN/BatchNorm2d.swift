@@ -23,8 +23,17 @@ public final class BatchNorm2d: Layer, ComputeConfigurable {
     /// Training-mode forwards seen so far (PyTorch's `num_batches_tracked`).
     public private(set) var batchesTracked = 0
 
-    public var settings = ComputeSettings() { didSet { kernels = .init() } }
+    /// In eval mode, each image's own BN as a channel affine — scale and shift [N, C, 1, 1]
+    /// (`inferenceAffine` of the image's task) — instead of this layer's statistics, γ and
+    /// β: one forward over images of several tasks' banks (`confit serve`). nil: this
+    /// layer's own BN for every image.
+    public var perImageAffine: (scale: Tensor, shift: Tensor)?
+
+    public var settings = ComputeSettings() {
+        didSet { (kernels, affineKernels) = (.init(), .init()) }
+    }
     private var kernels = KernelCache<BatchNormalization>()
+    private var affineKernels = KernelCache<PerImageChannelAffine>()
     private var output = Buffer(), inputGradient = Buffer()
     private var input: Tensor?
     private var kernel: BatchNormalization?
@@ -39,6 +48,15 @@ public final class BatchNorm2d: Layer, ComputeConfigurable {
         for i in 0..<channels { runningVariance.pointer[i] = 1 }
     }
 
+    /// Eval mode as one affine per channel, y = scale · x + shift: scale = γ / √(σ² + ε),
+    /// shift = β − scale · μ, from the running statistics as they are now.
+    public func inferenceAffine() throws -> (scale: [Float], shift: [Float]) {
+        let (gamma, beta) = (try weight.value.toArray(), try bias.value.toArray())
+        let (mean, variance) = (try runningMean.toArray(), try runningVariance.toArray())
+        let scale = (0..<channels).map { gamma[$0] / (variance[$0] + epsilon).squareRoot() }
+        return (scale, (0..<channels).map { beta[$0] - scale[$0] * mean[$0] })
+    }
+
     public var ownParameters: [(String, Parameter)] { [("weight", weight), ("bias", bias)] }
     public var ownBuffers: [(String, Tensor)] { [("running_mean", runningMean), ("running_var", runningVariance)] }
 
@@ -49,6 +67,16 @@ public final class BatchNorm2d: Layer, ComputeConfigurable {
         synchronized = isTraining && !frozen && settings.sharedWith != nil
         if synchronized, let group = settings.sharedWith {
             try synchronizedForward(input, over: group, into: out)
+            return out
+        }
+        if !isTraining, let (scale, shift) = perImageAffine {
+            let affine = try affineKernels.get(input.shape, variant: 0) {
+                try PerImageChannelAffine(
+                    shape: input.shape, format: input.format, dataType: input.dataType, fusedReLU: fusesReLU,
+                    profiler: settings.profiler)
+            }
+            try affine.run(input, scale: scale, shift: shift, into: out)
+            (self.input, self.kernel) = (nil, nil)
             return out
         }
         let kernel = try kernel(input, frozen: frozen)

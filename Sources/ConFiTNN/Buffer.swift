@@ -27,14 +27,15 @@ struct Buffer {
 /// Kernels (oneDNN primitives) built once per input shape and mode, then reused.
 ///
 /// Holds the `capacity` most recently used shapes: training, evaluation and a partial
-/// last batch stay built, while the partial batches of many different test sets (one per
-/// task in a long run) do not pile up weight copies and scratchpads without bound.
+/// last batch stay built, and so do the six batch sizes a server pads its batches to
+/// (1, 2, 4, ... 32), while the partial batches of many different test sets (one per task
+/// in a long run) do not pile up weight copies and scratchpads without bound.
 struct KernelCache<Kernel> {
     private struct Key: Equatable {
         var shape: [Int]
         var variant: Int
     }
-    private static var capacity: Int { 4 }
+    private static var capacity: Int { 8 }
     /// Most recently used last.
     private var kernels: [(key: Key, kernel: Kernel)] = []
 

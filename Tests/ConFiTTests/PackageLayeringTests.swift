@@ -1,16 +1,16 @@
 import Foundation
-import XCTest
+import Testing
 
 /// The layering the README's architecture section states, read off the package itself:
 /// every module depends only on modules above it in docs/architecture.md's order, and declares in
 /// Package.swift every module its sources import.
-final class PackageLayeringTests: XCTestCase {
+@Suite struct PackageLayeringTests {
     private static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
     /// docs/architecture.md, lowest first.
     private static let layers = [
         "CDNNL", "CImageIO", "CLAPACK", "CMPI", "ConFiTEngine", "ConFiTIO", "ConFiTNN", "ConFiTData", "ConFiT",
-        "ConFiTReport", "confit",
+        "ConFiTReport", "ConFiTServe", "confit",
     ]
     private static let platform: Set = ["Foundation", "Dispatch", "XCTest", "Testing", "Glibc"]
 
@@ -29,32 +29,32 @@ final class PackageLayeringTests: XCTestCase {
         }
     }
 
-    func testModulesDependOnlyOnLowerLayers() throws {
+    @Test func modulesDependOnlyOnLowerLayers() throws {
         let targets = try targets()
         // The four system libraries are `.systemLibrary` declarations, not targets with sources.
-        XCTAssertEqual(Set(targets.map(\.name)).intersection(Self.layers), Set(Self.layers.dropFirst(4)))
+        #expect(Set(targets.map(\.name)).intersection(Self.layers) == Set(Self.layers.dropFirst(4)))
         for target in targets {
             guard let level = Self.layers.firstIndex(of: target.name) else { continue }
             for dependency in target.dependencies {
                 if let other = Self.layers.firstIndex(of: dependency) {
-                    XCTAssertLessThan(other, level, "\(target.name) depends on \(dependency), which is not below it")
+                    #expect(other < level, "\(target.name) depends on \(dependency), which is not below it")
                 }
             }
         }
     }
 
-    func testEveryImportIsDeclared() throws {
+    @Test func everyImportIsDeclared() throws {
         for target in try targets() {
             let files =
                 FileManager.default.enumerator(at: target.folder, includingPropertiesForKeys: nil)?
                 .compactMap { $0 as? URL }.filter { $0.pathExtension == "swift" } ?? []
-            XCTAssertFalse(files.isEmpty, "\(target.name) has no sources at \(target.folder.path)")
+            #expect(!files.isEmpty, "\(target.name) has no sources at \(target.folder.path)")
             for file in files {
                 let source = try String(contentsOf: file, encoding: .utf8)
                 for match in source.matches(of: /(?m)^(?:@testable )?import (\w+)$/) {
                     let module = String(match.output.1)
                     guard !Self.platform.contains(module) else { continue }
-                    XCTAssertTrue(
+                    #expect(
                         target.dependencies.contains(module),
                         "\(file.lastPathComponent) in \(target.name) imports \(module), which Package.swift does not declare for it"
                     )

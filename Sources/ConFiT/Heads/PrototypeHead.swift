@@ -9,6 +9,8 @@ public final class PrototypeHead: FeatureHead {
     private var rows: [Float]
     private var normalized: [Float] = []
 
+    public var bytesPerClass: Int { dimension * MemoryLayout<Float>.size }
+
     public init(classes: Int, dimension: Int) {
         (self.classes, self.dimension) = (classes, dimension)
         rows = [Float](repeating: 0, count: classes * dimension)

@@ -13,6 +13,8 @@ public final class RandomProjectionHead: FeatureHead {
     public var weights: [Float]
     private var hidden: [Float] = []
 
+    public var bytesPerClass: Int { projected * MemoryLayout<Float>.size }
+
     public init(classes: Int, dimension: Int, projection: [Float]?) {
         precondition(projection.map { $0.count % dimension == 0 } ?? true)
         (self.classes, self.dimension, self.projection) = (classes, dimension, projection)

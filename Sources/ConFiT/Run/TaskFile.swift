@@ -91,6 +91,11 @@ public struct TaskFile: Sendable {
         try self.init(try SafeTensorsFile(contentsOf: url), path: url.path)
     }
 
+    /// A task file's bytes (a server's upload), named `path` in errors.
+    public init(bytes: [UInt8], path: String) throws {
+        try self.init(try SafeTensorsFile(bytes: bytes, path: path), path: path)
+    }
+
     private init(_ file: SafeTensorsFile, path: String) throws {
         let metadata = file.metadata
         guard let task = metadata["task"].flatMap(Int.init),

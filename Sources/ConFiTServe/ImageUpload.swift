@@ -1,0 +1,84 @@
+import Foundation
+import MultipartKit
+import NIOCore
+
+/// The images of a prediction request's body: the body itself (`image/jpeg`, `image/png`,
+/// `application/octet-stream`: decoded by signature), or each part of a
+/// `multipart/form-data` body. Malformed bodies are refused with 400, naming what is wrong.
+enum ImageUpload {
+    struct Part {
+        /// The part's file name or form name (or "image" for a single body), for answers.
+        var name: String
+        var bytes: [UInt8]
+    }
+
+    static func parts(of body: ByteBuffer, contentType: String?) throws -> [Part] {
+        let type = contentType?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        switch type {
+        case "multipart/form-data":
+            return try multipart(body, boundary: try boundary(of: contentType ?? ""))
+        case "image/jpeg", "image/png", "application/octet-stream", nil:
+            guard body.readableBytes > 0 else { throw ServeError.badRequest("the body is empty: send one image") }
+            return [Part(name: "image", bytes: Array(buffer: body))]
+        case let other?:
+            throw ServeError(
+                .unsupportedMediaType,
+                "content type \(other) is not an image: send image/jpeg, image/png or multipart/form-data")
+        }
+    }
+
+    /// The `boundary` parameter of a multipart content type.
+    static func boundary(of contentType: String) throws -> String {
+        for parameter in contentType.split(separator: ";").dropFirst() {
+            let pair = parameter.split(separator: "=", maxSplits: 1).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
+            guard pair.count == 2, pair[0].lowercased() == "boundary" else { continue }
+            let value = pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            guard (1...70).contains(value.count) else {
+                throw ServeError.badRequest("the multipart boundary must be 1 to 70 characters")
+            }
+            return value
+        }
+        throw ServeError.badRequest("multipart/form-data without a boundary")
+    }
+
+    private static func multipart(_ body: ByteBuffer, boundary: String) throws -> [Part] {
+        let parser = MultipartParser(boundary: boundary)
+        var parts: [Part] = []
+        var current: Part?
+        parser.onHeader = { name, value in
+            if current == nil { current = Part(name: "image \(parts.count)", bytes: []) }
+            guard name.lowercased() == "content-disposition" else { return }
+            for parameter in value.split(separator: ";") {
+                let pair = parameter.split(separator: "=", maxSplits: 1).map {
+                    $0.trimmingCharacters(in: .whitespaces)
+                }
+                if pair.count == 2,
+                    pair[0] == "filename" || (pair[0] == "name" && current?.name.hasPrefix("image ") == true)
+                {
+                    current?.name = pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                }
+            }
+        }
+        parser.onBody = { chunk in
+            if current == nil { current = Part(name: "image \(parts.count)", bytes: []) }
+            current?.bytes += chunk.readBytes(length: chunk.readableBytes) ?? []
+        }
+        parser.onPartComplete = {
+            if let part = current { parts.append(part) }
+            current = nil
+        }
+        do {
+            try parser.execute(body)
+        } catch {
+            throw ServeError.badRequest("malformed multipart body: \(error)")
+        }
+        guard current == nil else { throw ServeError.badRequest("malformed multipart body: its last part is cut off") }
+        guard !parts.isEmpty else { throw ServeError.badRequest("the multipart body holds no part") }
+        if let empty = parts.first(where: { $0.bytes.isEmpty }) {
+            throw ServeError.badRequest("part \(empty.name) is empty")
+        }
+        return parts
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Prometheus
+
+/// The server's Prometheus metrics (`GET /metrics`, text format 0.0.4): requests by route,
+/// task and status, request latency and queue time, batch sizes, images served and their
+/// rate, tasks and bytes held.
+final class ServerMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    private let latency: DurationHistogram
+    private let queueTime: DurationHistogram
+    private let batchSize: ValueHistogram
+    private let images: Counter
+    private let imagesPerSecond: Gauge
+    private let tasks: Gauge
+    private let bytes: Gauge
+
+    init(maxBatch: Int) {
+        let seconds: [Duration] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000].map { .milliseconds($0) }
+        latency = registry.makeDurationHistogram(
+            name: "confit_request_duration_seconds", buckets: seconds,
+            help: "Time from a request's arrival to its answer.")
+        queueTime = registry.makeDurationHistogram(
+            name: "confit_queue_seconds", buckets: seconds, help: "Time an image waited for its batch's forward.")
+        batchSize = registry.makeValueHistogram(
+            name: "confit_batch_size", buckets: Self.powersOfTwo(upTo: maxBatch).map(Double.init),
+            help: "Images per forward.")
+        images = registry.makeCounter(name: "confit_images_total", help: "Images classified.")
+        imagesPerSecond = registry.makeGauge(
+            name: "confit_images_per_second", help: "Images per second of the last forward, decoding excluded.")
+        tasks = registry.makeGauge(name: "confit_tasks", help: "Tasks served.")
+        bytes = registry.makeGauge(
+            name: "confit_task_bytes", help: "Bytes held for the tasks beyond the shared network.")
+    }
+
+    /// 1, 2, 4, ... up to and including `limit`.
+    static func powersOfTwo(upTo limit: Int) -> [Int] {
+        Array(sequence(first: 1) { $0 * 2 < limit ? $0 * 2 : nil }) + (limit.nonzeroBitCount == 1 ? [] : [limit])
+    }
+
+    func request(route: String, task: String?, status: Int, duration: Duration) {
+        registry.makeCounter(
+            name: "confit_requests_total", labels: [("route", route), ("task", task ?? ""), ("status", "\(status)")],
+            help: "Requests answered."
+        ).increment()
+        latency.record(duration)
+    }
+
+    func batch(size: Int, seconds: Double, waited: [Duration]) {
+        batchSize.record(Double(size))
+        images.increment(by: Int64(size))
+        imagesPerSecond.set(Double(size) / max(seconds, 1e-9))
+        for wait in waited { queueTime.record(wait) }
+    }
+
+    func held(tasks count: Int, bytes total: Int) {
+        tasks.set(Double(count))
+        bytes.set(Double(total))
+    }
+
+    var text: String { registry.emitToString() }
+}

@@ -1,0 +1,129 @@
+import ConFiT
+import ConFiTData
+import ConFiTEngine
+import ConFiTNN
+import ConFiTTestSupport
+import Foundation
+import Testing
+
+/// One forward over images of different tasks gives each image what `confit predict` gives
+/// it as its own task, to 1e-5: ConFiT (per-task BN banks with recovery, applied per image),
+/// SimpleCIL (prototypes over one frozen body), fine-tuning (one network), PackNet (masks:
+/// grouped by task); from a run and from exported task files.
+@Suite struct SharedBackboneTests {
+    /// The test images, each as task 1 and as task 0, interleaved: [rgb/1, gray/0, rgb/0, gray/1].
+    private static let order = [(0, 1), (1, 0), (0, 0), (1, 1)]
+
+    private func mixedBatch(_ backbone: SharedBackbone) throws -> Tensor {
+        let pixels = try ServedRun.images.map {
+            try SharedBackbone.pixels(
+                of: ServedRun.fixtures.bytes($0), name: $0, transform: backbone.transform,
+                normalization: backbone.inputNormalization)
+        }
+        return try Tensor(
+            shape: [Self.order.count, 3, backbone.transform.cropSize, backbone.transform.cropSize],
+            values: Self.order.flatMap { pixels[$0.0] })
+    }
+
+    private func expectSame(_ backbone: SharedBackbone, tasks names: [String], as run: ServedRun) throws {
+        let expected = try (0..<2).map { try run.predicted(task: $0) }
+        let tasks = try Self.order.map { try #require(backbone.task(named: names[$0.1])) }
+        let served = try backbone.predict(try mixedBatch(backbone), tasks: tasks, top: 100).map(ServedRun.byClass)
+        for ((image, task), row) in zip(Self.order, served) {
+            let reference = expected[task][image]
+            #expect(row.count == reference.count)
+            let gap = zip(row, reference).map { abs($0 - $1) }.max() ?? .infinity
+            #expect(gap <= 1e-5, "\(run.method.name): image \(image) as task \(task): \(row) vs \(reference)")
+        }
+    }
+
+    @Test(arguments: ["confit", "simplecil", "finetune", "packnet"])
+    func aMixedBatchFromARunMatchesPredict(method: String) throws {
+        let run = try Self.run(method)
+        let backbone = try SharedBackbone(run: run.folder)
+        #expect(backbone.tasks.map(\.name) == ["0", "1"])
+        #expect(backbone.tasks.map(\.classNames.count) == [2, 2])
+        try expectSame(backbone, tasks: ["0", "1"], as: run)
+    }
+
+    /// The shared weights and two exported task files, under names of their own.
+    @Test(arguments: ["confit", "simplecil", "packnet"])
+    func aMixedBatchOfExportedTasksMatchesPredict(method: String) throws {
+        let run = try Self.run(method)
+        let backbone = try SharedBackbone(
+            weights: run.folder.appendingPathComponent(TrainingCheckpoint.fileName), model: .resnet18)
+        for (name, task) in [("first", 0), ("second", 1)] {
+            try backbone.add(name, TaskFile(exporting: task, fromRunIn: run.folder))
+        }
+        #expect(backbone.transform == EvalTransform(resizeShortSide: 32, cropSize: 32))
+        try expectSame(backbone, tasks: ["first", "second"], as: run)
+    }
+
+    /// A task that does not fit — another model, other preprocessing, masks beside shared
+    /// convolutions, a bank of another network — is refused and changes nothing.
+    @Test func aTaskThatDoesNotFitIsRefusedAndChangesNothing() throws {
+        let confit = try ServedRun.confit.get()
+        let backbone = try SharedBackbone(
+            weights: confit.folder.appendingPathComponent(TrainingCheckpoint.fileName), model: .resnet18)
+        try backbone.add("a", TaskFile(exporting: 0, fromRunIn: confit.folder))
+        let before = try backbone.predict(
+            try mixedBatch(backbone), tasks: Array(repeating: backbone.tasks[0], count: 4), top: 2)
+        let packnet = try ServedRun.packnet.get()
+        let refusals: [(TaskFile, String)] = [
+            (try TaskFile(exporting: 1, fromRunIn: packnet.folder), "cannot be served beside"),
+            (try Self.narrowed(TaskFile(exporting: 1, fromRunIn: confit.folder)), "shape"),
+        ]
+        for (file, reason) in refusals {
+            if let error = #expect(throws: (any Error).self, performing: { try backbone.add("b", file) }) {
+                #expect("\(error)".contains(reason), "\(error)")
+            }
+            #expect(backbone.tasks.map(\.name) == ["a"])
+            let after = try backbone.predict(
+                try mixedBatch(backbone), tasks: Array(repeating: backbone.tasks[0], count: 4), top: 2)
+            #expect(after == before)
+        }
+        #expect(backbone.remove("a"))
+        #expect(!backbone.remove("a"))
+        #expect(backbone.tasks.isEmpty)
+    }
+
+    /// The task file with its first BN's γ cut to half its channels.
+    private static func narrowed(_ file: TaskFile) throws -> TaskFile {
+        var cut = false
+        let tensors = file.file.tensors.map { name, tensor in
+            guard !cut, name.hasSuffix(".weight"), !name.hasPrefix("classifier"), tensor.shape.count == 1 else {
+                return (name: name, tensor: tensor)
+            }
+            cut = true
+            let half = tensor.shape[0] / 2
+            return (name: name, tensor: HostTensor(shape: [half], floats: Array(tensor.floats().prefix(half))))
+        }
+        let bytes = try SafeTensorsFile(tensors: tensors, metadata: file.file.metadata).serialized()
+        return try TaskFile(bytes: bytes, path: "narrowed")
+    }
+
+    /// Images above the pixel limit are refused from the header, naming the size.
+    @Test func imagesAboveThePixelLimitAreRefusedBeforeDecoding() throws {
+        for name in ServedRun.images {
+            if let error = #expect(
+                throws: DataError.self,
+                performing: {
+                    try SharedBackbone.pixels(
+                        of: ServedRun.fixtures.bytes(name), name: name, transform: .standard,
+                        normalization: .imageNet, maxPixels: 10)
+                })
+            {
+                #expect("\(error)".contains("above the limit of 10"), "\(error)")
+            }
+        }
+    }
+
+    static func run(_ method: String) throws -> ServedRun {
+        switch method {
+        case "confit": try ServedRun.confit.get()
+        case "simplecil": try ServedRun.simplecil.get()
+        case "packnet": try ServedRun.packnet.get()
+        default: try ServedRun.finetune.get()
+        }
+    }
+}
