@@ -84,7 +84,10 @@ let package = Package(
             resources: [.copy("Resources")]),
         .testTarget(
             name: "ConFiTServeTests",
-            dependencies: ["ConFiTServe", "ConFiT", "ConFiTData", "ConFiTNN", "ConFiTEngine", "ConFiTTestSupport"],
+            dependencies: [
+                "ConFiTServe", "ConFiT", "ConFiTData", "ConFiTNN", "ConFiTEngine", "ConFiTIO", "ConFiTTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             resources: [.copy("Resources")]),
         .testTarget(name: "ConFiTReportTests", dependencies: ["ConFiTReport", "ConFiT", "ConFiTTestSupport"]),
         .testTarget(

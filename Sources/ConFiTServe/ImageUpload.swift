@@ -2,9 +2,10 @@ import Foundation
 import MultipartKit
 import NIOCore
 
-/// The images of a prediction request's body: the body itself (`image/jpeg`, `image/png`,
-/// `application/octet-stream`: decoded by signature), or each part of a
-/// `multipart/form-data` body. Malformed bodies are refused with 400, naming what is wrong.
+/// The images of a prediction request's body: each part of a `multipart/form-data` body,
+/// else the body itself, whatever its declared type (`image/jpeg`, `image/png`, or what
+/// `curl --data-binary` sends): images are decoded by their signature. Malformed bodies
+/// are refused with 400, naming what is wrong.
 enum ImageUpload {
     struct Part {
         /// The part's file name or form name (or "image" for a single body), for answers.
@@ -14,17 +15,11 @@ enum ImageUpload {
 
     static func parts(of body: ByteBuffer, contentType: String?) throws -> [Part] {
         let type = contentType?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        switch type {
-        case "multipart/form-data":
-            return try multipart(body, boundary: try boundary(of: contentType ?? ""))
-        case "image/jpeg", "image/png", "application/octet-stream", nil:
+        guard type == "multipart/form-data" else {
             guard body.readableBytes > 0 else { throw ServeError.badRequest("the body is empty: send one image") }
             return [Part(name: "image", bytes: Array(buffer: body))]
-        case let other?:
-            throw ServeError(
-                .unsupportedMediaType,
-                "content type \(other) is not an image: send image/jpeg, image/png or multipart/form-data")
         }
+        return try multipart(body, boundary: try boundary(of: contentType ?? ""))
     }
 
     /// The `boundary` parameter of a multipart content type.

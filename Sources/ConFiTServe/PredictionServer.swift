@@ -65,13 +65,13 @@ public final class PredictionServer: Sendable {
         router.get("/v1/tasks") { [batcher] _, _ in
             try Self.json(["tasks": try Self.plain(batcher.currentSnapshot().tasks)])
         }
-        router.post("/v1/tasks/:task/predict") { [self] request, context in
+        router.post("/v1/tasks/{task}/predict") { [self] request, context in
             try await predict(request, task: try context.parameters.require("task"))
         }
-        router.put("/v1/tasks/:task") { [self] request, context in
+        router.put("/v1/tasks/{task}") { [self] request, context in
             try await add(request, task: try context.parameters.require("task"))
         }
-        router.delete("/v1/tasks/:task") { [self] request, context in
+        router.delete("/v1/tasks/{task}") { [self] request, context in
             try authorize(request, token: try adminToken())
             let name = try context.parameters.require("task")
             guard try await batcher.change({ $0.remove(name) }) else {

@@ -1,6 +1,7 @@
 import ConFiT
 import ConFiTData
 import ConFiTEngine
+import ConFiTIO
 import ConFiTNN
 import ConFiTTestSupport
 import Foundation
