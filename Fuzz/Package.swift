@@ -19,6 +19,7 @@ let package = Package(
         .executableTarget(name: "FuzzCIFARPython", dependencies: ["FuzzSupport", .product(name: "ConFiTData", package: "ConFiT")]),
         .executableTarget(name: "FuzzSplitFile", dependencies: ["FuzzSupport", .product(name: "ConFiTData", package: "ConFiT")]),
         .executableTarget(name: "FuzzMetrics", dependencies: ["FuzzSupport", .product(name: "ConFiT", package: "ConFiT"), .product(name: "ConFiTReport", package: "ConFiT")]),
+        .executableTarget(name: "FuzzServeRequest", dependencies: ["FuzzSupport", .product(name: "ConFiTServe", package: "ConFiT"), .product(name: "ConFiT", package: "ConFiT"), .product(name: "ConFiTData", package: "ConFiT"), .product(name: "ConFiTNN", package: "ConFiT")]),
         .executableTarget(name: "FuzzCheckpoint", dependencies: ["FuzzSupport", .product(name: "ConFiT", package: "ConFiT")]),
     ]
 )

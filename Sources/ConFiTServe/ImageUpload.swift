@@ -6,14 +6,19 @@ import NIOCore
 /// else the body itself, whatever its declared type (`image/jpeg`, `image/png`, or what
 /// `curl --data-binary` sends): images are decoded by their signature. Malformed bodies
 /// are refused with 400, naming what is wrong.
-enum ImageUpload {
-    struct Part {
+public enum ImageUpload {
+    public struct Part: Sendable {
         /// The part's file name or form name (or "image" for a single body), for answers.
-        var name: String
-        var bytes: [UInt8]
+        public var name: String
+        public var bytes: [UInt8]
     }
 
-    static func parts(of body: ByteBuffer, contentType: String?) throws -> [Part] {
+    /// `parts(of:contentType:)` for a body's bytes (the fuzz target's entry).
+    public static func parts(of body: [UInt8], contentType: String?) throws -> [Part] {
+        try parts(of: ByteBuffer(bytes: body), contentType: contentType)
+    }
+
+    public static func parts(of body: ByteBuffer, contentType: String?) throws -> [Part] {
         let type = contentType?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         guard type == "multipart/form-data" else {
             guard body.readableBytes > 0 else { throw ServeError.badRequest("the body is empty: send one image") }

@@ -17,19 +17,25 @@ final class ServerMetrics: Sendable {
     init(maxBatch: Int) {
         let seconds: [Duration] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000].map { .milliseconds($0) }
         latency = registry.makeDurationHistogram(
-            name: "confit_request_duration_seconds", buckets: seconds,
-            help: "Time from a request's arrival to its answer.")
+            descriptor: Self.name("request_duration", "seconds", "Time from a request's arrival to its answer."),
+            buckets: seconds)
         queueTime = registry.makeDurationHistogram(
-            name: "confit_queue_seconds", buckets: seconds, help: "Time an image waited for its batch's forward.")
+            descriptor: Self.name("queue", "seconds", "Time an image waited for its batch's forward."),
+            buckets: seconds)
         batchSize = registry.makeValueHistogram(
-            name: "confit_batch_size", buckets: Self.powersOfTwo(upTo: maxBatch).map(Double.init),
-            help: "Images per forward.")
-        images = registry.makeCounter(name: "confit_images_total", help: "Images classified.")
+            descriptor: Self.name("batch", "size", "Images per forward."),
+            buckets: Self.powersOfTwo(upTo: maxBatch).map(Double.init))
+        images = registry.makeCounter(descriptor: Self.name("images", "total", "Images classified."))
         imagesPerSecond = registry.makeGauge(
-            name: "confit_images_per_second", help: "Images per second of the last forward, decoding excluded.")
-        tasks = registry.makeGauge(name: "confit_tasks", help: "Tasks served.")
+            descriptor: Self.name("images", "per_second", "Images per second of the last forward, decoding excluded."))
+        tasks = registry.makeGauge(descriptor: Self.name("tasks", "", "Tasks served."))
         bytes = registry.makeGauge(
-            name: "confit_task_bytes", help: "Bytes held for the tasks beyond the shared network.")
+            descriptor: Self.name("task", "bytes", "Bytes held for the tasks beyond the shared network."))
+    }
+
+    /// `confit_<metric>_<unit>`.
+    private static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "confit", metricName: metric, unitName: unit, helpText: help)
     }
 
     /// 1, 2, 4, ... up to and including `limit`.
@@ -39,8 +45,8 @@ final class ServerMetrics: Sendable {
 
     func request(route: String, task: String?, status: Int, duration: Duration) {
         registry.makeCounter(
-            name: "confit_requests_total", labels: [("route", route), ("task", task ?? ""), ("status", "\(status)")],
-            help: "Requests answered."
+            descriptor: Self.name("requests", "total", "Requests answered."),
+            labels: [("route", route), ("task", task ?? ""), ("status", "\(status)")]
         ).increment()
         latency.record(duration)
     }

@@ -13,6 +13,7 @@ extension DatasetKind: ExpressibleByArgument {}
 extension ThroughputBenchmark.Stage: ExpressibleByArgument {}
 extension DataType: ExpressibleByArgument {}
 extension TrainingConfiguration.Head: ExpressibleByArgument {}
+extension SharedBackbone.Batching: ExpressibleByArgument {}
 
 extension TensorFormat: ExpressibleByArgument {
     /// The three activation layouts; `native` (a primitive's own weight layout) is not one.

@@ -18,6 +18,11 @@ struct Serve: AsyncParsableCommand {
         name: .customLong("task"), parsing: .singleValue,
         help: "NAME=FILE: a task file from confit export, served as NAME (repeat; with --weights).")
     var tasks: [String] = []
+    @Option(
+        help:
+            "How a batch of several tasks runs: mixed (one forward, BN per image) or swapped (grouped by task, each task's BN written into the network first: the naive design, for comparison)."
+    )
+    var batching = SharedBackbone.Batching.mixed
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on (0: any free port, printed).") var port = 8080
     @Option(help: "Most images in one forward.") var maxBatch = 32
@@ -66,7 +71,8 @@ struct Serve: AsyncParsableCommand {
     private func makeBackbone() throws -> SharedBackbone {
         if let runFolder {
             return try SharedBackbone(
-                run: URL(fileURLWithPath: runFolder), precision: precision.precision, threads: threads.threads)
+                run: URL(fileURLWithPath: runFolder), precision: precision.precision, threads: threads.threads,
+                batching: batching)
         }
         let files = try tasks.map { spec -> (String, TaskFile) in
             let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
@@ -74,7 +80,7 @@ struct Serve: AsyncParsableCommand {
         }
         let backbone = try SharedBackbone(
             weights: URL(fileURLWithPath: weights ?? ""), model: files[0].1.model,
-            precision: precision.precision ?? .float32)
+            precision: precision.precision ?? .float32, batching: batching)
         for (name, file) in files { try backbone.add(name, file) }
         return backbone
     }

@@ -14,7 +14,17 @@ import Foundation
 ///
 /// Not thread-safe: one thread runs its forwards (the server's batcher).
 public final class SharedBackbone {
+    /// How a batch of images of several tasks runs.
+    public enum Batching: String, Sendable, CaseIterable {
+        /// One forward over the whole batch, each BN applying each image's task's values.
+        case mixed
+        /// The naive design, for comparison: the images grouped by task, and for each group
+        /// the task's BN values written into the network before its forward.
+        case swapped
+    }
+
     public let model: Architecture
+    public let batching: Batching
     /// The evaluation preprocessing every task's images go through.
     public private(set) var transform: EvalTransform
     public let inputNormalization: Normalization
@@ -30,10 +40,14 @@ public final class SharedBackbone {
     /// The run served, kept for grouped tasks, which select their weights through it.
     private let run: ContinualRun?
 
+    /// Each task's BN values, by task name, when `batching` is `.swapped`.
+    private var banks: [String: NormalizationBank] = [:]
+
     private init(
         model: Architecture, transform: EvalTransform, evaluator: TaskEvaluator, run: ContinualRun?,
-        body: (weights: URL, precision: DataType)?
+        body: (weights: URL, precision: DataType)?, batching: Batching
     ) throws {
+        self.batching = batching
         guard let extractor = evaluator.network as? any FeatureExtractor else {
             throw ConFiTError.invalidConfiguration(
                 "\(model.rawValue) does not expose the features its classifier reads")
@@ -45,14 +59,17 @@ public final class SharedBackbone {
 
     /// Every finished task of the run in `folder`, named by its index ("0", "1", ...), each
     /// in the state its evaluation after the run's last finished task uses.
-    public convenience init(run folder: URL, precision: DataType? = nil, threads: Int? = nil) throws {
+    public convenience init(
+        run folder: URL, precision: DataType? = nil, threads: Int? = nil, batching: Batching = .mixed
+    ) throws {
         let run = try ContinualRun(resuming: folder, precision: precision, threads: threads)
         try self.init(
             model: run.configuration.model, transform: run.configuration.training.transform,
-            evaluator: run.trainer.evaluator, run: run, body: nil)
+            evaluator: run.trainer.evaluator, run: run, body: nil, batching: batching)
         for i in 0..<run.finishedTasks {
             let classes = try run.select(task: i)
             let grouped = Self.hasOwnWeights(run.trainer.network)
+            if batching == .swapped { banks["\(i)"] = try NormalizationBank(capturing: run.trainer.network) }
             tasks.append(
                 try ServedTask(
                     name: "\(i)", classNames: classes.map { run.classNames[$0] }, method: run.configuration.method.name,
@@ -64,7 +81,9 @@ public final class SharedBackbone {
 
     /// The shared weights in `weights` (a run's `checkpoint.safetensors`, or a plain state
     /// dict) of a `model` network, with no task yet: `add` puts exported tasks on it.
-    public convenience init(weights: URL, model: Architecture, precision: DataType = .float32) throws {
+    public convenience init(
+        weights: URL, model: Architecture, precision: DataType = .float32, batching: Batching = .mixed
+    ) throws {
         let base = try TensorFile(contentsOf: weights).tensors.map { ($0.name, $0.tensor) }
         let state = base.under(TrainingCheckpoint.modelPrefix)
         let network = model.make(numClasses: 1, settings: ComputeSettings(precision: precision))
@@ -76,7 +95,7 @@ public final class SharedBackbone {
         network.eval()
         try self.init(
             model: model, transform: .standard, evaluator: TaskEvaluator(network: network, pairs: []), run: nil,
-            body: (weights, precision))
+            body: (weights, precision), batching: batching)
     }
 
     public func task(named name: String) -> ServedTask? { tasks.first { $0.name == name } }
@@ -152,8 +171,10 @@ public final class SharedBackbone {
         let task = try ServedTask(
             name: name, classNames: file.classNames, method: file.method, head: head, network: network,
             weightsOf: grouped ? importTask : nil, ownBytes: grouped ? file.tensorBytes : 0)
+        let bank = batching == .swapped && !grouped ? try NormalizationBank(capturing: network) : nil
         tasks.removeAll { $0.name == name }
         tasks.append(task)
+        banks[name] = bank
     }
 
     /// Removes the task named `name`; false when there is none.
@@ -161,6 +182,7 @@ public final class SharedBackbone {
     public func remove(_ name: String) -> Bool {
         let count = tasks.count
         tasks.removeAll { $0.name == name }
+        banks[name] = nil
         return tasks.count < count
     }
 
@@ -173,11 +195,12 @@ public final class SharedBackbone {
         }
         var rows = [[Float]](repeating: [], count: n)
         let groups = Dictionary(grouping: 0..<n, by: { tasks[$0].name })
-        if tasks.contains(where: { $0.weightsOf != nil }) {
-            // Weights of their own: one forward per task of the batch.
+        if batching == .swapped || tasks.contains(where: { $0.weightsOf != nil }) {
+            // Weights or BN of their own: one forward per task of the batch.
             for members in groups.values {
                 let task = tasks[members[0]]
                 try task.weightsOf?()
+                try banks[task.name]?.restore(into: evaluator.network)
                 let features = try extractor.features(try Self.rows(members, of: images))
                 for (j, row) in zip(members, try task.logits(features: features)) { rows[j] = row }
             }
