@@ -19,6 +19,7 @@ enum StatusPage {
           table { border-collapse: collapse; width: 100%; }
           td { padding: .25rem .4rem; border-bottom: 1px solid #eee; }
           td.p { text-align: right; font-variant-numeric: tabular-nums; width: 5rem; }
+          td.b { width: 50%; }
           .bar { height: .6rem; background: #2a6ad8; border-radius: 3px; }
           #error { color: #b00020; }
         </style>
@@ -60,6 +61,7 @@ enum StatusPage {
             const row = $("result").insertRow();
             row.insertCell().textContent = p.class;
             const bar = row.insertCell();
+            bar.className = "b";
             bar.innerHTML = `<div class="bar" style="width:${(100 * p.probability).toFixed(1)}%"></div>`;
             const cell = row.insertCell();
             cell.className = "p";

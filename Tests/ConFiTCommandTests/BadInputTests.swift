@@ -1,23 +1,31 @@
 import ConFiTTestSupport
 import Foundation
-import XCTest
+import Testing
 
 /// Wrong paths and broken files end `confit` with an error that names the path and a
 /// non-zero status, never a crash (a Swift trap dies by a signal and prints "Fatal error").
-final class BadInputTests: TemporaryDirectoryTestCase {
+@Suite struct BadInputTests {
+    private let temporary: TemporaryDirectory
+
+    /// This test's folder (a suite value is made for each test); it exists, empty, when
+    /// the test starts, and is removed after it.
+    private var directory: URL { temporary.url }
+
+    init() throws { temporary = try TemporaryDirectory("\(Self.self)") }
+
     private var folder: URL { directory }
 
-    func testTrainWithMissingDatasetRoot() throws {
+    @Test func trainWithMissingDatasetRoot() throws {
         let missing = folder.appendingPathComponent("no-such-dataset").path
         let out = folder.appendingPathComponent("run")
         try assertCleanFailure(
             ["train", "--preset", "fashion-mnist", "--root", missing, "--model", "resnet18", "--out", out.path],
             naming: missing)
-        XCTAssertFalse(
-            FileManager.default.fileExists(atPath: out.path), "a run folder was created for a run that never started")
+        #expect(
+            !FileManager.default.fileExists(atPath: out.path), "a run folder was created for a run that never started")
     }
 
-    func testInspectGarbageAndTruncatedFiles() throws {
+    @Test func inspectGarbageAndTruncatedFiles() throws {
         let garbage = folder.appendingPathComponent("garbage.safetensors")
         try Data((0..<256).map { UInt8(($0 * 37 + 11) % 256) }).write(to: garbage)
         try assertCleanFailure(["inspect", garbage.path], naming: garbage.path)
@@ -34,7 +42,7 @@ final class BadInputTests: TemporaryDirectoryTestCase {
             naming: folder.appendingPathComponent("absent.pth").path)
     }
 
-    func testResumeWithoutCheckpoint() throws {
+    @Test func resumeWithoutCheckpoint() throws {
         let empty = folder.appendingPathComponent("empty-run")
         try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
         try assertCleanFailure(["train", "--resume", empty.path], naming: empty.path)
@@ -46,7 +54,7 @@ final class BadInputTests: TemporaryDirectoryTestCase {
 
     /// `--resume` continues the run as it was configured: an option that would change it is
     /// refused, naming each; the machine's own choices (threads, workers, log) are accepted.
-    func testResumeRefusesOptionsThatWouldChangeTheRun() throws {
+    @Test func resumeRefusesOptionsThatWouldChangeTheRun() throws {
         let reference = folder.appendingPathComponent("reference").path
         try FileManager.default.copyItem(atPath: try ReferenceRun.shared.get().outputs.folder.path, toPath: reference)
         let refused = try ConfitProcess.run(
@@ -55,10 +63,10 @@ final class BadInputTests: TemporaryDirectoryTestCase {
                 "--ewc-lambda", "1", "--ewc-alpha", "0.2",
             ], logs: folder, timeout: 60)
         refused.assertExited(with: 64)
-        XCTAssertTrue(
+        #expect(
             refused.standardError.contains("--lr, --method, --seed, --ewc-lambda, --ewc-alpha would change it"),
-            refused.standardError)
-        XCTAssertFalse(refused.standardOutput.contains("resuming"), refused.transcript)
+            "\(refused.standardError)")
+        #expect(!refused.standardOutput.contains("resuming"), "\(refused.transcript)")
         let accepted = try ConfitProcess.run(
             ["train", "--resume", reference, "--threads", "1", "--workers", "2", "--quiet"],
             logs: folder, timeout: 120)
@@ -66,11 +74,11 @@ final class BadInputTests: TemporaryDirectoryTestCase {
     }
 
     /// Every command that computes takes `--threads N`, as the README promises.
-    func testEveryComputingCommandTakesThreads() throws {
+    @Test func everyComputingCommandTakesThreads() throws {
         for command in ["train", "sweep", "eval", "predict", "classify", "bench", "demo"] {
             let help = try ConfitProcess.run([command, "--help"], logs: folder, timeout: 60)
             help.assertExited(with: 0)
-            XCTAssertTrue(
+            #expect(
                 help.standardOutput.contains("--threads <threads>"), "confit \(command) --help:\n\(help.standardOutput)"
             )
         }
@@ -78,7 +86,7 @@ final class BadInputTests: TemporaryDirectoryTestCase {
 
     /// Each bad configuration stops before any training with the message the README's
     /// table gives, and leaves no run folder behind.
-    func testBadConfigurationsAreRefusedBeforeAnyWork() throws {
+    @Test func badConfigurationsAreRefusedBeforeAnyWork() throws {
         let data = folder.appendingPathComponent("fashion-mnist")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         try SyntheticIDX().write(to: data, trainPerClass: 4, testPerClass: 2)
@@ -113,11 +121,11 @@ final class BadInputTests: TemporaryDirectoryTestCase {
         let children = try zip(cases, outs).map { try ConfitProcess(common + $0.0 + ["--out", $1.path], logs: folder) }
         for ((extra, message), (child, out)) in zip(cases, zip(children, outs)) {
             try child.waitForExit(timeout: 120)
-            XCTAssertEqual(child.terminationReason, .exit, child.transcript)
-            XCTAssertNotEqual(child.terminationStatus, 0, child.transcript)
-            XCTAssertTrue(child.standardError.contains(message), "\(extra): \(child.transcript)")
-            XCTAssertFalse(
-                FileManager.default.fileExists(atPath: out.appendingPathComponent("checkpoint.safetensors").path),
+            #expect(child.terminationReason == .exit, "\(child.transcript)")
+            #expect(child.terminationStatus != 0, "\(child.transcript)")
+            #expect(child.standardError.contains(message), "\(extra): \(child.transcript)")
+            #expect(
+                !FileManager.default.fileExists(atPath: out.appendingPathComponent("checkpoint.safetensors").path),
                 "\(extra)")
         }
         // Without --weights the run trains, but says loudly that nothing is pre-trained.
@@ -126,11 +134,11 @@ final class BadInputTests: TemporaryDirectoryTestCase {
                 "--tasks", "1", "--epochs", "1", "--batch-size", "4", "--quiet",
                 "--out", folder.appendingPathComponent("unweighted").path,
             ], logs: folder)
-        XCTAssertEqual(unweighted.terminationStatus, 0, unweighted.transcript)
-        XCTAssertTrue(
+        #expect(unweighted.terminationStatus == 0, "\(unweighted.transcript)")
+        #expect(
             unweighted.standardError.contains(
-                "warning: no --weights: training a randomly initialised efficientnet_lite0"),
-            unweighted.transcript)
+                "warning: no --weights: training a randomly initialised efficientnet_lite0"), "\(unweighted.transcript)"
+        )
         // Weights of another network, and a dataset folder without images.
         let weights = folder.appendingPathComponent("resnet.safetensors")
         try writeResNet18StateDict(classes: 10, seed: 1, to: weights)
@@ -151,16 +159,16 @@ final class BadInputTests: TemporaryDirectoryTestCase {
     /// Runs `confit arguments...` and asserts it failed cleanly with `path` on stderr.
     private func assertCleanFailure(
         _ arguments: [String], naming path: String,
-        file: StaticString = #filePath, line: UInt = #line
+        sourceLocation: SourceLocation = #_sourceLocation
     ) throws {
         let child = try ConfitProcess.run(arguments, logs: folder, timeout: 60)
-        XCTAssertEqual(
-            child.terminationReason, .exit, "killed by signal \(child.terminationStatus)\n\(child.transcript)",
-            file: file, line: line)
-        XCTAssertNotEqual(child.terminationStatus, 0, child.transcript, file: file, line: line)
-        XCTAssertTrue(
-            child.standardError.contains(path), "stderr does not name \(path)\n\(child.transcript)", file: file,
-            line: line)
-        XCTAssertFalse(child.standardError.contains("Fatal error"), child.transcript, file: file, line: line)
+        #expect(
+            child.terminationReason == .exit, "killed by signal \(child.terminationStatus)\n\(child.transcript)",
+            sourceLocation: sourceLocation)
+        #expect(child.terminationStatus != 0, "\(child.transcript)", sourceLocation: sourceLocation)
+        #expect(
+            child.standardError.contains(path), "stderr does not name \(path)\n\(child.transcript)",
+            sourceLocation: sourceLocation)
+        #expect(!child.standardError.contains("Fatal error"), "\(child.transcript)", sourceLocation: sourceLocation)
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import XCTest
+import Testing
 
 /// The `confit` executable (or another of the package's programs), built next to this
 /// test bundle, running as a child process.
@@ -46,6 +46,13 @@ final class ConfitProcess {
         process.environment = environment.merging(extra) { $1 }
         process.standardOutput = try FileHandle(forWritingTo: outputURL)
         process.standardError = try FileHandle(forWritingTo: errorURL)
+        // The child inherits this thread's signal mask, and Swift Testing runs tests on
+        // Dispatch's worker threads, which block SIGINT, SIGUSR1 and more: unblocked while
+        // it starts, the child (`mpirun`, which must pass SIGUSR1 on) gets signals as from a shell.
+        var none = sigset_t(), blocked = sigset_t()
+        sigemptyset(&none)
+        pthread_sigmask(SIG_SETMASK, &none, &blocked)
+        defer { pthread_sigmask(SIG_SETMASK, &blocked, nil) }
         try process.run()
     }
 
@@ -157,14 +164,15 @@ final class ConfitProcess {
 
     /// Sends `signal` and waits for the child to exit.
     func interrupt(with signal: Int32, timeout: TimeInterval = 120) throws {
-        XCTAssertEqual(kill(process.processIdentifier, signal), 0, "kill(\(process.processIdentifier), \(signal))")
+        #expect(kill(process.processIdentifier, signal) == 0, "kill(\(process.processIdentifier), \(signal))")
         try waitForExit(timeout: timeout)
     }
 
     /// Asserts the child exited by itself with `status` (not by a signal).
-    func assertExited(with status: Int32, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(
-            terminationReason, .exit, "killed by signal \(terminationStatus)\n\(transcript)", file: file, line: line)
-        XCTAssertEqual(terminationStatus, status, transcript, file: file, line: line)
+    func assertExited(with status: Int32, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(
+            terminationReason == .exit, "killed by signal \(terminationStatus)\n\(transcript)",
+            sourceLocation: sourceLocation)
+        #expect(terminationStatus == status, "\(transcript)", sourceLocation: sourceLocation)
     }
 }

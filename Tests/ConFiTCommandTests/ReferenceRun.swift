@@ -1,6 +1,5 @@
 import ConFiTTestSupport
 import Foundation
-import XCTest
 
 /// A temporary folder with the synthetic dataset and one uninterrupted `confit train` run
 /// over it, made once and shared by the tests that stop and resume the same command.
@@ -10,6 +9,7 @@ struct ReferenceRun: Sendable {
     /// it initialising ResNet-18.
     static let (trainPerClass, testPerClass) = (4, 4)
 
+    private let temporary: TemporaryDirectory
     let workspace: URL
     let outputs: RunOutputs
 
@@ -18,10 +18,10 @@ struct ReferenceRun: Sendable {
     static let shared = Result { try ReferenceRun() }
 
     private init() throws {
-        let temporary = try TemporaryDirectory("confit-command")
+        temporary = try TemporaryDirectory("confit-command")
         workspace = temporary.url
         // Kept for every suite that uses it, removed when the whole test run ends.
-        XCTestObservationCenter.shared.addTestObserver(Keeper(temporary))
+        temporary.removeAtExit()
         let (data, logs) = (workspace.appendingPathComponent("fashion-mnist"), workspace.appendingPathComponent("logs"))
         for folder in [data, logs] {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -52,14 +52,4 @@ struct ReferenceRun: Sendable {
 
     /// `confit train --resume` of the run in `out`.
     static func resumeArguments(_ out: URL) -> [String] { ["train", "--resume", out.path, "--log-format", "json"] }
-}
-
-/// Holds a temporary folder until the test bundle finishes, then lets it go (and so
-/// removes it).
-private final class Keeper: NSObject, XCTestObservation {
-    private var folder: TemporaryDirectory?
-
-    init(_ folder: TemporaryDirectory) { self.folder = folder }
-
-    func testBundleDidFinish(_ testBundle: Bundle) { folder = nil }
 }

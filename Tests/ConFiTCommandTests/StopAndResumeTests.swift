@@ -1,13 +1,13 @@
 import Foundation
-import XCTest
+import Testing
 
 /// `confit train` stopped the hard way (SIGKILL, at two different points) and the polite
 /// way (SIGINT), then resumed with `--resume`, ends exactly where the same command run
 /// without interruption does: the same accuracy matrix, the same loss per epoch and, bit
 /// for bit, the same final weights, trackers and task banks (README: runs are
 /// deterministic for a given seed and thread count).
-final class StopAndResumeTests: XCTestCase {
-    func testRunKilledTwiceResumesToTheUninterruptedResults() throws {
+@Suite struct StopAndResumeTests {
+    @Test func runKilledTwiceResumesToTheUninterruptedResults() throws {
         let reference = try ReferenceRun.shared.get()
         let out = reference.workspace.appendingPathComponent("killed")
         let checkpoint = out.appendingPathComponent("checkpoint.safetensors").path
@@ -19,8 +19,7 @@ final class StopAndResumeTests: XCTestCase {
         try first.interrupt(with: SIGKILL)
         assertKilled(first)
         let firstSaved = try checkpointPosition(out)
-        XCTAssertEqual(
-            firstSaved.prefix(2), [0, 1], "the kill did not land in task 0's second epoch\n\(first.transcript)")
+        #expect(firstSaved.prefix(2) == [0, 1], "the kill did not land in task 0's second epoch\n\(first.transcript)")
 
         // The moment task 1's first epoch is reported, i.e. while its checkpoint is written.
         let second = try ConfitProcess(ReferenceRun.resumeArguments(out), logs: reference.logs)
@@ -29,19 +28,19 @@ final class StopAndResumeTests: XCTestCase {
         }
         try second.interrupt(with: SIGKILL)
         assertKilled(second)
-        XCTAssertEqual(try resumePosition(second), firstSaved, second.transcript)
+        #expect(try resumePosition(second) == firstSaved, "\(second.transcript)")
         let secondSaved = try checkpointPosition(out)
-        XCTAssertEqual(secondSaved.first, 1, "the second kill did not land in task 1\n\(second.transcript)")
+        #expect(secondSaved.first == 1, "the second kill did not land in task 1\n\(second.transcript)")
 
         try resumeToTheEnd(out, from: secondSaved, reference)
     }
 
-    func testInterruptFinishesTheBatchCheckpointsAndSaysHowToResume() throws {
+    @Test func interruptFinishesTheBatchCheckpointsAndSaysHowToResume() throws {
         try assertStopsPolitely(on: SIGINT, status: 130)
     }
 
     /// SIGTERM, what schedulers send before they kill a job, is handled like Ctrl-C.
-    func testTerminationIsHandledLikeAnInterrupt() throws {
+    @Test func terminationIsHandledLikeAnInterrupt() throws {
         try assertStopsPolitely(on: SIGTERM, status: 143)
     }
 
@@ -52,15 +51,16 @@ final class StopAndResumeTests: XCTestCase {
         try run.waitForEvent("task 0's first epoch") { $0["event"] as? String == "epoch" }
         try run.interrupt(with: signal)
         run.assertExited(with: status)
-        XCTAssertTrue(run.standardOutput.contains("confit train --resume \(out.path)"), run.transcript)
-        XCTAssertTrue(run.standardError.contains("interrupted"), run.transcript)
+        #expect(run.standardOutput.contains("confit train --resume \(out.path)"), "\(run.transcript)")
+        #expect(run.standardError.contains("interrupted"), "\(run.transcript)")
 
         // Stopped between batches of an epoch, not at the epoch's checkpoint.
         let stoppedAt = try checkpointPosition(out)
-        XCTAssertGreaterThan(stoppedAt[2], 0, "the checkpoint is not mid-epoch: \(stoppedAt)\n\(run.transcript)")
-        XCTAssertNotNil(try RunOutputs.checkpoint(in: out).metadata["epoch_progress"], "no totals of the stopped epoch")
-        let interrupted = try XCTUnwrap(run.events.first { $0["event"] as? String == "interrupted" }, run.transcript)
-        XCTAssertEqual(interrupted["resume"] as? String, "confit train --resume \(out.path)")
+        #expect(stoppedAt[2] > 0, "the checkpoint is not mid-epoch: \(stoppedAt)\n\(run.transcript)")
+        #expect(try RunOutputs.checkpoint(in: out).metadata["epoch_progress"] != nil, "no totals of the stopped epoch")
+        let interrupted = try #require(
+            run.events.first { $0["event"] as? String == "interrupted" }, "\(run.transcript)")
+        #expect((interrupted["resume"] as? String) == "confit train --resume \(out.path)")
 
         // The checkpoint carried the stopped epoch's totals, so its mean loss comes out whole.
         try resumeToTheEnd(out, from: stoppedAt, reference)
@@ -69,14 +69,14 @@ final class StopAndResumeTests: XCTestCase {
     /// A write that fails (here a file-size limit, as a full disk would) stops the run with
     /// the file and the reason named, leaves the last good checkpoint intact, and `--resume`
     /// continues from it to the uninterrupted run's results.
-    func testFailedCheckpointWriteKeepsTheLastGoodOneAndResumes() throws {
+    @Test func failedCheckpointWriteKeepsTheLastGoodOneAndResumes() throws {
         let reference = try ReferenceRun.shared.get()
         // Checkpoints grow by a task bank after each task and by a few hundred bytes of
         // metrics per epoch: a limit of half a bank above the checkpoint before the last
         // lets task 0's epoch checkpoints through and stops the one after task 0's bank.
         let folder = reference.outputs.folder
         func size(_ name: String) throws -> Int {
-            try XCTUnwrap(
+            try #require(
                 FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent(name).path)[.size] as? Int)
         }
         let (last, previous) = (try size("checkpoint.safetensors"), try size("checkpoint.previous.safetensors"))
@@ -86,10 +86,10 @@ final class StopAndResumeTests: XCTestCase {
         try run.waitForExit()
         run.assertExited(with: 1)
         let checkpoint = out.appendingPathComponent("checkpoint.safetensors").path
-        XCTAssertTrue(run.standardError.contains("cannot write \(checkpoint): File too large"), run.transcript)
-        XCTAssertEqual(try checkpointPosition(out), [0, 2, 0], "the last checkpoint written whole\n\(run.transcript)")
+        #expect(run.standardError.contains("cannot write \(checkpoint): File too large"), "\(run.transcript)")
+        #expect(try checkpointPosition(out) == [0, 2, 0], "the last checkpoint written whole\n\(run.transcript)")
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasSuffix(".tmp") }
-        XCTAssertEqual(leftovers, [], "no temporary files left behind")
+        #expect(leftovers == [], "no temporary files left behind")
         try resumeToTheEnd(out, from: [0, 2, 0], reference)
     }
 
@@ -97,30 +97,30 @@ final class StopAndResumeTests: XCTestCase {
     /// uninterrupted run's losses per epoch, accuracy matrix and checkpoint.
     private func resumeToTheEnd(
         _ out: URL, from position: [Int], _ reference: ReferenceRun,
-        file: StaticString = #filePath, line: UInt = #line
+        sourceLocation: SourceLocation = #_sourceLocation
     ) throws {
         let resumed = try ConfitProcess.run(ReferenceRun.resumeArguments(out), logs: reference.logs)
         resumed.assertExited(with: 0)
-        XCTAssertEqual(try resumePosition(resumed), position, resumed.transcript, file: file, line: line)
+        #expect(try resumePosition(resumed) == position, "\(resumed.transcript)", sourceLocation: sourceLocation)
         let outputs = try RunOutputs(out)
-        XCTAssertEqual(
-            outputs.epochLosses, reference.outputs.epochLosses, "mean loss per epoch ([task, epoch, loss])",
-            file: file, line: line)
-        assertSameModel(outputs, reference.outputs, file: file, line: line)
+        #expect(
+            outputs.epochLosses == reference.outputs.epochLosses, "mean loss per epoch ([task, epoch, loss])",
+            sourceLocation: sourceLocation)
+        assertSameModel(outputs, reference.outputs, sourceLocation: sourceLocation)
     }
 
-    private func assertKilled(_ child: ConfitProcess, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(
-            child.terminationReason, .uncaughtSignal, "the run ended before the kill\n\(child.transcript)", file: file,
-            line: line)
-        XCTAssertEqual(child.terminationStatus, SIGKILL, file: file, line: line)
+    private func assertKilled(_ child: ConfitProcess, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(
+            child.terminationReason == .uncaughtSignal, "the run ended before the kill\n\(child.transcript)",
+            sourceLocation: sourceLocation)
+        #expect(child.terminationStatus == SIGKILL, sourceLocation: sourceLocation)
     }
 
     /// Where a resumed run said it continues (its `resume` event): [task, epoch, batch].
     private func resumePosition(_ child: ConfitProcess) throws -> [Int] {
-        let event = try XCTUnwrap(
+        let event = try #require(
             child.events.first { $0["event"] as? String == "resume" }, "no resume event\n\(child.transcript)")
-        return try ["task", "epoch", "batch"].map { try XCTUnwrap(event[$0] as? Int, "resume event \(event)") }
+        return try ["task", "epoch", "batch"].map { try #require(event[$0] as? Int, "resume event \(event)") }
     }
 
     /// Where the run folder's checkpoint continues: [task, epoch, batch]. Reading it also
@@ -128,25 +128,27 @@ final class StopAndResumeTests: XCTestCase {
     private func checkpointPosition(_ out: URL) throws -> [Int] {
         let metadata = try RunOutputs.checkpoint(in: out).metadata
         return try ["task", "epoch", "batch"].map {
-            try XCTUnwrap(metadata[$0].flatMap(Int.init), "checkpoint metadata \(metadata)")
+            try #require(metadata[$0].flatMap(Int.init), "checkpoint metadata \(metadata)")
         }
     }
 
     /// The same accuracy matrix and the same final checkpoint tensors, byte for byte.
     private func assertSameModel(
-        _ outputs: RunOutputs, _ expected: RunOutputs, file: StaticString = #filePath, line: UInt = #line
+        _ outputs: RunOutputs, _ expected: RunOutputs, sourceLocation: SourceLocation = #_sourceLocation
     ) {
-        XCTAssertEqual(outputs.accuracyMatrix, expected.accuracyMatrix, "accuracy_matrix", file: file, line: line)
-        XCTAssertEqual(outputs.accuracyMatrix.map(\.count), [1, 2], file: file, line: line)
-        XCTAssertEqual(
-            outputs.checkpointTensors.keys.sorted(), expected.checkpointTensors.keys.sorted(), file: file, line: line)
+        #expect(outputs.accuracyMatrix == expected.accuracyMatrix, "accuracy_matrix", sourceLocation: sourceLocation)
+        #expect(outputs.accuracyMatrix.map(\.count) == [1, 2], sourceLocation: sourceLocation)
+        #expect(
+            outputs.checkpointTensors.keys.sorted() == expected.checkpointTensors.keys.sorted(),
+            sourceLocation: sourceLocation)
         let differing = expected.checkpointTensors.keys.sorted().filter {
             outputs.checkpointTensors[$0] != expected.checkpointTensors[$0]
         }
-        XCTAssertTrue(
+        #expect(
             differing.isEmpty,
-            "\(differing.count) of \(expected.checkpointTensors.count) checkpoint tensors differ "
-                + "from the uninterrupted run's: \(differing.prefix(5).joined(separator: ", "))...", file: file,
-            line: line)
+            Comment(
+                rawValue: "\(differing.count) of \(expected.checkpointTensors.count) checkpoint tensors differ "
+                    + "from the uninterrupted run's: \(differing.prefix(5).joined(separator: ", "))..."),
+            sourceLocation: sourceLocation)
     }
 }

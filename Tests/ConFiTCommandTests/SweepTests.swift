@@ -1,10 +1,11 @@
+import ConFiTTestSupport
 import Foundation
-import XCTest
+import Testing
 
 /// `confit sweep` on the reference run's data: stopped (SIGINT) while its second run
 /// trains and run again, every run is trained exactly once — the finished one untouched,
 /// the stopped one resumed, the rest started — and its first run is the reference run.
-final class SweepTests: XCTestCase {
+@Suite struct SweepTests {
     private func sweepArguments(_ reference: ReferenceRun, out: URL, epochs: Int = 2) -> [String] {
         [
             "sweep", "--preset", "fashion-mnist", "--root",
@@ -22,7 +23,7 @@ final class SweepTests: XCTestCase {
         child.events.filter { $0["event"] as? String == name }.compactMap { $0["run"] as? String }
     }
 
-    func testStoppedSweepContinuesAndTrainsEveryRunOnce() throws {
+    @Test func stoppedSweepContinuesAndTrainsEveryRunOnce() throws {
         let reference = try ReferenceRun.shared.get()
         let out = reference.workspace.appendingPathComponent("sweep")
         let arguments = sweepArguments(reference, out: out)
@@ -34,9 +35,9 @@ final class SweepTests: XCTestCase {
         }
         try first.interrupt(with: SIGINT, timeout: 300)
         first.assertExited(with: 130)
-        XCTAssertEqual(events(first, "sweep_run_finished"), ["confit-seed0"], first.transcript)
-        XCTAssertEqual(events(first, "sweep_run_stopped"), ["finetune-seed0"], first.transcript)
-        XCTAssertTrue(first.standardError.contains("run the same command again"), first.transcript)
+        #expect(events(first, "sweep_run_finished") == ["confit-seed0"], "\(first.transcript)")
+        #expect(events(first, "sweep_run_stopped") == ["finetune-seed0"], "\(first.transcript)")
+        #expect(first.standardError.contains("run the same command again"), "\(first.transcript)")
         let finished = try Data(contentsOf: out.appendingPathComponent("confit-seed0/metrics.json"))
 
         let again = try ConfitProcess.run(arguments, logs: reference.logs, timeout: 300)
@@ -44,56 +45,58 @@ final class SweepTests: XCTestCase {
         let states = Dictionary(
             uniqueKeysWithValues: again.events.filter { $0["event"] as? String == "sweep_run" }
                 .map { ($0["run"] as? String ?? "", $0["state"] as? String ?? "") })
-        XCTAssertEqual(states["confit-seed0"], "finished", again.transcript)
-        XCTAssertEqual(states["finetune-seed0"]?.hasPrefix("stopped after 0 of 2 tasks"), true, again.transcript)
-        XCTAssertEqual(states["finetune-seed1"], "not started", again.transcript)
-        XCTAssertEqual(
-            events(again, "sweep_run_started"), ["finetune-seed0", "confit-seed1", "finetune-seed1"], again.transcript)
-        XCTAssertEqual(try Data(contentsOf: out.appendingPathComponent("confit-seed0/metrics.json")), finished)
+        #expect(states["confit-seed0"] == "finished", "\(again.transcript)")
+        #expect(states["finetune-seed0"]?.hasPrefix("stopped after 0 of 2 tasks") == true, "\(again.transcript)")
+        #expect(states["finetune-seed1"] == "not started", "\(again.transcript)")
+        #expect(
+            events(again, "sweep_run_started") == ["finetune-seed0", "confit-seed1", "finetune-seed1"],
+            "\(again.transcript)")
+        #expect(try Data(contentsOf: out.appendingPathComponent("confit-seed0/metrics.json")) == finished)
 
         for (name, starts) in [("confit-seed0", 1), ("finetune-seed0", 2), ("confit-seed1", 1), ("finetune-seed1", 1)] {
             let folder = out.appendingPathComponent(name)
             let log = try String(contentsOf: folder.appendingPathComponent("train.log"), encoding: .utf8)
-            XCTAssertEqual(log.components(separatedBy: "$ confit train").count - 1, starts, "\(name):\n\(log)")
+            #expect(log.components(separatedBy: "$ confit train").count - 1 == starts, "\(name):\n\(log)")
             let outputs = try RunOutputs(folder)
-            XCTAssertEqual(
-                outputs.epochLosses.map { $0.prefix(2) }, [[0, 0], [0, 1], [1, 0], [1, 1]], "\(name): an epoch twice")
-            XCTAssertEqual(outputs.accuracyMatrix.count, 2, name)
+            #expect(
+                outputs.epochLosses.map { $0.prefix(2) } == [[0, 0], [0, 1], [1, 0], [1, 1]], "\(name): an epoch twice")
+            #expect(outputs.accuracyMatrix.count == 2, "\(name)")
         }
-        XCTAssertTrue(
+        #expect(
             try String(contentsOf: second.appendingPathComponent("train.log"), encoding: .utf8).contains("--resume"))
 
         // The sweep's confit-seed0 is the reference command's run: same configuration, same numbers.
         let swept = try RunOutputs(out.appendingPathComponent("confit-seed0"))
-        XCTAssertEqual(swept.accuracyMatrix, reference.outputs.accuracyMatrix)
-        XCTAssertEqual(swept.epochLosses, reference.outputs.epochLosses)
+        #expect(swept.accuracyMatrix == reference.outputs.accuracyMatrix)
+        #expect(swept.epochLosses == reference.outputs.epochLosses)
 
         // aggregate.json: confit and finetune, two seeds each, means of the runs' own numbers.
-        let aggregate = try XCTUnwrap(
+        let aggregate = try #require(
             try JSONSerialization.jsonObject(
                 with: Data(contentsOf: out.appendingPathComponent("aggregate.json"))) as? [String: Any])
-        let groups = try XCTUnwrap(aggregate["groups"] as? [[String: Any]])
-        XCTAssertEqual(
-            groups.map { $0["runs"] as? [String] ?? [] },
-            [["confit-seed0", "confit-seed1"], ["finetune-seed0", "finetune-seed1"]])
+        let groups = try #require(aggregate["groups"] as? [[String: Any]])
+        #expect(
+            groups.map { $0["runs"] as? [String] ?? [] } == [
+                ["confit-seed0", "confit-seed1"], ["finetune-seed0", "finetune-seed1"],
+            ])
         let finals = try ["confit-seed0", "confit-seed1"].map {
-            let last = try XCTUnwrap(try RunOutputs(out.appendingPathComponent($0)).accuracyMatrix.last)
+            let last = try #require(try RunOutputs(out.appendingPathComponent($0)).accuracyMatrix.last)
             return last.reduce(0, +) / Double(last.count)
         }
-        let mean = try XCTUnwrap((groups[0]["final_average_accuracy"] as? [String: Double])?["mean"])
-        XCTAssertEqual(mean, (finals[0] + finals[1]) / 2, accuracy: 1e-12)
-        XCTAssertTrue(
+        let mean = try #require((groups[0]["final_average_accuracy"] as? [String: Double])?["mean"])
+        expectClose(mean, (finals[0] + finals[1]) / 2, tolerance: 1e-12)
+        #expect(
             try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8).contains("over seeds"))
 
         // A different protocol into the same folder is refused before anything starts.
         let refused = try ConfitProcess.run(sweepArguments(reference, out: out, epochs: 3), logs: reference.logs)
-        XCTAssertNotEqual(refused.terminationStatus, 0)
-        XCTAssertTrue(
+        #expect(refused.terminationStatus != 0)
+        #expect(
             refused.standardError.contains("holds a run of another configuration (training.epochs: 2 ≠ 3)"),
-            refused.transcript)
-        XCTAssertEqual(events(refused, "sweep_run_started"), [])
+            "\(refused.transcript)")
+        #expect(events(refused, "sweep_run_started") == [])
         let dry = try ConfitProcess.run(arguments + ["--dry-run"], logs: reference.logs)
         dry.assertExited(with: 0)
-        XCTAssertEqual(Set(dry.events.compactMap { $0["state"] as? String }), ["finished"], dry.transcript)
+        #expect(Set(dry.events.compactMap { $0["state"] as? String }) == ["finished"], "\(dry.transcript)")
     }
 }

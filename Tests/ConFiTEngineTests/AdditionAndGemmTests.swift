@@ -1,6 +1,6 @@
 import ConFiTEngine
 import ConFiTTestSupport
-import XCTest
+import Testing
 
 /// Residual addition (including writing over its first operand) and row-major SGEMM with
 /// transposes, alpha, beta accumulation and a leading dimension wider than the matrix,
@@ -8,8 +8,8 @@ import XCTest
 ///
 /// Tolerance: 1e-5 absolute for the addition; the products are compared exactly (small
 /// integers, exact in float32).
-final class AdditionAndGemmTests: XCTestCase {
-    func testAddition() throws {
+@Suite struct AdditionAndGemmTests {
+    @Test func addition() throws {
         let shape = [1, 3, 1, 2]
         for format in activationFormats {
             let add = try Addition(shape: shape, format: format)
@@ -34,18 +34,17 @@ final class AdditionAndGemmTests: XCTestCase {
     private let b: [Float] = [7, 8, 9, 10, 11, 12]
     private let bTransposed: [Float] = [7, 9, 11, 8, 10, 12]
 
-    func testGemm() throws {
-        XCTAssertEqual(try multiply(a, false, b, false, beta: 0, c: [9, 9, 9, 9]), [58, 64, 139, 154])
-        XCTAssertEqual(try multiply(aTransposed, true, b, false, beta: 0, c: [9, 9, 9, 9]), [58, 64, 139, 154])
-        XCTAssertEqual(try multiply(a, false, bTransposed, true, beta: 0, c: [9, 9, 9, 9]), [58, 64, 139, 154])
-        XCTAssertEqual(
-            try multiply(aTransposed, true, bTransposed, true, beta: 0, c: [9, 9, 9, 9]), [58, 64, 139, 154])
+    @Test func gemm() throws {
+        #expect(try multiply(a, false, b, false, beta: 0, c: [9, 9, 9, 9]) == [58, 64, 139, 154])
+        #expect(try multiply(aTransposed, true, b, false, beta: 0, c: [9, 9, 9, 9]) == [58, 64, 139, 154])
+        #expect(try multiply(a, false, bTransposed, true, beta: 0, c: [9, 9, 9, 9]) == [58, 64, 139, 154])
+        #expect(try multiply(aTransposed, true, bTransposed, true, beta: 0, c: [9, 9, 9, 9]) == [58, 64, 139, 154])
         // C = 2 · A·B + 1 · C
-        XCTAssertEqual(try multiply(a, false, b, false, alpha: 2, beta: 1, c: [1, -1, 2, -2]), [117, 127, 280, 306])
+        #expect(try multiply(a, false, b, false, alpha: 2, beta: 1, c: [1, -1, 2, -2]) == [117, 127, 280, 306])
     }
 
     /// C is the left 2 columns of a 2×3 buffer (ldc = 3): the third column stays.
-    func testGemmLeadingDimension() throws {
+    @Test func gemmLeadingDimension() throws {
         var c: [Float] = [0, 0, -7, 0, 0, -7]
         try a.withUnsafeBufferPointer { a in
             try b.withUnsafeBufferPointer { b in
@@ -54,7 +53,7 @@ final class AdditionAndGemmTests: XCTestCase {
                     b: b.baseAddress!, ldb: 2, beta: 0, c: &c, ldc: 3)
             }
         }
-        XCTAssertEqual(c, [58, 64, -7, 139, 154, -7])
+        #expect(c == [58, 64, -7, 139, 154, -7])
     }
 
     /// `C = alpha · op(A) · op(B) + beta · C` for the 2×3 by 3×2 example.

@@ -1,7 +1,7 @@
 import ConFiTEngine
 import ConFiTTestSupport
 import Foundation
-import XCTest
+import Testing
 
 /// Batch normalization against hand-computed values and the closed-form formulas
 /// (computed in Double here): training forward with batch statistics (biased variance),
@@ -10,11 +10,11 @@ import XCTest
 ///
 /// Tolerance: 1e-5 absolute for the hand-computed case (exact binary fractions), 1e-4
 /// absolute for the formula cases (values of order 1, float32 reductions).
-final class BatchNormalizationTests: XCTestCase {
+@Suite struct BatchNormalizationTests {
     /// [N=2, C=2, H=1, W=2], ε = 6. Channel 0 holds −2, 0, 4, 6: mean 2, biased variance
     /// (16 + 4 + 4 + 16) / 4 = 10, σ = √(10 + 6) = 4, x̂ = −1, −½, ½, 1; γ = 2, β = 1.
     /// Channel 1 holds 14, 6, 12, 8: mean 10, variance 10, x̂ = 1, −1, ½, −½; γ = −1, β = ½.
-    func testTrainingForwardAndBackwardByHand() throws {
+    @Test func trainingForwardAndBackwardByHand() throws {
         let shape = [2, 2, 1, 2]
         for format in activationFormats {
             let bn = try BatchNormalization(shape: shape, format: format, epsilon: 6, training: true)
@@ -45,19 +45,19 @@ final class BatchNormalizationTests: XCTestCase {
         }
     }
 
-    func testTrainingAgainstFormulas() throws {
+    @Test func trainingAgainstFormulas() throws {
         try checkTrainingAgainstFormulas(affineGradients: true)
     }
 
     /// With γ and β frozen (accumulateScale/Shift nil) the input gradient is still needed.
-    func testBackwardWithoutAffineGradients() throws {
+    @Test func backwardWithoutAffineGradients() throws {
         try checkTrainingAgainstFormulas(affineGradients: false)
     }
 
     /// Inference uses the given statistics: y = γ (x − m) / √(v + ε) + β. By hand for
     /// channel 0 (m = 1, v = 3, ε = 1 → σ = 2, γ = 4, β = −1: y = 2x − 3) and channel 1
     /// (m = −2, v = 0.5, ε = 1 → σ² = 1.5, γ = 1, β = 0: y = (x + 2) / √1.5).
-    func testInferenceForward() throws {
+    @Test func inferenceForward() throws {
         let shape = [1, 2, 1, 3]
         let x: [Float] = [0, 1, 5, -2, 1, 4]
         for format in activationFormats {
@@ -74,7 +74,7 @@ final class BatchNormalizationTests: XCTestCase {
     /// relu(BN(x)) in one pass: training output and gradients equal the formulas with the
     /// ReLU applied (gradient zero where the output is not positive); inference likewise
     /// (the hand-computed values above, negatives cut to zero).
-    func testFusedReLU() throws {
+    @Test func fusedReLU() throws {
         try checkTrainingAgainstFormulas(affineGradients: true, fusedReLU: true)
         for format in activationFormats {
             let shape = [1, 2, 1, 3]
@@ -94,7 +94,7 @@ final class BatchNormalizationTests: XCTestCase {
     /// dγ = 5.5, dβ = 6; channel 1 (σ = √1.5 = s): x̂ = 0, 3/s, 6/s, dy = −1, 0, 1 → dx =
     /// −1/s, 0, 1/s, dγ = 6/s, dβ = 0. With the fused ReLU only outputs > 0 pass dy: channel
     /// 0's third (dx = 0, 0, 6, dγ = 6, dβ = 3), channel 1's third (dx = 0, 0, 1/s, dγ = 6/s, dβ = 1).
-    func testFrozenStatisticsByHand() throws {
+    @Test func frozenStatisticsByHand() throws {
         let shape = [1, 2, 1, 3]
         let s = sqrt(1.5)
         for fused in [false, true] {
@@ -127,7 +127,7 @@ final class BatchNormalizationTests: XCTestCase {
         }
     }
 
-    func testBackwardOfInferenceNormalizationIsRefused() throws {
+    @Test func backwardOfInferenceNormalizationIsRefused() throws {
         let bn = try BatchNormalization(shape: [1, 1, 1, 2], format: .plain, epsilon: 1e-5, training: false)
         let t = { Tensor(shape: [1, 1, 1, 2]) }
         assertInvalidArgument {
@@ -140,7 +140,7 @@ final class BatchNormalizationTests: XCTestCase {
         }
     }
 
-    func testShapeMismatch() throws {
+    @Test func shapeMismatch() throws {
         let bn = try BatchNormalization(shape: [1, 2, 2, 2], format: .plain, epsilon: 1e-5, training: true)
         let c = { Tensor(shape: [2]) }
         assertShapeMismatch {
@@ -154,7 +154,7 @@ final class BatchNormalizationTests: XCTestCase {
     /// `BatchNormReference`; γ/β gradients start at 1 and −1 to show they accumulate.
     private func checkTrainingAgainstFormulas(
         affineGradients: Bool, fusedReLU: Bool = false,
-        file: StaticString = #filePath, line: UInt = #line
+        sourceLocation: SourceLocation = #_sourceLocation
     ) throws {
         let shape = [2, 5, 3, 4]
         let x = sampleValues(120, seed: 4).enumerated().map { $1 + Float($0 / 12 % 5) }  // mean ≈ channel index
@@ -166,8 +166,7 @@ final class BatchNormalizationTests: XCTestCase {
         var normalized = reference.normalize(mean: mean, variance: variance, epsilon: epsilon, gamma: gamma, beta: beta)
         var passed = dy
         if fusedReLU {
-            XCTAssertTrue(
-                normalized.contains { $0 < 0 } && normalized.contains { $0 > 0 }, "the ReLU must cut something")
+            #expect(normalized.contains { $0 < 0 } && normalized.contains { $0 > 0 }, "the ReLU must cut something")
             passed = zip(dy, normalized).map { $1 > 0 ? $0 : 0 }
             normalized = normalized.map { max($0, 0) }
         }
@@ -181,9 +180,10 @@ final class BatchNormalizationTests: XCTestCase {
             let output = Tensor(shape: shape, format: format)
             try bn.forward(
                 input, scale: scale, shift: shift, mean: Tensor(shape: [5]), variance: Tensor(shape: [5]), into: output)
-            try assertValues(bn.batchMean, mean, accuracy: 1e-4, "mean \(format)", file: file, line: line)
-            try assertValues(bn.batchVariance, variance, accuracy: 1e-4, "variance \(format)", file: file, line: line)
-            try assertValues(output, normalized, accuracy: 1e-4, "output \(format)", file: file, line: line)
+            try assertValues(bn.batchMean, mean, accuracy: 1e-4, "mean \(format)", sourceLocation: sourceLocation)
+            try assertValues(
+                bn.batchVariance, variance, accuracy: 1e-4, "variance \(format)", sourceLocation: sourceLocation)
+            try assertValues(output, normalized, accuracy: 1e-4, "output \(format)", sourceLocation: sourceLocation)
 
             let inputGradient = try filledTensor(shape, 9, format)
             let scaleGradient = try filledTensor([5], 1), shiftGradient = try filledTensor([5], -1)
@@ -192,14 +192,15 @@ final class BatchNormalizationTests: XCTestCase {
                 inputGradient: inputGradient, accumulateScale: affineGradients ? scaleGradient : nil,
                 accumulateShift: affineGradients ? shiftGradient : nil)
             try assertValues(
-                inputGradient, expected.input, accuracy: 1e-4, "input gradient \(format)", file: file, line: line)
+                inputGradient, expected.input, accuracy: 1e-4, "input gradient \(format)",
+                sourceLocation: sourceLocation)
             if affineGradients {
                 try assertValues(
-                    scaleGradient, expected.scale.map { $0 + 1 }, accuracy: 1e-4, "γ gradient \(format)", file: file,
-                    line: line)
+                    scaleGradient, expected.scale.map { $0 + 1 }, accuracy: 1e-4, "γ gradient \(format)",
+                    sourceLocation: sourceLocation)
                 try assertValues(
-                    shiftGradient, expected.shift.map { $0 - 1 }, accuracy: 1e-4, "β gradient \(format)", file: file,
-                    line: line)
+                    shiftGradient, expected.shift.map { $0 - 1 }, accuracy: 1e-4, "β gradient \(format)",
+                    sourceLocation: sourceLocation)
             }
         }
     }

@@ -1,18 +1,18 @@
 import ConFiTEngine
 import ConFiTTestSupport
-import XCTest
+import Testing
 
 /// Convolution forward, backward-data and backward-weights against hand-computed values
 /// and against `DirectConvolution`, a 7-loop reference in Double written here.
 ///
 /// Tolerance: 1e-5 absolute. Inputs are multiples of 1/8 (or small integers), so every
 /// expected value is exact in float32.
-final class ConvolutionTests: XCTestCase {
+@Suite struct ConvolutionTests {
     // MARK: Hand-computed cases
 
     /// 3×3 input 1…9, 2×2 kernel [[1, 2], [3, 4]], no padding: each output is the
     /// window dotted with the kernel, e.g. 1·1 + 2·2 + 4·3 + 5·4 = 37.
-    func testForwardTwoByTwoKernel() throws {
+    @Test func forwardTwoByTwoKernel() throws {
         let shape = ConvolutionShape(
             batch: 1, inChannels: 1, height: 3, width: 3, outChannels: 1, kernel: 2,
             stride: 1, padTop: 0, padLeft: 0, padBottom: 0, padRight: 0, groups: 1)
@@ -26,7 +26,7 @@ final class ConvolutionTests: XCTestCase {
     /// TF 'SAME' for stride 2 on a 4×4 input: pad top 0, left 0, bottom 1, right 1.
     /// Input 1…16, 3×3 kernel of ones; windows start at rows/cols 0 and 2, and the second
     /// window sticks out by one zero row/column at the bottom/right.
-    func testStrideTwoAsymmetricPaddingByHand() throws {
+    @Test func strideTwoAsymmetricPaddingByHand() throws {
         let shape = ConvolutionShape(
             batch: 1, inChannels: 1, height: 4, width: 4, outChannels: 1, kernel: 3,
             stride: 2, padTop: 0, padLeft: 0, padBottom: 1, padRight: 1, groups: 1)
@@ -67,7 +67,7 @@ final class ConvolutionTests: XCTestCase {
 
     /// Depthwise (groups = channels = 2), 3×3, pad 1: channel 0's kernel is the identity
     /// (centre 1), channel 1's picks 2 × the bottom-right neighbour. Channels must not mix.
-    func testDepthwiseByHand() throws {
+    @Test func depthwiseByHand() throws {
         let shape = ConvolutionShape(
             batch: 1, inChannels: 2, height: 3, width: 3, outChannels: 2, kernel: 3,
             stride: 1, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, groups: 2)
@@ -90,7 +90,7 @@ final class ConvolutionTests: XCTestCase {
 
     /// Two groups of a 1×1 convolution from 4 to 2 channels: output 0 sees only input
     /// channels 0–1 (weights 2, 3), output 1 only channels 2–3 (weights −1, 5).
-    func testGroupedOneByOneByHand() throws {
+    @Test func groupedOneByOneByHand() throws {
         let shape = ConvolutionShape(
             batch: 1, inChannels: 4, height: 1, width: 2, outChannels: 2, kernel: 1,
             stride: 1, padTop: 0, padLeft: 0, padBottom: 0, padRight: 0, groups: 2)
@@ -104,37 +104,37 @@ final class ConvolutionTests: XCTestCase {
 
     // MARK: Against the direct reference, in every layout
 
-    func testThreeByThreeStrideOne() throws {
+    @Test func threeByThreeStrideOne() throws {
         try checkAllLayouts(
             inChannels: 3, outChannels: 5, height: 5, width: 5, kernel: 3, stride: 1, padding: (1, 1, 1, 1))
     }
 
-    func testThreeByThreeStrideTwoSymmetricPadding() throws {
+    @Test func threeByThreeStrideTwoSymmetricPadding() throws {
         try checkAllLayouts(
             inChannels: 5, outChannels: 3, height: 7, width: 6, kernel: 3, stride: 2, padding: (1, 1, 1, 1))
     }
 
-    func testThreeByThreeStrideTwoSamePadding() throws {
+    @Test func threeByThreeStrideTwoSamePadding() throws {
         try checkAllLayouts(
             inChannels: 3, outChannels: 5, height: 6, width: 6, kernel: 3, stride: 2, padding: (0, 0, 1, 1))
     }
 
-    func testAsymmetricPaddingStrideOne() throws {
+    @Test func asymmetricPaddingStrideOne() throws {
         try checkAllLayouts(
             inChannels: 3, outChannels: 3, height: 5, width: 4, kernel: 3, stride: 1, padding: (1, 0, 0, 2))
     }
 
-    func testDepthwiseStrideTwoSamePadding() throws {
+    @Test func depthwiseStrideTwoSamePadding() throws {
         try checkAllLayouts(
             inChannels: 5, outChannels: 5, height: 6, width: 6, kernel: 3, stride: 2, padding: (0, 0, 1, 1), groups: 5)
     }
 
-    func testDepthwiseStrideOne() throws {
+    @Test func depthwiseStrideOne() throws {
         try checkAllLayouts(
             inChannels: 3, outChannels: 3, height: 4, width: 5, kernel: 3, stride: 1, padding: (1, 1, 1, 1), groups: 3)
     }
 
-    func testDepthwiseWithChannelMultiplier() throws {
+    @Test func depthwiseWithChannelMultiplier() throws {
         try checkAllLayouts(
             inChannels: 3, outChannels: 6, height: 4, width: 4, kernel: 3, stride: 1, padding: (1, 1, 1, 1), groups: 3)
     }
@@ -142,7 +142,7 @@ final class ConvolutionTests: XCTestCase {
     /// EfficientNet's 5×5 depthwise shapes, whose weight gradients oneDNN 2.6 leaves to
     /// slow kernels and `DepthwiseWeightGradient` computes instead: 24 channels (a padded
     /// second block in nChw16c; oneDNN's kernel in NHWC) and 32 (the Swift kernel in both).
-    func testFiveByFiveDepthwiseStrideOne() throws {
+    @Test func fiveByFiveDepthwiseStrideOne() throws {
         for channels in [24, 32] {
             try checkAllLayouts(
                 inChannels: channels, outChannels: channels, height: 9, width: 7, kernel: 5, stride: 1,
@@ -150,7 +150,7 @@ final class ConvolutionTests: XCTestCase {
         }
     }
 
-    func testFiveByFiveDepthwiseStrideTwoSamePadding() throws {
+    @Test func fiveByFiveDepthwiseStrideTwoSamePadding() throws {
         try checkAllLayouts(
             inChannels: 32, outChannels: 32, height: 8, width: 11, kernel: 5, stride: 2,
             padding: (1, 2, 2, 2), groups: 32)
@@ -162,7 +162,7 @@ final class ConvolutionTests: XCTestCase {
     /// rounding towards zero (for stride 2) once let them read past the row — into the next
     /// row, or past the tensor's end for the last channel group, so runs at 32 px differed
     /// from run to run.
-    func testFiveByFiveDepthwiseOnMapsSmallerThanTheFilter() throws {
+    @Test func fiveByFiveDepthwiseOnMapsSmallerThanTheFilter() throws {
         for (side, stride, padding) in [
             (2, 2, (1, 1, 2, 2)), (1, 1, (2, 2, 2, 2)), (2, 1, (2, 2, 2, 2)), (3, 2, (2, 2, 2, 2)),
         ] {
@@ -174,7 +174,7 @@ final class ConvolutionTests: XCTestCase {
 
     /// The Swift kernel takes exactly the depthwise shapes oneDNN has no depthwise kernel
     /// for: 5×5 in nChw16c, and not 3×3, which oneDNN's jit_dw handles.
-    func testDepthwiseWeightGradientKernelChoice() throws {
+    @Test func depthwiseWeightGradientKernelChoice() throws {
         for (kernel, expectSwift) in [(5, true), (3, false)] {
             let shape = ConvolutionShape(
                 batch: 2, inChannels: 16, height: 6, width: 6, outChannels: 16, kernel: kernel,
@@ -187,33 +187,33 @@ final class ConvolutionTests: XCTestCase {
                 input: Tensor(shape: shape.inputShape, format: .blocked16),
                 outputGradient: Tensor(shape: shape.outputShape, format: .blocked16),
                 into: Tensor(shape: shape.weightShape))
-            XCTAssertEqual(
-                profiler.calls["convolution backward_weights (depthwise, Swift)"] != nil, expectSwift,
+            #expect(
+                (profiler.calls["convolution backward_weights (depthwise, Swift)"] != nil) == expectSwift,
                 "\(kernel)×\(kernel): \(profiler.calls)")
         }
     }
 
-    func testTwoGroups() throws {
+    @Test func twoGroups() throws {
         try checkAllLayouts(
             inChannels: 4, outChannels: 6, height: 4, width: 4, kernel: 3, stride: 1, padding: (1, 1, 1, 1), groups: 2)
     }
 
-    func testOneByOneStrideOne() throws {
+    @Test func oneByOneStrideOne() throws {
         try checkAllLayouts(
             inChannels: 5, outChannels: 3, height: 4, width: 4, kernel: 1, stride: 1, padding: (0, 0, 0, 0))
     }
 
-    func testOneByOneStrideTwo() throws {
+    @Test func oneByOneStrideTwo() throws {
         try checkAllLayouts(
             inChannels: 3, outChannels: 5, height: 5, width: 5, kernel: 1, stride: 2, padding: (0, 0, 0, 0))
     }
 
-    func testSevenBySevenStrideTwoStem() throws {
+    @Test func sevenBySevenStrideTwoStem() throws {
         try checkAllLayouts(
             inChannels: 3, outChannels: 5, height: 8, width: 8, kernel: 7, stride: 2, padding: (3, 3, 3, 3))
     }
 
-    func testDifferentSourceAndDestinationLayouts() throws {
+    @Test func differentSourceAndDestinationLayouts() throws {
         let shape = ConvolutionShape(
             batch: 2, inChannels: 3, height: 5, width: 5, outChannels: 5, kernel: 3,
             stride: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, groups: 1)
@@ -226,7 +226,7 @@ final class ConvolutionTests: XCTestCase {
     /// The convolution works on its own copy of the weights: changing the OIHW tensor has
     /// no effect until `loadWeights` is called again, and then forward and backward-data
     /// both use the new weights.
-    func testLoadWeightsCopiesTheWeights() throws {
+    @Test func loadWeightsCopiesTheWeights() throws {
         let shape = ConvolutionShape(
             batch: 1, inChannels: 1, height: 1, width: 3, outChannels: 1, kernel: 1,
             stride: 1, padTop: 0, padLeft: 0, padBottom: 0, padRight: 0, groups: 1)
@@ -249,7 +249,7 @@ final class ConvolutionTests: XCTestCase {
         try assertValues(inputGradient, [-3, 0, -6], accuracy: 1e-5, "backward data after reloading")
     }
 
-    func testErrors() throws {
+    @Test func errors() throws {
         let shape = ConvolutionShape(
             batch: 1, inChannels: 2, height: 3, width: 3, outChannels: 2, kernel: 3,
             stride: 1, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, groups: 1)
@@ -277,14 +277,15 @@ final class ConvolutionTests: XCTestCase {
     /// Activations are described by their layout as well as their shape; a tensor in a
     /// layout other than the one the convolution was built for must be refused, not read
     /// with the wrong strides.
-    func testRefusesActivationsInAnotherLayout() throws {
+    @Test func refusesActivationsInAnotherLayout() throws {
         let shape = ConvolutionShape(
             batch: 1, inChannels: 3, height: 2, width: 2, outChannels: 3, kernel: 1,
             stride: 1, padTop: 0, padLeft: 0, padBottom: 0, padRight: 0, groups: 1)
         let conv = try Convolution(shape, source: .channelsLast, destination: .channelsLast, training: false)
         try conv.loadWeights(Tensor(shape: [3, 3, 1, 1]))
-        XCTAssertThrowsError(
-            try conv.forward(Tensor(shape: [1, 3, 2, 2]), into: Tensor(shape: [1, 3, 2, 2], format: .channelsLast)))
+        #expect(throws: (any Error).self) {
+            try conv.forward(Tensor(shape: [1, 3, 2, 2]), into: Tensor(shape: [1, 3, 2, 2], format: .channelsLast))
+        }
     }
 
     // MARK: Helpers
@@ -292,14 +293,14 @@ final class ConvolutionTests: XCTestCase {
     private func checkAllLayouts(
         inChannels: Int, outChannels: Int, height: Int, width: Int, kernel: Int, stride: Int,
         padding: (top: Int, left: Int, bottom: Int, right: Int), groups: Int = 1,
-        file: StaticString = #filePath, line: UInt = #line
+        sourceLocation: SourceLocation = #_sourceLocation
     ) throws {
         let shape = ConvolutionShape(
             batch: 2, inChannels: inChannels, height: height, width: width, outChannels: outChannels,
             kernel: kernel, stride: stride, padTop: padding.top, padLeft: padding.left,
             padBottom: padding.bottom, padRight: padding.right, groups: groups)
         for format in activationFormats {
-            try check(shape, source: format, destination: format, file: file, line: line)
+            try check(shape, source: format, destination: format, sourceLocation: sourceLocation)
         }
     }
 
@@ -307,7 +308,7 @@ final class ConvolutionTests: XCTestCase {
     /// accumulation (onto 0.5 everywhere) against `DirectConvolution`.
     private func check(
         _ shape: ConvolutionShape, source: TensorFormat, destination: TensorFormat,
-        file: StaticString = #filePath, line: UInt = #line
+        sourceLocation: SourceLocation = #_sourceLocation
     ) throws {
         let what = "\(shape) \(source)→\(destination)"
         let reference = DirectConvolution(shape: shape)
@@ -319,20 +320,21 @@ final class ConvolutionTests: XCTestCase {
         let input = try makeTensor(shape.inputShape, x, source)
         let output = try filledTensor(shape.outputShape, 7, destination)
         try conv.forward(input, into: output)
-        try assertValues(output, reference.forward(x, w), accuracy: 1e-5, "\(what) forward", file: file, line: line)
+        try assertValues(
+            output, reference.forward(x, w), accuracy: 1e-5, "\(what) forward", sourceLocation: sourceLocation)
 
         let outputGradient = try makeTensor(shape.outputShape, dy, destination)
         let inputGradient = try filledTensor(shape.inputShape, 7, source)
         try conv.backwardData(outputGradient: outputGradient, into: inputGradient)
         try assertValues(
             inputGradient, reference.inputGradient(dy, w), accuracy: 1e-5, "\(what) backward data",
-            file: file, line: line)
+            sourceLocation: sourceLocation)
 
         let weightGradient = try filledTensor(shape.weightShape, 0.5)
         try conv.accumulateWeightGradient(input: input, outputGradient: outputGradient, into: weightGradient)
         try assertValues(
             weightGradient, reference.weightGradient(x, dy).map { $0 + 0.5 }, accuracy: 1e-5,
-            "\(what) weight gradient", file: file, line: line)
+            "\(what) weight gradient", sourceLocation: sourceLocation)
     }
 }
 

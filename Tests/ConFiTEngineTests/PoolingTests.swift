@@ -1,18 +1,18 @@
 import ConFiTEngine
 import ConFiTTestSupport
 import Foundation
-import XCTest
+import Testing
 
 /// Max pooling (ResNet's 3×3, stride 2, pad 1) and global average pooling, forward and
 /// backward, against hand-computed values and a direct reference written here.
 ///
 /// Tolerance: 1e-5 absolute (all values are small integers or exact binary fractions,
 /// except the averages, which are within float32 rounding of 1e-6).
-final class PoolingTests: XCTestCase {
+@Suite struct PoolingTests {
     /// 4×4 input (all negative, so a zero-padded border would win), 3×3 windows at rows
     /// and columns −1 and 1. The maxima are −8 at (1, 0), −11 at (0, 1), and −5 at (2, 1)
     /// for both bottom windows, so that input receives the sum of their gradients.
-    func testMaxPoolingByHand() throws {
+    @Test func maxPoolingByHand() throws {
         let input: [Float] = [
             3, 9, 1, 4,
             12, 0, 7, 2,
@@ -22,7 +22,7 @@ final class PoolingTests: XCTestCase {
         for format in activationFormats {
             let pool = try Pooling(
                 .max, inputShape: [1, 1, 4, 4], kernel: 3, stride: 2, padding: 1, format: format, training: true)
-            XCTAssertEqual(pool.outputShape, [1, 1, 2, 2])
+            #expect(pool.outputShape == [1, 1, 2, 2])
             let output = Tensor(shape: [1, 1, 2, 2], format: format)
             try pool.forward(makeTensor([1, 1, 4, 4], input, format), into: output)
             try assertValues(output, [-8, -11, -5, -5], accuracy: 1e-5, "forward \(format)")
@@ -39,7 +39,7 @@ final class PoolingTests: XCTestCase {
         }
     }
 
-    func testMaxPoolingAgainstReference() throws {
+    @Test func maxPoolingAgainstReference() throws {
         let (inputShape, outputShape) = ([2, 3, 7, 6], [2, 3, 4, 3])
         let x = distinctValues(252, seed: 5)
         let dy = sampleValues(72, seed: 6)
@@ -48,7 +48,7 @@ final class PoolingTests: XCTestCase {
         for format in activationFormats {
             let pool = try Pooling(
                 .max, inputShape: inputShape, kernel: 3, stride: 2, padding: 1, format: format, training: true)
-            XCTAssertEqual(pool.outputShape, outputShape)
+            #expect(pool.outputShape == outputShape)
             let output = Tensor(shape: outputShape, format: format)
             try pool.forward(makeTensor(inputShape, x, format), into: output)
             try assertValues(output, expectedOutput, accuracy: 1e-5, "forward \(format)")
@@ -60,10 +60,10 @@ final class PoolingTests: XCTestCase {
 
     /// [1, 2, 2, 3] → [1, 2, 1, 1]: means (1 + … + 6) / 6 = 3.5 and (−6 + 3) / 6 = −0.5; the
     /// backward spreads each output gradient evenly, g / 6, over its channel.
-    func testGlobalAveragePoolingByHand() throws {
+    @Test func globalAveragePoolingByHand() throws {
         for format in activationFormats {
             let pool = try Pooling.globalAverage(inputShape: [1, 2, 2, 3], format: format, training: true)
-            XCTAssertEqual(pool.outputShape, [1, 2, 1, 1])
+            #expect(pool.outputShape == [1, 2, 1, 1])
             let output = Tensor(shape: [1, 2, 1, 1], format: format)
             try pool.forward(makeTensor([1, 2, 2, 3], [1, 2, 3, 4, 5, 6, -6, 0, 0, 0, 0, 3], format), into: output)
             try assertValues(output, [3.5, -0.5], accuracy: 1e-5, "forward \(format)")
@@ -75,7 +75,7 @@ final class PoolingTests: XCTestCase {
         }
     }
 
-    func testGlobalAveragePoolingAgainstReference() throws {
+    @Test func globalAveragePoolingAgainstReference() throws {
         let shape = [2, 5, 3, 4]
         let x = sampleValues(120, seed: 7), dy = sampleValues(10, seed: 8)
         let expected = (0..<10).map { plane in (0..<12).reduce(0.0) { $0 + Double(x[plane * 12 + $1]) } / 12 }
@@ -91,7 +91,7 @@ final class PoolingTests: XCTestCase {
         }
     }
 
-    func testErrors() throws {
+    @Test func errors() throws {
         assertInvalidArgument { _ = try Pooling.globalAverage(inputShape: [2, 3], format: .plain, training: false) }
         assertInvalidArgument {
             _ = try Pooling(
@@ -104,7 +104,7 @@ final class PoolingTests: XCTestCase {
 
     /// Max pooling built for inference keeps no workspace, so its backward must be
     /// refused (oneDNN would otherwise run without one and crash).
-    func testBackwardOfInferenceMaxPoolingIsRefused() throws {
+    @Test func backwardOfInferenceMaxPoolingIsRefused() throws {
         let pool = try Pooling(
             .max, inputShape: [1, 1, 4, 4], kernel: 3, stride: 2, padding: 1, format: .plain, training: false)
         try pool.forward(Tensor(shape: [1, 1, 4, 4]), into: Tensor(shape: [1, 1, 2, 2]))

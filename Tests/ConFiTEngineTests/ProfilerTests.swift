@@ -1,10 +1,10 @@
 import ConFiTEngine
 import ConFiTTestSupport
-import XCTest
+import Testing
 
 /// The profiler charges each oneDNN call to its kind, and records nothing when off.
-final class ProfilerTests: XCTestCase {
-    func testChargesEachCallToItsKind() throws {
+@Suite struct ProfilerTests {
+    @Test func chargesEachCallToItsKind() throws {
         let shape = ConvolutionShape(
             batch: 1, inChannels: 2, height: 4, width: 4, outChannels: 2, kernel: 3,
             stride: 1, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, groups: 1)
@@ -20,18 +20,18 @@ final class ProfilerTests: XCTestCase {
         try Gemm.multiply(
             transposeA: false, transposeB: false, m: 1, n: 1, k: 1, a: [2], lda: 1, b: [3], ldb: 1,
             beta: 0, c: &c, ldc: 1, profiler: profiler)
-        XCTAssertEqual(profiler.calls["convolution forward_training"], 2)
+        #expect(profiler.calls["convolution forward_training"] == 2)
         // Only the first backward-data call reorders the unchanged weights into its layout.
-        XCTAssertEqual(profiler.calls["convolution backward_data"], 2)
-        XCTAssertEqual(profiler.calls["reorder"], 1)
-        XCTAssertEqual(profiler.calls["sgemm"], 1)
-        XCTAssertEqual(c, [6])
-        XCTAssertEqual(Set(profiler.seconds.keys), Set(profiler.calls.keys))
-        XCTAssertTrue(profiler.seconds.values.allSatisfy { $0 > 0 })
+        #expect(profiler.calls["convolution backward_data"] == 2)
+        #expect(profiler.calls["reorder"] == 1)
+        #expect(profiler.calls["sgemm"] == 1)
+        #expect(c == [6])
+        #expect(Set(profiler.seconds.keys) == Set(profiler.calls.keys))
+        #expect(profiler.seconds.values.allSatisfy { $0 > 0 })
     }
 
     /// A profiler hears only from the kernels given it: one without sees nothing of it.
-    func testRecordsNothingWhenOff() throws {
+    @Test func recordsNothingWhenOff() throws {
         let shape = ConvolutionShape(
             batch: 1, inChannels: 1, height: 2, width: 2, outChannels: 1, kernel: 1, stride: 1,
             padTop: 0, padLeft: 0, padBottom: 0, padRight: 0, groups: 1)
@@ -47,8 +47,8 @@ final class ProfilerTests: XCTestCase {
         try Gemm.multiply(
             transposeA: false, transposeB: false, m: 1, n: 1, k: 1, a: [2], lda: 1, b: [3], ldb: 1,
             beta: 0, c: &c, ldc: 1)
-        XCTAssertTrue(profiler.calls.isEmpty)
+        #expect(profiler.calls.isEmpty)
         try profiled.forward(input, into: output)
-        XCTAssertEqual(profiler.calls, ["convolution forward_inference": 1])
+        #expect(profiler.calls == ["convolution forward_inference": 1])
     }
 }

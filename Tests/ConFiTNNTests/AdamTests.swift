@@ -3,7 +3,7 @@ import ConFiTIO
 import ConFiTNN
 import ConFiTTestSupport
 import Foundation
-import XCTest
+import Testing
 
 /// `Adam` against `torch.optim.Adam` in Resources/adam.safetensors (see
 /// Resources/make_adam_fixture.py): four steps, weight decay, one parameter frozen for two
@@ -11,10 +11,10 @@ import XCTest
 ///
 /// Tolerance: 1e-5 relative: float32 steps from the same float32 inputs as PyTorch's
 /// float64 ones; the division by √v + ε amplifies rounding a little more than SGD's update.
-final class AdamTests: XCTestCase {
+@Suite struct AdamTests {
     private let names = ["a", "b", "c"]
 
-    func testStepsMatchPyTorch() throws {
+    @Test func stepsMatchPyTorch() throws {
         let fixture = try Self.fixture()
         let parameters = try names.map { Parameter(try Self.tensor(fixture, "init/" + $0)) }
         let optimizer = Adam(parameters: parameters, learningRate: 0.01, weightDecay: 1e-2)
@@ -30,7 +30,7 @@ final class AdamTests: XCTestCase {
                     relative: 1e-5)
                 let state = try optimizer.state(of: p)
                 for moment in ["exp_avg", "exp_avg_sq"] {
-                    let values = try XCTUnwrap(state[moment], "\(moment)/step\(step)/\(name)")
+                    let values = try #require(state[moment], "\(moment)/step\(step)/\(name)")
                     try assertClose(
                         try Tensor(shape: values.shape, values: values.floats()),
                         try fixture.tensor("\(moment)/step\(step)/\(name)"), "\(moment)/step\(step)/\(name)",
@@ -38,13 +38,13 @@ final class AdamTests: XCTestCase {
                 }
             }
         }
-        XCTAssertEqual(try optimizer.state(of: parameters[2])["step"]?.floats(), [2], "c stepped twice")
-        XCTAssertEqual(try optimizer.state(of: parameters[0])["step"]?.floats(), [4])
+        #expect(try optimizer.state(of: parameters[2])["step"]?.floats() == [2], "c stepped twice")
+        #expect(try optimizer.state(of: parameters[0])["step"]?.floats() == [4])
     }
 
     /// Two steps, the state moved into a fresh optimizer, two more: the same values as four
     /// steps in one optimizer, bit for bit (what resuming a run relies on).
-    func testStateRoundTripContinuesExactly() throws {
+    @Test func stateRoundTripContinuesExactly() throws {
         let fixture = try Self.fixture()
         let make = { try self.names.map { Parameter(try Self.tensor(fixture, "init/" + $0)) } }
         let (straight, resumed) = (try make(), try make())
@@ -65,11 +65,11 @@ final class AdamTests: XCTestCase {
             first.step()
             second.step()
         }
-        for (p, q) in zip(straight, resumed) { XCTAssertEqual(try p.value.toArray(), try q.value.toArray()) }
+        for (p, q) in zip(straight, resumed) { #expect(try p.value.toArray() == q.value.toArray()) }
     }
 
     private static func fixture() throws -> SafeTensorsFile {
-        let url = try XCTUnwrap(
+        let url = try #require(
             Bundle.module.url(forResource: "adam", withExtension: "safetensors", subdirectory: "Resources"))
         return try SafeTensorsFile(contentsOf: url)
     }

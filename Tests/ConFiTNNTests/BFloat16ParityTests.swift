@@ -2,7 +2,7 @@ import ConFiTEngine
 import ConFiTIO
 import ConFiTNN
 import Foundation
-import XCTest
+import Testing
 
 /// bfloat16 training of the ResNet-18-topology fixture network against PyTorch's bf16
 /// autocast (channels-last, float32 weights) — Resources/resnet18_w16_bf16.safetensors, made
@@ -19,7 +19,7 @@ import XCTest
 /// that, while a wrong layout, a missing gradient path or float32 ↔ bf16 bits read as the
 /// other type are errors of order 100 %. Errors are L2 norms over a tensor, which outliers
 /// of a flipped ReLU mask do not dominate. One oneDNN thread, as for the float32 parity tests.
-final class BFloat16ParityTests: XCTestCase {
+@Suite struct BFloat16ParityTests {
     private struct Fixture {
         let weights: [(String, HostTensor)], x: Tensor, classes: [Int], labels: [Int]
         let bf16: SafeTensorsFile
@@ -28,7 +28,7 @@ final class BFloat16ParityTests: XCTestCase {
     private func fixture() throws -> Fixture {
         func file(_ name: String) throws -> SafeTensorsFile {
             try SafeTensorsFile(
-                contentsOf: try XCTUnwrap(
+                contentsOf: try #require(
                     Bundle.module.url(
                         forResource: name, withExtension: "safetensors",
                         subdirectory: "Resources")))
@@ -41,7 +41,7 @@ final class BFloat16ParityTests: XCTestCase {
                 (String($0.name.dropFirst(2)), $0.tensor)
             },
             x: try Tensor(shape: xHost.shape, values: xHost.floats()), classes: classes,
-            labels: try float64.tensor("input/labels").ints().map { try XCTUnwrap(classes.firstIndex(of: $0)) },
+            labels: try float64.tensor("input/labels").ints().map { try #require(classes.firstIndex(of: $0)) },
             bf16: try file("resnet18_w16_bf16"))
     }
 
@@ -55,24 +55,24 @@ final class BFloat16ParityTests: XCTestCase {
     /// Asserts `ours` is within 1.5 times PyTorch's bf16 distance of the float64 reference (+1e-3).
     private func assertAsCloseAsPyTorch(
         _ ours: [Float], _ key: String, in fixture: Fixture,
-        file: StaticString = #filePath, line: UInt = #line
+        sourceLocation: SourceLocation = #_sourceLocation
     ) throws {
         let reference = try fixture.bf16.tensor("ref/" + key).floats(),
             pytorch = try fixture.bf16.tensor("bf16/" + key).floats()
-        XCTAssertEqual(ours.count, reference.count, key, file: file, line: line)
+        #expect(ours.count == reference.count, "\(key)", sourceLocation: sourceLocation)
         func distance(_ a: [Float]) -> Double {
             zip(a, reference).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }.squareRoot()
         }
         let norm = reference.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
         let (error, pytorchError) = (distance(ours) / norm, distance(pytorch) / norm)
-        XCTAssertLessThanOrEqual(
-            error, 1.5 * pytorchError + 1e-3,
-            "\(key): ours \(error) from float64, PyTorch's bf16 \(pytorchError)", file: file, line: line)
+        #expect(
+            error <= 1.5 * pytorchError + 1e-3, "\(key): ours \(error) from float64, PyTorch's bf16 \(pytorchError)",
+            sourceLocation: sourceLocation)
     }
 
     /// Train-mode logits, loss and gradients, with batch statistics (`train/`) or frozen
     /// running statistics (`frozen/`).
-    private func assertStepAsCloseAsPyTorch(frozen: Bool, file: StaticString = #filePath, line: UInt = #line) throws {
+    private func assertStepAsCloseAsPyTorch(frozen: Bool, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let threads = Engine.shared.threads
         Engine.shared.setThreads(1)
         defer { Engine.shared.setThreads(threads) }
@@ -82,36 +82,37 @@ final class BFloat16ParityTests: XCTestCase {
         model.freezeNormalizationStatistics(frozen)
         let key = frozen ? "frozen/" : "train/"
         let logits = try model.forward(fixture.x)
-        try assertAsCloseAsPyTorch(try logits.toArray(), key + "logits", in: fixture, file: file, line: line)
+        try assertAsCloseAsPyTorch(try logits.toArray(), key + "logits", in: fixture, sourceLocation: sourceLocation)
         let gradient = Tensor(shape: logits.shape)
         let loss = try CrossEntropy.loss(
             logits: logits, classes: fixture.classes, labels: fixture.labels, gradient: gradient)
-        try assertAsCloseAsPyTorch([loss], key + "loss", in: fixture, file: file, line: line)
+        try assertAsCloseAsPyTorch([loss], key + "loss", in: fixture, sourceLocation: sourceLocation)
         _ = try model.backward(gradient)
         let parameters = Dictionary(model.namedParameters(), uniquingKeysWith: { first, _ in first })
         let gradients = fixture.bf16.tensors.filter { $0.name.hasPrefix("ref/" + key + "grad/") }
-        XCTAssertEqual(gradients.count, 11, file: file, line: line)
+        #expect(gradients.count == 11, sourceLocation: sourceLocation)
         for (name, _) in gradients {
-            let parameter = try XCTUnwrap(parameters[String(name.dropFirst("ref/\(key)grad/".count))], name)
+            let parameter = try #require(parameters[String(name.dropFirst("ref/\(key)grad/".count))], "\(name)")
             try assertAsCloseAsPyTorch(
-                try parameter.gradient.toArray(), String(name.dropFirst(4)), in: fixture, file: file, line: line)
+                try parameter.gradient.toArray(), String(name.dropFirst(4)), in: fixture, sourceLocation: sourceLocation
+            )
         }
     }
 
-    func testEvalLogitsAreAsCloseAsPyTorchs() throws {
+    @Test func evalLogitsAreAsCloseAsPyTorchs() throws {
         let fixture = try fixture()
         let model = try network(fixture)
         model.eval()
         try assertAsCloseAsPyTorch(try model.forward(fixture.x).toArray(), "eval/logits", in: fixture)
         // It did run in bf16: the stem's output is bf16, and the logits are not float32's.
-        XCTAssertEqual(try model.conv1.forward(fixture.x).dataType, .bfloat16)
+        #expect(try model.conv1.forward(fixture.x).dataType == .bfloat16)
     }
 
-    func testTrainingStepIsAsCloseAsPyTorchs() throws {
+    @Test func trainingStepIsAsCloseAsPyTorchs() throws {
         try assertStepAsCloseAsPyTorch(frozen: false)
     }
 
-    func testTrainingStepWithFrozenStatisticsIsAsCloseAsPyTorchs() throws {
+    @Test func trainingStepWithFrozenStatisticsIsAsCloseAsPyTorchs() throws {
         try assertStepAsCloseAsPyTorch(frozen: true)
     }
 }

@@ -1,12 +1,12 @@
 import ConFiTEngine
 import ConFiTNN
 import ConFiTTestSupport
-import XCTest
+import Testing
 
 /// Layout, Winograd and the profiler are settings of a network, not of the process: two
 /// networks side by side keep their own, and compute the same function.
-final class ComputeSettingsTests: XCTestCase {
-    func testTwoNetworksInOneProcessKeepTheirOwnSettings() throws {
+@Suite struct ComputeSettingsTests {
+    @Test func twoNetworksInOneProcessKeepTheirOwnSettings() throws {
         let profiler = Profiler()
         let blocked = ResNet(
             .init(block: .basic, layers: [1, 1, 1, 1], widths: [16, 16, 32, 32], numClasses: 5), seed: 3)
@@ -17,29 +17,29 @@ final class ComputeSettingsTests: XCTestCase {
         let input = try makeTensor([2, 3, 24, 24], sampleValues(2 * 3 * 24 * 24, seed: 1))
         for network in [blocked, plain] { network.eval() }
 
-        XCTAssertEqual(try blocked.conv1.forward(input).format, .blocked16)
-        XCTAssertEqual(try plain.conv1.forward(input).format, .plain)
+        #expect(try blocked.conv1.forward(input).format == .blocked16)
+        #expect(try plain.conv1.forward(input).format == .plain)
         profiler.reset()
         let expected = try plain.forward(input).toArray()
-        XCTAssertTrue(profiler.calls.isEmpty, "the plain network reports to no profiler: \(profiler.calls)")
+        #expect(profiler.calls.isEmpty, "the plain network reports to no profiler: \(profiler.calls)")
         let logits = try blocked.forward(input).toArray()
-        XCTAssertGreaterThan(profiler.calls["convolution forward_inference", default: 0], 0)
+        #expect(profiler.calls["convolution forward_inference", default: 0] > 0)
         let scale = expected.map(abs).max() ?? 0
-        for (a, b) in zip(logits, expected) { XCTAssertEqual(a, b, accuracy: 1e-4 * scale) }
+        for (a, b) in zip(logits, expected) { expectClose(a, b, tolerance: 1e-4 * scale) }
 
         // Reconfiguring drops the kernels built for the old settings.
         blocked.configure(ComputeSettings(layout: .channelsLast))
-        XCTAssertEqual(try blocked.conv1.forward(input).format, .channelsLast)
+        #expect(try blocked.conv1.forward(input).format == .channelsLast)
     }
 
     /// `Architecture.make` hands its settings to every layer that builds kernels.
-    func testArchitectureConfiguresEveryLayer() throws {
+    @Test func architectureConfiguresEveryLayer() throws {
         let network = Architecture.efficientNetLite0.make(
             numClasses: 3, settings: ComputeSettings(layout: .channelsLast, winograd: false))
         let configurable = network.namedLayers().compactMap { $0.1 as? ComputeConfigurable }
-        XCTAssertGreaterThan(configurable.count, 100)
-        XCTAssertTrue(configurable.allSatisfy { $0.settings.layout == .channelsLast && !$0.settings.winograd })
-        XCTAssertEqual(network.classifier?.name, Architecture.efficientNetLite0.classifierName)
-        XCTAssertEqual(Architecture.resnet18.make(numClasses: 3).classifier?.name, Architecture.resnet18.classifierName)
+        #expect(configurable.count > 100)
+        #expect(configurable.allSatisfy { $0.settings.layout == .channelsLast && !$0.settings.winograd })
+        #expect(network.classifier?.name == Architecture.efficientNetLite0.classifierName)
+        #expect(Architecture.resnet18.make(numClasses: 3).classifier?.name == Architecture.resnet18.classifierName)
     }
 }

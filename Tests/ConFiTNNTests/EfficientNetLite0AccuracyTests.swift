@@ -3,14 +3,17 @@ import ConFiTEngine
 import ConFiTNN
 import ConFiTTestSupport
 import Foundation
-import XCTest
+import Testing
 
 /// EfficientNet-Lite0 with the real ImageNet weights, through the real preprocessing
 /// (decode, short side 256, centre crop 224, (pixel − 127) / 128), on Caltech-101 classes
 /// that are also ImageNet classes. The reference is the mapping of class names to
 /// ImageNet indices; PyTorch with the same weights gets 85% top-1 and 93% top-5 on the
 /// first 20 images of each class, sorted by name.
-final class EfficientNetLite0AccuracyTests: XCTestCase {
+///
+/// Enabled when the real weights are there (`EfficientNetLite0Weights`).
+@Suite(.enabled(if: EfficientNetLite0Weights.isAvailable, EfficientNetLite0Weights.missing))
+struct EfficientNetLite0AccuracyTests {
     /// Caltech-101 class → the ImageNet classes that count as correct.
     static let imageNetClasses: [String: Set<Int>] = [
         "accordion": [401], "soccer_ball": [805], "pizza": [963], "strawberry": [949], "starfish": [327],
@@ -20,27 +23,30 @@ final class EfficientNetLite0AccuracyTests: XCTestCase {
     ]
 
     /// The first two images of each class (by name), copied into Resources/caltech.
-    func testTopOneAndTopFiveOnTheBundledImages() throws {
-        let root = try XCTUnwrap(
+    @Test func topOneAndTopFiveOnTheBundledImages() throws {
+        let root = try #require(
             Bundle.module.url(forResource: "caltech", withExtension: nil, subdirectory: "Resources"))
         let accuracy = try Self.accuracy(root: root.path, imagesPerClass: 2)
-        XCTAssertEqual(accuracy.images, 32)
-        XCTAssertGreaterThanOrEqual(accuracy.top1, 0.80, "top-1")
-        XCTAssertGreaterThanOrEqual(accuracy.top5, 0.90, "top-5")
+        #expect(accuracy.images == 32)
+        #expect(accuracy.top1 >= 0.80, "top-1")
+        #expect(accuracy.top5 >= 0.90, "top-5")
     }
 
     /// The first 20 images of each class of the real dataset at `CONFIT_CALTECH_ROOT`
-    /// (the folder holding 101_ObjectCategories, or that folder itself).
-    func testTopOneAndTopFiveOnTwentyImagesPerClass() throws {
-        guard let root = ProcessInfo.processInfo.environment["CONFIT_CALTECH_ROOT"] else {
-            throw XCTSkip("set CONFIT_CALTECH_ROOT to the Caltech-101 folder to run the 320-image accuracy check")
-        }
+    /// (the folder holding 101_ObjectCategories, or that folder itself); enabled when
+    /// `CONFIT_CALTECH_ROOT` is set.
+    @Test(
+        .enabled(
+            if: ProcessInfo.processInfo.environment["CONFIT_CALTECH_ROOT"] != nil,
+            "set CONFIT_CALTECH_ROOT to the Caltech-101 folder to run the 320-image accuracy check"))
+    func topOneAndTopFiveOnTwentyImagesPerClass() throws {
+        let root = try #require(ProcessInfo.processInfo.environment["CONFIT_CALTECH_ROOT"])
         let categories = URL(fileURLWithPath: root).appendingPathComponent("101_ObjectCategories").path
         let folder = FileManager.default.fileExists(atPath: categories) ? categories : root
         let accuracy = try Self.accuracy(root: folder, imagesPerClass: 20)
-        XCTAssertEqual(accuracy.images, 320)
-        XCTAssertGreaterThanOrEqual(accuracy.top1, 0.80, "top-1")
-        XCTAssertGreaterThanOrEqual(accuracy.top5, 0.90, "top-5")
+        #expect(accuracy.images == 320)
+        #expect(accuracy.top1 >= 0.80, "top-1")
+        #expect(accuracy.top5 >= 0.90, "top-5")
     }
 
     /// Top-1 and top-5 accuracy over the first `imagesPerClass` images (sorted by name) of

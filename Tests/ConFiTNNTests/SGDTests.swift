@@ -3,16 +3,16 @@ import ConFiTIO
 import ConFiTNN
 import ConFiTTestSupport
 import Foundation
-import XCTest
+import Testing
 
 /// `SGD` with momentum and weight decay against `torch.optim.SGD` in
 /// Resources/sgd_momentum.safetensors (see Resources/make_resnet_fixtures.py).
 ///
 /// Tolerance: 1e-6 relative, since three float32 steps from the same float32 inputs as
 /// PyTorch's float64 ones differ only by rounding.
-final class SGDTests: XCTestCase {
-    func testMomentumAndWeightDecayMatchPyTorch() throws {
-        let url = try XCTUnwrap(
+@Suite struct SGDTests {
+    @Test func momentumAndWeightDecayMatchPyTorch() throws {
+        let url = try #require(
             Bundle.module.url(forResource: "sgd_momentum", withExtension: "safetensors", subdirectory: "Resources"))
         let fixture = try SafeTensorsFile(contentsOf: url)
         let names = ["a", "b", "c"]
@@ -32,7 +32,7 @@ final class SGDTests: XCTestCase {
                 try assertClose(
                     p.value, try fixture.tensor("param/step\(step)/\(name)"), "param/step\(step)/\(name)",
                     relative: 1e-6)
-                let velocity = try XCTUnwrap(optimizer.velocity(of: p), "momentum/step\(step)/\(name)")
+                let velocity = try #require(optimizer.velocity(of: p), "momentum/step\(step)/\(name)")
                 try assertClose(
                     velocity, try fixture.tensor("momentum/step\(step)/\(name)"), "momentum/step\(step)/\(name)",
                     relative: 1e-6)
@@ -42,7 +42,7 @@ final class SGDTests: XCTestCase {
 
     /// A parameter frozen from the start keeps its values even with a gradient in place,
     /// and gets no momentum buffer (so unfreezing it later starts from buf = g, as in PyTorch).
-    func testFrozenParameterIsNeitherMovedNorGivenAVelocity() throws {
+    @Test func frozenParameterIsNeitherMovedNorGivenAVelocity() throws {
         let frozen = Parameter(try Tensor(shape: [3], values: [1, -2, 3]))
         let trained = Parameter(try Tensor(shape: [3], values: [1, -2, 3]))
         frozen.trainable = false
@@ -50,9 +50,9 @@ final class SGDTests: XCTestCase {
         let optimizer = SGD(parameters: [frozen, trained], learningRate: 0.1, momentum: 0.9, weightDecay: 1e-2)
         optimizer.step()
         optimizer.step()
-        XCTAssertEqual(try frozen.value.toArray(), [1, -2, 3])
-        XCTAssertNil(optimizer.velocity(of: frozen))
-        XCTAssertNotEqual(try trained.value.toArray(), [1, -2, 3])
-        XCTAssertNotNil(optimizer.velocity(of: trained))
+        #expect(try frozen.value.toArray() == [1, -2, 3])
+        #expect(optimizer.velocity(of: frozen) == nil)
+        #expect(try trained.value.toArray() != [1, -2, 3])
+        #expect(optimizer.velocity(of: trained) != nil)
     }
 }

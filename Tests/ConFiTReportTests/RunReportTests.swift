@@ -2,9 +2,17 @@ import ConFiT
 import ConFiTReport
 import ConFiTTestSupport
 import Foundation
-import XCTest
+import Testing
 
-final class RunReportTests: TemporaryDirectoryTestCase {
+@Suite struct RunReportTests {
+    private let temporary: TemporaryDirectory
+
+    /// This test's folder (a suite value is made for each test); it exists, empty, when
+    /// the test starts, and is removed after it.
+    private var directory: URL { temporary.url }
+
+    init() throws { temporary = try TemporaryDirectory("\(Self.self)") }
+
     private func metrics(
         config: JSONValue, rows: [[Double]], bankBytes: [Int], carriedBytes: [Int]? = nil, totalSeconds: Double
     ) throws -> RunMetrics {
@@ -45,51 +53,51 @@ final class RunReportTests: TemporaryDirectoryTestCase {
 
     /// Times no run takes (a damaged or edited metrics.json; the fuzzer's first find, which
     /// trapped converting 1e300 s to Int) and a NaN loss render as they are.
-    func testTimesBeyondAnyRunAndNaNLossesRender() throws {
+    @Test func timesBeyondAnyRunAndNaNLossesRender() throws {
         var metrics = try metrics(config: .object([:]), rows: [[0.5]], bankBytes: [0], totalSeconds: 1e300)
         metrics.recordEpoch(
             EpochRecord(task: 0, epoch: 2, stage: .all, meanLoss: .nan, imagesPerSecond: .infinity, seconds: -1e300))
         let html = RunReport(runs: [.init(name: "odd", metrics: metrics)]).html
-        XCTAssertTrue(html.contains("<td>1e+300 s</td>"), html)
+        #expect(html.contains("<td>1e+300 s</td>"), "\(html)")
     }
 
-    func testSummaryTableHoldsTheHandComputedMetrics() throws {
+    @Test func summaryTableHoldsTheHandComputedMetrics() throws {
         let html = try sampleReport().html
-        XCTAssertTrue(
+        #expect(
             html.contains(
                 "<tr><td>A</td><td>confit</td><td>3</td><td>85.00</td><td>87.50</td><td>15.00</td><td>-15.00</td><td>1.3 KiB</td><td>4.0 KiB</td><td>1 h 02 min</td></tr>"
             ))
-        XCTAssertTrue(
+        #expect(
             html.contains(
                 "<tr><td>a&lt;b&amp;c</td><td>a&lt;b&amp;c</td><td>3</td><td>66.67</td><td>59.72</td><td>12.50</td><td>-12.50</td><td>0 B</td><td>—</td><td>1 min 35 s</td></tr>"
             ))
     }
 
-    func testPageHasEverySectionBalancedSVGAndNoExternalReference() throws {
+    @Test func pageHasEverySectionBalancedSVGAndNoExternalReference() throws {
         let html = try sampleReport().html
         for heading in [
             "Summary", "Average accuracy A<sub>t</sub>", "Accuracy matrices", "Training loss", "Storage per task",
             "Time per task",
         ] {
-            XCTAssertTrue(html.contains("<h2>\(heading)"), heading)
+            #expect(html.contains("<h2>\(heading)"), "\(heading)")
         }
         // Open and close tags alternate (SVGs are never nested): A_t, colour scale, two
         // heatmaps, loss, bytes, time.
         let tags = html.matches(of: /<\/?svg[ >]/).map { $0.output.hasPrefix("</") }
-        XCTAssertEqual(tags, Array(repeating: [false, true], count: 7).flatMap { $0 })
-        XCTAssertFalse(html.lowercased().contains("http"))
-        XCTAssertFalse(html.contains("<script"))
-        XCTAssertFalse(html.contains("a<b&c"))
+        #expect(tags == Array(repeating: [false, true], count: 7).flatMap { $0 })
+        #expect(!html.lowercased().contains("http"))
+        #expect(!html.contains("<script"))
+        #expect(!html.contains("a<b&c"))
         // Heatmap cells print a(1, 1) = 0.95 and a(1, 1) = 0.75 of the two runs.
-        XCTAssertTrue(html.contains(">95.0</text>") && html.contains(">75.0</text>"))
+        #expect(html.contains(">95.0</text>") && html.contains(">75.0</text>"))
         // Loss curves mark where tasks 1 and 2 begin.
-        XCTAssertTrue(html.contains(">task 1</text>") && html.contains(">task 2</text>"))
+        #expect(html.contains(">task 1</text>") && html.contains(">task 2</text>"))
     }
 
     /// Two seeds of one configuration: a mean ± std section with the hand-computed
     /// numbers, a band under the A_t line and std on the heatmap's hover; none without a
     /// group of two (the sample report).
-    func testRunsDifferingOnlyInTheirSeedShowMeanAndStd() throws {
+    @Test func runsDifferingOnlyInTheirSeedShowMeanAndStd() throws {
         func seeded(_ seed: Int64, _ rows: [[Double]]) throws -> RunReport.Run {
             let config = JSONValue.object([
                 "method": .object(["name": .string("lwf")]), "training": .object(["seed": .integer(seed)]),
@@ -102,37 +110,37 @@ final class RunReportTests: TemporaryDirectoryTestCase {
         // 0.4: 30.00 ± 14.14; BWT: −0.2 and −0.4; a(1, 0): 0.6 and 0.5: 55.00 ± 7.07.
         let report = RunReport(runs: [try seeded(0, [[0.8], [0.6, 0.9]]), try seeded(1, [[0.9], [0.5, 0.8]])])
         let html = report.html
-        XCTAssertTrue(html.contains("<h2>Mean ± standard deviation over seeds</h2>"))
-        XCTAssertTrue(
+        #expect(html.contains("<h2>Mean ± standard deviation over seeds</h2>"))
+        #expect(
             html.contains(
                 "<tr title=\"lwf-seed0, lwf-seed1\"><td>lwf</td><td>2</td><td>0, 1</td><td>70.00 ± 7.07</td>"
                     + "<td>77.50 ± 0.00</td><td>30.00 ± 14.14</td><td>-30.00 ± 14.14</td><td>—</td><td>1 min 00 s</td></tr>"
-            ), html)
-        XCTAssertTrue(html.contains("<title>a(1, 0) = 55.00 ± 7.07 % (mean ± std over 2 runs)</title>"), html)
-        XCTAssertTrue(html.contains("<polygon fill=\"#4e79a7\" fill-opacity=\"0.2\""), "no band under the A_t line")
-        XCTAssertEqual(report.aggregates.map(\.runs), [["lwf-seed0", "lwf-seed1"]])
-        XCTAssertFalse(try sampleReport().html.contains("over seeds"))
+            ), "\(html)")
+        #expect(html.contains("<title>a(1, 0) = 55.00 ± 7.07 % (mean ± std over 2 runs)</title>"), "\(html)")
+        #expect(html.contains("<polygon fill=\"#4e79a7\" fill-opacity=\"0.2\""), "no band under the A_t line")
+        #expect(report.aggregates.map(\.runs) == [["lwf-seed0", "lwf-seed1"]])
+        #expect(try !sampleReport().html.contains("over seeds"))
     }
 
-    func testMissingOrMalformedRunFolderIsNamedInTheError() throws {
+    @Test func missingOrMalformedRunFolderIsNamedInTheError() throws {
         let good = directory.appendingPathComponent("good")
         try RunFolder(url: good).write(try metrics(config: .null, rows: [[1]], bankBytes: [8], totalSeconds: 1))
         let missing = directory.appendingPathComponent("missing-run")
-        XCTAssertThrowsError(try RunReport(folders: [good, missing])) { error in
-            XCTAssertTrue("\(error)".contains("cannot read \(missing.path)/metrics.json"), "\(error)")
+        if let error = #expect(throws: (any Error).self, performing: { try RunReport(folders: [good, missing]) }) {
+            #expect("\(error)".contains("cannot read \(missing.path)/metrics.json"), "\(error)")
         }
         let broken = directory.appendingPathComponent("broken-run")
         try RunFolder(url: broken).writeAtomically(Data("{\"accuracy_matrix\": 3}".utf8), to: "metrics.json")
-        XCTAssertThrowsError(try RunReport(folders: [broken])) { error in
-            XCTAssertTrue("\(error)".contains("malformed \(broken.path)/metrics.json"), "\(error)")
+        if let error = #expect(throws: (any Error).self, performing: { try RunReport(folders: [broken]) }) {
+            #expect("\(error)".contains("malformed \(broken.path)/metrics.json"), "\(error)")
         }
     }
 
-    func testRunFolderWritesItsOwnReportNamedAfterTheFolder() throws {
+    @Test func runFolderWritesItsOwnReportNamedAfterTheFolder() throws {
         let folder = RunFolder(url: directory.appendingPathComponent("cifar-confit"))
         try folder.writeReport(try metrics(config: .null, rows: [[0.5]], bankBytes: [8], totalSeconds: 1))
         let html = try String(contentsOf: folder.url.appendingPathComponent("report.html"), encoding: .utf8)
-        XCTAssertTrue(
+        #expect(
             html.contains(
                 "<tr><td>cifar-confit</td><td>cifar-confit</td><td>1</td><td>50.00</td><td>50.00</td><td>—</td><td>—</td><td>8 B</td><td>—</td><td>1.0 s</td></tr>"
             ))

@@ -23,6 +23,7 @@ final class ServedRun: Sendable {
     private init(_ method: ContinualMethod) throws {
         self.method = method
         workspace = try TemporaryDirectory("confit-serve")
+        workspace.removeAtExit()
         let data = workspace.appending("fashion-mnist")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         try SyntheticIDX().write(to: data, trainPerClass: 8, testPerClass: 4)

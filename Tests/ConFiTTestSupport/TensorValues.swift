@@ -1,5 +1,5 @@
 import ConFiTEngine
-import XCTest
+import Testing
 
 /// Deterministic test values: multiples of 1/8 in [-1, 1]. Products of two are multiples
 /// of 1/64, so the small sums these tests form are exact in float32 and in any order.
@@ -27,37 +27,51 @@ public func filledTensor(_ shape: [Int], _ value: Float, _ format: TensorFormat 
     try makeTensor(shape, [Float](repeating: value, count: shape.reduce(1, *)), format)
 }
 
-/// Asserts that `tensor`, read in plain row-major order, equals `expected` within
+/// Expects that `tensor`, read in plain row-major order, equals `expected` within
 /// `accuracy` (absolute) element by element; reports the first mismatch.
 public func assertValues(
     _ tensor: Tensor, _ expected: [Double], accuracy: Double, _ message: String = "",
-    file: StaticString = #filePath, line: UInt = #line
+    sourceLocation: SourceLocation = #_sourceLocation
 ) throws {
     let actual = try tensor.toArray()
     guard actual.count == expected.count else {
-        return XCTFail("\(message): \(actual.count) elements, expected \(expected.count)", file: file, line: line)
+        Issue.record(
+            "\(message): \(actual.count) elements, expected \(expected.count)", sourceLocation: sourceLocation)
+        return
     }
     if let i = actual.indices.first(where: { !(abs(Double(actual[$0]) - expected[$0]) <= accuracy) }) {
-        XCTFail(
-            "\(message): element \(i) is \(actual[i]), expected \(expected[i]) ± \(accuracy)", file: file, line: line)
+        Issue.record(
+            "\(message): element \(i) is \(actual[i]), expected \(expected[i]) ± \(accuracy)",
+            sourceLocation: sourceLocation)
     }
 }
 
-/// Asserts that `body` throws `EngineError.shapeMismatch`.
-public func assertShapeMismatch(_ body: () throws -> Void, file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertThrowsError(try body(), file: file, line: line) { error in
-        guard case EngineError.shapeMismatch = error else {
-            return XCTFail("expected a shape mismatch, got \(error)", file: file, line: line)
-        }
+/// Expects that `body` throws `EngineError.shapeMismatch`.
+public func assertShapeMismatch(_ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) {
+    expectEngineError(body, "a shape mismatch", sourceLocation: sourceLocation) {
+        guard case .shapeMismatch = $0 else { return false }
+        return true
     }
 }
 
-/// Asserts that `body` throws `EngineError.invalidArgument`.
-public func assertInvalidArgument(_ body: () throws -> Void, file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertThrowsError(try body(), file: file, line: line) { error in
-        guard case EngineError.invalidArgument = error else {
-            return XCTFail("expected an invalid argument, got \(error)", file: file, line: line)
-        }
+/// Expects that `body` throws `EngineError.invalidArgument`.
+public func assertInvalidArgument(_ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) {
+    expectEngineError(body, "an invalid argument", sourceLocation: sourceLocation) {
+        guard case .invalidArgument = $0 else { return false }
+        return true
+    }
+}
+
+/// Expects that `body` throws an error, and that it is an `EngineError` of the kind
+/// `matches` accepts (`kind` names it in the failure).
+private func expectEngineError(
+    _ body: () throws -> Void, _ kind: String, sourceLocation: SourceLocation, matches: (EngineError) -> Bool
+) {
+    guard let error = #expect(throws: (any Error).self, sourceLocation: sourceLocation, performing: body) else {
+        return
+    }
+    if !((error as? EngineError).map(matches) ?? false) {
+        Issue.record("expected \(kind), got \(error)", sourceLocation: sourceLocation)
     }
 }
 

@@ -3,12 +3,12 @@ import ConFiTData
 import ConFiTNN
 import ConFiTTestSupport
 import Foundation
-import XCTest
+import Testing
 
 /// A whole run through the library on a synthetic Split Fashion-MNIST (2 tasks of 2
 /// learnable classes, ResNet-18 at 32 px): the files and observer calls, re-evaluation
 /// from the checkpoint, and predictions from the run folder and from an exported task.
-final class ContinualRunTests: XCTestCase {
+@Suite struct ContinualRunTests {
     /// Events seen by an observer, in order.
     private final class Recorder: RunObserver {
         var events: [String] = []
@@ -36,6 +36,7 @@ final class ContinualRunTests: XCTestCase {
 
         init() throws {
             workspace = try TemporaryDirectory("confit-run")
+            workspace.removeAtExit()  // the static that holds it is never released
             let data = workspace.appending("fashion-mnist")
             try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
             try SyntheticIDX().write(to: data, trainPerClass: 8, testPerClass: 4)
@@ -55,115 +56,121 @@ final class ContinualRunTests: XCTestCase {
         }
     }
 
-    func testRunWritesItsFilesAndTellsItsObservers() throws {
+    @Test func runWritesItsFilesAndTellsItsObservers() throws {
         let run = try Self.finished.get()
-        XCTAssertEqual(
-            run.events,
-            [
+        #expect(
+            run.events == [
                 "start", "epoch 0.0", "checkpoint task 0, epoch 1, batch 0", "epoch 0.1",
                 "checkpoint task 0, epoch 2, batch 0", "task 0", "checkpoint task 1, epoch 0, batch 0",
                 "epoch 1.0", "checkpoint task 1, epoch 1, batch 0", "epoch 1.1", "checkpoint task 1, epoch 2, batch 0",
                 "task 1", "checkpoint task 2, epoch 0, batch 0", "finished",
             ])
         for file in ["checkpoint.safetensors", "metrics.json", "metrics.csv"] {
-            XCTAssertTrue(FileManager.default.fileExists(atPath: run.folder.appendingPathComponent(file).path), file)
+            #expect(FileManager.default.fileExists(atPath: run.folder.appendingPathComponent(file).path), "\(file)")
         }
-        XCTAssertEqual(try RunFolder(url: run.folder).readMetrics(), run.metrics)
-        XCTAssertEqual(run.metrics.accuracy.rows.map(\.count), [1, 2])
-        XCTAssertEqual(
-            run.metrics.epochs.map(\.stage), [.classifierAndNormalization, .all, .classifierAndNormalization, .all],
+        #expect(try RunFolder(url: run.folder).readMetrics() == run.metrics)
+        #expect(run.metrics.accuracy.rows.map(\.count) == [1, 2])
+        #expect(
+            run.metrics.epochs.map(\.stage) == [.classifierAndNormalization, .all, .classifierAndNormalization, .all],
             "E = 2: epoch 0 < 2 / 2 is stage bn")
         let config = try run.metrics.config.decode(as: RunConfiguration.self)
-        XCTAssertEqual(config.classOrder, Array(0..<10))
-        XCTAssertEqual(config.tasks, [[0, 1], [2, 3], [4, 5], [6, 7], [8, 9]])
-        XCTAssertEqual(config.classesPerTask, 2)
-        XCTAssertNotNil(config.threads)
+        #expect(config.classOrder == Array(0..<10))
+        #expect(config.tasks == [[0, 1], [2, 3], [4, 5], [6, 7], [8, 9]])
+        #expect(config.classesPerTask == 2)
+        #expect(config.threads != nil)
     }
 
     /// `confit eval`: the resumed run evaluates every task exactly as after its last task.
-    func testEvaluatingFromTheCheckpointReproducesTheLastAccuracyRow() throws {
+    @Test func evaluatingFromTheCheckpointReproducesTheLastAccuracyRow() throws {
         let finished = try Self.finished.get()
         let run = try ContinualRun(resuming: finished.folder)
-        XCTAssertEqual(run.resumedFrom, TrainingPosition(task: 2, epoch: 0))
-        XCTAssertEqual(run.finishedTasks, 2)
-        XCTAssertEqual(try run.evaluate().map(\.accuracy), finished.metrics.accuracy.rows.last)
-        XCTAssertEqual(try run.evaluate(tasks: [0]).map(\.accuracy), [finished.metrics.accuracy[after: 1, task: 0]])
-        XCTAssertThrowsError(try run.evaluate(tasks: [2])) { XCTAssertTrue("\($0)".contains("tasks 0...1"), "\($0)") }
+        #expect(run.resumedFrom == TrainingPosition(task: 2, epoch: 0))
+        #expect(run.finishedTasks == 2)
+        #expect(try run.evaluate().map(\.accuracy) == finished.metrics.accuracy.rows.last)
+        #expect(try run.evaluate(tasks: [0]).map(\.accuracy) == [finished.metrics.accuracy[after: 1, task: 0]])
+        if let error = #expect(throws: (any Error).self, performing: { try run.evaluate(tasks: [2]) }) {
+            #expect("\(error)".contains("tasks 0...1"), "\(error)")
+        }
     }
 
     /// A new run into a folder that holds one is refused and overwrites nothing;
     /// `resumingIfPresent` continues a run of the same configuration and refuses another.
-    func testAFolderWithARunIsContinuedNeverOverwritten() throws {
+    @Test func aFolderWithARunIsContinuedNeverOverwritten() throws {
         let finished = try Self.finished.get()
         let checkpoint = finished.folder.appendingPathComponent(TrainingCheckpoint.fileName)
         let before = try Data(contentsOf: checkpoint)
-        XCTAssertThrowsError(try ContinualRun(finished.config, folder: finished.folder)) { error in
-            XCTAssertTrue("\(error)".contains("already holds a run"), "\(error)")
-            XCTAssertTrue("\(error)".contains("--resume \(finished.folder.path)"), "\(error)")
+        if let error = #expect(
+            throws: (any Error).self, performing: { try ContinualRun(finished.config, folder: finished.folder) })
+        {
+            #expect("\(error)".contains("already holds a run"), "\(error)")
+            #expect("\(error)".contains("--resume \(finished.folder.path)"), "\(error)")
         }
-        XCTAssertEqual(try Data(contentsOf: checkpoint), before)
+        #expect(try Data(contentsOf: checkpoint) == before)
         let same = try ContinualRun.resumingIfPresent(finished.config, folder: finished.folder)
-        XCTAssertEqual(same.resumedFrom, TrainingPosition(task: 2, epoch: 0))
+        #expect(same.resumedFrom == TrainingPosition(task: 2, epoch: 0))
         var other = finished.config
         other.training.epochs = 3
-        XCTAssertThrowsError(try ContinualRun.resumingIfPresent(other, folder: finished.folder)) { error in
-            XCTAssertTrue("\(error)".contains("another configuration"), "\(error)")
+        if let error = #expect(
+            throws: (any Error).self, performing: { try ContinualRun.resumingIfPresent(other, folder: finished.folder) }
+        ) {
+            #expect("\(error)".contains("another configuration"), "\(error)")
         }
         let fresh = try TemporaryDirectory("confit-fresh")
-        XCTAssertNil(try ContinualRun.resumingIfPresent(finished.config, folder: fresh.appending("run")).resumedFrom)
+        #expect(try ContinualRun.resumingIfPresent(finished.config, folder: fresh.appending("run")).resumedFrom == nil)
     }
 
     /// A run started with relative paths records them absolute, so that it resumes from
     /// any working directory.
-    func testARunStartedWithRelativePathsResumesFromAnotherDirectory() throws {
+    @Test func aRunStartedWithRelativePathsResumesFromAnotherDirectory() throws {
         let workspace = try TemporaryDirectory("confit-relative")
         try FileManager.default.createDirectory(
             at: workspace.appending("fashion-mnist"), withIntermediateDirectories: true)
         try SyntheticIDX().write(to: workspace.appending("fashion-mnist"), trainPerClass: 4, testPerClass: 2)
         let previous = FileManager.default.currentDirectoryPath
         defer { _ = FileManager.default.changeCurrentDirectoryPath(previous) }
-        XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(workspace.path))
+        #expect(FileManager.default.changeCurrentDirectoryPath(workspace.path))
         var config = try RunConfiguration(
             preset: .fashionMNIST, root: "fashion-mnist", model: .resnet18, method: .finetune)
         (config.training.taskLimit, config.training.epochs, config.training.batchSize) = (1, 1, 4)
         (config.training.imageSize, config.training.resizeShortSide, config.training.loaderWorkers) = (32, 32, 0)
         let stopped = try ContinualRun(config, folder: URL(fileURLWithPath: "run"))
         stopped.observers = [StopAfterFirstBatch()]
-        XCTAssertThrowsError(try stopped.execute())
-        XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath("/"))
+        #expect(throws: (any Error).self) { try stopped.execute() }
+        #expect(FileManager.default.changeCurrentDirectoryPath("/"))
         let resumed = try ContinualRun(resuming: workspace.appending("run"))
-        XCTAssertEqual(resumed.configuration.root, workspace.appending("fashion-mnist").standardizedFileURL.path)
-        XCTAssertEqual(try resumed.execute().accuracy.taskCount, 1)
+        #expect(resumed.configuration.root == workspace.appending("fashion-mnist").standardizedFileURL.path)
+        #expect(try resumed.execute().accuracy.taskCount == 1)
     }
 
     /// A run into a folder another run holds refuses to start, naming the holder, and
     /// writes nothing; the lock goes with its holder.
-    func testSecondRunIntoALockedFolderRefusesToStart() throws {
+    @Test func secondRunIntoALockedFolderRefusesToStart() throws {
         let finished = try Self.finished.get()
         let folder = RunFolder(url: finished.folder)
         let before = try Data(contentsOf: finished.folder.appendingPathComponent("checkpoint.safetensors"))
         var held: RunFolderLock? = try folder.lock()
-        XCTAssertThrowsError(try ContinualRun(resuming: finished.folder).execute()) { error in
-            XCTAssertEqual(
-                "\(error)",
-                "\(finished.folder.path) is in use by another run (process \(getpid())); "
+        if let error = #expect(
+            throws: (any Error).self, performing: { try ContinualRun(resuming: finished.folder).execute() })
+        {
+            #expect(
+                "\(error)" == "\(finished.folder.path) is in use by another run (process \(getpid())); "
                     + "wait for it to stop, or choose another folder")
         }
-        XCTAssertThrowsError(try folder.lock())
-        XCTAssertEqual(try Data(contentsOf: finished.folder.appendingPathComponent("checkpoint.safetensors")), before)
+        #expect(throws: (any Error).self) { try folder.lock() }
+        #expect(try Data(contentsOf: finished.folder.appendingPathComponent("checkpoint.safetensors")) == before)
         withExtendedLifetime(held) { held = nil }
-        XCTAssertNoThrow(try folder.lock(), "released with its holder")
+        #expect(throws: Never.self, "released with its holder") { try folder.lock() }
     }
 
     /// Every checkpoint carries a CRC-32 of its contents: a flipped byte anywhere, or a
     /// truncated file, is a clear error that points at the previous checkpoint, which is
     /// kept beside the last and resumes where it stood.
-    func testDamagedCheckpointIsDetectedAndThePreviousOneResumes() throws {
+    @Test func damagedCheckpointIsDetectedAndThePreviousOneResumes() throws {
         let finished = try Self.finished.get()
         let original = try Data(contentsOf: finished.folder.appendingPathComponent(TrainingCheckpoint.fileName))
         let previous = try TrainingCheckpoint(
             contentsOf: finished.folder.appendingPathComponent(TrainingCheckpoint.previousFileName))
-        XCTAssertEqual(previous.position, TrainingPosition(task: 1, epoch: 2), "the checkpoint before the last one")
+        #expect(previous.position == TrainingPosition(task: 1, epoch: 2), "the checkpoint before the last one")
         let copy = try TemporaryDirectory("confit-damaged")
         let damaged = copy.appending(TrainingCheckpoint.fileName),
             kept = copy.appending(TrainingCheckpoint.previousFileName)
@@ -173,26 +180,32 @@ final class ContinualRunTests: XCTestCase {
             var bytes = original
             bytes[offset] ^= 0x10
             try bytes.write(to: damaged)
-            XCTAssertThrowsError(try ContinualRun(resuming: copy.url), "byte \(offset)") { error in
-                guard case let .damagedCheckpoint(path, _, previous)? = error as? ConFiTError else {
-                    return XCTFail("byte \(offset): \(error)")
+            if let error = #expect(
+                throws: (any Error).self, "byte \(offset)", performing: { try ContinualRun(resuming: copy.url) })
+            {
+                switch error as? ConFiTError {
+                case let .damagedCheckpoint(path, _, previous)?:
+                    #expect(path == damaged.path)
+                    #expect(previous == kept.path)
+                    #expect("\(error)".contains("mv \(kept.path) \(damaged.path)"), "\(error)")
+                default: Issue.record("byte \(offset): \(error)")
                 }
-                XCTAssertEqual(path, damaged.path)
-                XCTAssertEqual(previous, kept.path)
-                XCTAssertTrue("\(error)".contains("mv \(kept.path) \(damaged.path)"), "\(error)")
             }
         }
         try original.prefix(original.count - 100).write(to: damaged)
-        XCTAssertThrowsError(try ContinualRun(resuming: copy.url)) { error in
-            guard case .damagedCheckpoint? = error as? ConFiTError else { return XCTFail("truncated: \(error)") }
+        if let error = #expect(throws: (any Error).self, performing: { try ContinualRun(resuming: copy.url) }) {
+            switch error as? ConFiTError {
+            case .damagedCheckpoint?: break
+            default: Issue.record("truncated: \(error)")
+            }
         }
-        XCTAssertEqual(rename(kept.path, damaged.path), 0, "mv \(kept.path) \(damaged.path)")
-        XCTAssertEqual(try ContinualRun(resuming: copy.url).position, TrainingPosition(task: 1, epoch: 2))
+        #expect(rename(kept.path, damaged.path) == 0, "mv \(kept.path) \(damaged.path)")
+        #expect(try ContinualRun(resuming: copy.url).position == TrainingPosition(task: 1, epoch: 2))
     }
 
     /// `confit export` holds the task's bank and classifier rows and says whether to
     /// recover; `predict --bank` with it gives `predict --run`'s probabilities.
-    func testExportedTaskPredictsAsTheRunDoes() throws {
+    @Test func exportedTaskPredictsAsTheRunDoes() throws {
         let finished = try Self.finished.get()
         let images = ["accordion", "airplanes", "dalmatian", "pizza"].map {
             fixture("caltech/\($0)/image_0001.jpg").path
@@ -200,30 +213,31 @@ final class ContinualRunTests: XCTestCase {
         let checkpoint = finished.folder.appendingPathComponent("checkpoint.safetensors")
         for (task, recover) in [(0, true), (1, false)] {
             let exported = try TaskFile(exporting: task, fromRunIn: finished.folder)
-            XCTAssertEqual(
-                exported.recover, recover, "task \(task) is \(recover ? "older than" : "as new as") the weights")
-            XCTAssertEqual(exported.classes, [2 * task, 2 * task + 1])
-            XCTAssertEqual(exported.classNames, [["T-shirt/top", "Trouser"], ["Pullover", "Dress"]][task])
-            XCTAssertEqual(exported.file.metadata["model"], "resnet18")
-            XCTAssertEqual(try exported.file.tensor("classifier.weight").shape, [2, 512])
+            #expect(exported.recover == recover, "task \(task) is \(recover ? "older than" : "as new as") the weights")
+            #expect(exported.classes == [2 * task, 2 * task + 1])
+            #expect(exported.classNames == [["T-shirt/top", "Trouser"], ["Pullover", "Dress"]][task])
+            #expect(exported.file.metadata["model"] == "resnet18")
+            #expect(try exported.file.tensor("classifier.weight").shape == [2, 512])
             let run = try ContinualRun(resuming: finished.folder)
             let bankNames = run.trainer.banks[task].tensors.map(\.name)
-            XCTAssertEqual(exported.file.tensors.map(\.name), bankNames + ["classifier.weight", "classifier.bias"])
+            #expect(exported.file.tensors.map(\.name) == bankNames + ["classifier.weight", "classifier.bias"])
             let file = finished.workspace.appending("task-\(task).safetensors")
             try exported.write(to: file)
 
             let fromRun = try predictions(ImagePredictor.task(task, of: run), images)
             let fromFile = try predictions(
                 ImagePredictor.exported(TaskFile(contentsOf: file), weights: checkpoint), images)
-            XCTAssertEqual(fromRun.map(\.names), fromFile.map(\.names), "task \(task)")
+            #expect(fromRun.map(\.names) == fromFile.map(\.names), "task \(task)")
             for (a, b) in zip(fromRun, fromFile) {
                 for (p, q) in zip(a.probabilities, b.probabilities) {
-                    XCTAssertEqual(p, q, accuracy: 1e-6, "task \(task)")
+                    expectClose(p, q, tolerance: 1e-6, "task \(task)")
                 }
             }
         }
-        XCTAssertThrowsError(try TaskFile(exporting: 2, fromRunIn: finished.folder)) {
-            XCTAssertTrue("\($0)".contains("bank.2"), "\($0)")
+        if let error = #expect(
+            throws: (any Error).self, performing: { try TaskFile(exporting: 2, fromRunIn: finished.folder) })
+        {
+            #expect("\(error)".contains("bank.2"), "\(error)")
         }
     }
 
@@ -231,11 +245,11 @@ final class ContinualRunTests: XCTestCase {
         _ predictor: ImagePredictor, _ images: [String]
     ) throws -> [(names: [String], probabilities: [Float])] {
         var result: [(names: [String], probabilities: [Float])] = []
-        let skipped = try predictor.predict(images, top: 2, warn: { XCTFail($0) }) { _, top in
+        let skipped = try predictor.predict(images, top: 2, warn: { Issue.record("\($0)") }) { _, top in
             result.append((top.map { predictor.classNames[$0.classIndex] }, top.map(\.probability)))
         }
-        XCTAssertEqual(skipped, 0)
-        XCTAssertEqual(result.count, images.count)
+        #expect(skipped == 0)
+        #expect(result.count == images.count)
         return result
     }
 }

@@ -4,19 +4,22 @@ import ConFiTEngine
 import ConFiTNN
 import ConFiTTestSupport
 import Foundation
-import XCTest
+import Testing
 
 /// End to end on a tiny ResNet and a synthetic 4-class IDX dataset (2 tasks of 2 classes,
 /// 12×12 images): banks are restored per task, recovery touches old tasks only, and the
 /// accuracy matrix has the shape docs/methods.md describes.
-final class ContinualTrainerTests: XCTestCase {
-    func testBanksAndRecoveryPerTask() throws {
+@Suite struct ContinualTrainerTests {
+    /// The synthetic protocol's folders, kept until the test ends.
+    private let workspaces = TemporaryDirectories()
+
+    @Test func banksAndRecoveryPerTask() throws {
         let trainer = try makeTrainer(.confit)
         let rows = try accuracyRows(trainer)
-        XCTAssertEqual(rows.map(\.count), [1, 2])
+        #expect(rows.map(\.count) == [1, 2])
         // Accuracies count right answers out of each task's 16 test images (8 per class).
-        XCTAssertTrue(rows.joined().allSatisfy { ($0 * 16).rounded() == $0 * 16 }, "\(rows)")
-        XCTAssertEqual(trainer.banks.count, 2)
+        #expect(rows.joined().allSatisfy { ($0 * 16).rounded() == $0 * 16 }, "\(rows)")
+        #expect(trainer.banks.count == 2)
 
         // Evaluating the current task restores its bank exactly.
         _ = try trainer.evaluate(task: 1, after: 1)
@@ -26,64 +29,63 @@ final class ContinualTrainerTests: XCTestCase {
         _ = try trainer.evaluate(task: 0, after: 1)
         try assertStatistics(trainer, equal: trainer.banks[0], means: false)
         let stored = try bankValues(trainer.banks[0], trainer.pairs[5].normalizationName + ".running_mean")
-        XCTAssertNotEqual(
-            try trainer.pairs[5].normalization.runningMean.toArray(), stored,
+        #expect(
+            try trainer.pairs[5].normalization.runningMean.toArray() != stored,
             "the recovered mean differs from the stored one once later tasks changed the convolutions")
     }
 
-    func testTaskBNRestoresStoredMeansForOldTasks() throws {
+    @Test func taskBNRestoresStoredMeansForOldTasks() throws {
         let trainer = try makeTrainer(.taskBN)
         try trainer.runLogged()
         _ = try trainer.evaluate(task: 0, after: 1)
         try assertStatistics(trainer, equal: trainer.banks[0], means: true)
     }
 
-    func testFinetuneKeepsNoBanks() throws {
+    @Test func finetuneKeepsNoBanks() throws {
         let trainer = try makeTrainer(.finetune)
         let log = try trainer.runLogged()
-        XCTAssertEqual(log.tasks.map(\.bankBytes), [0, 0])
-        XCTAssertTrue(trainer.banks.isEmpty)
-        XCTAssertEqual(log.epochs.map(\.stage), Array(repeating: .all, count: 10))
+        #expect(log.tasks.map(\.bankBytes) == [0, 0])
+        #expect(trainer.banks.isEmpty)
+        #expect(log.epochs.map(\.stage) == Array(repeating: .all, count: 10))
     }
 
     /// Hierarchical stages for E = 5: epoch 0 classifier, 1 BN, 2–4 all.
-    func testHierarchicalStagesInTraining() throws {
-        XCTAssertEqual(try stages(makeTrainer(.confit)), [.classifier, .classifierAndNormalization, .all, .all, .all])
+    @Test func hierarchicalStagesInTraining() throws {
+        #expect(try stages(makeTrainer(.confit)) == [.classifier, .classifierAndNormalization, .all, .all, .all])
     }
 
     /// The ablation without Xconv BN: the same hierarchical stages, but old tasks are
     /// evaluated with their stored BN means (no recovery).
-    func testConFiTNoXconvIsHierarchicalWithoutRecovery() throws {
+    @Test func confitNoXconvIsHierarchicalWithoutRecovery() throws {
         let trainer = try makeTrainer(.confitNoXconv)
-        XCTAssertEqual(try stages(trainer), [.classifier, .classifierAndNormalization, .all, .all, .all])
-        XCTAssertEqual(trainer.banks.count, 2)
+        #expect(try stages(trainer) == [.classifier, .classifierAndNormalization, .all, .all, .all])
+        #expect(trainer.banks.count == 2)
         _ = try trainer.evaluate(task: 0, after: 1)
         try assertStatistics(trainer, equal: trainer.banks[0], means: true)
     }
 
     /// The ablation without the hierarchy: every parameter in every epoch, and old tasks'
     /// BN means recovered through the current convolutions.
-    func testConFiTNoHierTrainsEverythingAndRecovers() throws {
+    @Test func confitNoHierTrainsEverythingAndRecovers() throws {
         let trainer = try makeTrainer(.confitNoHier)
-        XCTAssertEqual(try stages(trainer), Array(repeating: .all, count: 5))
+        #expect(try stages(trainer) == Array(repeating: .all, count: 5))
         _ = try trainer.evaluate(task: 0, after: 1)
         try assertStatistics(trainer, equal: trainer.banks[0], means: false)
         let stored = try bankValues(trainer.banks[0], trainer.pairs[5].normalizationName + ".running_mean")
-        XCTAssertNotEqual(
-            try trainer.pairs[5].normalization.runningMean.toArray(), stored, "old tasks' means are recovered")
+        #expect(try trainer.pairs[5].normalization.runningMean.toArray() != stored, "old tasks' means are recovered")
     }
 
     /// The linear probe trains the classifier alone with the backbone in eval mode: every
     /// other parameter and every BN running statistic ends bit for bit as it started.
-    func testLinearProbeChangesNothingButTheClassifier() throws {
+    @Test func linearProbeChangesNothingButTheClassifier() throws {
         let trainer = try makeTrainer(.linear)
         let before = try trainer.network.stateDict()
-        XCTAssertEqual(try stages(trainer), Array(repeating: .classifier, count: 5))
-        XCTAssertTrue(trainer.banks.isEmpty && trainer.pairs.isEmpty)
+        #expect(try stages(trainer) == Array(repeating: .classifier, count: 5))
+        #expect(trainer.banks.isEmpty && trainer.pairs.isEmpty)
         let after = try trainer.network.stateDict()
-        XCTAssertEqual(before.map(\.0), after.map(\.0))
+        #expect(before.map(\.0) == after.map(\.0))
         for ((name, old), (_, new)) in zip(before, after) {
-            if name.hasPrefix("fc.") { XCTAssertNotEqual(old, new, name) } else { XCTAssertEqual(old, new, name) }
+            if name.hasPrefix("fc.") { #expect(old != new, "\(name)") } else { #expect(old == new, "\(name)") }
         }
     }
 
@@ -92,52 +94,52 @@ final class ContinualTrainerTests: XCTestCase {
     /// for bit, the same weights, BN statistics and strategy state (task banks, LwF's
     /// teacher logits, EWC's Fisher and anchor, PackNet's owners across its pruning,
     /// Piggyback's masks with Adam's moments).
-    func testStoppedAndResumedRunMatchesUninterruptedRun() throws {
+    @Test func stoppedAndResumedRunMatchesUninterruptedRun() throws {
         for method in [ContinualMethod.confit, .lwf(.init()), .ewc(.init()), .packnet(.init()), .piggyback(.init())] {
             let uninterrupted = try makeTrainer(method)
             let expectedRows = try accuracyRows(uninterrupted)
 
             let first = try makeTrainer(method)
             var log = TrainerLog()
-            XCTAssertThrowsError(
+            #expect(throws: ConFiTError.interrupted(TrainingPosition(task: 1, epoch: 3, batch: 1))) {
                 try first.run(into: &log) {
-                    if case .epochFinished(let epoch) = $0, epoch.task == 1, epoch.epoch == 2 { first.stop.request() }
+                    if case .epochFinished(let epoch) = $0, epoch.task == 1, epoch.epoch == 2 {
+                        first.stop.request()
+                    }
                 }
-            ) { error in
-                XCTAssertEqual(error as? ConFiTError, .interrupted(TrainingPosition(task: 1, epoch: 3, batch: 1)))
             }
             let folder = try TemporaryDirectory("confit-checkpoint")
             let url = folder.appending("checkpoint.safetensors")
-            try XCTUnwrap(log.lastCheckpoint).write(to: url)
+            try #require(log.lastCheckpoint).write(to: url)
 
             let resumed = try makeTrainer(method)
             let checkpoint = try TrainingCheckpoint(contentsOf: url)
             try resumed.restore(from: checkpoint)
-            XCTAssertEqual(
-                try accuracyRows(resumed, from: checkpoint.position), Array(expectedRows.suffix(1)), method.name)
-            XCTAssertEqual(
-                try resumed.network.stateDict().map(\.1), try uninterrupted.network.stateDict().map(\.1), method.name)
+            #expect(
+                try accuracyRows(resumed, from: checkpoint.position) == Array(expectedRows.suffix(1)), "\(method.name)")
+            #expect(
+                try resumed.network.stateDict().map(\.1) == uninterrupted.network.stateDict().map(\.1), "\(method.name)"
+            )
             let (state, expected) = (try resumed.strategy.state(), try uninterrupted.strategy.state())
-            XCTAssertEqual(state.map(\.0), expected.map(\.0), method.name)
-            XCTAssertEqual(state.map(\.1), expected.map(\.1), method.name)
-            XCTAssertEqual(state.isEmpty, method.name == "lwf", "only LwF holds nothing between tasks")
+            #expect(state.map(\.0) == expected.map(\.0), "\(method.name)")
+            #expect(state.map(\.1) == expected.map(\.1), "\(method.name)")
+            #expect(state.isEmpty == (method.name == "lwf"), "only LwF holds nothing between tasks")
         }
     }
 
     /// A task's export holds exactly its bank and the classifier rows of its classes.
-    func testExportedTaskHoldsItsBankAndClassifierRows() throws {
+    @Test func exportedTaskHoldsItsBankAndClassifierRows() throws {
         let trainer = try makeTrainer(.confit)
         let last = try trainer.runLogged().lastCheckpoint
-        let exported = try export(1, classes: [2, 3], from: XCTUnwrap(last)).file
+        let exported = try export(1, classes: [2, 3], from: #require(last)).file
         let names = exported.tensors.map(\.name)
-        XCTAssertEqual(names.filter { !$0.hasPrefix("classifier.") }, trainer.banks[1].tensors.map(\.name))
-        for (name, tensor) in trainer.banks[1].tensors { XCTAssertEqual(try exported.tensor(name), tensor, name) }
-        let weight = try XCTUnwrap(trainer.network.namedParameters().first { $0.0 == "fc.weight" }).1.value.toArray()
+        #expect(names.filter { !$0.hasPrefix("classifier.") } == trainer.banks[1].tensors.map(\.name))
+        for (name, tensor) in trainer.banks[1].tensors { #expect(try exported.tensor(name) == tensor, "\(name)") }
+        let weight = try #require(trainer.network.namedParameters().first { $0.0 == "fc.weight" }).1.value.toArray()
         let features = weight.count / 10
-        XCTAssertEqual(
-            try exported.tensor("classifier.weight").floats(), Array(weight[(2 * features)..<(4 * features)]))
-        XCTAssertEqual(try exported.tensor("classifier.weight").shape, [2, features])
-        XCTAssertThrowsError(try export(5, classes: [0], from: XCTUnwrap(last)))
+        #expect(try exported.tensor("classifier.weight").floats() == Array(weight[(2 * features)..<(4 * features)]))
+        #expect(try exported.tensor("classifier.weight").shape == [2, features])
+        #expect(throws: (any Error).self) { try export(5, classes: [0], from: #require(last)) }
     }
 
     /// Runs `trainer` to the end and returns the stage of each epoch of task 0.
@@ -153,22 +155,22 @@ final class ContinualTrainerTests: XCTestCase {
 
     private func assertStatistics(
         _ trainer: ContinualTrainer, equal bank: TaskBank, means: Bool,
-        file: StaticString = #filePath, line: UInt = #line
+        sourceLocation: SourceLocation = #_sourceLocation
     ) throws {
         for pair in trainer.pairs {
             let bn = pair.normalization, name = pair.normalizationName
             var checked = [("weight", bn.weight.value), ("bias", bn.bias.value), ("running_var", bn.runningVariance)]
             if means { checked.append(("running_mean", bn.runningMean)) }
             for (suffix, tensor) in checked {
-                XCTAssertEqual(
-                    try tensor.toArray(), try bankValues(bank, name + "." + suffix), name + "." + suffix, file: file,
-                    line: line)
+                #expect(
+                    try tensor.toArray() == bankValues(bank, name + "." + suffix), "\(name + "." + suffix)",
+                    sourceLocation: sourceLocation)
             }
         }
     }
 
     private func bankValues(_ bank: TaskBank, _ key: String) throws -> [Float] {
-        try XCTUnwrap(bank.tensors.first { $0.name == key }).tensor.floats()
+        try #require(bank.tensors.first { $0.name == key }).tensor.floats()
     }
 
     /// Runs `trainer` from `position` and returns the accuracy row of every task it finishes.
@@ -179,6 +181,6 @@ final class ContinualTrainerTests: XCTestCase {
     }
 
     private func makeTrainer(_ method: ContinualMethod) throws -> ContinualTrainer {
-        try SyntheticProtocol.makeTrainer(method, in: self, images: (180, 40, 60, 8), order: [0, 1, 2, 3])
+        try SyntheticProtocol.makeTrainer(method, in: workspaces, images: (180, 40, 60, 8), order: [0, 1, 2, 3])
     }
 }

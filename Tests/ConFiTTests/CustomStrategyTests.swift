@@ -3,11 +3,15 @@ import ConFiTData
 import ConFiTEngine
 import ConFiTIO
 import ConFiTNN
-import XCTest
+import ConFiTTestSupport
+import Testing
 
 /// A method of the caller's own (README, "A method of your own"): the trainer calls its
 /// hooks in the documented order, adds its loss terms to the step, and checkpoints its state.
-final class CustomStrategyTests: XCTestCase {
+@Suite struct CustomStrategyTests {
+    /// The synthetic protocol's folders, kept until the test ends.
+    private let workspaces = TemporaryDirectories()
+
     /// Logit decay: loss += ½·c·mean‖z‖², ∂/∂z = c·z/N; records every hook.
     private final class LogitDecay: ContinualStrategy {
         let name = "logit-decay"
@@ -49,8 +53,8 @@ final class CustomStrategyTests: XCTestCase {
         }
     }
 
-    func testHooksRunInOrderAndTheStateIsCheckpointed() throws {
-        let base = try SyntheticProtocol.makeTrainer(.finetune, in: self)
+    @Test func hooksRunInOrderAndTheStateIsCheckpointed() throws {
+        let base = try SyntheticProtocol.makeTrainer(.finetune, in: workspaces)
         let strategy = LogitDecay()
         let trainer = try ContinualTrainer(
             network: base.network, strategy: strategy, scenario: base.scenario,
@@ -58,18 +62,17 @@ final class CustomStrategyTests: XCTestCase {
         let log = try trainer.runLogged()
         let (last, losses) = (log.lastCheckpoint, log.epochs.map(\.meanLoss))
         let epochs = (0..<5).map { "epoch \($0)" }
-        XCTAssertEqual(
-            strategy.calls,
-            ["start 0"] + epochs + [
+        #expect(
+            strategy.calls == ["start 0"] + epochs + [
                 "finish 0", "select 0 after 0",
                 "start 1",
             ] + epochs + ["finish 1", "select 0 after 1", "select 1 after 1"])
-        XCTAssertEqual(strategy.steps, 2 * 5 * 48 / 8, "one per batch: 6 batches of 8 per epoch")
-        XCTAssertTrue(trainer.pairs.isEmpty, "no trackers unless the strategy asks for them")
+        #expect(strategy.steps == 2 * 5 * 48 / 8, "one per batch: 6 batches of 8 per epoch")
+        #expect(trainer.pairs.isEmpty, "no trackers unless the strategy asks for them")
 
         let restored = LogitDecay()
-        try restored.restore(from: try XCTUnwrap(last).file.tensors.map { ($0.name, $0.tensor) })
-        XCTAssertEqual(restored.steps, 60)
-        XCTAssertTrue(losses.allSatisfy { $0.isFinite && $0 > 0 })
+        try restored.restore(from: try #require(last).file.tensors.map { ($0.name, $0.tensor) })
+        #expect(restored.steps == 60)
+        #expect(losses.allSatisfy { $0.isFinite && $0 > 0 })
     }
 }

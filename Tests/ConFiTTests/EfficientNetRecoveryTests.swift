@@ -4,7 +4,7 @@ import ConFiTIO
 import ConFiTNN
 import ConFiTTestSupport
 import Foundation
-import XCTest
+import Testing
 
 /// Trackers and Xconv recovery through TF 'SAME' padding (asymmetric at stride 2) and
 /// depthwise convolutions: the real EfficientNet-Lite0 against PyTorch's float64 reference
@@ -16,8 +16,11 @@ import XCTest
 /// block output's mean (β analytically, so all rounding) is 1.3e-5 off; the means taken
 /// by the trackers' pooling and by a plain loop over the same activations agree on that,
 /// so the absolute allowance there is 2e-5.
-final class EfficientNetRecoveryTests: XCTestCase {
-    func testTrackedAndRecoveredMeansMatchPyTorch() throws {
+///
+/// Enabled when the real weights are there (`EfficientNetLite0Weights`).
+@Suite(.enabled(if: EfficientNetLite0Weights.isAvailable, EfficientNetLite0Weights.missing))
+struct EfficientNetRecoveryTests {
+    @Test func trackedAndRecoveredMeansMatchPyTorch() throws {
         let weights = try EfficientNetLite0Weights.require().tensors.map { ($0.name, $0.tensor) }
         let fixture = try SafeTensorsFile(contentsOf: fixture("effnet_lite0.safetensors"))
         // nChw16c is the layout training runs EfficientNet in; NHWC takes the other paths of
@@ -32,14 +35,14 @@ final class EfficientNetRecoveryTests: XCTestCase {
 
     private func check(_ model: EfficientNetLite0, _ fixture: SafeTensorsFile, absolute: Float) throws {
         let pairs = try ConvolutionNormPair.pairs(in: model)
-        XCTAssertEqual(pairs.count, fixture.tensors.filter { $0.name.hasPrefix("track/") }.count)
+        #expect(pairs.count == fixture.tensors.filter { $0.name.hasPrefix("track/") }.count)
 
         let x = try fixture.tensor("input/x")
         model.train()
         _ = try model.forward(try Tensor(shape: x.shape, values: x.floats()))
         for pair in pairs {
             let name = pair.convolutionName
-            XCTAssertEqual(pair.tracker.inputShape, try fixture.tensor("shape/" + name).ints(), name)
+            #expect(try pair.tracker.inputShape == fixture.tensor("shape/" + name).ints(), "\(name)")
             assertClose(
                 pair.tracker.means.flatMap { $0 }, try fixture.tensor("track/" + name), "track/" + name,
                 absolute: absolute)
@@ -47,6 +50,6 @@ final class EfficientNetRecoveryTests: XCTestCase {
                 try pair.tracker.recoveredMean(), try fixture.tensor("shift/" + pair.normalizationName),
                 "shift/" + pair.normalizationName, absolute: absolute)
         }
-        XCTAssertEqual(pairs.filter(\.tracker.isPhased).count, 5, "the stem and four stride-2 depthwise convolutions")
+        #expect(pairs.filter(\.tracker.isPhased).count == 5, "the stem and four stride-2 depthwise convolutions")
     }
 }

@@ -4,16 +4,16 @@ import ConFiTEngine
 import ConFiTIO
 import ConFiTNN
 import ConFiTTestSupport
-import XCTest
+import Testing
 
 /// PackNet's pruning and masked evaluation, and Piggyback's masked forward and
 /// straight-through mask gradient, against PyTorch's float64 reading of the official code
 /// (Resources/mask_fixtures.safetensors, made by Resources/make_mask_fixtures.py), with the
 /// parity tests' tolerance; which weights are pruned is compared exactly, to the index.
-final class MaskStrategyParityTests: XCTestCase {
-    private var golden: SafeTensorsFile!
+@Suite struct MaskStrategyParityTests {
+    private let golden: SafeTensorsFile
 
-    override func setUpWithError() throws {
+    init() throws {
         golden = try SafeTensorsFile(contentsOf: fixture("mask_fixtures.safetensors"))
     }
 
@@ -39,7 +39,7 @@ final class MaskStrategyParityTests: XCTestCase {
     /// Task 1 (owner 2) pruned by 0.6 at the start of its retraining epoch: the same weights
     /// freed and zeroed as PyTorch's `pruning_mask`; then task 0 and task 1 evaluated through
     /// their masks give PyTorch's `apply_mask` logits.
-    func testPruningAndMaskedEvaluationMatchPyTorch() throws {
+    @Test func pruningAndMaskedEvaluationMatchPyTorch() throws {
         let (model, context) = try network()
         let packnet = PackNetStrategy(.init(prune: 0.6, retrainEpochs: 2))
         let convs = model.namedConvolutions()
@@ -47,38 +47,37 @@ final class MaskStrategyParityTests: XCTestCase {
             from: try convs.map { ("packnet.owner." + $0.0, try golden.tensor("packnet/owner_before/" + $0.0)) }
                 + [("packnet.current", HostTensor(shape: [2], int64s: [1, 0]))])
         _ = packnet.epochStarting(2, of: 5, context)
-        XCTAssertFalse(packnet.owners.values.contains { $0.contains(0) }, "no pruning before the last two epochs")
+        #expect(!(packnet.owners.values.contains { $0.contains(0) }), "no pruning before the last two epochs")
         _ = packnet.epochStarting(3, of: 5, context)
-        XCTAssertEqual(Set(packnet.owners.keys), Set(convs.map(\.0)))
+        #expect(Set(packnet.owners.keys) == Set(convs.map(\.0)))
         for (name, conv) in convs {
             let (owners, expected) = (
-                try XCTUnwrap(packnet.owners[name]), try golden.tensor("packnet/owner_after/" + name).bytes
+                try #require(packnet.owners[name]), try golden.tensor("packnet/owner_after/" + name).bytes
             )
-            XCTAssertEqual(zip(owners, expected).filter { $0 != $1 }.count, 0, "owners of \(name) differing")
+            #expect(zip(owners, expected).filter { $0 != $1 }.count == 0, "owners of \(name) differing")
             let (weights, pruned) = (
                 try conv.weight.value.toArray(), try golden.tensor("packnet/w_after/" + name).floats()
             )
-            XCTAssertEqual(zip(weights, pruned).filter { $0 != $1 }.count, 0, "weights of \(name) differing")
+            #expect(zip(weights, pruned).filter { $0 != $1 }.count == 0, "weights of \(name) differing")
         }
-        XCTAssertTrue(
-            packnet.owners.values.contains { $0.contains(0) } && packnet.owners.values.contains { $0.contains(2) })
+        #expect(packnet.owners.values.contains { $0.contains(0) } && packnet.owners.values.contains { $0.contains(2) })
         _ = packnet.epochStarting(4, of: 5, context)
-        XCTAssertEqual(
-            packnet.owners.values.map { $0.filter { $0 == 0 }.count }.reduce(0, +),
-            try convs.map { try golden.tensor("packnet/owner_after/" + $0.0).bytes.filter { $0 == 0 }.count }.reduce(
-                0, +),
-            "a task prunes once")
+        let freed = packnet.owners.values.map { $0.filter { $0 == 0 }.count }.reduce(0, +)
+        let expectedFreed = try convs.map {
+            try golden.tensor("packnet/owner_after/" + $0.0).bytes.filter { $0 == 0 }.count
+        }.reduce(0, +)
+        #expect(freed == expectedFreed, "a task prunes once")
         for i in [0, 1] {
             try packnet.select(task: i, after: 1, context)
             try assertClose(
                 try model.forward(try tensor("input/x")), try golden.tensor("packnet/logits/task\(i)"), "task \(i)")
         }
-        XCTAssertTrue(convs.allSatisfy { $0.1.weightMask == nil }, "selecting the last task leaves no mask")
+        #expect(convs.allSatisfy { $0.1.weightMask == nil }, "selecting the last task leaves no mask")
     }
 
     /// With given real-valued masks, the frozen-BN forward uses W ⊙ [m > 5e-3]; backward and
     /// `finishGradients` give PyTorch's ∂loss/∂m through the straight-through binarizer.
-    func testMaskedForwardAndStraightThroughGradientMatchPyTorch() throws {
+    @Test func maskedForwardAndStraightThroughGradientMatchPyTorch() throws {
         let (model, context) = try network()
         let convs = model.namedConvolutions()
         try model.loadStateDict(try convs.map { ($0.0, try golden.tensor("packnet/w_after/" + $0.0)) }, strict: false)
@@ -87,8 +86,8 @@ final class MaskStrategyParityTests: XCTestCase {
             from: try convs.map { ("piggyback.real." + $0.0, try golden.tensor("piggyback/real/" + $0.0)) })
         let task = context.tasks[1]
         let (optimizer, names) = try piggyback.makeOptimizer(task: task, context)
-        XCTAssertEqual(Set(names.map(\.0)), Set(convs.map { "piggyback.real." + $0.0 } + ["fc.weight", "fc.bias"]))
-        XCTAssertTrue(optimizer is Adam)
+        #expect(Set(names.map(\.0)) == Set(convs.map { "piggyback.real." + $0.0 } + ["fc.weight", "fc.bias"]))
+        #expect(optimizer is Adam)
         _ = piggyback.epochStarting(0, of: 5, context)
         let buffers = try model.namedBuffers().map { try $0.1.toArray() }
         for (_, p) in model.namedParameters() { p.zeroGradient() }
@@ -98,16 +97,16 @@ final class MaskStrategyParityTests: XCTestCase {
         let loss = try CrossEntropy.loss(
             logits: logits, classes: task.classes, labels: try golden.tensor("input/labels").ints(),
             gradient: gradient)
-        XCTAssertEqual(loss, try golden.tensor("piggyback/loss").floats()[0], accuracy: 1e-5)
+        expectClose(loss, try golden.tensor("piggyback/loss").floats()[0], tolerance: 1e-5)
         _ = try model.backward(gradient, needsInputGradient: false)
         _ = try piggyback.finishGradients(task: task, context)
         let real = Dictionary(names, uniquingKeysWith: { a, _ in a })
         for (name, _) in convs {
             try assertClose(
-                try XCTUnwrap(real["piggyback.real." + name]).gradient, try golden.tensor("piggyback/grad/" + name),
+                try #require(real["piggyback.real." + name]).gradient, try golden.tensor("piggyback/grad/" + name),
                 name)
         }
         try assertClose(model.fc.weight.gradient, try golden.tensor("piggyback/grad/fc.weight"), "fc.weight")
-        XCTAssertEqual(try model.namedBuffers().map { try $0.1.toArray() }, buffers, "BN running statistics frozen")
+        #expect(try model.namedBuffers().map { try $0.1.toArray() } == buffers, "BN running statistics frozen")
     }
 }

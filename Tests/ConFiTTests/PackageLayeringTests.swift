@@ -12,7 +12,7 @@ import Testing
         "CDNNL", "CImageIO", "CLAPACK", "CMPI", "ConFiTEngine", "ConFiTIO", "ConFiTNN", "ConFiTData", "ConFiT",
         "ConFiTReport", "ConFiTServe", "confit",
     ]
-    private static let platform: Set = ["Foundation", "FoundationNetworking", "Dispatch", "XCTest", "Testing", "Glibc"]
+    private static let platform: Set = ["Foundation", "FoundationNetworking", "Dispatch", "Testing", "Glibc"]
 
     /// Every target of Package.swift: its declared dependencies and its source folder.
     private func targets() throws -> [(name: String, dependencies: [String], folder: URL)] {

@@ -1,9 +1,10 @@
 import ConFiT
+import ConFiTTestSupport
 import Foundation
-import XCTest
+import Testing
 
 /// Mean ± sample std over seeds, against values computed by hand from hand-made runs.
-final class SeedAggregateTests: XCTestCase {
+@Suite struct SeedAggregateTests {
     private func run(
         _ name: String, seed: UInt64, rows: [[Double]], bankBytes: [Int], seconds: Double,
         edit: (inout RunConfiguration) -> Void = { _ in }
@@ -38,19 +39,19 @@ final class SeedAggregateTests: XCTestCase {
         ]
     }
 
-    func testGroupsRunsThatDifferOnlyInTheirSeed() throws {
+    @Test func groupsRunsThatDifferOnlyInTheirSeed() throws {
         let groups = SeedAggregate.grouping(try runs())
-        XCTAssertEqual(groups.map(\.runs), [["A", "B", "C"], ["D"], ["E"], ["F"]])
-        XCTAssertEqual(groups.map(\.method), ["confit", "finetune", "confit", "confit"])
-        XCTAssertEqual(groups[0].seeds, [0, 1, 2])
+        #expect(groups.map(\.runs) == [["A", "B", "C"], ["D"], ["E"], ["F"]])
+        #expect(groups.map(\.method) == ["confit", "finetune", "confit", "confit"])
+        #expect(groups[0].seeds == [0, 1, 2])
     }
 
     /// A_t: A (0.8, 0.75), B (0.9, 0.75), C (1.0, 0.6). Final: mean 0.7, std √(0.0075) =
     /// 0.0866025; A_0: 0.9 ± 0.1; incremental 0.775, 0.825, 0.8: 0.8 ± 0.025; F 0.2, 0.2,
     /// 0.5: 0.3 ± √0.03 = 0.173205; BWT −0.2, −0.2, −0.5: −0.3 ± 0.173205; a(1, 1) 0.9,
     /// 0.8, 0.7: 0.8 ± 0.1; bytes per task 200, 200, 100: 166.67 ± 57.735; time 20 ± 10.
-    func testMeansAndSampleStandardDeviationsByHand() throws {
-        let confit = try XCTUnwrap(SeedAggregate.grouping(try runs()).first)
+    @Test func meansAndSampleStandardDeviationsByHand() throws {
+        let confit = try #require(SeedAggregate.grouping(try runs()).first)
         let expected: [(SeedAggregate.Statistic?, Double, Double)] = [
             (confit.finalAverageAccuracy, 0.7, 0.0075.squareRoot()), (confit.averageAccuracy[0], 0.9, 0.1),
             (confit.averageIncrementalAccuracy, 0.8, 0.025), (confit.forgetting, 0.3, 0.03.squareRoot()),
@@ -59,49 +60,50 @@ final class SeedAggregateTests: XCTestCase {
             (confit.wallSeconds, 20, 10),
         ]
         for (k, (statistic, mean, std)) in expected.enumerated() {
-            XCTAssertEqual(try XCTUnwrap(statistic).mean, mean, accuracy: 1e-12, "statistic \(k)")
-            XCTAssertEqual(try XCTUnwrap(statistic?.std), std, accuracy: 1e-12, "statistic \(k)")
+            expectClose(try #require(statistic).mean, mean, tolerance: 1e-12, "statistic \(k)")
+            expectClose(try #require(statistic?.std), std, tolerance: 1e-12, "statistic \(k)")
         }
         let single = SeedAggregate.grouping(try runs())[1]
-        XCTAssertEqual(single.finalAverageAccuracy, SeedAggregate.Statistic([0.5]))
-        XCTAssertNil(single.finalAverageAccuracy.std, "one run has no spread")
-        XCTAssertNil(SeedAggregate.grouping(try runs())[3].forgetting, "one task: forgetting is undefined")
+        #expect(single.finalAverageAccuracy == SeedAggregate.Statistic([0.5]))
+        #expect(single.finalAverageAccuracy.std == nil, "one run has no spread")
+        #expect(SeedAggregate.grouping(try runs())[3].forgetting == nil, "one task: forgetting is undefined")
     }
 
-    func testRunsWithDifferentTaskCountsDoNotAggregate() throws {
+    @Test func runsWithDifferentTaskCountsDoNotAggregate() throws {
         let all = try runs()
-        XCTAssertThrowsError(try SeedAggregate([all[0], all[5]])) {
-            XCTAssertTrue("\($0)".contains("F has 1"), "\($0)")
+        if let error = #expect(throws: (any Error).self, performing: { try SeedAggregate([all[0], all[5]]) }) {
+            #expect("\(error)".contains("F has 1"), "\(error)")
         }
     }
 
     /// aggregate.json and aggregate.csv hold the same hand-computed numbers.
-    func testJSONAndCSVHoldTheAggregates() throws {
+    @Test func jsonAndCSVHoldTheAggregates() throws {
         let groups = SeedAggregate.grouping(try runs())
-        let json = try XCTUnwrap(
+        let json = try #require(
             try JSONSerialization.jsonObject(with: SeedAggregate.jsonData(groups)) as? [String: Any])
-        let first = try XCTUnwrap((json["groups"] as? [[String: Any]])?.first)
-        XCTAssertEqual(first["n"] as? Int, 3)
-        XCTAssertEqual(first["runs"] as? [String], ["A", "B", "C"])
-        let final = try XCTUnwrap(first["final_average_accuracy"] as? [String: Double])
-        XCTAssertEqual(try XCTUnwrap(final["mean"]), 0.7, accuracy: 1e-12)
-        let matrix = try XCTUnwrap(first["accuracy_matrix"] as? [String: [[Double]]])
-        XCTAssertEqual(try XCTUnwrap(matrix["std"]?[1][0]), 0.1, accuracy: 1e-12)
-        XCTAssertNotNil((json["definitions"] as? [String: String])?["std"])
+        let first = try #require((json["groups"] as? [[String: Any]])?.first)
+        #expect((first["n"] as? Int) == 3)
+        #expect((first["runs"] as? [String]) == ["A", "B", "C"])
+        let final = try #require(first["final_average_accuracy"] as? [String: Double])
+        expectClose(try #require(final["mean"]), 0.7, tolerance: 1e-12)
+        let matrix = try #require(first["accuracy_matrix"] as? [String: [[Double]]])
+        expectClose(try #require(matrix["std"]?[1][0]), 0.1, tolerance: 1e-12)
+        #expect((json["definitions"] as? [String: String])?["std"] != nil)
 
         let lines = SeedAggregate.csv(groups).split(separator: "\n").map {
             $0.split(separator: ",", omittingEmptySubsequences: false)
         }
-        XCTAssertEqual(lines.count, 5)
+        #expect(lines.count == 5)
         let header = lines[0].map(String.init)
-        XCTAssertEqual(
-            Array(header.prefix(6)),
-            ["method", "n", "seeds", "runs", "final_average_accuracy_mean", "final_average_accuracy_std"])
+        #expect(
+            Array(header.prefix(6)) == [
+                "method", "n", "seeds", "runs", "final_average_accuracy_mean", "final_average_accuracy_std",
+            ])
         let row = Dictionary(uniqueKeysWithValues: zip(header, lines[1].map(String.init)))
-        XCTAssertEqual(row["seeds"], "0 1 2")
-        XCTAssertEqual(try XCTUnwrap(Double(row["forgetting_std"] ?? "")), 0.03.squareRoot(), accuracy: 1e-12)
-        XCTAssertEqual(try XCTUnwrap(Double(row["bwt_mean"] ?? "")), -0.3, accuracy: 1e-12)
+        #expect(row["seeds"] == "0 1 2")
+        expectClose(try #require(Double(row["forgetting_std"] ?? "")), 0.03.squareRoot(), tolerance: 1e-12)
+        expectClose(try #require(Double(row["bwt_mean"] ?? "")), -0.3, tolerance: 1e-12)
         let finetune = Dictionary(uniqueKeysWithValues: zip(header, lines[2].map(String.init)))
-        XCTAssertEqual(finetune["final_average_accuracy_std"], "", "no std for one run")
+        #expect(finetune["final_average_accuracy_std"] == "", "no std for one run")
     }
 }

@@ -1,6 +1,7 @@
 import ConFiT
 import ConFiTEngine
-import XCTest
+import ConFiTTestSupport
+import Testing
 
 /// The six methods that were switches of one struct before they became strategies.
 ///
@@ -13,7 +14,10 @@ import XCTest
 /// CPUs they were recorded on (oneDNN's `avx512_core_bf16` and `avx512_core_amx` kernels), since
 /// oneDNN picks other kernels, and sums in another order, on others. To record them for another
 /// CPU, run this test there and add its ISA with the values it prints on failure.
-final class StrategyEquivalenceTests: XCTestCase {
+@Suite struct StrategyEquivalenceTests {
+    /// The synthetic protocol's folders, kept until the test ends.
+    private let workspaces = TemporaryDirectories()
+
     private static let hierarchicalLosses = [
         0.6967402100563049, 0.6604158679644266, 0.6583141585191091, 0.41117845972379047,
         0.1991273214419683, 0.8133538762728373, 0.559038445353508, 0.37045049170653027,
@@ -41,30 +45,32 @@ final class StrategyEquivalenceTests: XCTestCase {
 
     private static let recordedISAs: Set = ["avx512_core_bf16", "avx512_core_amx"]
 
-    func testMethodsThatTrainAlikeAgreeInOneProcess() throws {
+    @Test func methodsThatTrainAlikeAgreeInOneProcess() throws {
         let runs = try Dictionary(
             uniqueKeysWithValues: [ContinualMethod.confit, .confitNoXconv, .confitNoHier, .taskBN, .finetune]
-                .map { ($0.name, try SyntheticProtocol.run($0, in: self)) })
+                .map { ($0.name, try SyntheticProtocol.run($0, in: workspaces)) })
         for group in [["confit", "confit-noxconv"], ["confit-nohier", "taskbn", "finetune"]] {
             for name in group.dropFirst() {
-                XCTAssertEqual(runs[name]?.losses, runs[group[0]]?.losses, "\(name) trains as \(group[0]) does")
-                XCTAssertEqual(
-                    runs[name]?.rows.last?.last, runs[group[0]]?.rows.last?.last, "the task just trained, \(name)")
+                #expect(runs[name]?.losses == runs[group[0]]?.losses, "\(name) trains as \(group[0]) does")
+                #expect(
+                    runs[name]?.rows.last?.last == runs[group[0]]?.rows.last?.last, "the task just trained, \(name)")
             }
         }
-        XCTAssertNotEqual(runs["confit"]?.losses, runs["confit-nohier"]?.losses, "the hierarchy changes training")
+        #expect(runs["confit"]?.losses != runs["confit-nohier"]?.losses, "the hierarchy changes training")
     }
 
-    func testStrategiesReproduceTheRecordedMatrices() throws {
-        try XCTSkipUnless(
-            Self.recordedISAs.contains(Engine.shared.cpuISA),
-            "recorded on \(Self.recordedISAs.sorted()); this CPU dispatches to \(Engine.shared.cpuISA)")
+    /// Enabled where oneDNN dispatches to a kernel family the matrices were recorded with.
+    @Test(
+        .enabled(
+            if: recordedISAs.contains(Engine.shared.cpuISA),
+            "recorded on \(recordedISAs.sorted()); this CPU dispatches to \(Engine.shared.cpuISA)"))
+    func strategiesReproduceTheRecordedMatrices() throws {
         for (method, rows, losses) in Self.recorded {
-            let run = try SyntheticProtocol.run(method, in: self)
-            XCTAssertEqual(run.rows, rows, method.name)
-            XCTAssertEqual(run.losses.count, losses.count, method.name)
+            let run = try SyntheticProtocol.run(method, in: workspaces)
+            #expect(run.rows == rows, "\(method.name)")
+            #expect(run.losses.count == losses.count, "\(method.name)")
             for (found, expected) in zip(run.losses, losses) {
-                XCTAssertEqual(found, expected, accuracy: 1e-5 * expected, method.name)
+                expectClose(found, expected, tolerance: 1e-5 * expected, "\(method.name)")
             }
         }
     }

@@ -4,16 +4,16 @@ import ConFiTEngine
 import ConFiTIO
 import ConFiTNN
 import ConFiTTestSupport
-import XCTest
+import Testing
 
 /// LwF's and EWC's loss terms, their gradients and EWC's Fisher against PyTorch's float64
 /// autograd of FACIL's definitions (Resources/strategy_fixtures.safetensors, made by
 /// Resources/make_strategy_fixtures.py), with the parity tests' tolerance. The batch is
 /// task 2's; tasks 0 and 1 came before.
-final class StrategyParityTests: XCTestCase {
-    private var golden: SafeTensorsFile!
+@Suite struct StrategyParityTests {
+    private let golden: SafeTensorsFile
 
-    override func setUpWithError() throws {
+    init() throws {
         golden = try SafeTensorsFile(contentsOf: fixture("strategy_fixtures.safetensors"))
     }
 
@@ -65,7 +65,7 @@ final class StrategyParityTests: XCTestCase {
         return loss + (try strategy.finishGradients(task: task, context))
     }
 
-    func testLwFLossAndEveryGradientMatchPyTorch() throws {
+    @Test func lwfLossAndEveryGradientMatchPyTorch() throws {
         let (model, context) = try network("w_new/")
         let lwf = LwFStrategy(.init(lambda: 0.7, temperature: 3))
         // The teacher's logits as a checkpoint holds them: one row per training image id.
@@ -74,9 +74,9 @@ final class StrategyParityTests: XCTestCase {
             ("lwf.teacher_logits", try golden.tensor("lwf/teacher")),
         ])
         let loss = try lossAndGradients(lwf, model, context)
-        XCTAssertEqual(loss, try golden.tensor("lwf/loss").floats()[0], accuracy: 1e-5)
+        expectClose(loss, try golden.tensor("lwf/loss").floats()[0], tolerance: 1e-5)
         let expectedKD = try golden.tensor("lwf/kd").floats()[0]
-        XCTAssertGreaterThan(expectedKD, 0.05, "the fixture's distillation term is not negligible")
+        #expect(expectedKD > 0.05, "the fixture's distillation term is not negligible")
 
         let current = Set(context.tasks[2].classes)
         for (name, p) in model.namedParameters() where !name.hasPrefix("fc.") {
@@ -94,30 +94,28 @@ final class StrategyParityTests: XCTestCase {
                 assertClose(
                     Array(weight[rows]), HostTensor(shape: [features], floats: Array(expectedWeight[rows])),
                     "fc.weight row \(c)")
-                XCTAssertEqual(bias[c], expectedBias[c], accuracy: 1e-6, "fc.bias \(c)")
+                expectClose(bias[c], expectedBias[c], tolerance: 1e-6, "fc.bias \(c)")
             } else {
-                XCTAssertEqual(
-                    Array(weight[rows]), Array(repeating: 0, count: features), "fc.weight row \(c) stays fixed")
-                XCTAssertEqual(bias[c], 0, "fc.bias \(c) stays fixed")
+                #expect(Array(weight[rows]) == Array(repeating: 0, count: features), "fc.weight row \(c) stays fixed")
+                #expect(bias[c] == 0, "fc.bias \(c) stays fixed")
                 if context.tasks[0..<2].contains(where: { $0.classes.contains(c) }) {
-                    XCTAssertNotEqual(
-                        expectedWeight[rows.lowerBound], 0, "distillation has a gradient for old row \(c)")
+                    #expect(expectedWeight[rows.lowerBound] != 0, "distillation has a gradient for old row \(c)")
                 }
             }
         }
     }
 
-    func testLwFIsPlainCrossEntropyInTheFirstTask() throws {
+    @Test func lwfIsPlainCrossEntropyInTheFirstTask() throws {
         let (model, context) = try network("w_new/")
         let logits = try model.forward(try input("input/x"))
         let gradient = Tensor(shape: logits.shape)
-        XCTAssertEqual(
+        #expect(
             try LwFStrategy().addLoss(
-                logits: logits, gradient: gradient, batch: try batch(), task: context.tasks[0], context), 0)
-        XCTAssertEqual(try gradient.toArray(), Array(repeating: 0, count: 40))
+                logits: logits, gradient: gradient, batch: try batch(), task: context.tasks[0], context) == 0)
+        #expect(try gradient.toArray() == Array(repeating: 0, count: 40))
     }
 
-    func testEWCFisherMatchesPyTorchAndLeavesRunningStatisticsAlone() throws {
+    @Test func ewcFisherMatchesPyTorchAndLeavesRunningStatisticsAlone() throws {
         let (model, context) = try network("w_new/")
         let before = try model.namedBuffers().map { try $0.1.toArray() }
         let head = Set(model.fc.ownParameters.map { ObjectIdentifier($0.1) })
@@ -126,17 +124,16 @@ final class StrategyParityTests: XCTestCase {
         let fisher = try FisherDiagonal(network: model, parameters: backbone, classes: context.tasks[2].classes) {
             batches.next()
         }
-        XCTAssertEqual(fisher.samples, 8)
-        XCTAssertEqual(Set(fisher.values.keys), Set(backbone.map(\.0)))
+        #expect(fisher.samples == 8)
+        #expect(Set(fisher.values.keys) == Set(backbone.map(\.0)))
         for (name, _) in backbone {
             assertClose(
-                try XCTUnwrap(fisher.values[name]), try golden.tensor("ewc/fisher/" + name), "ewc/fisher/" + name)
+                try #require(fisher.values[name]), try golden.tensor("ewc/fisher/" + name), "ewc/fisher/" + name)
         }
-        XCTAssertEqual(
-            try model.namedBuffers().map { try $0.1.toArray() }, before, "BN running statistics as they were")
+        #expect(try model.namedBuffers().map { try $0.1.toArray() } == before, "BN running statistics as they were")
     }
 
-    func testEWCPenaltyAndEveryGradientMatchPyTorch() throws {
+    @Test func ewcPenaltyAndEveryGradientMatchPyTorch() throws {
         let (model, context) = try network("w_new/")
         let ewc = EWCStrategy(.init(lambda: 5000, alpha: 0.5))
         // F merged into zeros with α = 0.5, θ* the weights before the task.
@@ -149,19 +146,19 @@ final class StrategyParityTests: XCTestCase {
                         shape: [try golden.tensor("ewc/fisher/" + name).count],
                         floats: try golden.tensor("ewc/fisher/" + name).floats().map { 0.5 * $0 })
                 ),
-                ("ewc.anchor." + name, try XCTUnwrap(anchors[name])),
+                ("ewc.anchor." + name, try #require(anchors[name])),
             ]
         }
         try ewc.restore(from: state)
         let loss = try lossAndGradients(ewc, model, context)
         let penalty = try golden.tensor("ewc/penalty").floats()[0]
-        XCTAssertGreaterThan(5000 * penalty, 0.05, "the fixture's penalty is not negligible")
-        XCTAssertEqual(loss, try golden.tensor("ewc/loss").floats()[0], accuracy: 1e-4 * loss)
+        #expect(5000 * penalty > 0.05, "the fixture's penalty is not negligible")
+        expectClose(loss, try golden.tensor("ewc/loss").floats()[0], tolerance: 1e-4 * loss)
         for (name, p) in model.namedParameters() {
             try assertClose(p.gradient, try golden.tensor("ewc/grad/" + name), "ewc/grad/" + name)
         }
-        XCTAssertEqual(
-            ewc.carriedBytes,
-            2 * 4 * model.namedParameters().filter { !$0.0.hasPrefix("fc.") }.reduce(0) { $0 + $1.1.value.count })
+        #expect(
+            ewc.carriedBytes == 2 * 4
+                * model.namedParameters().filter { !$0.0.hasPrefix("fc.") }.reduce(0) { $0 + $1.1.value.count })
     }
 }

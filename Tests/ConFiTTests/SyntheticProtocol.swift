@@ -2,21 +2,20 @@ import ConFiT
 import ConFiTData
 import ConFiTNN
 import ConFiTTestSupport
-import XCTest
 
 /// A small protocol on which the methods differ: a tiny ResNet (widths 8/8/16/16), a
 /// noisy synthetic 4-class IDX dataset of 12×12 images (24 training images per class),
 /// 2 tasks of 2 classes in the order 3, 1, 0, 2, 5 epochs of batches of 8.
 enum SyntheticProtocol {
     /// The images' contrast and noise and the test images per class, and the class order,
-    /// can be changed (`ContinualTrainerTests` uses an easier set in natural order).
+    /// can be changed (`ContinualTrainerTests` uses an easier set in natural order). The
+    /// images' folder is kept in `workspaces` (a suite's, removed after the test).
     static func makeTrainer(
-        _ method: ContinualMethod, in test: XCTestCase, tasks: Int = 2,
+        _ method: ContinualMethod, in workspaces: TemporaryDirectories, tasks: Int = 2,
         images: (bright: Int, dark: Int, noise: Int, testPerClass: Int) = (150, 70, 90, 16),
         order: [Int] = [3, 1, 0, 2], configuration given: TrainingConfiguration? = nil
     ) throws -> ContinualTrainer {
-        let root = try TemporaryDirectory("confit-protocol")
-        test.addTeardownBlock { withExtendedLifetime(root) {} }
+        let root = try workspaces.make("confit-protocol")
         var idx = SyntheticIDX()
         (idx.side, idx.bright, idx.dark, idx.noise) = (12, images.bright, images.dark, images.noise)
         try idx.write(to: root.url, trainPerClass: 24, testPerClass: images.testPerClass)
@@ -37,9 +36,9 @@ enum SyntheticProtocol {
 
     /// Trains `method` through both tasks: every accuracy row and every epoch's mean loss.
     static func run(
-        _ method: ContinualMethod, in test: XCTestCase
+        _ method: ContinualMethod, in workspaces: TemporaryDirectories
     ) throws -> (rows: [[Double]], losses: [Double], trainer: ContinualTrainer) {
-        let trainer = try makeTrainer(method, in: test)
+        let trainer = try makeTrainer(method, in: workspaces)
         let log = try trainer.runLogged()
         return (log.accuracyRows, log.epochs.map(\.meanLoss), trainer)
     }

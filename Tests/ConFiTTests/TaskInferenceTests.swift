@@ -3,15 +3,19 @@ import ConFiTData
 import ConFiTIO
 import ConFiTNN
 import ConFiTTestSupport
-import XCTest
+import Foundation
+import Testing
 
 /// Task-agnostic accuracy of the bank methods by task inference, and their prototype head.
-final class TaskInferenceTests: XCTestCase {
+@Suite struct TaskInferenceTests {
+    /// The synthetic protocol's folders, kept until the test ends.
+    private let workspaces = TemporaryDirectories()
+
     /// `inferTasks` against the definition written out image by image: every image scored
     /// in each task's state, its task the most confident one (first on ties), right when
     /// that task is its own and the prediction there is its label.
-    func testTaskInferenceFollowsItsDefinition() throws {
-        var trainer = try SyntheticProtocol.makeTrainer(.confit, in: self, tasks: 2)
+    @Test func taskInferenceFollowsItsDefinition() throws {
+        var trainer = try SyntheticProtocol.makeTrainer(.confit, in: workspaces, tasks: 2)
         try trainer.runLogged()
         let inferred = try trainer.inferTasks(after: 1)
         var expected: [(accuracy: Double, inference: Double)] = []
@@ -44,11 +48,11 @@ final class TaskInferenceTests: XCTestCase {
             expected.append((Double(right) / Double(labels.count), Double(inferredRight) / Double(labels.count)))
         }
         for (got, want) in zip(inferred, expected) {
-            XCTAssertEqual(got.accuracy, want.accuracy, accuracy: 1e-12)
-            XCTAssertEqual(got.inference, want.inference, accuracy: 1e-12)
+            expectClose(got.accuracy, want.accuracy, tolerance: 1e-12)
+            expectClose(got.inference, want.inference, tolerance: 1e-12)
         }
-        trainer = try SyntheticProtocol.makeTrainer(.finetune, in: self, tasks: 1)
-        XCTAssertTrue(trainer.strategy.hasSharedHead)
+        trainer = try SyntheticProtocol.makeTrainer(.finetune, in: workspaces, tasks: 1)
+        #expect(trainer.strategy.hasSharedHead)
     }
 
     private func loaderOptions(_ trainer: ContinualTrainer) -> LoaderOptions {
@@ -59,13 +63,13 @@ final class TaskInferenceTests: XCTestCase {
 
     /// With `--head prototypes` a bank method stores each task's class means under its own
     /// bank and evaluates with them; the prototypes travel in the checkpoint and the export.
-    func testPrototypeHeadOfTheBankMethods() throws {
-        var configuration = try SyntheticProtocol.makeTrainer(.taskBN, in: self, tasks: 2).configuration
+    @Test func prototypeHeadOfTheBankMethods() throws {
+        var configuration = try SyntheticProtocol.makeTrainer(.taskBN, in: workspaces, tasks: 2).configuration
         configuration.head = .prototypes
-        let trainer = try SyntheticProtocol.makeTrainer(.taskBN, in: self, tasks: 2, configuration: configuration)
+        let trainer = try SyntheticProtocol.makeTrainer(.taskBN, in: workspaces, tasks: 2, configuration: configuration)
         let last = try trainer.runLogged().lastCheckpoint
-        let features = try XCTUnwrap(trainer.network.classifier).layer.inFeatures
-        XCTAssertEqual(trainer.strategy.storedBytes(task: 1), trainer.banks[1].byteCount + 2 * features * 4)
+        let features = try #require(trainer.network.classifier).layer.inFeatures
+        #expect(trainer.strategy.storedBytes(task: 1) == trainer.banks[1].byteCount + 2 * features * 4)
         // Task 1's prototypes are its class means under its bank, after its training.
         let task = trainer.scenario.tasks[1]
         try trainer.select(task: 1, after: 1)
@@ -80,10 +84,11 @@ final class TaskInferenceTests: XCTestCase {
             }
         }
         let means = (0..<2).flatMap { c in sums[c].map { Float($0 / Double(counts[c])) } }
-        let stored = try XCTUnwrap(last).file.tensor("prototypes.prototypes").floats()
-        XCTAssertEqual(Array(stored[(2 * features)...]), means)
-        XCTAssertNotNil(trainer.evaluator.head)
-        XCTAssertThrowsError(
-            try SyntheticProtocol.makeTrainer(.finetune, in: self, tasks: 2, configuration: configuration))
+        let stored = try #require(last).file.tensor("prototypes.prototypes").floats()
+        #expect(Array(stored[(2 * features)...]) == means)
+        #expect(trainer.evaluator.head != nil)
+        #expect(throws: (any Error).self) {
+            try SyntheticProtocol.makeTrainer(.finetune, in: workspaces, tasks: 2, configuration: configuration)
+        }
     }
 }
