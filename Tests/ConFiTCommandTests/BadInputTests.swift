@@ -75,7 +75,7 @@ import Testing
 
     /// Every command that computes takes `--threads N`, as the README promises.
     @Test func everyComputingCommandTakesThreads() throws {
-        for command in ["train", "sweep", "eval", "predict", "classify", "bench", "demo"] {
+        for command in ["train", "sweep", "eval", "predict", "serve", "classify", "bench", "demo"] {
             let help = try ConfitProcess.run([command, "--help"], logs: folder, timeout: 60)
             help.assertExited(with: 0)
             #expect(
