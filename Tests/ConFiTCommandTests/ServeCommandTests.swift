@@ -7,12 +7,12 @@ import Testing
 #endif
 
 /// `confit serve` as a process: it says where it listens, answers, and on SIGTERM answers
-/// the request it has already accepted, then exits 0.
+/// the requests it has already accepted, then exits 0.
 @Suite struct ServeCommandTests {
-    @Test func sigtermAnswersTheAcceptedRequestThenExitsZero() async throws {
+    @Test func sigtermAnswersTheAcceptedRequestsThenExitsZero() async throws {
         let reference = try ReferenceRun.shared.get()
         let run = reference.workspace.appendingPathComponent("uninterrupted")
-        // A batch waits up to 3 s to fill: the request below is in flight when SIGTERM lands.
+        // A batch waits up to 3 s to fill: the requests below are in flight when SIGTERM lands.
         let server = try ConfitProcess(
             ["serve", "--run", run.path, "--port", "0", "--threads", "2", "--max-wait-ms", "3000"],
             logs: reference.logs)
@@ -20,15 +20,20 @@ import Testing
         let line = try #require(server.standardOutput.split(separator: "\n").first { $0.hasPrefix("serving") })
         let port = try #require(line.split(separator: ":").last.flatMap { Int($0) })
         let image = try FixtureFiles(Bundle.module).bytes("rgb.jpg")
-        var request = URLRequest(url: try #require(URL(string: "http://127.0.0.1:\(port)/v1/tasks/1/predict")))
-        (request.httpMethod, request.httpBody) = ("POST", Data(image))
-        let answer = Task { try await URLSession.shared.data(for: request) }
+        let answers = try (0..<3).map { k in
+            let url = try #require(URL(string: "http://127.0.0.1:\(port)/v1/tasks/\(k % 2)/predict"))
+            var request = URLRequest(url: url)
+            (request.httpMethod, request.httpBody) = ("POST", Data(image))
+            return Task { try await URLSession.shared.data(for: request) }
+        }
         try await Task.sleep(for: .milliseconds(1000))
         kill(server.processIdentifier, SIGTERM)
-        let (body, response) = try await answer.value
-        #expect((response as? HTTPURLResponse)?.statusCode == 200, "\(String(decoding: body, as: UTF8.self))")
-        let json = try JSONSerialization.jsonObject(with: body) as? [String: Any]
-        #expect((json?["predictions"] as? [Any])?.count == 1)
+        for answer in answers {
+            let (body, response) = try await answer.value
+            #expect((response as? HTTPURLResponse)?.statusCode == 200, "\(String(decoding: body, as: UTF8.self))")
+            let json = try JSONSerialization.jsonObject(with: body) as? [String: Any]
+            #expect((json?["predictions"] as? [Any])?.count == 1)
+        }
         try server.waitForExit(timeout: 60)
         #expect(server.terminationReason == .exit && server.terminationStatus == 0, "\(server.transcript)")
         #expect(server.standardOutput.contains("stopped"), "\(server.transcript)")

@@ -30,16 +30,16 @@ import Testing
     /// `confit predict`'s; the batches they ran in, from `/metrics`.
     @Test func predictionsMatchPredictAndShareBatches() async throws {
         let run = try ServedRun.confit.get()
-        let expected = try (0..<2).map { try run.predicted(task: $0) }
+        let expected = try (0..<run.tasks).map { try run.predicted(task: $0) }
         let server = try await TestServer(try SharedBackbone(run: run.folder)) { $0.maxWaitMilliseconds = 300 }
         defer { Task { await server.stop() } }
 
         let listed = try #require(try await server.request("GET", "/v1/tasks").json["tasks"] as? [[String: Any]])
-        #expect(listed.map { $0["name"] as? String } == ["0", "1"])
-        #expect(listed.map { $0["method"] as? String } == ["confit", "confit"])
+        #expect(listed.map { $0["name"] as? String } == ["0", "1", "2"])
+        #expect(listed.map { $0["method"] as? String } == ["confit", "confit", "confit"])
         // ResNet-18's 20 BNs hold 4,800 channels: scale and shift, 8 bytes each; and 2
         // classifier rows of 512 weights and a bias, 4 bytes each.
-        #expect(listed.map { $0["bytes"] as? Int } == [4800 * 8 + 1026 * 4, 4800 * 8 + 1026 * 4])
+        #expect(listed.map { $0["bytes"] as? Int } == Array(repeating: 4800 * 8 + 1026 * 4, count: 3))
         let classes = try listed.map { try #require($0["classes"] as? [String]) }
 
         let one = try await server.request(
@@ -58,20 +58,20 @@ import Testing
             expectClose(try probabilities(row, classes: classes[0]), expected[0][image], "image \(image) as task 0")
         }
 
-        // Eight requests at once, alternating tasks and images.
+        // Eight requests at once, over the three tasks and both images.
         let answers = try await withThrowingTaskGroup(of: (Int, TestServer.Answer).self) { group in
             for k in 0..<8 {
                 let name = ServedRun.images[k % 2]
                 let bytes = Data(try ServedRun.fixtures.bytes(name))
                 group.addTask {
-                    (k, try await server.request("POST", "/v1/tasks/\(k / 2 % 2)/predict", body: bytes))
+                    (k, try await server.request("POST", "/v1/tasks/\(k % 3)/predict", body: bytes))
                 }
             }
             return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
         }
         for (k, answer) in answers {
             let row = try #require((answer.json["predictions"] as? [[String: Any]])?.first)
-            let task = k / 2 % 2
+            let task = k % 3
             expectClose(try probabilities(row, classes: classes[task]), expected[task][k % 2], "request \(k)")
         }
         let metrics = try await server.request("GET", "/metrics").text
@@ -82,7 +82,7 @@ import Testing
         #expect(
             metrics.contains(#"confit_requests_total{route="/v1/tasks/{task}/predict",task="1",status="200"}"#),
             "\(metrics)")
-        #expect(Self.value(metrics, "confit_tasks") == 2)
+        #expect(Self.value(metrics, "confit_tasks") == 3)
     }
 
     /// Bad requests get their status and a JSON error naming the fault; the server goes on.
@@ -124,7 +124,7 @@ import Testing
         let bomb = try await server.request("POST", predict, body: Data(png), contentType: "image/png", token: "secret")
         #expect(bomb.status == 413 && bomb.error.contains("1600 × 1200"), "\(bomb.text)")
         let health = try await server.request("GET", "/healthz")
-        #expect(health.status == 200 && health.json["tasks"] as? Int == 2)
+        #expect(health.status == 200 && health.json["tasks"] as? Int == 3)
     }
 
     /// More images than the queue holds: 503 with Retry-After, nothing queued.
@@ -165,6 +165,16 @@ import Testing
         #expect(misfit.status == 422 && misfit.error.contains("cannot be served beside"), "\(misfit.text)")
         #expect((try await server.request("GET", "/v1/tasks").json["tasks"] as? [[String: Any]])?.count == 1)
 
+        // Requests for the first task run while the second is added and, below, removed.
+        let image = Data(try ServedRun.fixtures.bytes("rgb.jpg"))
+        let traffic = Task {
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<6 {
+                    group.addTask { try await server.request("POST", "/v1/tasks/first/predict", body: image).status }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+        }
         let added = try await server.request("PUT", "/v1/tasks/second", body: file, token: "admin")
         #expect(added.status == 201, "\(added.text)")
         let classes = try #require(added.json["classes"] as? [String])
@@ -174,6 +184,7 @@ import Testing
         expectClose(try probabilities(row, classes: classes), try run.predicted(task: 1)[1], "gray.png as task 1")
 
         #expect(try await server.request("DELETE", "/v1/tasks/second", token: "admin").status == 204)
+        #expect(try await traffic.value == Array(repeating: 200, count: 6))
         #expect(try await server.request("DELETE", "/v1/tasks/second", token: "admin").status == 404)
         #expect(try await server.request("POST", "/v1/tasks/second/predict", body: file).status == 404)
     }

@@ -4,15 +4,16 @@ import ConFiTNN
 import ConFiTTestSupport
 import Foundation
 
-/// A finished synthetic run of one method (Split Fashion-MNIST, 2 tasks of 2 classes,
-/// ResNet-18 at 32 px, 2 epochs), trained once per test process and shared by the tests,
-/// and the two real image files the tests classify.
+/// A finished synthetic run of one method (Split Fashion-MNIST, 2 classes per task — 3
+/// tasks for ConFiT, 2 for the others —, ResNet-18 at 32 px, 2 epochs), trained once per test
+/// process and shared by the tests, and the two real image files the tests classify.
 final class ServedRun: Sendable {
     let workspace: TemporaryDirectory
     let folder: URL
     let method: ContinualMethod
+    let tasks: Int
 
-    static let confit = Result { try ServedRun(.confit) }
+    static let confit = Result { try ServedRun(.confit, tasks: 3) }
     static let simplecil = Result { try ServedRun(.simplecil) }
     static let packnet = Result { try ServedRun(.packnet(.init(retrainEpochs: 1))) }
     static let finetune = Result { try ServedRun(.finetune) }
@@ -20,15 +21,17 @@ final class ServedRun: Sendable {
     static let fixtures = FixtureFiles(Bundle.module)
     static let images = ["rgb.jpg", "gray.png"]
 
-    private init(_ method: ContinualMethod) throws {
-        self.method = method
+    private init(_ method: ContinualMethod, tasks: Int = 2) throws {
+        (self.method, self.tasks) = (method, tasks)
         workspace = try TemporaryDirectory("confit-serve")
         workspace.removeAtExit()
         let data = workspace.appending("fashion-mnist")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-        try SyntheticIDX().write(to: data, trainPerClass: 8, testPerClass: 4)
+        var idx = SyntheticIDX()
+        idx.classes = max(idx.classes, 2 * tasks)  // classes past 4 are all dark: valid, hard
+        try idx.write(to: data, trainPerClass: 8, testPerClass: 4)
         var config = try RunConfiguration(preset: .fashionMNIST, root: data.path, model: .resnet18, method: method)
-        (config.training.taskLimit, config.training.epochs, config.training.batchSize) = (2, 2, 4)
+        (config.training.taskLimit, config.training.epochs, config.training.batchSize) = (tasks, 2, 4)
         config.training.learningRate = 0.1
         (config.training.imageSize, config.training.resizeShortSide, config.training.loaderWorkers) = (32, 32, 0)
         folder = workspace.appending("run")

@@ -12,25 +12,30 @@ import Testing
 /// SimpleCIL (prototypes over one frozen body), fine-tuning (one network), PackNet (masks:
 /// grouped by task); from a run and from exported task files.
 @Suite struct SharedBackboneTests {
-    /// The test images, each as task 1 and as task 0, interleaved: [rgb/1, gray/0, rgb/0, gray/1].
-    private static let order = [(0, 1), (1, 0), (0, 0), (1, 1)]
+    /// Each test image as each of `tasks` tasks, neighbours of different tasks: (image, task)
+    /// = (0, 0), (1, 1), (0, 1), (1, 2), (0, 2), (1, 0) for three.
+    private static func order(_ tasks: Int) -> [(Int, Int)] {
+        (0..<tasks).flatMap { t in [(0, t), (1, (t + 1) % tasks)] }
+    }
 
-    private func mixedBatch(_ backbone: SharedBackbone) throws -> Tensor {
+    private func mixedBatch(_ backbone: SharedBackbone, tasks: Int) throws -> Tensor {
         let pixels = try ServedRun.images.map {
             try SharedBackbone.pixels(
                 of: ServedRun.fixtures.bytes($0), name: $0, transform: backbone.transform,
                 normalization: backbone.inputNormalization)
         }
         return try Tensor(
-            shape: [Self.order.count, 3, backbone.transform.cropSize, backbone.transform.cropSize],
-            values: Self.order.flatMap { pixels[$0.0] })
+            shape: [2 * tasks, 3, backbone.transform.cropSize, backbone.transform.cropSize],
+            values: Self.order(tasks).flatMap { pixels[$0.0] })
     }
 
     private func expectSame(_ backbone: SharedBackbone, tasks names: [String], as run: ServedRun) throws {
-        let expected = try (0..<2).map { try run.predicted(task: $0) }
-        let tasks = try Self.order.map { try #require(backbone.task(named: names[$0.1])) }
-        let served = try backbone.predict(try mixedBatch(backbone), tasks: tasks, top: 100).map(ServedRun.byClass)
-        for ((image, task), row) in zip(Self.order, served) {
+        let expected = try (0..<run.tasks).map { try run.predicted(task: $0) }
+        let order = Self.order(run.tasks)
+        let tasks = try order.map { try #require(backbone.task(named: names[$0.1])) }
+        let served = try backbone.predict(try mixedBatch(backbone, tasks: run.tasks), tasks: tasks, top: 100)
+            .map(ServedRun.byClass)
+        for ((image, task), row) in zip(order, served) {
             let reference = expected[task][image]
             #expect(row.count == reference.count)
             let gap = zip(row, reference).map { abs($0 - $1) }.max() ?? .infinity
@@ -42,9 +47,10 @@ import Testing
     func aMixedBatchFromARunMatchesPredict(method: String) throws {
         let run = try Self.run(method)
         let backbone = try SharedBackbone(run: run.folder)
-        #expect(backbone.tasks.map(\.name) == ["0", "1"])
-        #expect(backbone.tasks.map(\.classNames.count) == [2, 2])
-        try expectSame(backbone, tasks: ["0", "1"], as: run)
+        let names = (0..<run.tasks).map(String.init)
+        #expect(backbone.tasks.map(\.name) == names)
+        #expect(backbone.tasks.map(\.classNames.count) == Array(repeating: 2, count: run.tasks))
+        try expectSame(backbone, tasks: names, as: run)
     }
 
     /// The shared weights and two exported task files, under names of their own.
@@ -53,11 +59,12 @@ import Testing
         let run = try Self.run(method)
         let backbone = try SharedBackbone(
             weights: run.folder.appendingPathComponent(TrainingCheckpoint.fileName), model: .resnet18)
-        for (name, task) in [("first", 0), ("second", 1)] {
+        let names = Array(["first", "second", "third"].prefix(run.tasks))
+        for (task, name) in names.enumerated() {
             try backbone.add(name, TaskFile(exporting: task, fromRunIn: run.folder))
         }
         #expect(backbone.transform == EvalTransform(resizeShortSide: 32, cropSize: 32))
-        try expectSame(backbone, tasks: ["first", "second"], as: run)
+        try expectSame(backbone, tasks: names, as: run)
     }
 
     /// A task that does not fit — another model, other preprocessing, masks beside shared
@@ -68,7 +75,7 @@ import Testing
             weights: confit.folder.appendingPathComponent(TrainingCheckpoint.fileName), model: .resnet18)
         try backbone.add("a", TaskFile(exporting: 0, fromRunIn: confit.folder))
         let before = try backbone.predict(
-            try mixedBatch(backbone), tasks: Array(repeating: backbone.tasks[0], count: 4), top: 2)
+            try mixedBatch(backbone, tasks: 2), tasks: Array(repeating: backbone.tasks[0], count: 4), top: 2)
         let packnet = try ServedRun.packnet.get()
         let refusals: [(TaskFile, String)] = [
             (try TaskFile(exporting: 1, fromRunIn: packnet.folder), "cannot be served beside"),
@@ -80,7 +87,7 @@ import Testing
             }
             #expect(backbone.tasks.map(\.name) == ["a"])
             let after = try backbone.predict(
-                try mixedBatch(backbone), tasks: Array(repeating: backbone.tasks[0], count: 4), top: 2)
+                try mixedBatch(backbone, tasks: 2), tasks: Array(repeating: backbone.tasks[0], count: 4), top: 2)
             #expect(after == before)
         }
         #expect(backbone.remove("a"))
