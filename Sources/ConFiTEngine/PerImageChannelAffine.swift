@@ -66,18 +66,19 @@ public final class PerImageChannelAffine {
             }
         let blocks = (c + blockChannels - 1) / blockChannels
         let (threads, relu, format) = (Engine.shared.threads, fusedReLU, format)
+        let vectors = format == .blocked16 && E.self == Float.self
         ThreadTeam.run { thread, team in
             guard thread < threads else { return }
             for item in stride(from: thread, to: n * blocks, by: min(team, threads)) {
                 let (image, block) = item.quotientAndRemainder(dividingBy: blocks)
                 let first = block * blockChannels, count = min(blockChannels, c - first)
                 let (scale, shift) = (a + image * c + first, b + image * c + first)
-                if format == .blocked16, count == 16, let input = source as? UnsafePointer<Float>,
-                    let output = target as? UnsafeMutablePointer<Float>
-                {
+                if vectors, count == 16 {
                     // The common case, 16 float32 channels side by side: one vector per position.
+                    let offset = (image * blocks + block) * area * 16
                     Self.blocked(
-                        input + (image * blocks + block) * area * 16, output + (image * blocks + block) * area * 16,
+                        UnsafeRawPointer(source).assumingMemoryBound(to: Float.self) + offset,
+                        UnsafeMutableRawPointer(target).assumingMemoryBound(to: Float.self) + offset,
                         positions: area, scale: scale, shift: shift, relu: relu)
                     continue
                 }

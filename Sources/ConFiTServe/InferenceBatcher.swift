@@ -30,6 +30,8 @@ final class InferenceBatcher: @unchecked Sendable {
     private let backbone: SharedBackbone
     private let options: ServeOptions
     private let metrics: ServerMetrics
+    /// The forwards' input, one buffer per shape (batch size and side), kept between batches.
+    private var inputs: [[Int]: Tensor] = [:]
     /// What handlers may read without the thread: the preprocessing and the task list.
     private(set) var snapshot: Snapshot
 
@@ -43,6 +45,10 @@ final class InferenceBatcher: @unchecked Sendable {
         let method: String
         let classes: [String]
         let bytes: Int
+
+        init(_ task: ServedTask) {
+            (name, method, classes, bytes) = (task.name, task.method, task.classNames, task.bytes)
+        }
     }
 
     init(backbone: SharedBackbone, options: ServeOptions, metrics: ServerMetrics) {
@@ -54,9 +60,7 @@ final class InferenceBatcher: @unchecked Sendable {
     private static func snapshot(of backbone: SharedBackbone) -> Snapshot {
         Snapshot(
             transform: backbone.transform,
-            tasks: backbone.tasks.map {
-                TaskInfo(name: $0.name, method: $0.method, classes: $0.classNames, bytes: $0.bytes)
-            })
+            tasks: backbone.tasks.map(TaskInfo.init))
     }
 
     func currentSnapshot() -> Snapshot { condition.withLock { snapshot } }
@@ -139,10 +143,23 @@ final class InferenceBatcher: @unchecked Sendable {
         guard let task = backbone.tasks.first else { return }
         let side = backbone.transform.cropSize
         for size in ServerMetrics.powersOfTwo(upTo: options.maxBatch) {
-            let zeros = Tensor(shape: [size, 3, side, side])
-            zeros.pointer.initialize(repeating: 0, count: zeros.count)
-            _ = try? backbone.logits(zeros, tasks: Array(repeating: task, count: size))
+            _ = try? backbone.logits(input([], size: size, side: side), tasks: Array(repeating: task, count: size))
         }
+    }
+
+    /// `images` in rows 0… of the input buffer of `size` images, the rows after them zero.
+    private func input(_ images: [Image], size: Int, side: Int) -> Tensor {
+        let shape = [size, 3, side, side]
+        let input = inputs[shape] ?? Tensor(shape: shape)
+        inputs[shape] = input
+        let plane = 3 * side * side
+        for (j, image) in images.enumerated() {
+            image.pixels.withUnsafeBufferPointer {
+                (input.pointer + j * plane).update(from: $0.baseAddress!, count: plane)
+            }
+        }
+        (input.pointer + images.count * plane).update(repeating: 0, count: (size - images.count) * plane)
+        return input
     }
 
     private func loop() {
@@ -194,28 +211,18 @@ final class InferenceBatcher: @unchecked Sendable {
                     throwing: ServeError(.conflict, "the tasks' image size changed while the request waited; retry"))
                 continue
             }
-            (served, images) = (served + [task], images + [image])
+            served.append(task)
+            images.append(image)
         }
         guard !images.isEmpty else { return }
         let size = ServerMetrics.powersOfTwo(upTo: options.maxBatch).first { $0 >= images.count } ?? images.count
         do {
-            let input = Tensor(shape: [size, 3, side, side])
-            input.pointer.initialize(repeating: 0, count: input.count)
-            for (j, image) in images.enumerated() {
-                image.pixels.withUnsafeBufferPointer {
-                    (input.pointer + j * 3 * side * side).update(from: $0.baseAddress!, count: $0.count)
-                }
-            }
             let padded = served + Array(repeating: served[0], count: size - images.count)
-            let rows = try backbone.logits(input, tasks: padded)
+            let rows = try backbone.logits(input(images, size: size, side: side), tasks: padded)
             let seconds = (ContinuousClock.now - start).seconds
             metrics.batch(size: images.count, seconds: seconds, waited: images.map { start - $0.enqueued })
             for (j, image) in images.enumerated() {
-                image.answer.resume(
-                    with: Result {
-                        try Prediction.top(
-                            min(image.top, rows[j].count), of: Tensor(shape: [1, rows[j].count], values: rows[j]))[0]
-                    })
+                image.answer.resume(with: Result { try SharedBackbone.top(image.top, of: rows[j]) })
             }
         } catch {
             for image in images { image.answer.resume(throwing: error) }

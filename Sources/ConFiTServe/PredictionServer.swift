@@ -127,12 +127,10 @@ public final class PredictionServer: Sendable {
             } catch {
                 throw ServeError(.unprocessableContent, "task \(task) was not added: \(error)")
             }
-            return backbone.task(named: task).map { ($0.name, $0.method, $0.classNames, $0.bytes) }
+            return backbone.task(named: task).map(InferenceBatcher.TaskInfo.init)
         }
         guard let info else { throw ServeError(.internalServerError, "task \(task) vanished after it was added") }
-        let response = try Self.json([
-            "name": info.0, "method": info.1, "classes": info.2, "bytes": info.3,
-        ])
+        let response = try Self.json(try Self.plain(info))
         return Response(status: .created, headers: response.headers, body: response.body)
     }
 
@@ -190,7 +188,8 @@ public final class PredictionServer: Sendable {
             status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    static func plain(_ tasks: [InferenceBatcher.TaskInfo]) throws -> Any {
+    /// A task, or a list of them, as JSONSerialization's objects.
+    static func plain(_ tasks: some Encodable) throws -> Any {
         try JSONSerialization.jsonObject(with: JSONEncoder().encode(tasks))
     }
 }

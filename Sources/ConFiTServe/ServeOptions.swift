@@ -1,3 +1,5 @@
+import ConFiT
+
 /// How `confit serve` listens, batches and guards itself.
 public struct ServeOptions: Sendable {
     public var host = "127.0.0.1"
@@ -29,11 +31,13 @@ public struct ServeOptions: Sendable {
             (maxBatch, "max-batch"), (maxQueue, "max-queue"), (maxPixels, "max-pixels"),
             (maxBodyBytes, "max-body-bytes"),
         ] where value < 1 {
-            throw ServeError.badRequest("\(name) must be positive, got \(value)")
+            throw ConFiTError.invalidConfiguration("\(name) must be positive, got \(value)")
         }
         guard maxWaitMilliseconds >= 0 else {
-            throw ServeError.badRequest("max-wait-ms must not be negative, got \(maxWaitMilliseconds)")
+            throw ConFiTError.invalidConfiguration("max-wait-ms must not be negative, got \(maxWaitMilliseconds)")
         }
-        guard (0...65535).contains(port) else { throw ServeError.badRequest("port must be 0...65535, got \(port)") }
+        guard (0...65535).contains(port) else {
+            throw ConFiTError.invalidConfiguration("port must be 0...65535, got \(port)")
+        }
     }
 }

@@ -127,9 +127,8 @@ public final class SharedBackbone {
             throw ConFiTError.invalidConfiguration(
                 "the task is for \(file.model.rawValue); the shared weights are \(model.rawValue)")
         }
-        if !tasks.contains(where: { $0.name != name }) {
-            transform = file.transform
-        } else if let other = tasks.first(where: { $0.name != name }) {
+        let other = tasks.first { $0.name != name }
+        if let other {
             guard file.transform == transform else {
                 throw ConFiTError.invalidConfiguration(
                     "the task's images are \(file.transform.cropSize) px after resizing to "
@@ -147,7 +146,7 @@ public final class SharedBackbone {
         try importTask()
         let grouped = Self.hasOwnWeights(network)
         defer { if grouped { Self.clearOwnWeights(network) } }
-        if let other = tasks.first(where: { $0.name != name }), (other.weightsOf != nil) != grouped {
+        if let other, (other.weightsOf != nil) != grouped {
             throw ConFiTError.invalidConfiguration(
                 "a \(file.method) task cannot be served beside \(other.method) tasks: one of them has weights of "
                     + "its own per task (masks), the other shares the convolutions")
@@ -175,6 +174,7 @@ public final class SharedBackbone {
         tasks.removeAll { $0.name == name }
         tasks.append(task)
         banks[name] = bank
+        if other == nil { transform = file.transform }
     }
 
     /// Removes the task named `name`; false when there is none.
@@ -222,9 +222,12 @@ public final class SharedBackbone {
 
     /// The `k` most probable classes of each image among its task's classes.
     public func predict(_ images: Tensor, tasks: [ServedTask], top k: Int) throws -> [[Prediction]] {
-        try logits(images, tasks: tasks).map { row in
-            try Prediction.top(min(k, row.count), of: Tensor(shape: [1, row.count], values: row))[0]
-        }
+        try logits(images, tasks: tasks).map { try Self.top(k, of: $0) }
+    }
+
+    /// The `k` most probable classes of one image's logits (all of them when fewer).
+    public static func top(_ k: Int, of logits: [Float]) throws -> [Prediction] {
+        try Prediction.top(min(k, logits.count), of: Tensor(shape: [1, logits.count], values: logits))[0]
     }
 
     /// Each BatchNorm's scale and shift [N, C, 1, 1] with row j of image j's task.
@@ -236,12 +239,12 @@ public final class SharedBackbone {
                 return (scale: Tensor(shape: shape), shift: Tensor(shape: shape))
             }
         affines[n] = buffers
+        if let task = tasks.first(where: { $0.normalization.count != norms.count }) {
+            throw ConFiTError.bankMismatch(key: task.name, reason: "no BN values for this network")
+        }
         for (b, (scale, shift)) in buffers.enumerated() {
             let channels = norms[b].channels
             for (j, task) in tasks.enumerated() {
-                guard task.normalization.count == norms.count else {
-                    throw ConFiTError.bankMismatch(key: task.name, reason: "no BN values for this network")
-                }
                 let values = task.normalization[b]
                 values.scale.withUnsafeBufferPointer {
                     (scale.pointer + j * channels).update(from: $0.baseAddress!, count: channels)
