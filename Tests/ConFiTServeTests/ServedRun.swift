@@ -1,5 +1,6 @@
 import ConFiT
 import ConFiTData
+import ConFiTEngine
 import ConFiTNN
 import ConFiTTestSupport
 import Foundation
@@ -38,10 +39,10 @@ final class ServedRun: Sendable {
         try ContinualRun(config, folder: folder).execute()
     }
 
-    /// What `confit predict --run` gives for every test image as task `task`: each class's
-    /// probability, in the task's class order.
-    func predicted(task: Int) throws -> [[Float]] {
-        let predictor = try ImagePredictor.task(task, of: ContinualRun(resuming: folder))
+    /// What `confit predict --run [--precision]` gives for every test image as task `task`:
+    /// each class's probability, in the task's class order.
+    func predicted(task: Int, precision: DataType? = nil) throws -> [[Float]] {
+        let predictor = try ImagePredictor.task(task, of: ContinualRun(resuming: folder, precision: precision))
         var rows: [[Float]] = []
         try predictor.predict(Self.images.map(Self.fixtures.path), top: 100, warn: { _ in }) { _, top in
             rows.append(Self.byClass(top))
