@@ -20,7 +20,7 @@ struct Serve: AsyncParsableCommand {
     var tasks: [String] = []
     @Option(
         help:
-            "How a batch of several tasks runs: mixed (one forward, BN per image) or swapped (grouped by task, each task's BN written into the network first: the naive design, for comparison)."
+            "How a batch of several tasks runs: mixed (one forward, BN per image); the naive designs, for comparison: swapped (grouped by task, each task's BN written into the network first) or copies (a whole network per task; with --weights)."
     )
     var batching = SharedBackbone.Batching.mixed
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
@@ -42,6 +42,9 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("give either --run, or --weights with --task NAME=FILE")
         }
         if runFolder != nil && !tasks.isEmpty { throw ValidationError("--task goes with --weights, not --run") }
+        if runFolder != nil && batching == .copies {
+            throw ValidationError("--batching copies serves exported tasks: give --weights with --task NAME=FILE")
+        }
         if weights != nil && tasks.isEmpty { throw ValidationError("--weights needs at least one --task NAME=FILE") }
         for task in tasks where task.split(separator: "=", maxSplits: 1).count != 2 {
             throw ValidationError("--task \(task): expected NAME=FILE")

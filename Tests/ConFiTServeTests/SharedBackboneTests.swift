@@ -72,18 +72,24 @@ import Testing
             "the served forward ran in bfloat16")
     }
 
-    /// The shared weights and two exported task files, under names of their own.
-    @Test(arguments: ["confit", "simplecil", "packnet"])
-    func aMixedBatchOfExportedTasksMatchesPredict(method: String) throws {
+    /// The shared weights and two exported task files, under names of their own; in every
+    /// design (the naive ones, `swapped` and `copies`, are the benchmark's baselines).
+    @Test(arguments: ["confit", "simplecil", "packnet"], SharedBackbone.Batching.allCases)
+    func aMixedBatchOfExportedTasksMatchesPredict(method: String, batching: SharedBackbone.Batching) throws {
         let run = try Self.run(method)
         let backbone = try SharedBackbone(
-            weights: run.folder.appendingPathComponent(TrainingCheckpoint.fileName), model: .resnet18)
+            weights: run.folder.appendingPathComponent(TrainingCheckpoint.fileName), model: .resnet18,
+            batching: batching)
         let names = Array(["first", "second", "third"].prefix(run.tasks))
         for (task, name) in names.enumerated() {
             try backbone.add(name, TaskFile(exporting: task, fromRunIn: run.folder))
         }
         #expect(backbone.transform == EvalTransform(resizeShortSide: 32, cropSize: 32))
         try expectSame(backbone, tasks: names, as: run)
+        if batching == .copies {
+            // A whole ResNet-18 per task: its state dict, counted by hand from its shapes.
+            #expect(backbone.tasks.allSatisfy { $0.bytes > 4 * 11_000_000 }, "\(backbone.tasks.map(\.bytes))")
+        }
     }
 
     /// A task that does not fit — another model, other preprocessing, masks beside shared

@@ -10,7 +10,7 @@ public struct ServedTask {
     /// The method that trained it (`confit`, `simplecil`, ...).
     public let method: String
     /// Bytes held for this task alone: its BatchNorms' scale and shift, its classifier rows
-    /// or prototypes.
+    /// or prototypes, and its own weights (masks; a whole network's with `.copies`).
     public let bytes: Int
 
     /// The task's classifier over pooled features.

@@ -18,9 +18,13 @@ public final class SharedBackbone {
     public enum Batching: String, Sendable, CaseIterable {
         /// One forward over the whole batch, each BN applying each image's task's values.
         case mixed
-        /// The naive design, for comparison: the images grouped by task, and for each group
+        /// A naive design, for comparison: the images grouped by task, and for each group
         /// the task's BN values written into the network before its forward.
         case swapped
+        /// The other naive design, for comparison: a whole network of its own per task,
+        /// weights, kernels and buffers included, and the images grouped by task. Exported
+        /// tasks only (`init(weights:...)`).
+        case copies
     }
 
     public let model: Architecture
@@ -42,6 +46,8 @@ public final class SharedBackbone {
 
     /// Each task's BN values, by task name, when `batching` is `.swapped`.
     private var banks: [String: NormalizationBank] = [:]
+    /// Each task's own network, by task name, when `batching` is `.copies`.
+    private var copies: [String: any FeatureExtractor] = [:]
 
     private init(
         model: Architecture, transform: EvalTransform, evaluator: TaskEvaluator, run: ContinualRun?,
@@ -62,6 +68,9 @@ public final class SharedBackbone {
     public convenience init(
         run folder: URL, precision: DataType? = nil, threads: Int? = nil, batching: Batching = .mixed
     ) throws {
+        guard batching != .copies else {
+            throw ConFiTError.invalidConfiguration("a network per task serves exported tasks, not a run")
+        }
         let run = try ContinualRun(resuming: folder, precision: precision, threads: threads)
         try self.init(
             model: run.configuration.model, transform: run.configuration.training.transform,
@@ -84,6 +93,14 @@ public final class SharedBackbone {
     public convenience init(
         weights: URL, model: Architecture, precision: DataType = .float32, batching: Batching = .mixed
     ) throws {
+        try self.init(
+            model: model, transform: .standard,
+            evaluator: Self.evaluator(of: model, weights: weights, precision: precision), run: nil,
+            body: (weights, precision), batching: batching)
+    }
+
+    /// A `model` network in eval mode holding the shared weights in `weights`, with no task.
+    private static func evaluator(of model: Architecture, weights: URL, precision: DataType) throws -> TaskEvaluator {
         let base = try TensorFile(contentsOf: weights).tensors.map { ($0.name, $0.tensor) }
         let state = base.under(TrainingCheckpoint.modelPrefix)
         let network = model.make(numClasses: 1, settings: ComputeSettings(precision: precision))
@@ -93,9 +110,7 @@ public final class SharedBackbone {
             throw ConFiTError.invalidConfiguration("\(weights.path) does not hold \(model.rawValue) weights: \(error)")
         }
         network.eval()
-        try self.init(
-            model: model, transform: .standard, evaluator: TaskEvaluator(network: network, pairs: []), run: nil,
-            body: (weights, precision), batching: batching)
+        return TaskEvaluator(network: network, pairs: [])
     }
 
     public func task(named name: String) -> ServedTask? { tasks.first { $0.name == name } }
@@ -120,7 +135,7 @@ public final class SharedBackbone {
     /// convolutions the other tasks use, every tensor's key and shape — so a file that
     /// does not fit changes nothing.
     public func add(_ name: String, _ file: TaskFile) throws {
-        guard body != nil else {
+        guard let body else {
             throw ConFiTError.invalidConfiguration("tasks are added to shared weights, not to a served run")
         }
         guard file.model == model else {
@@ -136,6 +151,9 @@ public final class SharedBackbone {
                         + "\(transform.resizeShortSide)")
             }
         }
+        let evaluator =
+            batching == .copies
+            ? try Self.evaluator(of: model, weights: body.weights, precision: body.precision) : self.evaluator
         let network = evaluator.network
         let strategy = try ContinualMethod.named(file.method).makeStrategy()
         let tensors = (file.taskTensors, file.file.metadata)
@@ -145,7 +163,7 @@ public final class SharedBackbone {
         }
         try importTask()
         let grouped = Self.hasOwnWeights(network)
-        defer { if grouped { Self.clearOwnWeights(network) } }
+        defer { if grouped, batching != .copies { Self.clearOwnWeights(network) } }
         if let other, (other.weightsOf != nil) != grouped {
             throw ConFiTError.invalidConfiguration(
                 "a \(file.method) task cannot be served beside \(other.method) tasks: one of them has weights of "
@@ -167,13 +185,15 @@ public final class SharedBackbone {
             head = .rows(
                 try ServedTask.linear(weight: weight.floats(), bias: bias.floats(), inFeatures: weight.shape[1]))
         }
+        let own = batching == .copies ? try network.stateDict().reduce(0) { $0 + $1.1.bytes.count } : file.tensorBytes
         let task = try ServedTask(
             name: name, classNames: file.classNames, method: file.method, head: head, network: network,
-            weightsOf: grouped ? importTask : nil, ownBytes: grouped ? file.tensorBytes : 0)
+            weightsOf: grouped ? importTask : nil, ownBytes: grouped || batching == .copies ? own : 0)
         let bank = batching == .swapped && !grouped ? try NormalizationBank(capturing: network) : nil
         tasks.removeAll { $0.name == name }
         tasks.append(task)
         banks[name] = bank
+        copies[name] = batching == .copies ? network as? any FeatureExtractor : nil
         if other == nil { transform = file.transform }
     }
 
@@ -182,7 +202,7 @@ public final class SharedBackbone {
     public func remove(_ name: String) -> Bool {
         let count = tasks.count
         tasks.removeAll { $0.name == name }
-        banks[name] = nil
+        (banks[name], copies[name]) = (nil, nil)
         return tasks.count < count
     }
 
@@ -195,13 +215,14 @@ public final class SharedBackbone {
         }
         var rows = [[Float]](repeating: [], count: n)
         let groups = Dictionary(grouping: 0..<n, by: { tasks[$0].name })
-        if batching == .swapped || tasks.contains(where: { $0.weightsOf != nil }) {
+        if batching != .mixed || tasks.contains(where: { $0.weightsOf != nil }) {
             // Weights or BN of their own: one forward per task of the batch.
             for members in groups.values {
                 let task = tasks[members[0]]
-                try task.weightsOf?()
+                let copy = copies[task.name]
+                if copy == nil { try task.weightsOf?() }
                 try banks[task.name]?.restore(into: evaluator.network)
-                let features = try extractor.features(try Self.rows(members, of: images))
+                let features = try (copy ?? extractor).features(try Self.rows(members, of: images))
                 for (j, row) in zip(members, try task.logits(features: features)) { rows[j] = row }
             }
             return rows
