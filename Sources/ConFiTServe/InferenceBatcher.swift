@@ -6,8 +6,9 @@ import Foundation
 
 /// The one queue between the HTTP handlers and the network. Handlers enqueue preprocessed
 /// images; a thread of its own takes up to `maxBatch` of them — waiting at most `maxWait`
-/// after the first for more — and runs **one** `SharedBackbone` forward over them, whatever
-/// their tasks. Changes to the tasks (adding, removing) run on the same thread between
+/// after the first for more, and only while more are on their way (requests being read and
+/// decoded): a lone request does not wait for company that is not coming — and runs **one**
+/// `SharedBackbone` forward over them, whatever their tasks. Changes to the tasks (adding, removing) run on the same thread between
 /// forwards, so a forward never sees a task half changed.
 ///
 /// A thread, not a task of Swift's pool: a forward blocks for tens of milliseconds in
@@ -24,6 +25,9 @@ final class InferenceBatcher: @unchecked Sendable {
 
     private let condition = NSCondition()
     private var waiting: [Image] = []
+    /// Images on their way: a request counts one while its body is read and decoded, then
+    /// one per image until each is queued.
+    private var arriving = 0
     private var changes: [() -> Void] = []
     private var draining = false, finished = false
     /// Touched only on the batcher's thread once it runs.
@@ -38,6 +42,8 @@ final class InferenceBatcher: @unchecked Sendable {
     struct Snapshot: Sendable {
         var transform: EvalTransform
         var tasks: [TaskInfo]
+        /// Whether the warm-up forwards are done (`/healthz` says ready only then).
+        var warm = false
     }
 
     struct TaskInfo: Sendable, Codable {
@@ -70,19 +76,38 @@ final class InferenceBatcher: @unchecked Sendable {
         let thread = Thread { [self] in
             if let threads = options.threads { Engine.shared.setThreads(threads) }
             warmUp()
+            condition.withLock { snapshot.warm = true }
             loop()
         }
         thread.name = "confit-batcher"
         thread.start()
     }
 
-    /// The top classes of each image, in order; refused whole with 503 when the queue has
-    /// no room for all of them.
-    func predict(_ images: [[Float]], task: String, top: Int) async throws -> [[Prediction]] {
+    /// The top classes of each image `prepare` gives (the request's body read and
+    /// decoded), in order; refused whole with 503 when the queue has no room for all of them.
+    /// While `prepare` runs, a forward about to start waits for these images.
+    func predict(task: String, top: Int, images prepare: () async throws -> [[Float]]) async throws -> [[Prediction]] {
+        condition.withLock { arriving += 1 }
+        let images: [[Float]]
+        do {
+            images = try await prepare()
+        } catch {
+            condition.withLock {
+                arriving -= 1
+                condition.signal()
+            }
+            throw error
+        }
         var answers: [[Prediction]] = []
         try await withThrowingTaskGroup(of: (Int, [Prediction]).self) { group in
             let admitted = condition.withLock { () -> Bool in
-                guard !draining, waiting.count + images.count <= options.maxQueue else { return false }
+                guard !draining, waiting.count + images.count <= options.maxQueue else {
+                    arriving -= 1
+                    condition.signal()
+                    return false
+                }
+                arriving += images.count - 1
+                if images.isEmpty { condition.signal() }
                 return true
             }
             guard admitted else {
@@ -106,6 +131,7 @@ final class InferenceBatcher: @unchecked Sendable {
     private func enqueue(_ image: Image) {
         condition.withLock {
             waiting.append(image)
+            arriving -= 1
             condition.signal()
         }
     }
@@ -117,7 +143,8 @@ final class InferenceBatcher: @unchecked Sendable {
             condition.withLock {
                 changes.append { [self] in
                     let result = Result { try change(backbone) }
-                    let fresh = Self.snapshot(of: backbone)
+                    var fresh = Self.snapshot(of: backbone)
+                    fresh.warm = true
                     condition.withLock { snapshot = fresh }
                     metrics.held(tasks: fresh.tasks.count, bytes: fresh.tasks.reduce(0) { $0 + $1.bytes })
                     continuation.resume(with: result)
@@ -174,7 +201,8 @@ final class InferenceBatcher: @unchecked Sendable {
     }
 
     /// The next changes and images to run: blocks until there is something, then waits up
-    /// to `maxWait` after the first image for the batch to fill. nil once drained.
+    /// to `maxWait` after the first image for the batch to fill while images are on their
+    /// way. nil once drained.
     private func nextBatch() -> ([Image], [() -> Void])? {
         condition.lock()
         defer { condition.unlock() }
@@ -184,7 +212,9 @@ final class InferenceBatcher: @unchecked Sendable {
         }
         if changes.isEmpty, waiting.count < options.maxBatch, !draining {
             let deadline = Date(timeIntervalSinceNow: Double(options.maxWaitMilliseconds) / 1000)
-            while waiting.count < options.maxBatch, changes.isEmpty, !draining, condition.wait(until: deadline) {}
+            while waiting.count < options.maxBatch, arriving > 0, changes.isEmpty, !draining,
+                condition.wait(until: deadline)
+            {}
         }
         let pending = changes
         changes = []

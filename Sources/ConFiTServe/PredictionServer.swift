@@ -55,7 +55,13 @@ public final class PredictionServer: Sendable {
                 body: .init(byteBuffer: ByteBuffer(string: StatusPage.html)))
         }
         router.get("/healthz") { [batcher] _, _ in
-            try Self.json(["status": "ok", "tasks": batcher.currentSnapshot().tasks.count])
+            // 503 until the warm-up forwards are done: ready means answering at full speed.
+            let snapshot = batcher.currentSnapshot()
+            let response = try Self.json(["status": snapshot.warm ? "ok" : "warming up", "tasks": snapshot.tasks.count])
+            guard !snapshot.warm else { return response }
+            var headers = response.headers
+            headers[.retryAfter] = "1"
+            return Response(status: .serviceUnavailable, headers: headers, body: response.body)
         }
         router.get("/metrics") { [metrics] _, _ in
             Response(
@@ -94,10 +100,11 @@ public final class PredictionServer: Sendable {
         guard let served = snapshot.tasks.first(where: { $0.name == task }) else {
             throw ServeError(.notFound, "no task named \(task); GET /v1/tasks lists them")
         }
-        let parts = try ImageUpload.parts(
-            of: try await body(of: request), contentType: request.headers[.contentType])
-        let pixels = try parts.map { try preprocess($0, transform: snapshot.transform) }
-        let predictions = try await batcher.predict(pixels, task: task, top: top)
+        var parts: [ImageUpload.Part] = []
+        let predictions = try await batcher.predict(task: task, top: top) {
+            parts = try ImageUpload.parts(of: try await body(of: request), contentType: request.headers[.contentType])
+            return try parts.map { try preprocess($0, transform: snapshot.transform) }
+        }
         return try Self.json([
             "task": task,
             "predictions": zip(parts, predictions).map { part, ranked in

@@ -11,7 +11,7 @@ import Testing
     private let shape = [3, 20, 3, 5]
 
     private func expected(_ x: [Float], _ scale: [Float], _ shift: [Float], relu: Bool) -> [Float] {
-        let (c, area) = (shape[1], shape[2] * shape[3])
+        let area = shape[2] * shape[3]
         return x.indices.map { i in
             let row = i / area  // n · C + c
             let y = x[i] * scale[row] + shift[row]

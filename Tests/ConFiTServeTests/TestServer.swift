@@ -8,8 +8,8 @@ import Testing
     import FoundationNetworking
 #endif
 
-/// A `PredictionServer` on 127.0.0.1 at a free port, for one test: started by `init`,
-/// stopped (gracefully) by `stop()`.
+/// A `PredictionServer` on 127.0.0.1 at a free port, for one test: started by `init`, which
+/// returns once `/healthz` says it is warm, and stopped (gracefully) by `stop()`.
 final class TestServer: Sendable {
     let port: Int
     private let task: Task<Void, any Error>
@@ -25,7 +25,19 @@ final class TestServer: Sendable {
         task = Task { try await server.run(logger: logger) { continuation.yield($0) } }
         var iterator = ports.makeAsyncIterator()
         port = try #require(await iterator.next())
+        let start = ContinuousClock.now
+        while try await request("GET", "/healthz").status != 200 {
+            try #require(ContinuousClock.now - start < .seconds(120), "the server did not warm up in 2 minutes")
+            try await Task.sleep(for: .milliseconds(100))
+        }
     }
+
+    /// Up to 16 requests at once to the server (URLSession's default is 6 per host).
+    private static let session = {
+        let configuration = URLSessionConfiguration.default
+        configuration.httpMaximumConnectionsPerHost = 16
+        return URLSession(configuration: configuration)
+    }()
 
     func stop() async {
         task.cancel()
@@ -49,7 +61,7 @@ final class TestServer: Sendable {
         (request.httpMethod, request.httpBody, request.timeoutInterval) = (method, body, 60)
         if let contentType { request.setValue(contentType, forHTTPHeaderField: "Content-Type") }
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        let (data, response) = try await URLSession.shared.data(for: request)
+        let (data, response) = try await Self.session.data(for: request)
         let http = try #require(response as? HTTPURLResponse)
         let headers = Dictionary(
             http.allHeaderFields.compactMap { key, value in (key as? String).map { ($0, "\(value)") } },
