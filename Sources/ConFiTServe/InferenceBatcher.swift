@@ -8,8 +8,9 @@ import Foundation
 /// images; a thread of its own takes up to `maxBatch` of them — waiting at most `maxWait`
 /// after the first for more, and only while more are on their way (requests being read and
 /// decoded): a lone request does not wait for company that is not coming — and runs **one**
-/// `SharedBackbone` forward over them, whatever their tasks. Changes to the tasks (adding, removing) run on the same thread between
-/// forwards, so a forward never sees a task half changed.
+/// `SharedBackbone` forward over them, whatever their tasks. Changes to the tasks (adding,
+/// removing) run on the same thread between forwards, so a forward never sees a task half
+/// changed.
 ///
 /// A thread, not a task of Swift's pool: a forward blocks for tens of milliseconds in
 /// oneDNN's OpenMP team, whose thread count is set on the thread that calls it.
@@ -144,7 +145,7 @@ final class InferenceBatcher: @unchecked Sendable {
                 changes.append { [self] in
                     let result = Result { try change(backbone) }
                     var fresh = Self.snapshot(of: backbone)
-                    fresh.warm = true
+                    fresh.warm = true  // changes run after the warm-up
                     condition.withLock { snapshot = fresh }
                     metrics.held(tasks: fresh.tasks.count, bytes: fresh.tasks.reduce(0) { $0 + $1.bytes })
                     continuation.resume(with: result)
