@@ -30,7 +30,7 @@ final class InferenceBatcher: @unchecked Sendable {
     /// one per image until each is queued.
     private var arriving = 0
     private var changes: [() -> Void] = []
-    private var draining = false, finished = false
+    private var draining = false, finished = false, warm = false
     /// Touched only on the batcher's thread once it runs.
     private let backbone: SharedBackbone
     private let options: ServeOptions
@@ -43,8 +43,6 @@ final class InferenceBatcher: @unchecked Sendable {
     struct Snapshot: Sendable {
         var transform: EvalTransform
         var tasks: [TaskInfo]
-        /// Whether the warm-up forwards are done (`/healthz` says ready only then).
-        var warm = false
     }
 
     struct TaskInfo: Sendable, Codable {
@@ -72,12 +70,15 @@ final class InferenceBatcher: @unchecked Sendable {
 
     func currentSnapshot() -> Snapshot { condition.withLock { snapshot } }
 
+    /// Whether the warm-up forwards are done (`/healthz` says ready only then).
+    func isWarm() -> Bool { condition.withLock { warm } }
+
     /// Starts the thread that runs the forwards.
     func start() {
         let thread = Thread { [self] in
             if let threads = options.threads { Engine.shared.setThreads(threads) }
             warmUp()
-            condition.withLock { snapshot.warm = true }
+            condition.withLock { warm = true }
             loop()
         }
         thread.name = "confit-batcher"
@@ -144,8 +145,7 @@ final class InferenceBatcher: @unchecked Sendable {
             condition.withLock {
                 changes.append { [self] in
                     let result = Result { try change(backbone) }
-                    var fresh = Self.snapshot(of: backbone)
-                    fresh.warm = true  // changes run after the warm-up
+                    let fresh = Self.snapshot(of: backbone)
                     condition.withLock { snapshot = fresh }
                     metrics.held(tasks: fresh.tasks.count, bytes: fresh.tasks.reduce(0) { $0 + $1.bytes })
                     continuation.resume(with: result)

@@ -56,12 +56,12 @@ public final class PredictionServer: Sendable {
         }
         router.get("/healthz") { [batcher] _, _ in
             // 503 until the warm-up forwards are done: ready means answering at full speed.
-            let snapshot = batcher.currentSnapshot()
-            let response = try Self.json(["status": snapshot.warm ? "ok" : "warming up", "tasks": snapshot.tasks.count])
-            guard !snapshot.warm else { return response }
-            var headers = response.headers
-            headers[.retryAfter] = "1"
-            return Response(status: .serviceUnavailable, headers: headers, body: response.body)
+            let warm = batcher.isWarm()
+            var response = try Self.json(
+                ["status": warm ? "ok" : "warming up", "tasks": batcher.currentSnapshot().tasks.count],
+                status: warm ? .ok : .serviceUnavailable)
+            if !warm { response.headers[.retryAfter] = "1" }
+            return response
         }
         router.get("/metrics") { [metrics] _, _ in
             Response(
@@ -137,8 +137,7 @@ public final class PredictionServer: Sendable {
             return backbone.task(named: task).map(InferenceBatcher.TaskInfo.init)
         }
         guard let info else { throw ServeError(.internalServerError, "task \(task) vanished after it was added") }
-        let response = try Self.json(try Self.plain(info))
-        return Response(status: .created, headers: response.headers, body: response.body)
+        return try Self.json(try Self.plain(info), status: .created)
     }
 
     private func adminToken() throws -> String {
@@ -189,10 +188,11 @@ public final class PredictionServer: Sendable {
         }
     }
 
-    static func json(_ object: Any) throws -> Response {
+    static func json(_ object: Any, status: HTTPResponse.Status = .ok) throws -> Response {
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         return Response(
-            status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            status: status, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     /// A task, or a list of them, as JSONSerialization's objects.

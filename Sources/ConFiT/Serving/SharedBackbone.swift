@@ -185,10 +185,12 @@ public final class SharedBackbone {
             head = .rows(
                 try ServedTask.linear(weight: weight.floats(), bias: bias.floats(), inFeatures: weight.shape[1]))
         }
-        let own = batching == .copies ? try network.stateDict().reduce(0) { $0 + $1.1.bytes.count } : file.tensorBytes
+        let ownBytes =
+            batching == .copies
+            ? try network.stateDict().reduce(0) { $0 + $1.1.bytes.count } : grouped ? file.tensorBytes : 0
         let task = try ServedTask(
             name: name, classNames: file.classNames, method: file.method, head: head, network: network,
-            weightsOf: grouped ? importTask : nil, ownBytes: grouped || batching == .copies ? own : 0)
+            weightsOf: grouped ? importTask : nil, ownBytes: ownBytes)
         let bank = batching == .swapped && !grouped ? try NormalizationBank(capturing: network) : nil
         tasks.removeAll { $0.name == name }
         tasks.append(task)
@@ -222,7 +224,9 @@ public final class SharedBackbone {
                 let copy = copies[task.name]
                 if copy == nil { try task.weightsOf?() }
                 try banks[task.name]?.restore(into: evaluator.network)
-                let features = try (copy ?? extractor).features(try Self.rows(members, of: images))
+                // A batch of one task is the input as it is, not a copy of it.
+                let group = members.count == n ? images : try Self.rows(members, of: images)
+                let features = try (copy ?? extractor).features(group)
                 for (j, row) in zip(members, try task.logits(features: features)) { rows[j] = row }
             }
             return rows
