@@ -63,10 +63,19 @@ final class ProgressLog: RunObserver {
 
     private func started(_ run: ContinualRun) {
         let config = run.configuration
+        // The machine's own choices, which a resumed run may take anew.
+        let machine: [String: Any] = [
+            "threads": config.threads ?? 0, "workers": config.training.loaderWorkers,
+            "cache_bytes": config.training.cacheBytes,
+        ]
+        let machineText =
+            "\(config.threads ?? 0) threads, \(config.training.loaderWorkers) decoding workers, "
+            + "\(ByteCountFormatter.string(fromByteCount: Int64(config.training.cacheBytes), countStyle: .memory)) image cache"
         if let position = run.resumedFrom {
             format.event(
-                "resume", ["task": position.task, "epoch": position.epoch, "batch": position.batch],
-                text: "resuming \(config.method.name) at \(position)")
+                "resume",
+                ["task": position.task, "epoch": position.epoch, "batch": position.batch].merging(machine) { $1 },
+                text: "resuming \(config.method.name) at \(position) (\(machineText))")
             return
         }
         let tasks = run.trainer.tasks.count
@@ -76,10 +85,11 @@ final class ProgressLog: RunObserver {
                 "method": config.method.name, "preset": config.preset.rawValue, "tasks": tasks,
                 "epochs": config.training.epochs, "batch_size": config.training.batchSize,
                 "model": config.model.rawValue, "out": run.folder.url.path,
-            ],
+            ].merging(machine) { $1 },
             text:
                 "\(config.method.name) on \(config.preset.rawValue): \(tasks) tasks, \(config.training.epochs) epochs each, "
-                + "batch \(config.training.batchSize), \(config.model.rawValue) → \(run.folder.url.path)")
+                + "batch \(config.training.batchSize), \(config.model.rawValue) → \(run.folder.url.path) (\(machineText))"
+        )
     }
 
     private func epochFinished(_ epoch: EpochRecord) {

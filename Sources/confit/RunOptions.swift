@@ -21,6 +21,11 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Comma-separated class order, overriding the preset's.") var classOrder: String?
     @Option(help: "Centre-crop size, the short side resized to 256/224 of it (default: 224).") var imageSize: Int?
     @Option(help: "Decoding threads (default: 1; may change when a run resumes).") var workers: Int?
+    @Option(
+        help: ArgumentHelp(
+            "Memory for decoded images kept across epochs, per run: bytes or 512M, 4G; 0 decodes every image "
+                + "every epoch (default: 4G; may change when a run resumes; changes no result).", valueName: "size"))
+    var cacheSize: ByteSize?
     @Option(help: "Use only the first N training images of each class.") var trainImagesPerClass: Int?
     @Option(help: "Use only the first N test images of each class.") var testImagesPerClass: Int?
     @Flag(help: "Skip images that cannot be decoded (each reported on stderr) instead of stopping.")
@@ -38,7 +43,7 @@ struct RunOptions: ParsableArguments {
     var taskAgnostic = false
 
     /// The options given that define a run (refused beside `--resume` and `--configuration`,
-    /// which take them from the run): every one but `--workers`.
+    /// which take them from the run): every one but `--workers` and `--cache-size`.
     var given: [String] {
         [
             ("--preset", preset != nil), ("--root", root != nil), ("--dataset", dataset != nil),
@@ -71,6 +76,7 @@ struct RunOptions: ParsableArguments {
         (config.training.trainImagesPerClass, config.training.testImagesPerClass) = (
             trainImagesPerClass, testImagesPerClass
         )
+        config.training.cacheBytes = cacheSize?.bytes ?? config.training.cacheBytes
         (config.classOrder, config.classesPerTask) = (try classOrder.map(parseOrder), classesPerTask)
         config.resolvedPrecision = precision.precision ?? .float32
         config.training.head = head == .linear ? nil : head

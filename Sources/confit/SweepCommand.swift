@@ -65,6 +65,10 @@ struct Sweep: ParsableCommand {
         if dryRun { return }
         let pending = zip(plan.runs, states).filter { $0.1 != .finished }
         let share = max(1, (threads ?? Engine.shared.threads) / parallel)
+        // A stopped run resumes with this machine's choices; a new one has them in its configuration.
+        let machineChoices =
+            (options.workers.map { ["--workers", String($0)] } ?? [])
+            + (options.cacheSize.map { ["--cache-size", String($0.bytes)] } ?? [])
         let scheduler = SweepScheduler(parallel: parallel, format: format) { [plan] in try Self.writeReport(plan) }
         let outcome = try scheduler.run(
             pending.map { run, state in
@@ -76,7 +80,7 @@ struct Sweep: ParsableCommand {
                         run.folder.appendingPathComponent(SweepPlan.configurationFileName).path,
                         "--out", run.folder.path, "--threads", String(share),
                     ]
-                    : ["train", "--resume", run.folder.path]
+                    : ["train", "--resume", run.folder.path] + machineChoices
                 return SweepScheduler.Job(
                     name: run.name, folder: run.folder, arguments: arguments + ["--log-format", "text"])
             })

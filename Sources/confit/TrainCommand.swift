@@ -35,7 +35,7 @@ struct Train: ParsableCommand {
             guard changed.isEmpty else {
                 throw ValidationError(
                     "--resume and --configuration take the run's configuration from the run or the file; "
-                        + "\(changed.joined(separator: ", ")) would change it: give none (--threads, --workers and the log options may change)"
+                        + "\(changed.joined(separator: ", ")) would change it: give none (--threads, --workers, --cache-size and the log options may change)"
                 )
             }
             guard resume == nil || configuration == nil else {
@@ -59,11 +59,12 @@ struct Train: ParsableCommand {
         if let resume {
             run = try ContinualRun(
                 resuming: URL(fileURLWithPath: resume), processGroup: group, workers: options.workers,
-                threads: threads.threads)
+                cacheBytes: options.cacheSize?.bytes, threads: threads.threads)
         } else if let configuration, let out {
             var config = try RunConfiguration(contentsOf: URL(fileURLWithPath: configuration))
             config.threads = threads.threads ?? config.threads
             config.training.loaderWorkers = options.workers ?? config.training.loaderWorkers
+            config.training.cacheBytes = options.cacheSize?.bytes ?? config.training.cacheBytes
             run = try ContinualRun.resumingIfPresent(config, folder: URL(fileURLWithPath: out), processGroup: group)
         } else {
             var config = try options.configuration(method: hyperparameters.resolve(method ?? .confit), seed: seed ?? 0)

@@ -53,7 +53,7 @@ import Testing
     }
 
     /// `--resume` continues the run as it was configured: an option that would change it is
-    /// refused, naming each; the machine's own choices (threads, workers, log) are accepted.
+    /// refused, naming each; the machine's own choices (threads, workers, cache, log) are accepted.
     @Test func resumeRefusesOptionsThatWouldChangeTheRun() throws {
         let reference = folder.appendingPathComponent("reference").path
         try FileManager.default.copyItem(atPath: try ReferenceRun.shared.get().outputs.folder.path, toPath: reference)
@@ -68,7 +68,7 @@ import Testing
             "\(refused.standardError)")
         #expect(!refused.standardOutput.contains("resuming"), "\(refused.transcript)")
         let accepted = try ConfitProcess.run(
-            ["train", "--resume", reference, "--threads", "1", "--workers", "2", "--quiet"],
+            ["train", "--resume", reference, "--threads", "1", "--workers", "2", "--cache-size", "64M", "--quiet"],
             logs: folder, timeout: 120)
         accepted.assertExited(with: 0)
     }
@@ -116,6 +116,8 @@ import Testing
                 ["--image-size", "0"],
                 "image size 0 (short side resized to 0): the crop must be positive and no larger than the resized side"
             ),
+            (["--cache-size", "4X"], "The value '4X' is invalid for '--cache-size <size>'"),
+            (["--cache-size=-1"], "The value '-1' is invalid for '--cache-size <size>'"),
         ]
         let outs = cases.indices.map { folder.appendingPathComponent("run-\($0)") }
         let children = try zip(cases, outs).map { try ConfitProcess(common + $0.0 + ["--out", $1.path], logs: folder) }

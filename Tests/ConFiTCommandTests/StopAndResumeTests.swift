@@ -63,7 +63,13 @@ import Testing
         #expect((interrupted["resume"] as? String) == "confit train --resume \(out.path)")
 
         // The checkpoint carried the stopped epoch's totals, so its mean loss comes out whole.
-        try resumeToTheEnd(out, from: stoppedAt, reference)
+        // Resumed without the image cache (SIGTERM) or with one too small for a single image
+        // (SIGINT): the cache changes no result.
+        let (cacheSize, bytes) = signal == SIGTERM ? ("0", 0) : ("1K", 1024)
+        let resumed = try resumeToTheEnd(out, from: stoppedAt, reference, with: ["--cache-size", cacheSize])
+        let event = resumed.events.first { $0["event"] as? String == "resume" }
+        #expect(event?["cache_bytes"] as? Int == bytes, "\(resumed.transcript)")
+
     }
 
     /// A write that fails (here a file-size limit, as a full disk would) stops the run with
@@ -95,11 +101,12 @@ import Testing
 
     /// Resumes the run in `out`, which must continue at `position` and end with the
     /// uninterrupted run's losses per epoch, accuracy matrix and checkpoint.
+    @discardableResult
     private func resumeToTheEnd(
-        _ out: URL, from position: [Int], _ reference: ReferenceRun,
+        _ out: URL, from position: [Int], _ reference: ReferenceRun, with options: [String] = [],
         sourceLocation: SourceLocation = #_sourceLocation
-    ) throws {
-        let resumed = try ConfitProcess.run(ReferenceRun.resumeArguments(out), logs: reference.logs)
+    ) throws -> ConfitProcess {
+        let resumed = try ConfitProcess.run(ReferenceRun.resumeArguments(out) + options, logs: reference.logs)
         resumed.assertExited(with: 0)
         #expect(try resumePosition(resumed) == position, "\(resumed.transcript)", sourceLocation: sourceLocation)
         let outputs = try RunOutputs(out)
@@ -107,6 +114,7 @@ import Testing
             outputs.epochLosses == reference.outputs.epochLosses, "mean loss per epoch ([task, epoch, loss])",
             sourceLocation: sourceLocation)
         assertSameModel(outputs, reference.outputs, sourceLocation: sourceLocation)
+        return resumed
     }
 
     private func assertKilled(_ child: ConfitProcess, sourceLocation: SourceLocation = #_sourceLocation) {

@@ -40,7 +40,9 @@ import Testing
         #expect(first.standardError.contains("run the same command again"), "\(first.transcript)")
         let finished = try Data(contentsOf: out.appendingPathComponent("confit-seed0/metrics.json"))
 
-        let again = try ConfitProcess.run(arguments, logs: reference.logs, timeout: 300)
+        // Run again with a smaller image cache: a machine's own choice, so the finished run (made
+        // with the default) still matches, and the stopped and new runs take it.
+        let again = try ConfitProcess.run(arguments + ["--cache-size", "1M"], logs: reference.logs, timeout: 300)
         again.assertExited(with: 0)
         let states = Dictionary(
             uniqueKeysWithValues: again.events.filter { $0["event"] as? String == "sweep_run" }
@@ -63,7 +65,11 @@ import Testing
             #expect(outputs.accuracyMatrix.count == 2, "\(name)")
         }
         #expect(
-            try String(contentsOf: second.appendingPathComponent("train.log"), encoding: .utf8).contains("--resume"))
+            try String(contentsOf: second.appendingPathComponent("train.log"), encoding: .utf8).contains(
+                "--resume \(second.path) --cache-size 1048576"))
+        let started = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: out.appendingPathComponent("confit-seed1/configuration.json")))
+        #expect(((started as? [String: Any])?["training"] as? [String: Any])?["cacheBytes"] as? Int == 1 << 20)
 
         // The sweep's confit-seed0 is the reference command's run: same configuration, same numbers.
         let swept = try RunOutputs(out.appendingPathComponent("confit-seed0"))

@@ -64,7 +64,8 @@ public final class ContinualRun {
             return try ContinualRun(configuration, folder: folder, processGroup: processGroup)
         }
         let run = try ContinualRun(
-            resuming: folder, processGroup: processGroup, workers: configuration.training.loaderWorkers)
+            resuming: folder, processGroup: processGroup, workers: configuration.training.loaderWorkers,
+            cacheBytes: configuration.training.cacheBytes)
         guard run.configuration.matches(configuration) else {
             throw ConFiTError.invalidConfiguration(
                 "\(folder.path) holds a run of another configuration ("
@@ -77,16 +78,17 @@ public final class ContinualRun {
     /// The run in `folder`, from its last checkpoint: its configuration, network, trackers,
     /// banks, optimizer state and metrics so far.
     /// `precision`, when given, replaces the recorded one: for evaluating or predicting with a
-    /// run in another precision, never for training it further. `workers`, when given,
-    /// replaces the recorded decoding threads, and `threads` the recorded oneDNN threads: a
-    /// machine's own choices, recorded as the run's resumes them.
+    /// run in another precision, never for training it further. `workers`, `cacheBytes` and
+    /// `threads`, when given, replace the recorded decoding threads, image-cache budget and
+    /// oneDNN threads: a machine's own choices, recorded as the run's resumes them.
     public convenience init(
         resuming folder: URL, processGroup: (any ProcessGroup)? = nil, precision: DataType? = nil,
-        workers: Int? = nil, threads: Int? = nil
+        workers: Int? = nil, cacheBytes: Int? = nil, threads: Int? = nil
     ) throws {
         var (checkpoint, metrics, configuration) = try TrainingCheckpoint.last(ofRunIn: folder)
         if let precision { configuration.resolvedPrecision = precision }
         configuration.training.loaderWorkers = workers ?? configuration.training.loaderWorkers
+        configuration.training.cacheBytes = cacheBytes ?? configuration.training.cacheBytes
         configuration.threads = threads ?? configuration.threads
         try self.init(
             configuration, folder: RunFolder(url: folder), checkpoint: (checkpoint, metrics), processGroup: processGroup

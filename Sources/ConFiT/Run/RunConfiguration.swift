@@ -123,7 +123,8 @@ public struct RunConfiguration: Sendable, Codable, Equatable {
         resolved.tasks = request.tasks ?? tasks
         resolved.threads = request.threads ?? threads
         resolved.processes = request.processes ?? processes
-        resolved.training.loaderWorkers = training.loaderWorkers  // decoding threads change no result
+        // Decoding threads and the image cache change no result.
+        (resolved.training.loaderWorkers, resolved.training.cacheBytes) = (training.loaderWorkers, training.cacheBytes)
         if Self.sameFile(request.root, root) { resolved.root = root }
         if case let .file(asked)? = request.split, case let .file(recorded)? = split, Self.sameFile(asked, recorded) {
             resolved.split = split
