@@ -68,8 +68,9 @@ final class ProgressLog: RunObserver {
             "threads": config.threads ?? 0, "workers": config.training.loaderWorkers,
             "cache_bytes": config.training.cacheBytes,
         ]
+        func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
         let machineText =
-            "\(config.threads ?? 0) threads, \(config.training.loaderWorkers) decoding workers, "
+            "\(count(config.threads ?? 0, "thread")), \(count(config.training.loaderWorkers, "decoding worker")), "
             + "\(ByteCountFormatter.string(fromByteCount: Int64(config.training.cacheBytes), countStyle: .memory)) image cache"
         if let position = run.resumedFrom {
             format.event(
