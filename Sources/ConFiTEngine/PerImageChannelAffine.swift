@@ -12,12 +12,17 @@ public final class PerImageChannelAffine {
     public let fusedReLU: Bool
     private let format: TensorFormat
     private let dataType: DataType
+    private let profiler: Profiler?
 
-    public init(shape: [Int], format: TensorFormat, dataType: DataType = .float32, fusedReLU: Bool = false) throws {
+    public init(
+        shape: [Int], format: TensorFormat, dataType: DataType = .float32, fusedReLU: Bool = false,
+        profiler: Profiler? = nil
+    ) throws {
         guard shape.count == 4 else {
             throw EngineError.invalidArgument(operation: "per-image affine", reason: "needs [N, C, H, W], got \(shape)")
         }
         (self.shape, self.format, self.dataType, self.fusedReLU) = (shape, format, dataType, fusedReLU)
+        self.profiler = profiler
     }
 
     /// The shape of `scale` and `shift` for activations of `shape`: [N, C, 1, 1].
@@ -30,10 +35,12 @@ public final class PerImageChannelAffine {
         for (tensor, what) in [(scale, "scale"), (shift, "shift")] {
             try expect(tensor, Self.affineShape(shape), "per-image \(what)", format: .plain, dataType: .float32)
         }
-        switch dataType {
-        case .float32: apply(UnsafePointer(input.pointer), output.pointer, scale.pointer, shift.pointer)
-        case .bfloat16:
-            apply(UnsafePointer(input.bfloat16Pointer), output.bfloat16Pointer, scale.pointer, shift.pointer)
+        Profiler.measure(profiler, "per-image affine (Swift)") {
+            switch dataType {
+            case .float32: apply(UnsafePointer(input.pointer), output.pointer, scale.pointer, shift.pointer)
+            case .bfloat16:
+                apply(UnsafePointer(input.bfloat16Pointer), output.bfloat16Pointer, scale.pointer, shift.pointer)
+            }
         }
     }
 

@@ -72,7 +72,8 @@ public final class BatchNorm2d: Layer, ComputeConfigurable {
         if !isTraining, let (scale, shift) = perImageAffine {
             let affine = try affineKernels.get(input.shape, variant: 0) {
                 try PerImageChannelAffine(
-                    shape: input.shape, format: input.format, dataType: input.dataType, fusedReLU: fusesReLU)
+                    shape: input.shape, format: input.format, dataType: input.dataType, fusedReLU: fusesReLU,
+                    profiler: settings.profiler)
             }
             try affine.run(input, scale: scale, shift: shift, into: out)
             (self.input, self.kernel) = (nil, nil)

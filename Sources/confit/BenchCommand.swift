@@ -20,8 +20,11 @@ struct Bench: ParsableCommand {
     @Option(help: "Classes in the training task (logits restricted to them).") var taskClasses = 10
     @Flag(inversion: .prefixedNo, help: "Use Winograd for 3x3 stride-1 convolutions where oneDNN has it.")
     var winograd = true
-    @Option(help: "Comma-separated measurements to run: eval, fc, bn, full, packnet, piggyback.") var stages =
-        "eval,fc,bn,full"
+    @Option(
+        help: ArgumentHelp(
+            "Comma-separated measurements to run: eval, mixed (eval with each image's own BN, as `serve` batches tasks), "
+                + "fc, bn, full, packnet, piggyback."))
+    var stages = "eval,fc,bn,full"
     @Flag(help: "Attach ConFiT's pre-convolution trackers, as `train --method confit` does.") var trackers = false
     @Flag(help: "Add milliseconds per step by kind of oneDNN call (\"profile\" key).") var profile = false
 
@@ -29,7 +32,9 @@ struct Bench: ParsableCommand {
         var options = ThroughputBenchmark.Options()
         options.stages = try stages.split(separator: ",").map {
             guard let stage = ThroughputBenchmark.Stage(argument: String($0)) else {
-                throw ValidationError("unknown stage '\($0)': use eval, fc, bn or full")
+                throw ValidationError(
+                    "unknown stage '\($0)': use "
+                        + ThroughputBenchmark.Stage.allCases.map(\.rawValue).joined(separator: ", "))
             }
             return stage
         }

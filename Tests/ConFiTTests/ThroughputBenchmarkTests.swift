@@ -10,14 +10,15 @@ import Testing
     @Test func reportHasItsKeysAndHandCountedFLOPs() throws {
         var options = ThroughputBenchmark.Options()
         (options.imageSize, options.batch, options.steps, options.warmup, options.threads) = (32, 2, 1, 0, 1)
-        (options.stages, options.trackers, options.profile) = ([.eval, .full], true, true)
+        (options.stages, options.trackers, options.profile) = ([.eval, .mixed, .full], true, true)
         let json = try #require(
             JSONSerialization.jsonObject(with: ThroughputBenchmark.report(options)) as? [String: Any])
         #expect(
             Set(json.keys) == [
                 "model", "image_size", "batch", "threads", "onednn_version", "cpu_isa", "layout",
                 "forward_gflop_per_image",
-                "winograd", "trackers", "eval_img_s", "eval_gflop_s", "train_full_img_s", "train_full_gflop_s",
+                "winograd", "trackers", "eval_img_s", "eval_gflop_s", "eval_mixed_img_s", "eval_mixed_gflop_s",
+                "train_full_img_s", "train_full_gflop_s",
                 "profile", "peak_rss_mb",
                 "processes", "gradient_bytes", "precision",
             ])
@@ -33,8 +34,14 @@ import Testing
         // every convolution plus the 512 → 1000 classifier = 75,046,912 FLOPs.
         expectClose(try #require(json["forward_gflop_per_image"] as? Double), 0.075046912, tolerance: 1e-12)
         let profile = try #require(json["profile"] as? [String: [String: Double]])
-        #expect(Set(profile.keys) == ["eval", "train_full"])
+        #expect(Set(profile.keys) == ["eval", "eval_mixed", "train_full"])
         #expect(profile["eval"]?["convolution forward_inference"] != nil)
+        // The mixed batch's BNs run the per-image affine, not oneDNN's BN; plain eval the
+        // other way round.
+        #expect(profile["eval_mixed"]?["batch_normalization forward_inference"] == nil, "\(profile)")
+        #expect(profile["eval_mixed"]?["per-image affine (Swift)"] != nil, "\(profile)")
+        #expect(profile["eval"]?["per-image affine (Swift)"] == nil, "\(profile)")
+        #expect(profile["eval"]?["batch_normalization forward_inference"] != nil, "\(profile)")
         #expect(profile["train_full"]?["convolution backward_weights"] != nil)
         #expect(profile["train_full"]?["host"] != nil)
         // The rate in GFLOP/s is the measured images per second times the hand-counted FLOPs.

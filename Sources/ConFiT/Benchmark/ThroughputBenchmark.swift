@@ -88,6 +88,25 @@ public final class ThroughputBenchmark {
         return try measure { _ = try network.forward(input) }
     }
 
+    /// The eval forward of a mixed-task batch, as `confit serve` runs it: every BatchNorm
+    /// applies each image's own scale and shift (`BatchNorm2d.perImageAffine`), here each
+    /// image a task of its own. Beside `eval`, the cost of serving many tasks in one batch.
+    public func mixedEval() throws -> Measurement {
+        network.eval()
+        var generator = SplitMix64(seed: 2)
+        let norms = network.namedLayers().compactMap { $0.1 as? BatchNorm2d }
+        for norm in norms {
+            let shape = PerImageChannelAffine.affineShape([input.shape[0], norm.channels, 1, 1])
+            let count = shape.reduce(1, *)
+            norm.perImageAffine = (
+                try Tensor(shape: shape, values: (0..<count).map { _ in 1 + 0.1 * generator.nextGaussian() }),
+                try Tensor(shape: shape, values: (0..<count).map { _ in 0.1 * generator.nextGaussian() })
+            )
+        }
+        defer { for norm in norms { norm.perImageAffine = nil } }
+        return try measure { _ = try network.forward(input) }
+    }
+
     public func train(_ selection: TrainableSelection) throws -> Measurement {
         network.train()
         network.setTrainable(selection)
@@ -168,10 +187,19 @@ public final class ThroughputBenchmark {
         return measurement
     }
 
-    /// What `confit bench` measures: evaluation, a training step at a hierarchical stage, or
-    /// a mask method's training step.
+    /// What `confit bench` measures: evaluation, a mixed-task batch's evaluation as served, a
+    /// training step at a hierarchical stage, or a mask method's training step.
     public enum Stage: String, CaseIterable, Sendable {
-        case eval, fc, bn, full, packnet, piggyback
+        case eval, mixed, fc, bn, full, packnet, piggyback
+
+        /// The stage's name in the report's keys (`<name>_img_s`).
+        public var reportName: String {
+            switch self {
+            case .eval: "eval"
+            case .mixed: "eval_mixed"
+            default: "train_\(rawValue)"
+            }
+        }
 
         /// The trainable parameters of a hierarchical stage; nil otherwise.
         public var selection: TrainableSelection? { TrainableSelection(rawValue: rawValue) }
@@ -212,7 +240,7 @@ public final class ThroughputBenchmark {
 
     /// Builds `options.model` (1000 classes) and measures every chosen stage: `confit
     /// bench`'s JSON object, keys sorted — `<stage>_img_s`, `<stage>_gflop_s` (stages
-    /// `eval`, `train_fc`, `train_bn`, `train_full`), `profile` (with `options.profile`),
+    /// `eval`, `eval_mixed`, `train_fc`, `train_bn`, `train_full`, ...), `profile` (with `options.profile`),
     /// `peak_rss_mb`, and the configuration measured; under a process group also each
     /// stage's collectives and `gradient_allreduce_ms`, `allreduce_latency_us`.
     public static func report(_ options: Options) throws -> Data {
@@ -240,14 +268,14 @@ public final class ThroughputBenchmark {
         ]
         var breakdown: [String: Any] = [:]
         for stage in Stage.allCases where options.stages.contains(stage) {
-            let name = stage == .eval ? "eval" : "train_\(stage.rawValue)"
+            let name = stage.reportName
             let (measurement, flops) =
                 if let method = stage.method {
                     (try benchmark.train(method.makeStrategy()), benchmark.trainFLOPsPerImage(.all))
                 } else if let selection = stage.selection {
                     (try benchmark.train(selection), benchmark.trainFLOPsPerImage(selection))
                 } else {
-                    (try benchmark.eval(), benchmark.forwardFLOPsPerImage)
+                    (try stage == .mixed ? benchmark.mixedEval() : benchmark.eval(), benchmark.forwardFLOPsPerImage)
                 }
             result["\(name)_img_s"] = measurement.imagesPerSecond
             result["\(name)_gflop_s"] = measurement.imagesPerSecond * flops / 1e9
