@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 
 /// A memory size on the command line: a count of bytes, or one with a binary suffix
 /// (`512K`, `64M`, `4G`; `KiB`/`MiB`/`GiB` and `B` too), as `docker run --memory` takes it.
@@ -7,11 +6,13 @@ struct ByteSize: ExpressibleByArgument {
     let bytes: Int
 
     init?(argument: String) {
-        let text = argument.uppercased().replacingOccurrences(of: "IB", with: "").replacingOccurrences(
-            of: "B", with: "")
+        var text = Substring(argument.uppercased())
+        if let unit = ["IB", "B"].first(where: { text.hasSuffix($0) && text.count > $0.count }) {
+            text = text.dropLast(unit.count)
+        }
         let shifts: [Character: Int] = ["K": 10, "M": 20, "G": 30, "T": 40]
         let shift = text.last.flatMap { shifts[$0] } ?? 0
-        guard let count = Int(shift == 0 ? text : String(text.dropLast())), count >= 0,
+        guard let count = Int(String(shift == 0 ? text : text.dropLast())), count >= 0,
             count <= Int.max >> shift
         else { return nil }
         bytes = count << shift

@@ -96,7 +96,7 @@ public final class ThroughputBenchmark {
         var generator = SplitMix64(seed: 2)
         let norms = network.namedLayers().compactMap { $0.1 as? BatchNorm2d }
         for norm in norms {
-            let shape = PerImageChannelAffine.affineShape([input.shape[0], norm.channels, 1, 1])
+            let shape = [input.shape[0], norm.channels, 1, 1]
             let count = shape.reduce(1, *)
             norm.perImageAffine = (
                 try Tensor(shape: shape, values: (0..<count).map { _ in 1 + 0.1 * generator.nextGaussian() }),
