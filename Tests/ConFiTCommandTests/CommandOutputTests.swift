@@ -253,6 +253,9 @@ import Testing
             "\(json.transcript)")
         #expect(lines(json.standardOutput).count == 5, "nothing but the events")
         #expect((json.events[0]["tasks"] as? Int) == 1)
+        // The machine's choices: --threads 1, and the defaults of one decoding worker and 4 GiB.
+        #expect(json.events[0]["threads"] as? Int == 1 && json.events[0]["workers"] as? Int == 1)
+        #expect(json.events[0]["cache_bytes"] as? Int == 4 << 30)
         #expect((json.events[1]["stage"] as? String) == "bn")
         let metrics = try #require(
             JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("json/metrics.json")))
