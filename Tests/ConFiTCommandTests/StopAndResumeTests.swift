@@ -72,6 +72,25 @@ import Testing
 
     }
 
+    /// `--configuration` continues a stopped run in the folder that holds it, with the
+    /// machine's choices given: here 1 thread, where the run started with 2.
+    @Test func configurationContinuesAStoppedRunWithTheThreadsGiven() throws {
+        let reference = try ReferenceRun.shared.get()
+        let out = reference.workspace.appendingPathComponent("continued")
+        let run = try ConfitProcess(reference.trainArguments(out: out), logs: reference.logs)
+        try run.waitForEvent("task 0's first epoch") { $0["event"] as? String == "epoch" }
+        try run.interrupt(with: SIGINT)
+        run.assertExited(with: 130)
+        let continued = try ConfitProcess.run(
+            [
+                "train", "--configuration", out.appendingPathComponent("metrics.json").path, "--out", out.path,
+                "--threads", "1", "--log-format", "json",
+            ], logs: reference.logs)
+        continued.assertExited(with: 0)
+        let event = continued.events.first { $0["event"] as? String == "resume" }
+        #expect(event?["threads"] as? Int == 1, "\(continued.transcript)")
+    }
+
     /// A write that fails (here a file-size limit, as a full disk would) stops the run with
     /// the file and the reason named, leaves the last good checkpoint intact, and `--resume`
     /// continues from it to the uninterrupted run's results.

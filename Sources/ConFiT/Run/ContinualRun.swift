@@ -65,7 +65,7 @@ public final class ContinualRun {
         }
         let run = try ContinualRun(
             resuming: folder, processGroup: processGroup, workers: configuration.training.loaderWorkers,
-            cacheBytes: configuration.training.cacheBytes)
+            cacheBytes: configuration.training.cacheBytes, threads: configuration.threads)
         guard run.configuration.matches(configuration) else {
             throw ConFiTError.invalidConfiguration(
                 "\(folder.path) holds a run of another configuration ("
